@@ -1,0 +1,52 @@
+import type { Engine } from '../engine/index.ts';
+import type { Matrix } from './matrix.ts';
+
+/**
+ * A dataset copied once into linear memory (row-major f32 features, i32 labels), so a training step can
+ * gather its batch inside the core instead of copying from JavaScript every step.
+ */
+export class DeviceData {
+  readonly xPtr: number;
+  readonly yPtr: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** Largest label: a model needs more outputs than this. */
+  readonly maxLabel: number;
+  private indexPtr = 0;
+  private indexCapacity = 0;
+
+  constructor(readonly engine: Engine, x: Matrix, y: Int32Array) {
+    this.rows = x.rows;
+    this.cols = x.cols;
+    this.maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
+    this.xPtr = engine.alloc(x.rows * x.cols * 4);
+    this.yPtr = engine.alloc(x.rows * 4);
+    engine.f32.set(x.data.subarray(0, x.rows * x.cols), this.xPtr >> 2);
+    engine.i32.set(y, this.yPtr >> 2);
+  }
+
+  /** Writes batch indices into a buffer the core reads; returns its pointer. */
+  stageIndices(indices: ArrayLike<number>): number {
+    if (indices.length > this.indexCapacity) {
+      if (this.indexPtr) this.engine.free(this.indexPtr);
+      this.indexCapacity = Math.max(indices.length, 4);
+      this.indexPtr = this.engine.alloc(this.indexCapacity * 4);
+    }
+    const i32 = this.engine.i32;
+    const base = this.indexPtr >> 2;
+    for (let i = 0; i < indices.length; i++) {
+      const row = indices[i];
+      if (!Number.isInteger(row) || row < 0 || row >= this.rows) {
+        throw new RangeError(`batch indices: index ${i} is ${row}; indices must be integers in [0, ${this.rows - 1}]`);
+      }
+      i32[base + i] = row;
+    }
+    return this.indexPtr;
+  }
+
+  dispose(): void {
+    this.engine.free(this.xPtr);
+    this.engine.free(this.yPtr);
+    if (this.indexPtr) this.engine.free(this.indexPtr);
+  }
+}

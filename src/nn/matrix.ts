@@ -1,0 +1,59 @@
+/** A row-major 2-D array of f32 values: rows are samples, columns features. */
+export interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array;
+}
+
+/** What model methods accept as inputs: nested arrays, a Matrix, or a dataset-shaped object. */
+export type Features = readonly (readonly number[])[] | Matrix | { readonly x: Float32Array; readonly nSamples: number; readonly nFeatures: number };
+export type Labels = ArrayLike<number>;
+
+export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
+  if (data.length !== rows * cols) throw new RangeError(`matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`);
+  return { rows, cols, data };
+}
+
+/** Normalises inputs to a Matrix, checking the feature count and that every value is finite. */
+export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix {
+  let m: Matrix;
+  if (Array.isArray(x)) {
+    const rows = x.length;
+    const data = new Float32Array(rows * expectedCols);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r];
+      if (!Array.isArray(row) || row.length !== expectedCols) {
+        throw new RangeError(`${what}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} features; the model takes ${expectedCols}`);
+      }
+      for (let c = 0; c < expectedCols; c++) data[r * expectedCols + c] = row[c];
+    }
+    m = { rows, cols: expectedCols, data };
+  } else if ('nSamples' in x) {
+    m = { rows: x.nSamples, cols: x.nFeatures, data: x.x };
+  } else {
+    m = x as Matrix;
+  }
+  if (m.cols !== expectedCols) throw new RangeError(`${what}: ${m.cols} features per sample; the model takes ${expectedCols}`);
+  if (m.rows < 1) throw new RangeError(`${what}: the batch is empty; at least 1 sample is needed`);
+  if (m.data.length < m.rows * m.cols) throw new RangeError(`${what}: data holds ${m.data.length} values, fewer than rows*cols = ${m.rows * m.cols}`);
+  for (let i = 0; i < m.rows * m.cols; i++) {
+    if (!Number.isFinite(m.data[i])) {
+      throw new RangeError(`${what}: sample ${Math.floor(i / m.cols)}, feature ${i % m.cols} is ${m.data[i]}; inputs must be finite`);
+    }
+  }
+  return m;
+}
+
+/** Checks labels against the batch size and class count. */
+export function toLabels(y: Labels, rows: number, classes: number, what = 'y'): Int32Array {
+  if (y.length !== rows) throw new RangeError(`${what}: ${y.length} labels for ${rows} samples`);
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = y[i];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new RangeError(`${what}: label ${i} is ${v}; labels must be integers in [0, ${classes - 1}]`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

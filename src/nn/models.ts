@@ -1,0 +1,70 @@
+import type { Engine } from '../engine/index.ts';
+import type { WeightGenerator } from './init.ts';
+import { TorchGenerator } from './init.ts';
+import { activationFromName, Linear, type Layer } from './modules.ts';
+import { Sequential } from './sequential.ts';
+
+export interface MLPOptions {
+  /** Layer widths from input to output, e.g. [2, 3, 2]. */
+  sizes: readonly number[];
+  /** Between hidden layers: 'tanh' (default), 'relu' or 'sigmoid'. */
+  activation?: string;
+  /** Seeds the initial weights as `torch.manual_seed(seed)` would; without it the global generator is used. */
+  seed?: number;
+  engine?: Engine;
+}
+
+function buildLayers(sizes: readonly number[], activation: string, seed: number | undefined, engine: Engine | undefined, what: string): Layer[] {
+  if (!Array.isArray(sizes) || sizes.length < 2) throw new RangeError(`${what}: sizes must list at least 2 widths (input and output), got ${JSON.stringify(sizes)}`);
+  sizes.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 1) throw new RangeError(`${what}: sizes[${i}] must be an integer >= 1, got ${s}`);
+  });
+  activationFromName(activation, `${what}: activation`);
+  const generator: WeightGenerator | undefined = seed === undefined ? undefined : new TorchGenerator(seed);
+  const layers: Layer[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i], sizes[i + 1], { engine, generator }));
+    if (i + 2 < sizes.length) layers.push(activationFromName(activation));
+  }
+  return layers;
+}
+
+/** Linear layers of the given widths with one activation between them; state-dict keys `layers.{i}.weight`. */
+export class MLP extends Sequential {
+  readonly sizes: readonly number[];
+  readonly activation: string;
+
+  constructor(options: MLPOptions) {
+    const activation = options.activation ?? 'tanh';
+    super(...buildLayers(options.sizes, activation, options.seed, options.engine, 'MLP'));
+    this.sizes = [...options.sizes];
+    this.activation = activation;
+  }
+
+  protected override layerKeys(): string[] {
+    return this.layers.map((_, i) => `layers.${i}`);
+  }
+}
+
+export interface LogicNetOptions {
+  inputDim: number;
+  hiddenDim: number;
+  outputDim: number;
+  seed?: number;
+  engine?: Engine;
+}
+
+/**
+ * The lesson's model: Linear(inputDim→hiddenDim) → tanh → Linear(hiddenDim→outputDim), cross-entropy loss,
+ * `predict` = softmax then arg-max. State-dict keys `Linear1.*` and `Linear2.*`, as the lesson's PyTorch class.
+ */
+export class LogicNet extends Sequential {
+  constructor(options: LogicNetOptions) {
+    const { inputDim, hiddenDim, outputDim } = options;
+    super(...buildLayers([inputDim, hiddenDim, outputDim], 'tanh', options.seed, options.engine, 'LogicNet'));
+  }
+
+  protected override layerKeys(): string[] {
+    return ['Linear1', 'Linear2'];
+  }
+}

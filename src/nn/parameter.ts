@@ -1,0 +1,80 @@
+import type { Engine } from '../engine/index.ts';
+
+/**
+ * A trainable tensor living in the engine's linear memory, with its gradient beside it. `data` and `grad`
+ * are fresh views on every read (memory may have grown since the last one); write through `copyFrom`.
+ */
+export class Parameter {
+  readonly ptr: number;
+  readonly gradPtr: number;
+  readonly numel: number;
+
+  constructor(
+    readonly engine: Engine,
+    /** PyTorch shape: [out, in] for a weight, [out] for a bias. */
+    readonly shape: readonly number[],
+  ) {
+    this.numel = shape.reduce((a, b) => a * b, 1);
+    this.ptr = engine.alloc(this.numel * 4);
+    this.gradPtr = engine.alloc(this.numel * 4);
+  }
+
+  get data(): Float32Array {
+    return this.engine.f32.subarray(this.ptr >> 2, (this.ptr >> 2) + this.numel);
+  }
+
+  get grad(): Float32Array {
+    return this.engine.f32.subarray(this.gradPtr >> 2, (this.gradPtr >> 2) + this.numel);
+  }
+
+  /** Copies values (flat, row-major) into the parameter after checking count and finiteness. */
+  copyFrom(values: ArrayLike<number>, what = 'parameter'): void {
+    if (values.length !== this.numel) {
+      throw new RangeError(`${what}: expected ${this.numel} values for shape [${this.shape.join(', ')}], got ${values.length}`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new RangeError(`${what}: value ${i} is ${values[i]}; values must be finite`);
+    }
+    this.data.set(values);
+  }
+
+  /** Nested arrays in PyTorch layout (weight[out][in]). */
+  toNested(source: Float32Array = this.data): number[] | number[][] {
+    return toNested(source, this.shape);
+  }
+
+  dispose(): void {
+    this.engine.free(this.ptr);
+    this.engine.free(this.gradPtr);
+  }
+}
+
+export function toNested(flat: ArrayLike<number>, shape: readonly number[]): number[] | number[][] {
+  if (shape.length === 1) return Array.from(flat);
+  const [rows, cols] = shape;
+  const out: number[][] = [];
+  for (let r = 0; r < rows; r++) out.push(Array.from({ length: cols }, (_, c) => flat[r * cols + c]));
+  return out;
+}
+
+/** Flattens nested arrays of the given shape, naming `what` in any error. */
+export function fromNested(value: unknown, shape: readonly number[], what: string): number[] {
+  const fail = (detail: string): never => {
+    throw new RangeError(`${what}: expected an array of shape [${shape.join(', ')}], ${detail}`);
+  };
+  if (!Array.isArray(value)) fail(`got ${typeof value}`);
+  const arr = value as unknown[];
+  if (arr.length !== shape[0]) fail(`got ${arr.length} rows`);
+  if (shape.length === 1) {
+    return arr.map((v, i) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(`element ${i} is ${String(v)}`)));
+  }
+  const out: number[] = [];
+  arr.forEach((row, r) => {
+    if (!Array.isArray(row) || row.length !== shape[1]) fail(`row ${r} has ${Array.isArray(row) ? row.length : typeof row} entries`);
+    (row as unknown[]).forEach((v, c) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`element [${r}][${c}] is ${String(v)}`);
+      out.push(v as number);
+    });
+  });
+  return out;
+}

@@ -1,0 +1,350 @@
+import type { Engine } from '../engine/index.ts';
+import {
+  KIND_LINEAR, M_CORRECT, M_LABELS, M_NOPS, M_OPS, M_PRED, M_STRIDE, OP_B, OP_GB, OP_GW, OP_IN_ACT, OP_IN_DIM,
+  OP_IN_GRAD, OP_KIND, OP_OUT_ACT, OP_OUT_DIM, OP_OUT_GRAD, OP_W, OP_WORDS,
+} from '../engine/layout.ts';
+import type { DeviceData } from './device_data.ts';
+import { Loss } from './loss.ts';
+import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './matrix.ts';
+import { Activation, Linear, type Layer } from './modules.ts';
+import { fromNested, type Parameter } from './parameter.ts';
+
+/** What the fused training step needs of an optimizer. */
+export interface FusedOptimizer {
+  readonly engine: Engine;
+  readonly descriptor: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  predictions: Int32Array;
+}
+
+/** Weights of one Linear layer in PyTorch layout, as `training.json` stores them (`init`, `final`). */
+export interface LayerWeights {
+  weight: number[][];
+  bias: number[];
+}
+
+export type StateDict = Record<string, number[] | number[][]>;
+
+/**
+ * A chain of layers whose activations for the largest batch seen so far are laid out once in linear memory.
+ * The output is the logits of a classifier trained with softmax cross-entropy.
+ */
+export class Sequential {
+  readonly modules: readonly Layer[];
+  /** The parameterised (Linear) layers, in order. */
+  readonly layers: readonly Linear[];
+  readonly engine: Engine;
+  readonly inputDim: number;
+  readonly outputDim: number;
+  /** Byte offset of the model descriptor the core reads. */
+  readonly descriptor: number;
+  private activationBlock = 0;
+  private activationBytes = 0;
+  private capacity = 0;
+  private forwardCount = 0;
+  private staged: { n: number; version: number } | null = null;
+
+  constructor(...modules: Layer[]) {
+    if (modules.length === 0) throw new RangeError('Sequential: needs at least one layer');
+    const first = modules[0];
+    if (!(first instanceof Linear)) throw new RangeError(`Sequential: the first layer must be a Linear layer, got ${String(first)}`);
+    let dim = first.inFeatures;
+    for (const [i, m] of modules.entries()) {
+      if (m instanceof Linear) {
+        if (m.inFeatures !== dim) {
+          throw new RangeError(`Sequential: layer ${i} (${m}) takes ${m.inFeatures} features but the layer before gives ${dim}`);
+        }
+        if (m.weight.engine !== first.weight.engine) throw new RangeError(`Sequential: layer ${i} lives in another engine`);
+        dim = m.outFeatures;
+      } else if (!(m instanceof Activation)) {
+        throw new RangeError(`Sequential: layer ${i} is not a layer (Linear, Tanh, ReLU or Sigmoid)`);
+      }
+    }
+    this.modules = modules;
+    this.layers = modules.filter((m): m is Linear => m instanceof Linear);
+    this.engine = first.weight.engine;
+    this.inputDim = first.inFeatures;
+    this.outputDim = dim;
+    this.descriptor = this.engine.alloc((M_OPS + modules.length * OP_WORDS) * 4);
+    this.reserveBatch(4);
+  }
+
+  /** Lays out activations for batches of up to `n` samples (called automatically for larger batches). */
+  reserveBatch(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`reserveBatch: n must be an integer >= 1, got ${n}`);
+    if (n <= this.capacity) return;
+    const stride = (n + 3) & ~3;
+    const dims = [this.inputDim, ...this.modules.map((m) => (m instanceof Linear ? m.outFeatures : 0))];
+    for (let k = 1; k < dims.length; k++) if (dims[k] === 0) dims[k] = dims[k - 1];
+    const actTotal = dims.reduce((a, d) => a + d, 0);
+    const gradTotal = actTotal - dims[0];
+    const bytes = (actTotal + gradTotal + 2) * stride * 4;
+    const block = this.engine.alloc(bytes);
+    if (this.activationBlock) this.engine.free(this.activationBlock);
+    this.activationBlock = block;
+    this.activationBytes = bytes;
+    this.capacity = stride;
+    this.staged = null;
+
+    let next = block;
+    const take = (floats: number): number => {
+      const p = next;
+      next += floats * 4;
+      return p;
+    };
+    const acts = dims.map((d) => take(d * stride));
+    const grads = dims.map((d, k) => (k === 0 ? 0 : take(d * stride)));
+    const labels = take(stride);
+    const pred = take(stride);
+
+    const i32 = this.engine.i32;
+    const base = this.descriptor >> 2;
+    i32[base + M_NOPS] = this.modules.length;
+    i32[base + M_STRIDE] = stride;
+    i32[base + M_LABELS] = labels;
+    i32[base + M_PRED] = pred;
+    this.modules.forEach((m, k) => {
+      const op = base + M_OPS + k * OP_WORDS;
+      i32.fill(0, op, op + OP_WORDS);
+      i32[op + OP_KIND] = m instanceof Linear ? KIND_LINEAR : (m as Activation).kind;
+      i32[op + OP_IN_DIM] = dims[k];
+      i32[op + OP_OUT_DIM] = dims[k + 1];
+      i32[op + OP_IN_ACT] = acts[k];
+      i32[op + OP_OUT_ACT] = acts[k + 1];
+      i32[op + OP_IN_GRAD] = grads[k];
+      i32[op + OP_OUT_GRAD] = grads[k + 1];
+      if (m instanceof Linear) {
+        i32[op + OP_W] = m.weight.ptr;
+        i32[op + OP_B] = m.bias.ptr;
+        i32[op + OP_GW] = m.weight.gradPtr;
+        i32[op + OP_GB] = m.bias.gradPtr;
+      }
+    });
+  }
+
+  /** Bytes of linear memory this model holds: parameters, gradients, activations, descriptor. */
+  get memoryBytes(): number {
+    const params = this.parameters().reduce((a, p) => a + p.numel * 8, 0);
+    return params + this.activationBytes + (M_OPS + this.modules.length * OP_WORDS) * 4;
+  }
+
+  get batchCapacity(): number {
+    return this.capacity;
+  }
+
+  parameters(): Parameter[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** PyTorch state-dict key prefix of each Linear layer (`0`, `2`, ... for Sequential, as torch.nn.Sequential). */
+  protected layerKeys(): string[] {
+    return this.modules.flatMap((m, i) => (m instanceof Linear ? [String(i)] : []));
+  }
+
+  namedParameters(): [string, Parameter][] {
+    const keys = this.layerKeys();
+    return this.layers.flatMap((l, i) => [[`${keys[i]}.weight`, l.weight], [`${keys[i]}.bias`, l.bias]] as [string, Parameter][]);
+  }
+
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [key, p] of this.namedParameters()) out[key] = p.toNested();
+    return out;
+  }
+
+  /** Loads weights in PyTorch layout; every key and shape is checked before anything is written. */
+  loadStateDict(state: StateDict): void {
+    const named = this.namedParameters();
+    const known = new Set(named.map(([k]) => k));
+    const unexpected = Object.keys(state).filter((k) => !known.has(k));
+    const missing = named.filter(([k]) => !(k in state)).map(([k]) => k);
+    if (unexpected.length || missing.length) {
+      throw new RangeError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; expected ${[...known].join(', ')}`);
+    }
+    const values = named.map(([key, p]) => fromNested(state[key], p.shape, `loadStateDict: ${key}`));
+    named.forEach(([, p], i) => p.data.set(values[i]));
+  }
+
+  /** Per-layer weights in the `training.json` layout. */
+  layerWeights(): LayerWeights[] {
+    return this.layers.map((l) => ({ weight: l.weight.toNested() as number[][], bias: l.bias.toNested() as number[] }));
+  }
+
+  loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
+    if (!Array.isArray(weights) || weights.length !== this.layers.length) {
+      throw new RangeError(`${what}: expected weights for ${this.layers.length} layers, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    const values = this.layers.map((l, i) => [
+      fromNested(weights[i]?.weight, l.weight.shape, `${what}[${i}].weight`),
+      fromNested(weights[i]?.bias, l.bias.shape, `${what}[${i}].bias`),
+    ]);
+    this.layers.forEach((l, i) => {
+      l.weight.data.set(values[i][0]);
+      l.bias.data.set(values[i][1]);
+    });
+  }
+
+  zeroGrad(): void {
+    this.engine.core.zeroGrad(this.descriptor);
+  }
+
+  /** Copies a batch into the input activations (feature-major, padded lanes zeroed) and the labels. */
+  private stage(x: Matrix, y: Int32Array | null): number {
+    const n = x.rows;
+    this.reserveBatch(n);
+    const stride = this.capacity;
+    const f32 = this.engine.f32;
+    const i32 = this.engine.i32;
+    const base = this.descriptor >> 2;
+    const input = i32[base + M_OPS + OP_IN_ACT] >> 2;
+    const nPad = (n + 3) & ~3;
+    for (let f = 0; f < x.cols; f++) {
+      const row = input + f * stride;
+      for (let s = 0; s < n; s++) f32[row + s] = x.data[s * x.cols + f];
+      f32.fill(0, row + n, row + nPad);
+    }
+    const labels = i32[base + M_LABELS] >> 2;
+    if (y) i32.set(y, labels);
+    i32.fill(0, labels + (y ? n : 0), labels + nPad);
+    this.staged = null;
+    return n;
+  }
+
+  /** Gathers a batch of a resident dataset inside the core (no per-sample JavaScript work). */
+  loadBatch(data: DeviceData, indices: ArrayLike<number> | null = null): number {
+    if (data.engine !== this.engine) throw new RangeError('loadBatch: the data lives in another engine');
+    if (data.cols !== this.inputDim) throw new RangeError(`loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`);
+    if (data.maxLabel >= this.outputDim) {
+      throw new RangeError(`loadBatch: the data has label ${data.maxLabel}; labels must be integers in [0, ${this.outputDim - 1}]`);
+    }
+    const n = indices ? indices.length : data.rows;
+    if (n < 1) throw new RangeError('loadBatch: the batch is empty');
+    this.reserveBatch(n);
+    const idx = indices ? data.stageIndices(indices) : 0;
+    this.engine.core.loadBatch(this.descriptor, data.xPtr, data.yPtr, data.cols, idx, n);
+    this.staged = null;
+    return n;
+  }
+
+  private readLogits(n: number): Matrix {
+    const i32 = this.engine.i32;
+    const base = this.descriptor >> 2;
+    const lastOp = base + M_OPS + (this.modules.length - 1) * OP_WORDS;
+    const logits = i32[lastOp + OP_OUT_ACT] >> 2;
+    const stride = this.capacity;
+    const f32 = this.engine.f32;
+    const out = new Float32Array(n * this.outputDim);
+    for (let c = 0; c < this.outputDim; c++) for (let s = 0; s < n; s++) out[s * this.outputDim + c] = f32[logits + c * stride + s];
+    return { rows: n, cols: this.outputDim, data: out };
+  }
+
+  private labelsFor(x: Matrix, y: Labels): Int32Array {
+    return toLabels(y, x.rows, this.outputDim);
+  }
+
+  /** The logits, one row per sample. */
+  forward(x: Features): Matrix {
+    const m = toMatrix(x, this.inputDim);
+    const n = this.stage(m, null);
+    this.engine.core.forward(this.descriptor, n);
+    this.forwardCount++;
+    return this.readLogits(n);
+  }
+
+  /** Softmax of the logits, one row of class probabilities per sample. */
+  predictProba(x: Features): Matrix {
+    const logits = this.forward(x);
+    const out = new Float32Array(logits.data.length);
+    const k = logits.cols;
+    for (let r = 0; r < logits.rows; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, logits.data[r * k + c]);
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += (out[r * k + c] = Math.exp(logits.data[r * k + c] - max));
+      for (let c = 0; c < k; c++) out[r * k + c] /= sum;
+    }
+    return { rows: logits.rows, cols: k, data: out };
+  }
+
+  /** Softmax, then arg-max: the predicted class of every sample. */
+  predict(x: Features): Int32Array {
+    const m = toMatrix(x, this.inputDim);
+    const n = this.stage(m, null);
+    this.engine.core.evaluate(this.descriptor, n, 0);
+    this.forwardCount++;
+    return this.readPredictions(n);
+  }
+
+  private readPredictions(n: number): Int32Array {
+    const pred = this.engine.i32[(this.descriptor >> 2) + M_PRED] >> 2;
+    return this.engine.i32.slice(pred, pred + n);
+  }
+
+  /** Mean cross-entropy on (x, y); `backward()` on the result fills the gradients, as in PyTorch. */
+  getLoss(x: Features, y: Labels): Loss {
+    const m = toMatrix(x, this.inputDim);
+    const n = this.stage(m, this.labelsFor(m, y));
+    return this.lossOfStaged(n);
+  }
+
+  /** The loss of the batch staged by `loadBatch`. */
+  lossOfStaged(n: number): Loss {
+    const core = this.engine.core;
+    core.forward(this.descriptor, n);
+    const value = core.loss(this.descriptor, n);
+    const version = ++this.forwardCount;
+    this.staged = { n, version };
+    return new Loss(value, () => {
+      if (!this.staged || this.staged.version !== version) {
+        throw new Error('Loss.backward: the model has run another forward pass since this loss was computed; compute the loss again');
+      }
+      core.backward(this.descriptor, n);
+    });
+  }
+
+  /** Loss, accuracy and predictions on (x, y) without touching any gradient. */
+  evaluate(x: Features, y: Labels): Evaluation {
+    const m = toMatrix(x, this.inputDim);
+    const n = this.stage(m, this.labelsFor(m, y));
+    return this.evaluateStaged(n);
+  }
+
+  evaluateStaged(n: number): Evaluation {
+    const loss = this.engine.core.evaluate(this.descriptor, n, 1);
+    this.forwardCount++;
+    const correct = this.engine.i32[(this.descriptor >> 2) + M_CORRECT];
+    return { loss, accuracy: correct / n, predictions: this.readPredictions(n) };
+  }
+
+  /**
+   * One fused training step in a single call into the core: zero the gradients, forward, loss, backward,
+   * and the optimizer's update. Returns the loss; the same numbers as the line-by-line loop.
+   */
+  trainStep(x: Features, y: Labels, optimizer: FusedOptimizer): number {
+    const m = toMatrix(x, this.inputDim);
+    const n = this.stage(m, this.labelsFor(m, y));
+    return this.trainStepStaged(n, optimizer);
+  }
+
+  trainStepStaged(n: number, optimizer: FusedOptimizer): number {
+    if (optimizer.engine !== this.engine) throw new RangeError('trainStep: the optimizer lives in another engine');
+    this.forwardCount++;
+    return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
+  }
+
+  toString(): string {
+    return `${this.constructor.name}(\n${this.modules.map((m, i) => `  (${i}): ${m}`).join('\n')}\n)`;
+  }
+
+  /** Returns the model's memory to the engine; the model is unusable afterwards. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+    if (this.activationBlock) this.engine.free(this.activationBlock);
+    this.engine.free(this.descriptor);
+    this.activationBlock = 0;
+  }
+}

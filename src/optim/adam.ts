@@ -1,0 +1,75 @@
+import type { Engine } from '../engine/index.ts';
+import { OPT_ADAM, OPT_ADAMW, P_STATE1, P_STATE2, P_STATE3 } from '../engine/layout.ts';
+import type { Parameter } from '../nn/parameter.ts';
+import { AdamParamGroup } from './group.ts';
+import { Optimizer, type ParamsArgument, type StateSlot } from './optimizer.ts';
+import { check, checkBoolean } from './rules.ts';
+
+export interface AdamOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+const ADAM_STATE: readonly StateSlot[] = [
+  { key: 'expAvg', slot: P_STATE1 },
+  { key: 'expAvgSq', slot: P_STATE2 },
+  { key: 'maxExpAvgSq', slot: P_STATE3 },
+];
+
+function validateAdam(h: AdamOptions, what: string): void {
+  check(what, 'lr', h.lr, 'nonNegative');
+  check(what, 'eps', h.eps, 'nonNegative');
+  if (!Array.isArray(h.betas) || h.betas.length !== 2) throw new RangeError(`${what}: betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+  check(what, 'betas[0]', h.betas[0], 'unitInterval');
+  check(what, 'betas[1]', h.betas[1], 'unitInterval');
+  check(what, 'weightDecay', h.weightDecay, 'nonNegative');
+  checkBoolean(what, 'amsgrad', h.amsgrad);
+  checkBoolean(what, 'maximize', h.maximize);
+}
+
+function writeAdam(g: AdamParamGroup, h: AdamOptions): void {
+  g.lr = h.lr;
+  g.betas = h.betas;
+  g.eps = h.eps;
+  g.weightDecay = h.weightDecay;
+  g.amsgrad = h.amsgrad;
+  g.maximize = h.maximize;
+}
+
+const makeGroup = (name: string) => (engine: Engine, block: number, params: readonly Parameter[]) =>
+  new AdamParamGroup(engine, block, params, name);
+
+/**
+ * Adam as torch.optim.Adam (1.13): L2 weight decay added to the gradient, eps added after the bias
+ * correction, optional amsgrad and maximize. The AMSGrad buffer is always laid out so it can be switched on.
+ */
+export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
+  static readonly defaultOptions: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+
+  constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super('Adam', OPT_ADAM, params, withDefaults('Adam', Adam.defaultOptions, options), ADAM_STATE, validateAdam, makeGroup('Adam'), writeAdam);
+  }
+}
+
+/** AdamW as torch.optim.AdamW (1.13): decoupled weight decay `param *= 1 - lr * weightDecay`, default 0.01. */
+export class AdamW extends Optimizer<AdamOptions, AdamParamGroup> {
+  static readonly defaultOptions: AdamOptions = { ...Adam.defaultOptions, weightDecay: 1e-2 };
+
+  constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super('AdamW', OPT_ADAMW, params, withDefaults('AdamW', AdamW.defaultOptions, options), ADAM_STATE, validateAdam, makeGroup('AdamW'), writeAdam);
+  }
+}
+
+export function withDefaults<H extends object>(name: string, defaults: H, options: Partial<H>): H {
+  if (options === null || typeof options !== 'object') throw new RangeError(`${name}: options must be an object`);
+  const unknown = Object.keys(options).filter((k) => !(k in defaults));
+  if (unknown.length) throw new RangeError(`${name}: unknown option ${unknown.join(', ')}; allowed: ${Object.keys(defaults).join(', ')}`);
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+

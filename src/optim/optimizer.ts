@@ -1,0 +1,255 @@
+import type { Engine } from '../engine/index.ts';
+import {
+  G_WORDS, O_GROUPS, O_KIND, O_NPARAMS, O_PARAMS, P_DATA, P_GRAD, P_GROUP, P_META, P_SIZE, P_STATE1, P_STATE2,
+  P_STATE3, P_WORDS,
+} from '../engine/layout.ts';
+import { fromNested, Parameter } from '../nn/parameter.ts';
+import type { ParamGroup } from './group.ts';
+import type { SchedulableOptimizer } from './param_group.ts';
+
+/** A param group as given to a constructor: its parameters plus any hyper-parameter overriding the defaults. */
+export type ParamGroupSpec<H> = { params: readonly Parameter[] } & Partial<H>;
+export type ParamsArgument<H> = readonly Parameter[] | readonly ParamGroupSpec<H>[];
+
+/** Per-parameter optimizer state in PyTorch layout (nested arrays shaped like the parameter). */
+export type ParamState = Record<string, number | number[] | number[][] | null>;
+
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: (Record<string, number | boolean | number[]> & { params: number[] })[];
+}
+
+/** State tensors an optimizer keeps per parameter, by the descriptor slot that holds them. */
+export interface StateSlot {
+  key: string;
+  slot: typeof P_STATE1 | typeof P_STATE2 | typeof P_STATE3;
+}
+
+interface ParamEntry {
+  param: Parameter;
+  group: number;
+  state: number[]; // pointers by slot, 0 when unused
+  meta: number; // f64[2]: step, momentum-buffer flag
+}
+
+/**
+ * Base of Adam, AdamW and SGD: lays out the optimizer descriptor, its param groups' hyper-parameter blocks
+ * and its per-parameter state in linear memory once; `step()` is a single call into the core.
+ */
+export abstract class Optimizer<H extends object, G extends ParamGroup> implements SchedulableOptimizer {
+  readonly engine: Engine;
+  readonly descriptor: number;
+  readonly paramGroups: G[];
+  readonly defaults: Readonly<H>;
+  private readonly entries: ParamEntry[] = [];
+  private readonly groupsBlock: number;
+
+  protected constructor(
+    readonly name: string,
+    kind: number,
+    params: ParamsArgument<H>,
+    defaults: H,
+    stateSlots: readonly StateSlot[],
+    validate: (hyper: H, what: string) => void,
+    makeGroup: (engine: Engine, block: number, params: readonly Parameter[]) => G,
+    write: (group: G, hyper: H) => void,
+  ) {
+    const specs = normaliseGroups(name, params);
+    validate(defaults, name);
+    const merged = specs.map((spec, i) => {
+      const { params: _params, ...overrides } = spec;
+      const unknown = Object.keys(overrides).filter((k) => !(k in (defaults as object)));
+      if (unknown.length) {
+        throw new RangeError(`${name}: param group ${i} has unknown option ${unknown.join(', ')}; allowed: params, ${Object.keys(defaults).join(', ')}`);
+      }
+      const hyper = { ...defaults, ...overrides } as H;
+      validate(hyper, `${name} (param group ${i})`);
+      return hyper;
+    });
+
+    this.engine = specs[0].params[0].engine;
+    for (const spec of specs) {
+      for (const p of spec.params) {
+        if (p.engine !== this.engine) throw new RangeError(`${name}: all parameters must live in the same engine`);
+      }
+    }
+    this.defaults = Object.freeze({ ...defaults });
+    const nParams = specs.reduce((a, s) => a + s.params.length, 0);
+    this.descriptor = this.engine.alloc((O_PARAMS + nParams * P_WORDS) * 4);
+    this.groupsBlock = this.engine.alloc(specs.length * G_WORDS * 8);
+    this.paramGroups = specs.map((spec, i) => {
+      const group = makeGroup(this.engine, this.groupsBlock + i * G_WORDS * 8, spec.params);
+      write(group, merged[i]);
+      return Object.preventExtensions(group);
+    });
+    specs.forEach((spec, g) => {
+      for (const param of spec.params) {
+        const state = [0, 0, 0, 0, 0, 0, 0];
+        for (const { slot } of stateSlots) state[slot] = this.engine.alloc(param.numel * 4);
+        this.entries.push({ param, group: g, state, meta: this.engine.alloc(16) });
+      }
+    });
+    const i32 = this.engine.i32;
+    const base = this.descriptor >> 2;
+    i32[base + O_KIND] = kind;
+    i32[base + O_NPARAMS] = nParams;
+    i32[base + O_GROUPS] = this.groupsBlock;
+    this.entries.forEach((e, i) => {
+      const w = base + O_PARAMS + i * P_WORDS;
+      i32[w + P_DATA] = e.param.ptr;
+      i32[w + P_GRAD] = e.param.gradPtr;
+      i32[w + P_SIZE] = e.param.numel;
+      i32[w + P_GROUP] = e.group;
+      for (const { slot } of stateSlots) i32[w + slot] = e.state[slot];
+      i32[w + P_META] = e.meta;
+    });
+    this.stateSlots = stateSlots;
+  }
+
+  private readonly stateSlots: readonly StateSlot[];
+
+  /** Updates every parameter from its gradient: one call into the core for all param groups. */
+  step(): void {
+    this.engine.core.optimizerStep(this.descriptor);
+  }
+
+  /** Sets the gradients of this optimizer's parameters to zero. */
+  zeroGrad(): void {
+    this.engine.core.optimizerZeroGrad(this.descriptor);
+  }
+
+  /** Number of steps taken by parameter i (PyTorch's `state[p]['step']`). */
+  stepCount(paramIndex = 0): number {
+    return this.engine.f64[this.entries[paramIndex].meta >> 3];
+  }
+
+  stateDict(): OptimizerStateDict {
+    const f64 = this.engine.f64;
+    const state: Record<number, ParamState> = {};
+    this.entries.forEach((e, i) => {
+      const step = f64[e.meta >> 3];
+      if (step === 0) return;
+      const s: ParamState = { step };
+      for (const { key, slot } of this.stateSlots) s[key] = this.readState(e, slot);
+      this.describeState(s, f64[(e.meta >> 3) + 1] !== 0, this.paramGroups[e.group]);
+      state[i] = s;
+    });
+    let first = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const params = g.params.map((_, j) => first + j);
+      first += g.params.length;
+      return { ...g.hyperParameters(), params };
+    });
+    return { state, paramGroups };
+  }
+
+  /** Optimizer-specific touches to a param's saved state (e.g. SGD's absent momentum buffer is null). */
+  protected describeState(_state: ParamState, _hasBuffer: boolean, _group: G): void {}
+
+  private readState(e: ParamEntry, slot: number): number[] | number[][] {
+    return e.param.toNested(this.engine.f32.subarray(e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel));
+  }
+
+  /** Restores a state dict from an optimizer over parameters of the same shapes; checks everything first. */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const what = `${this.name}.loadStateDict`;
+    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object') {
+      throw new RangeError(`${what}: expected {state, paramGroups}`);
+    }
+    if (sd.paramGroups.length !== this.paramGroups.length) {
+      throw new RangeError(`${what}: the saved state has ${sd.paramGroups.length} param groups; this optimizer has ${this.paramGroups.length}`);
+    }
+    sd.paramGroups.forEach((g, i) => {
+      if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
+        throw new RangeError(`${what}: param group ${i} holds ${g.params?.length} parameters; this optimizer's holds ${this.paramGroups[i].params.length}`);
+      }
+    });
+    const restored = this.entries.map((e, i) => {
+      const saved = sd.state[i];
+      if (saved === undefined) return null;
+      const step = saved.step;
+      if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${what}: state[${i}].step must be an integer >= 0, got ${String(step)}`);
+      const tensors = this.stateSlots.map(({ key }) =>
+        saved[key] === null || saved[key] === undefined ? null : fromNested(saved[key], e.param.shape, `${what}: state[${i}].${key}`),
+      );
+      return { step, tensors, hasBuffer: this.restoreHasBuffer(saved) };
+    });
+    // Validate every group's hyper-parameters on a scratch copy before writing any of them.
+    const groupValues = sd.paramGroups.map((g) => {
+      const { params: _p, ...hyper } = g;
+      return hyper;
+    });
+    const current = this.paramGroups.map((g) => g.hyperParameters());
+    try {
+      groupValues.forEach((hyper, i) => this.applyHyper(this.paramGroups[i], hyper));
+    } catch (err) {
+      current.forEach((hyper, i) => this.applyHyper(this.paramGroups[i], hyper));
+      throw err;
+    }
+    const f32 = this.engine.f32;
+    const f64 = this.engine.f64;
+    restored.forEach((r, i) => {
+      const e = this.entries[i];
+      if (r === null) {
+        f64[e.meta >> 3] = 0;
+        f64[(e.meta >> 3) + 1] = 0;
+        for (const { slot } of this.stateSlots) f32.fill(0, e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel);
+        return;
+      }
+      f64[e.meta >> 3] = r.step;
+      f64[(e.meta >> 3) + 1] = r.hasBuffer ? 1 : 0;
+      this.stateSlots.forEach(({ slot }, k) => {
+        const t = r.tensors[k];
+        if (t) f32.set(t, e.state[slot] >> 2);
+        else f32.fill(0, e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel);
+      });
+    });
+  }
+
+  protected restoreHasBuffer(_saved: ParamState): boolean {
+    return false;
+  }
+
+  private applyHyper(group: G, hyper: Record<string, unknown>): void {
+    const known = new Set(Object.keys(group.hyperParameters()).concat(['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum', 'swaLr']));
+    for (const [key, value] of Object.entries(hyper)) {
+      if (!known.has(key)) throw new RangeError(`${this.name}.loadStateDict: unknown param-group key ${key}`);
+      (group as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+
+  /** Bytes of linear memory held: descriptor, hyper-parameter blocks and per-parameter state. */
+  get memoryBytes(): number {
+    const perParam = this.entries.reduce((a, e) => a + e.param.numel * 4 * this.stateSlots.length + 16, 0);
+    return (O_PARAMS + this.entries.length * P_WORDS) * 4 + this.paramGroups.length * G_WORDS * 8 + perParam;
+  }
+
+  dispose(): void {
+    for (const e of this.entries) {
+      for (const { slot } of this.stateSlots) this.engine.free(e.state[slot]);
+      this.engine.free(e.meta);
+    }
+    this.engine.free(this.groupsBlock);
+    this.engine.free(this.descriptor);
+  }
+}
+
+function normaliseGroups<H>(name: string, params: ParamsArgument<H>): readonly ParamGroupSpec<H>[] {
+  if (!Array.isArray(params) || params.length === 0) throw new RangeError(`${name}: got an empty parameter list; pass model.parameters() or param groups`);
+  const specs: readonly ParamGroupSpec<H>[] = params.every((p) => p instanceof Parameter)
+    ? [{ params: params as readonly Parameter[] } as ParamGroupSpec<H>]
+    : (params as readonly ParamGroupSpec<H>[]);
+  const seen = new Set<Parameter>();
+  specs.forEach((spec, i) => {
+    if (!spec || typeof spec !== 'object' || !Array.isArray(spec.params)) {
+      throw new RangeError(`${name}: param group ${i} must be {params: Parameter[], ...options}`);
+    }
+    if (spec.params.length === 0) throw new RangeError(`${name}: param group ${i} has no parameters`);
+    for (const p of spec.params) {
+      if (!(p instanceof Parameter)) throw new RangeError(`${name}: param group ${i} holds something that is not a Parameter`);
+      if (seen.has(p)) throw new RangeError(`${name}: some parameters appear in more than one parameter group`);
+      seen.add(p);
+    }
+  });
+  return specs;
+}
