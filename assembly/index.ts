@@ -1,13 +1,50 @@
 // The exported kernels. Every pointer is a byte offset into this module's linear memory, laid out by the
 // TypeScript side once per model (src/engine/); nothing here allocates.
+import { checkModel, checkOptimizer } from './checks';
 import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
-import { optimizerStep, optimizerZeroGrad } from './optim';
+import { optimizerStep as stepOptimizer, optimizerZeroGrad as zeroOptimizerGrad } from './optim';
 
-export { networkForward as forward, networkBackward as backward, networkZeroGrad as zeroGrad };
-export { networkLoadBatch as loadBatch, networkEvaluate as evaluate, networkLoss as loss };
-export { optimizerStep, optimizerZeroGrad };
+export function forward(model: usize, n: i32): void {
+  checkModel(model, n);
+  networkForward(model, n);
+}
+
+export function backward(model: usize, n: i32): void {
+  checkModel(model, n);
+  networkBackward(model, n);
+}
+
+export function zeroGrad(model: usize): void {
+  checkModel(model, 1);
+  networkZeroGrad(model);
+}
+
+export function loss(model: usize, n: i32): f64 {
+  checkModel(model, n);
+  return networkLoss(model, n);
+}
+
+export function evaluate(model: usize, n: i32, withLabels: bool): f64 {
+  checkModel(model, n);
+  return networkEvaluate(model, n, withLabels);
+}
+
+export function loadBatch(model: usize, x: usize, y: usize, features: i32, indices: usize, n: i32): void {
+  checkModel(model, n);
+  networkLoadBatch(model, x, y, features, indices, n);
+}
+
+export function optimizerStep(opt: usize): void {
+  checkOptimizer(opt);
+  stepOptimizer(opt);
+}
+
+export function optimizerZeroGrad(opt: usize): void {
+  checkOptimizer(opt);
+  zeroOptimizerGrad(opt);
+}
 
 /** First byte the TypeScript allocator may hand out. */
 export function heapBase(): usize {
@@ -19,6 +56,8 @@ export function heapBase(): usize {
  * update of every param group. Returns the loss. A non-finite loss returns before anything is updated.
  */
 export function trainStep(model: usize, opt: usize, n: i32): f64 {
+  checkModel(model, n);
+  checkOptimizer(opt);
   networkZeroGrad(model);
   networkForward(model, n);
   const loss = networkLoss(model, n);
@@ -31,9 +70,9 @@ export function trainStep(model: usize, opt: usize, n: i32): f64 {
 /** `steps` fused steps on the same staged batch; returns the loss of each in losses (f64[steps]). */
 export function trainSteps(model: usize, opt: usize, n: i32, steps: i32, losses: usize): i32 {
   for (let i = 0; i < steps; i++) {
-    const loss = trainStep(model, opt, n);
-    store<f64>(losses + (<usize>i << 3), loss);
-    if (!isFinite(loss)) return i;
+    const value = trainStep(model, opt, n);
+    store<f64>(losses + (<usize>i << 3), value);
+    if (!isFinite(value)) return i;
   }
   return steps;
 }

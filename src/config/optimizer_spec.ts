@@ -48,7 +48,10 @@ export function optimizerFromSpec(spec: OptimizerSpec, paramsPerGroup: readonly 
     throw new RangeError(`${what}.groups: expected ${paramsPerGroup.length} param group(s), got ${Array.isArray(groups) ? groups.length : typeof groups}`);
   }
   const kwargs = translate(type, spec.kwargs ?? {}, `${what}.kwargs`);
-  const specs = groups.map((g, i) => ({ params: paramsPerGroup[i], ...translate(type, g, `${what}.groups[${i}]`) }));
+  const specs: ({ params: readonly Parameter[] } & Record<string, unknown>)[] = groups.map((g, i) => ({
+    params: paramsPerGroup[i],
+    ...translate(type, g, `${what}.groups[${i}]`),
+  }));
   if (type === 'SGD') {
     const lr = (kwargs.lr ?? specs[0].lr) as number | undefined;
     if (lr === undefined) throw new RangeError(`${what}: SGD needs lr (in kwargs or every group)`);

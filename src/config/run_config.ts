@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ACTIVATIONS } from '../nn/modules.ts';
+
+// A run config has the shape of a case of training.json (PyTorch's names, snake_case keys), so a fixture case
+// can be fed back as it is. Its result keys are accepted and ignored.
+
+const int = (min: number) => z.number().int().min(min);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+const layerWeights = z.strictObject({ weight: z.array(z.array(finite)), bias: z.array(finite) });
+
+const moonsSpec = z.strictObject({
+  type: z.literal('moons'),
+  n_samples: int(1).max(1_000_000).default(20),
+  noise: z.number().min(0).max(1e6).default(0.2),
+  shuffle: z.boolean().default(true),
+  seed: int(0).optional(),
+});
+const circlesSpec = z.strictObject({
+  type: z.literal('circles'),
+  n_samples: int(1).max(1_000_000).default(100),
+  noise: z.number().min(0).max(1e6).default(0.1),
+  factor: z.number().gt(0).lt(1).default(0.5),
+  shuffle: z.boolean().default(true),
+  seed: int(0).optional(),
+});
+const blobsSpec = z.strictObject({
+  type: z.literal('blobs'),
+  n_samples: int(1).max(1_000_000).default(150),
+  centers: int(1).max(1000).default(3),
+  n_features: int(1).max(1_000_000).default(2),
+  cluster_std: z.number().gt(0).max(1e6).default(1.0),
+  shuffle: z.boolean().default(true),
+  seed: int(0).optional(),
+});
+const spiralsSpec = z.strictObject({
+  type: z.literal('spirals'),
+  n_samples: int(1).max(1_000_000).default(200),
+  noise: z.number().min(0).max(1e6).default(0.2),
+  arms: int(2).max(100).default(2),
+  seed: int(0).optional(),
+});
+const csvSpec = z.strictObject({
+  type: z.literal('csv'),
+  path: z.string().min(1),
+  label_column: z.union([z.string().min(1), int(0)]).optional(),
+});
+
+export const datasetSpecSchema = z.discriminatedUnion('type', [moonsSpec, circlesSpec, blobsSpec, spiralsSpec, csvSpec]);
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv'] as const;
+
+export const optimizerSpecSchema = z.strictObject({
+  type: z.string(),
+  groups: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
+  kwargs: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const schedulerSpecSchema = z.strictObject({
+  type: z.string(),
+  args: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const runConfigSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    seed: int(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    sizes: z.array(int(1).max(1 << 20)).min(2),
+    activation: z.enum(ACTIVATIONS).default('tanh'),
+    init: z.array(layerWeights).nullable().optional(),
+    X: z.array(z.array(finite)).min(1).optional(),
+    Y: z.array(int(0)).optional(),
+    data: datasetSpecSchema.nullable().optional(),
+    optimizer: optimizerSpecSchema,
+    scheduler: schedulerSpecSchema.nullable().optional(),
+    steps: int(0).max(100_000_000),
+    batch_size: int(1).nullable().optional(),
+    batches: z.array(z.array(int(0))).nullable().optional(),
+    manual_decay: z.strictObject({ every: int(1), factor: z.number().gt(0).refine(Number.isFinite, 'must be finite') }).nullable().optional(),
+    group_by_layer: z.boolean().default(false),
+    plateau_metric: z.enum(['loss']).nullable().optional(),
+    // Result keys of a training.json case: accepted so a case can be fed back, and ignored.
+    loss: z.unknown().optional(),
+    lr: z.unknown().optional(),
+    momentum: z.unknown().optional(),
+    final: z.unknown().optional(),
+    final_loss: z.unknown().optional(),
+    final_accuracy: z.unknown().optional(),
+  })
+  .superRefine((c, ctx) => {
+    const inline = c.X !== undefined || c.Y !== undefined;
+    if (inline && c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'give the data inline as X and Y, or as a dataset spec in data, not both' });
+    if (!inline && !c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'no data: give X and Y, or a dataset spec in data' });
+    if (inline && (c.X === undefined || c.Y === undefined)) ctx.addIssue({ code: 'custom', path: [c.X ? 'Y' : 'X'], message: 'X and Y go together' });
+  });
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a run config, with errors that name the key and what it allows. */
+export function parseRunConfig(value: unknown, source = 'run config'): RunConfig {
+  const result = runConfigSchema.safeParse(value);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      }
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`${source}: ${lines.join('; ')}`);
+  }
+  return result.data;
+}

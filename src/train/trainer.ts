@@ -1,0 +1,132 @@
+import { DeviceData } from '../nn/device_data.ts';
+import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../nn/matrix.ts';
+import type { Sequential } from '../nn/sequential.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
+import type { ParamGroup } from '../optim/group.ts';
+
+/** What the trainer needs of a learning-rate scheduler: `step()`, or `step(metric)` for ReduceLROnPlateau. */
+export interface SteppableScheduler {
+  step(metric?: number): void;
+}
+
+/** Picks the rows of each step's batch; returns null for the whole dataset. */
+export interface BatchSource {
+  next(step: number): ArrayLike<number> | null;
+}
+
+export interface ManualDecay {
+  /** Multiply every group's lr by `factor` after each step i with i % every == 0 (step 0 included). */
+  every: number;
+  factor: number;
+}
+
+export interface TrainerOptions {
+  model: Sequential;
+  optimizer: Optimizer<object, ParamGroup>;
+  scheduler?: SteppableScheduler | null;
+  /** Pass the step's training loss to `scheduler.step(loss)` (ReduceLROnPlateau). */
+  schedulerMetric?: 'loss' | null;
+  manualDecay?: ManualDecay | null;
+  batches?: BatchSource | null;
+}
+
+/** Per-step record, in the layout of a `training.json` case: values each step used. */
+export interface History {
+  loss: number[];
+  lr: number[][];
+  momentum: number[][];
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly step: number, readonly loss: number, readonly history: History) {
+    super(`training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** Momentum a step used: SGD's momentum, or Adam's beta1. */
+export function momentumOf(group: ParamGroup): number {
+  const g = group as ParamGroup & { momentum?: number; betas?: readonly [number, number] };
+  return g.betas !== undefined ? g.betas[0] : (g.momentum ?? 0);
+}
+
+/**
+ * Runs training steps on a dataset held in linear memory: each step gathers its batch and runs the fused
+ * forward/loss/backward/update call, then applies the hand-written decay and the scheduler, as the
+ * lesson's loop does.
+ */
+export class Trainer {
+  readonly model: Sequential;
+  readonly optimizer: Optimizer<object, ParamGroup>;
+  readonly history: History = { loss: [], lr: [], momentum: [] };
+  private readonly data: DeviceData;
+  private readonly options: TrainerOptions;
+  private stepIndex = 0;
+
+  constructor(options: TrainerOptions & { x: Features; y: Labels }) {
+    const { model, optimizer } = options;
+    if (optimizer.engine !== model.engine) throw new RangeError('Trainer: the optimizer and the model live in different engines');
+    const x = toMatrix(options.x, model.inputDim, 'x');
+    const y = toLabels(options.y, x.rows, model.outputDim, 'y');
+    if (options.manualDecay) checkManualDecay(options.manualDecay);
+    this.model = model;
+    this.optimizer = optimizer;
+    this.options = options;
+    this.data = new DeviceData(model.engine, x, y);
+    this.x = x;
+    this.y = y;
+  }
+
+  readonly x: Matrix;
+  readonly y: Int32Array;
+
+  /** Steps taken so far. */
+  get step(): number {
+    return this.stepIndex;
+  }
+
+  /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
+  run(steps: number, onStep?: (step: number, loss: number) => void): History {
+    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
+    const { model, optimizer } = this;
+    const { scheduler, schedulerMetric, manualDecay, batches } = this.options;
+    const groups = optimizer.paramGroups;
+    const h = this.history;
+    for (let k = 0; k < steps; k++) {
+      const i = this.stepIndex;
+      const n = model.loadBatch(this.data, batches ? batches.next(i) : null);
+      h.lr.push(groups.map((g) => g.lr));
+      h.momentum.push(groups.map(momentumOf));
+      const loss = model.trainStepStaged(n, optimizer);
+      if (!Number.isFinite(loss)) {
+        h.lr.pop();
+        h.momentum.pop();
+        throw new NonFiniteLossError(i, loss, h);
+      }
+      h.loss.push(loss);
+      if (manualDecay && i % manualDecay.every === 0) for (const g of groups) g.lr = g.lr * manualDecay.factor;
+      if (scheduler) {
+        if (schedulerMetric === 'loss') scheduler.step(loss);
+        else scheduler.step();
+      }
+      this.stepIndex++;
+      onStep?.(i, loss);
+    }
+    return h;
+  }
+
+  /** Loss, accuracy and predictions over the whole dataset. */
+  evaluate() {
+    const n = this.model.loadBatch(this.data, null);
+    return this.model.evaluateStaged(n);
+  }
+
+  dispose(): void {
+    this.data.dispose();
+  }
+}
+
+export function checkManualDecay(d: ManualDecay, what = 'manualDecay'): void {
+  if (!Number.isInteger(d.every) || d.every < 1) throw new RangeError(`${what}: every must be an integer >= 1, got ${d.every}`);
+  if (!Number.isFinite(d.factor) || d.factor <= 0) throw new RangeError(`${what}: factor must be a finite number > 0, got ${d.factor}`);
+}

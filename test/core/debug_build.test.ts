@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { Adam, Engine, MLP } from '../../src/index.ts';
+import { M_OPS, M_STRIDE, OP_W } from '../../src/engine/layout.ts';
+import fixture from '../fixtures/gradients.json' with { type: 'json' };
+
+const debug = await Engine.load('debug');
+
+describe('debug build of the core (bounds-checked)', () => {
+  it('computes the same bits as the release build', () => {
+    const c = fixture.cases[3];
+    const run = (engine?: Engine) => {
+      const model = new MLP({ sizes: c.sizes, activation: c.activation, engine });
+      model.loadLayerWeights(c.weights);
+      const opt = new Adam(model.parameters(), { lr: 0.01 });
+      const losses = Array.from({ length: 20 }, () => model.trainStep(c.X, c.Y, opt));
+      return { losses, weights: model.parameters().map((p) => Array.from(p.data)) };
+    };
+    const release = run();
+    const checked = run(debug);
+    expect(checked.losses).toEqual(release.losses);
+    expect(checked.weights).toEqual(release.weights);
+    expect(Math.abs(release.losses[0] - c.loss) / c.loss).toBeLessThan(1e-5);
+  });
+
+  it('traps a descriptor whose batch exceeds the laid-out activations', () => {
+    const model = new MLP({ sizes: [2, 3, 2], engine: debug });
+    model.forward([[0.5, -0.5]]);
+    debug.i32[(model.descriptor >> 2) + M_STRIDE] = 4; // capacity 4 ...
+    expect(() => debug.core.forward(model.descriptor, 9)).toThrow(/assertion failed/); // ... but 9 samples
+  });
+
+  it('traps a weight pointer past the end of linear memory', () => {
+    const model = new MLP({ sizes: [2, 3, 2], engine: debug });
+    const opWeights = (model.descriptor >> 2) + M_OPS + OP_W; // the first op's weight pointer
+    debug.i32[opWeights] = debug.memoryBytes - 4;
+    expect(() => debug.core.forward(model.descriptor, 1)).toThrow(/assertion failed/);
+  });
+});
