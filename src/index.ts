@@ -1,9 +1,11 @@
 // anneal: small neural networks trained in a WebAssembly core, with PyTorch's learning-rate schedulers.
-import { loadEngine } from './engine/index.ts';
-
-// The core is compiled once, when the package is first imported; models and optimizers then build synchronously.
-await loadEngine();
-
+// Importing it compiles the core once (a top-level await in src/engine); everything then builds synchronously.
 export { Engine, loadEngine, getEngine } from './engine/index.ts';
 export * from './nn/index.ts';
 export * from './optim/index.ts';
+export * from './lr_scheduler/index.ts';
+export * from './data/index.ts';
+export { Trainer, NonFiniteLossError, type History, type TrainerOptions, type ManualDecay, type BatchSource } from './train/trainer.ts';
+export { runTraining, prepareRun, resultToJson, type RunResult } from './train/run.ts';
+export { parseRunConfig, ConfigError, type RunConfig } from './config/run_config.ts';
+export { optimizerFromSpec, type OptimizerSpec } from './config/optimizer_spec.ts';

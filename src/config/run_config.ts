@@ -37,7 +37,9 @@ const spiralsSpec = z.strictObject({
   type: z.literal('spirals'),
   n_samples: int(1).max(1_000_000).default(200),
   noise: z.number().min(0).max(1e6).default(0.2),
-  arms: int(2).max(100).default(2),
+  n_arms: int(2).max(100).default(2),
+  turns: z.number().gt(0).max(100).default(1),
+  shuffle: z.boolean().default(true),
   seed: int(0).optional(),
 });
 const csvSpec = z.strictObject({

@@ -1,5 +1,5 @@
 export { Linear, Tanh, ReLU, Sigmoid, Activation, activationFromName, ACTIVATIONS, type Layer, type ActivationName } from './modules.ts';
-export { Sequential, type Evaluation, type LayerWeights, type StateDict, type FusedOptimizer } from './sequential.ts';
+export { Sequential, type Evaluation, type LayerWeights, type ModelStateDict, type FusedOptimizer } from './sequential.ts';
 export { MLP, LogicNet, type MLPOptions, type LogicNetOptions } from './models.ts';
 export { Parameter } from './parameter.ts';
 export { Loss } from './loss.ts';

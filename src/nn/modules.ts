@@ -1,6 +1,6 @@
 import { getEngine, type Engine } from '../engine/index.ts';
 import { KIND_RELU, KIND_SIGMOID, KIND_TANH } from '../engine/layout.ts';
-import { defaultGenerator, initLinear, type WeightGenerator } from './init.ts';
+import { defaultGenerator, type WeightGenerator } from './init.ts';
 import { Parameter } from './parameter.ts';
 
 export interface LinearOptions {
@@ -20,7 +20,9 @@ export class Linear {
     const engine = options.engine ?? getEngine();
     this.weight = new Parameter(engine, [outFeatures, inFeatures]);
     this.bias = new Parameter(engine, [outFeatures]);
-    initLinear(this.weight.data, this.bias.data, inFeatures, options.generator ?? defaultGenerator());
+    const init = (options.generator ?? defaultGenerator()).initLinear(inFeatures, outFeatures);
+    this.weight.data.set(init.weight);
+    this.bias.data.set(init.bias);
   }
 
   parameters(): Parameter[] {

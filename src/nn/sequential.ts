@@ -27,7 +27,7 @@ export interface LayerWeights {
   bias: number[];
 }
 
-export type StateDict = Record<string, number[] | number[][]>;
+export type ModelStateDict = Record<string, number[] | number[][]>;
 
 /**
  * A chain of layers whose activations for the largest batch seen so far are laid out once in linear memory.
@@ -150,14 +150,14 @@ export class Sequential {
     return this.layers.flatMap((l, i) => [[`${keys[i]}.weight`, l.weight], [`${keys[i]}.bias`, l.bias]] as [string, Parameter][]);
   }
 
-  stateDict(): StateDict {
-    const out: StateDict = {};
+  stateDict(): ModelStateDict {
+    const out: ModelStateDict = {};
     for (const [key, p] of this.namedParameters()) out[key] = p.toNested();
     return out;
   }
 
   /** Loads weights in PyTorch layout; every key and shape is checked before anything is written. */
-  loadStateDict(state: StateDict): void {
+  loadStateDict(state: ModelStateDict): void {
     const named = this.namedParameters();
     const known = new Set(named.map(([k]) => k));
     const unexpected = Object.keys(state).filter((k) => !known.has(k));

@@ -80,7 +80,7 @@ describe('model API', () => {
     adam.paramGroups[0].betas = [0.8, 0.99];
     expect(adam.paramGroups[0].betas).toEqual([0.8, 0.99]);
     expect(() => {
-      (adam.paramGroups[0].betas as number[])[0] = 0.5;
+      (adam.paramGroups[0].betas as unknown as number[])[0] = 0.5;
     }).toThrow(TypeError);
     const sgd = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
     sgd.paramGroups[0].momentum = 0.5;

@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { trainCommand } from './train_command.ts';
+import { NonFiniteLossError } from '../train/trainer.ts';
+
+export function program(): Command {
+  return new Command('anneal')
+    .description('Train small neural networks in a WebAssembly core, with PyTorch-exact learning-rate schedulers.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(trainCommand());
+}
+
+/** Runs the CLI; returns the exit code: 0 ok, 1 a run that failed (a NaN loss), 2 refused input (flags, config, data). */
+export async function main(argv: string[]): Promise<number> {
+  const cli = program();
+  cli.exitOverride();
+  for (const sub of cli.commands) sub.exitOverride();
+  try {
+    await cli.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    const name = cli.args[0] ? `anneal ${cli.args[0]}` : 'anneal';
+    process.stderr.write(`${name}: error: ${(err as Error).message}\n`);
+    return err instanceof NonFiniteLossError ? 1 : 2;
+  }
+}

@@ -1,0 +1,163 @@
+import { Command, Option } from 'commander';
+import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
+import { loadCsvSync } from '../data/csv_file.ts';
+import { resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
+import { intArg, listArg, manualDecayArg, numberArg, choiceArg } from './parse.ts';
+import { progressReporter } from './progress.ts';
+import { readJsonFile, UsageError } from './files.ts';
+
+interface TrainFlags {
+  config?: string;
+  dataset: 'moons' | 'circles' | 'blobs' | 'spirals';
+  samples?: number;
+  noise?: number;
+  dataSeed?: number;
+  data?: string;
+  labelColumn?: string;
+  hidden: number[];
+  activation: 'tanh' | 'relu' | 'sigmoid';
+  optimizer: 'Adam' | 'AdamW' | 'SGD';
+  lr: number;
+  betas?: number[];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  steps: number;
+  batchSize?: number;
+  seed: number;
+  manualDecay?: { every: number; factor: number };
+  stepSize: number;
+  gamma: number;
+  scheduler: 'StepLR' | 'none';
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const RUN_FLAGS = ['dataset', 'samples', 'noise', 'dataSeed', 'data', 'labelColumn', 'hidden', 'activation', 'optimizer', 'lr', 'betas', 'eps',
+  'weightDecay', 'amsgrad', 'momentum', 'dampening', 'nesterov', 'steps', 'batchSize', 'seed', 'manualDecay', 'stepSize', 'gamma', 'scheduler'];
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description("Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.")
+    .option('--config <file>', 'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it')
+    .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
+    .option('--samples <n>', 'number of samples (default: 20 for moons, as in the lesson; 100 circles, 150 blobs, 200 spirals)', intArg(1, 1_000_000))
+    .option('--noise <x>', 'standard deviation of the Gaussian noise (default 0.2; blobs: the cluster std, default 1)', numberArg(0, 1e6))
+    .option('--data-seed <n>', 'seed of the generated data (default: --seed)', intArg(0, 2 ** 32 - 1))
+    .option('--data <file.csv>', 'train on a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)')
+    .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
+    .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), [3])
+    .addOption(new Option('--activation <name>', 'activation between layers').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
+    .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)))
+    .option('--lr <x>', 'learning rate: the step size along the gradient', numberArg(0), 0.01)
+    .option('--betas <b1,b2>', 'Adam/AdamW betas, each in [0, 1) (default 0.9,0.999)', listArg(numberArg(0, 1), { min: 2 }))
+    .option('--eps <x>', 'Adam/AdamW eps (default 1e-8)', numberArg(0))
+    .option('--weight-decay <x>', 'weight decay (Adam, SGD: L2 added to the gradient; AdamW: decoupled, default 0.01)', numberArg(0))
+    .option('--amsgrad', 'Adam/AdamW: use the AMSGrad variant')
+    .option('--momentum <x>', 'SGD momentum (default 0)', numberArg(0))
+    .option('--dampening <x>', 'SGD dampening (default 0)', numberArg())
+    .option('--nesterov', 'SGD: Nesterov momentum (needs --momentum > 0)')
+    .option('--steps <n>', 'training steps (optimizer updates)', intArg(0, 100_000_000), 1000)
+    .option('--batch-size <n>', 'samples per step, reshuffled every epoch (default: the whole dataset)', intArg(1))
+    .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
+    .option('--manual-decay <every:factor>', "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)", manualDecayArg)
+    .option('--step-size <n>', 'StepLR: decay the lr every n steps', intArg(1), 50)
+    .option('--gamma <x>', 'StepLR: multiply the lr by gamma', numberArg(0, Infinity, { minExclusive: true }), 0.99)
+    .addOption(new Option('--scheduler <name>', 'learning-rate scheduler: StepLR or none').default('StepLR').argParser(choiceArg(['StepLR', 'none'] as const)))
+    .option('--json', 'print the run as JSON (the layout of a training.json case) and nothing else')
+    .option('--quiet', 'print no progress bar')
+    .action(function (this: Command, flags: TrainFlags) {
+      const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
+      let config: RunConfig;
+      if (flags.config) {
+        const given = RUN_FLAGS.filter(explicit);
+        if (given.length) throw new UsageError(`--config cannot be combined with ${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+        config = parseRunConfig(readJsonFile(flags.config), flags.config);
+      } else {
+        config = configFromFlags(flags, explicit);
+      }
+      const result = runTraining(config, {
+        loadCsv: csvLoader,
+        onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
+      });
+      if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
+      else process.stdout.write(summary(result));
+    });
+}
+
+function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean): RunConfig {
+  const data: RunConfigInput['data'] = flags.data
+    ? { type: 'csv', path: flags.data, ...(flags.labelColumn !== undefined ? { label_column: /^\d+$/.test(flags.labelColumn) ? Number(flags.labelColumn) : flags.labelColumn } : {}) }
+    : generatedData(flags);
+  const kwargs: Record<string, unknown> = {};
+  if (flags.betas) kwargs.betas = flags.betas.slice(0, 2);
+  if (flags.eps !== undefined) kwargs.eps = flags.eps;
+  if (flags.weightDecay !== undefined) kwargs.weight_decay = flags.weightDecay;
+  if (flags.amsgrad) kwargs.amsgrad = true;
+  if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
+  if (flags.dampening !== undefined) kwargs.dampening = flags.dampening;
+  if (flags.nesterov) kwargs.nesterov = true;
+  const stepLRAsked = explicit('stepSize') || explicit('gamma') || explicit('scheduler');
+  const useStepLR = flags.scheduler === 'StepLR' && (!flags.manualDecay || stepLRAsked);
+  const draft: RunConfigInput = {
+    seed: flags.seed,
+    sizes: [0, ...flags.hidden, 0],
+    activation: flags.activation,
+    data,
+    optimizer: { type: flags.optimizer, groups: [{ lr: flags.lr }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
+    scheduler: useStepLR ? { type: 'StepLR', args: { step_size: flags.stepSize, gamma: flags.gamma } } : null,
+    steps: flags.steps,
+    batch_size: flags.batchSize ?? null,
+    manual_decay: flags.manualDecay ?? null,
+  };
+  // The input and output widths come from the data.
+  const dataset = resolveData(parseRunConfig({ ...draft, sizes: [1, 1] }, 'flags'), { loadCsv: csvLoader });
+  draft.sizes = [dataset.nFeatures, ...flags.hidden, Math.max(dataset.nClasses, 2)];
+  return parseRunConfig(draft, 'flags');
+}
+
+function generatedData(flags: TrainFlags): NonNullable<RunConfigInput['data']> {
+  const seed = flags.dataSeed ?? flags.seed;
+  switch (flags.dataset) {
+    case 'moons':
+      return { type: 'moons', n_samples: flags.samples ?? 20, noise: flags.noise ?? 0.2, seed };
+    case 'circles':
+      return { type: 'circles', n_samples: flags.samples ?? 100, noise: flags.noise ?? 0.1, seed };
+    case 'blobs':
+      return { type: 'blobs', n_samples: flags.samples ?? 150, cluster_std: flags.noise ?? 1, seed };
+    case 'spirals':
+      return { type: 'spirals', n_samples: flags.samples ?? 200, noise: flags.noise ?? 0.2, seed };
+  }
+}
+
+function describe(config: RunConfig): string {
+  const net = `MLP ${config.sizes.join('-')} (${config.activation})`;
+  const opt = `${config.optimizer.type} lr=${config.optimizer.groups?.map((g) => g.lr).join('/') ?? ''}`;
+  const sched = config.scheduler
+    ? `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`
+    : 'no scheduler';
+  const decay = config.manual_decay ? `, manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps` : '';
+  const data = config.data ? Object.entries(config.data).map(([k, v]) => (k === 'type' ? v : `${k}=${v}`)).join(' ') : `${config.X?.length} inline samples`;
+  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, batch ${config.batch_size ?? 'full'}, data: ${data}`;
+}
+
+function summary(result: RunResult): string {
+  const lastLr = result.lr.length ? result.lr[result.lr.length - 1] : [];
+  const steps = result.loss.length;
+  const rate = steps / (result.wallMs / 1000);
+  return [
+    `anneal train — ${describe(result.config)}`,
+    `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${steps ? result.loss[steps - 1].toPrecision(6) : '-'})`,
+    `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
+    `  final lr        ${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)`,
+    `  wall time       ${result.wallMs.toFixed(1)} ms  (${Math.round(rate).toLocaleString('en-US')} steps/s)`,
+    '',
+  ].join('\n');
+}
+
+function csvLoader(path: string, labelColumn?: string | number) {
+  return loadCsvSync(path, labelColumn === undefined ? {} : { labelColumn });
+}

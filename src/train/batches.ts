@@ -1,0 +1,33 @@
+import type { BatchSource } from './trainer.ts';
+
+/** The batches a run config lists explicitly (`batches`), e.g. a training.json case's recorded ones. */
+export class ExplicitBatches implements BatchSource {
+  constructor(private readonly batches: readonly (readonly number[])[], nSamples: number, steps: number, what = 'batches') {
+    if (batches.length < steps) throw new RangeError(`${what}: ${batches.length} batches listed for ${steps} steps`);
+    batches.forEach((b, i) => {
+      if (b.length === 0) throw new RangeError(`${what}[${i}]: a batch needs at least one index`);
+      for (const k of b) {
+        if (!Number.isInteger(k) || k < 0 || k >= nSamples) {
+          throw new RangeError(`${what}[${i}]: index ${k} is out of range; indices must be integers in [0, ${nSamples - 1}]`);
+        }
+      }
+    });
+  }
+
+  next(step: number): readonly number[] {
+    return this.batches[step];
+  }
+}
+
+/** Adapts anything with `nextBatch()` (a DataLoader) and records what it handed out. */
+export class RecordedBatches implements BatchSource {
+  readonly record: number[][] = [];
+
+  constructor(private readonly source: { nextBatch(): ArrayLike<number> }) {}
+
+  next(): ArrayLike<number> {
+    const batch = this.source.nextBatch();
+    this.record.push(Array.from(batch));
+    return batch;
+  }
+}
