@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { scheduleCommand } from './schedule_command.ts';
 import { trainCommand } from './train_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
 
@@ -7,7 +8,8 @@ export function program(): Command {
     .description('Train small neural networks in a WebAssembly core, with PyTorch-exact learning-rate schedulers.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .addCommand(trainCommand());
+    .addCommand(trainCommand())
+    .addCommand(scheduleCommand());
 }
 
 /** Runs the CLI; returns the exit code: 0 ok, 1 a run that failed (a NaN loss), 2 refused input (flags, config, data). */

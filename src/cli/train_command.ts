@@ -3,6 +3,7 @@ import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/r
 import { loadCsvSync } from '../data/csv_file.ts';
 import { resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { intArg, listArg, manualDecayArg, numberArg, choiceArg } from './parse.ts';
+import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
 
@@ -29,18 +30,16 @@ interface TrainFlags {
   batchSize?: number;
   seed: number;
   manualDecay?: { every: number; factor: number };
-  stepSize: number;
-  gamma: number;
-  scheduler: 'StepLR' | 'none';
+  scheduler: string;
   json?: boolean;
   quiet?: boolean;
+  [flag: string]: unknown;
 }
 
-const RUN_FLAGS = ['dataset', 'samples', 'noise', 'dataSeed', 'data', 'labelColumn', 'hidden', 'activation', 'optimizer', 'lr', 'betas', 'eps',
-  'weightDecay', 'amsgrad', 'momentum', 'dampening', 'nesterov', 'steps', 'batchSize', 'seed', 'manualDecay', 'stepSize', 'gamma', 'scheduler'];
+const NOT_RUN_FLAGS = ['config', 'json', 'quiet'];
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const command = new Command('train')
     .description("Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.")
     .option('--config <file>', 'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it')
     .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
@@ -64,16 +63,15 @@ export function trainCommand(): Command {
     .option('--batch-size <n>', 'samples per step, reshuffled every epoch (default: the whole dataset)', intArg(1))
     .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
     .option('--manual-decay <every:factor>', "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)", manualDecayArg)
-    .option('--step-size <n>', 'StepLR: decay the lr every n steps', intArg(1), 50)
-    .option('--gamma <x>', 'StepLR: multiply the lr by gamma', numberArg(0, Infinity, { minExclusive: true }), 0.99)
-    .addOption(new Option('--scheduler <name>', 'learning-rate scheduler: StepLR or none').default('StepLR').argParser(choiceArg(['StepLR', 'none'] as const)))
+    .option('--scheduler <name>', 'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss', (v: string) => (v === 'none' ? v : schedulerType(v)), 'StepLR')
     .option('--json', 'print the run as JSON (the layout of a training.json case) and nothing else')
-    .option('--quiet', 'print no progress bar')
-    .action(function (this: Command, flags: TrainFlags) {
+    .option('--quiet', 'print no progress bar');
+  addSchedulerFlags(command);
+  return command.action(function (this: Command, flags: TrainFlags) {
       const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
       let config: RunConfig;
       if (flags.config) {
-        const given = RUN_FLAGS.filter(explicit);
+        const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !NOT_RUN_FLAGS.includes(k));
         if (given.length) throw new UsageError(`--config cannot be combined with ${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
         config = parseRunConfig(readJsonFile(flags.config), flags.config);
       } else {
@@ -100,15 +98,20 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
   if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
   if (flags.dampening !== undefined) kwargs.dampening = flags.dampening;
   if (flags.nesterov) kwargs.nesterov = true;
-  const stepLRAsked = explicit('stepSize') || explicit('gamma') || explicit('scheduler');
-  const useStepLR = flags.scheduler === 'StepLR' && (!flags.manualDecay || stepLRAsked);
+  const schedulerAsked = explicit('scheduler') || explicit('stepSize') || explicit('gamma');
+  const useScheduler = flags.scheduler !== 'none' && (!flags.manualDecay || schedulerAsked);
+  let scheduler: RunConfigInput['scheduler'] = null;
+  if (useScheduler) {
+    scheduler = schedulerSpecFromFlags(flags.scheduler, flags, explicit);
+    if (flags.scheduler === 'StepLR') scheduler.args = { step_size: 50, gamma: 0.99, ...scheduler.args };
+  }
   const draft: RunConfigInput = {
     seed: flags.seed,
     sizes: [0, ...flags.hidden, 0],
     activation: flags.activation,
     data,
     optimizer: { type: flags.optimizer, groups: [{ lr: flags.lr }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
-    scheduler: useStepLR ? { type: 'StepLR', args: { step_size: flags.stepSize, gamma: flags.gamma } } : null,
+    scheduler,
     steps: flags.steps,
     batch_size: flags.batchSize ?? null,
     manual_decay: flags.manualDecay ?? null,
