@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { parseScheduleSpec, type ScheduleSpec } from '../schedule/schedule_spec.ts';
 import { runSchedule, type ScheduleTrace } from '../schedule/run_schedule.ts';
+import { lrChartOption } from '../plot/charts.ts';
+import { renderSvg } from '../plot/render.ts';
 import { readJsonFile, UsageError } from './files.ts';
+import { writeFileAtomic } from './output.ts';
 import { choiceArg, intArg, listArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 
@@ -29,13 +32,14 @@ export function scheduleCommand(): Command {
     .option('--betas <b1,b2>', 'Adam betas', listArg(numberArg(0, 1), { min: 2 }))
     .option('--steps <n>', 'number of steps (default: the spec\'s, or 100)', intArg(0, 10_000_000))
     .option('--metrics <values>', 'ReduceLROnPlateau: the metric of every step, comma-separated', listArg(numberArg()))
-    .option('--json', 'print {"lr": [[...], ...], "momentum"|"beta1": [[...], ...]} and nothing else');
+    .option('--json', 'print {"lr": [[...], ...], "momentum"|"beta1": [[...], ...]} and nothing else')
+    .option('--plot <file.svg>', 'also draw the lr curve (and cycled momentum) as an SVG chart');
   addSchedulerFlags(command);
   return command.action(function (this: Command, flags: ScheduleFlags) {
     const given = (key: string) => this.getOptionValueSource(key) === 'cli';
     let spec: ScheduleSpec;
     if (flags.config) {
-      const clash = this.options.map((o) => o.attributeName()).filter((k) => given(k) && !['config', 'steps', 'json'].includes(k));
+      const clash = this.options.map((o) => o.attributeName()).filter((k) => given(k) && !['config', 'steps', 'json', 'plot'].includes(k));
       if (clash.length) throw new UsageError(`--config takes the optimizer and scheduler from the file; drop ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
       spec = parseScheduleSpec(readJsonFile(flags.config), flags.config);
       if (flags.steps !== undefined) spec = { ...spec, steps: flags.steps };
@@ -52,6 +56,11 @@ export function scheduleCommand(): Command {
       }, 'flags');
     }
     const trace = runSchedule(spec);
+    if (typeof flags.plot === 'string') {
+      const momentum = trace.momentum ?? trace.beta1;
+      const title = `${spec.scheduler.type} over ${spec.optimizer.type}`;
+      writeFileAtomic(flags.plot, renderSvg(lrChartOption({ lr: trace.lr, ...(momentum ? { momentum, momentumName: trace.momentum ? 'momentum' : 'beta1' } : {}) }, title)));
+    }
     process.stdout.write(flags.json ? `${JSON.stringify(trace)}\n` : table(spec, trace));
   });
 }
