@@ -1,6 +1,7 @@
 // The exported kernels. Every pointer is a byte offset into this module's linear memory, laid out by the
 // TypeScript side once per model (src/engine/); nothing here allocates.
 import { checkModel, checkOptimizer } from './checks';
+import { gemm } from './gemm';
 import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
@@ -44,6 +45,11 @@ export function optimizerStep(opt: usize): void {
 export function optimizerZeroGrad(opt: usize): void {
   checkOptimizer(opt);
   zeroOptimizerGrad(opt);
+}
+
+/** C[m×n] = A[m×k]·B[k×n] on row-major f32 matrices (n a multiple of 4); the benchmark's W3 entry point. */
+export function matmul(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): void {
+  gemm(a, k, 1, b, n, c, n, m, n, k, 0, false);
 }
 
 /** First byte the TypeScript allocator may hand out. */

@@ -1,0 +1,118 @@
+// General matrix multiply on row-major f32 matrices, register-tiled: a 4×8 block of C (eight f32x4
+// accumulators) is built over the whole reduction before it is stored, so C is written once per tile.
+// A is read through strides, so Aᵀ costs nothing extra: element (i, p) of A is at a + 4·(i·rowStep + p·colStep).
+
+/**
+ * C[m×n] = A[m×k]·B[k×n] (+ C when accumulate), rows of B and C `ldb`/`ldc` floats apart, n a multiple of 4.
+ * When bias is not 0, C starts from bias[i] in row i instead.
+ */
+export function gemm(
+  a: usize, rowStep: i32, colStep: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, bias: usize, accumulate: bool,
+): void {
+  // The reduction is cut into blocks of KC so that the slice of B a tile walks stays in the L1 cache.
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    gemmBlock(a + (<usize>(p0 * colStep) << 2), rowStep, colStep, b + (<usize>(p0 * ldb) << 2), ldb, c, ldc, m, n, kc,
+      p0 == 0 ? bias : 0, accumulate || p0 > 0);
+  }
+}
+
+const KC: i32 = 128;
+
+function gemmBlock(
+  a: usize, rowStep: i32, colStep: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, bias: usize, accumulate: bool,
+): void {
+  const bRow = <usize>ldb << 2;
+  const cRow = <usize>ldc << 2;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const c0 = c + <usize>i * cRow + (<usize>j << 2);
+      let x00: v128, x01: v128, x10: v128, x11: v128, x20: v128, x21: v128, x30: v128, x31: v128;
+      if (accumulate) {
+        x00 = v128.load(c0); x01 = v128.load(c0, 16);
+        x10 = v128.load(c0 + cRow); x11 = v128.load(c0 + cRow, 16);
+        x20 = v128.load(c0 + 2 * cRow); x21 = v128.load(c0 + 2 * cRow, 16);
+        x30 = v128.load(c0 + 3 * cRow); x31 = v128.load(c0 + 3 * cRow, 16);
+      } else if (bias != 0) {
+        x00 = x01 = f32x4.splat(load<f32>(bias + (<usize>i << 2)));
+        x10 = x11 = f32x4.splat(load<f32>(bias + (<usize>(i + 1) << 2)));
+        x20 = x21 = f32x4.splat(load<f32>(bias + (<usize>(i + 2) << 2)));
+        x30 = x31 = f32x4.splat(load<f32>(bias + (<usize>(i + 3) << 2)));
+      } else {
+        x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = f32x4.splat(0);
+      }
+      let bp = b + (<usize>j << 2);
+      let ap = a + (<usize>(i * rowStep) << 2);
+      const aRow = <usize>rowStep << 2;
+      const aCol = <usize>colStep << 2;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let s = v128.load32_splat(ap);
+        x00 = f32x4.add(x00, f32x4.mul(s, b0)); x01 = f32x4.add(x01, f32x4.mul(s, b1));
+        s = v128.load32_splat(ap + aRow);
+        x10 = f32x4.add(x10, f32x4.mul(s, b0)); x11 = f32x4.add(x11, f32x4.mul(s, b1));
+        s = v128.load32_splat(ap + 2 * aRow);
+        x20 = f32x4.add(x20, f32x4.mul(s, b0)); x21 = f32x4.add(x21, f32x4.mul(s, b1));
+        s = v128.load32_splat(ap + 3 * aRow);
+        x30 = f32x4.add(x30, f32x4.mul(s, b0)); x31 = f32x4.add(x31, f32x4.mul(s, b1));
+        bp += bRow;
+        ap += aCol;
+      }
+      v128.store(c0, x00); v128.store(c0, x01, 16);
+      v128.store(c0 + cRow, x10); v128.store(c0 + cRow, x11, 16);
+      v128.store(c0 + 2 * cRow, x20); v128.store(c0 + 2 * cRow, x21, 16);
+      v128.store(c0 + 3 * cRow, x30); v128.store(c0 + 3 * cRow, x31, 16);
+    }
+    for (; j < n; j += 4) {
+      for (let r = 0; r < 4; r++) rowTail(a, rowStep, colStep, b, bRow, c, cRow, i + r, j, k, bias, accumulate);
+    }
+  }
+  for (; i < m; i++) {
+    let j = 0;
+    for (; j + 8 <= n; j += 8) rowPair(a, rowStep, colStep, b, bRow, c, cRow, i, j, k, bias, accumulate);
+    for (; j < n; j += 4) rowTail(a, rowStep, colStep, b, bRow, c, cRow, i, j, k, bias, accumulate);
+  }
+}
+
+@inline function start(c: usize, bias: usize, i: i32, accumulate: bool): v128 {
+  if (accumulate) return v128.load(c);
+  return bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>i << 2))) : f32x4.splat(0);
+}
+
+// Same arithmetic per element as the 4×8 tile (one running sum over p in order), for the edges.
+function rowPair(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+  const c0 = c + <usize>i * cRow + (<usize>j << 2);
+  let x0 = start(c0, bias, i, accumulate);
+  let x1 = start(c0 + 16, bias, i, accumulate);
+  let bp = b + (<usize>j << 2);
+  let ap = a + (<usize>(i * rowStep) << 2);
+  const aCol = <usize>colStep << 2;
+  for (let p = 0; p < k; p++) {
+    const s = v128.load32_splat(ap);
+    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(bp)));
+    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(bp, 16)));
+    bp += bRow;
+    ap += aCol;
+  }
+  v128.store(c0, x0);
+  v128.store(c0, x1, 16);
+}
+
+function rowTail(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+  const c0 = c + <usize>i * cRow + (<usize>j << 2);
+  let x = start(c0, bias, i, accumulate);
+  let bp = b + (<usize>j << 2);
+  let ap = a + (<usize>(i * rowStep) << 2);
+  const aCol = <usize>colStep << 2;
+  for (let p = 0; p < k; p++) {
+    x = f32x4.add(x, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+    bp += bRow;
+    ap += aCol;
+  }
+  v128.store(c0, x);
+}

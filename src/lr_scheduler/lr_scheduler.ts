@@ -1,0 +1,174 @@
+import type { SchedulableOptimizer } from '../optim/param_group.ts';
+import { StateReader, type StateDict } from './state.ts';
+import { ArgChecker } from './validate.ts';
+
+/** What every scheduler offers, ReduceLROnPlateau included. */
+export interface Scheduler {
+  readonly optimizer: SchedulableOptimizer;
+  /** The lrs the scheduler last set, one per param group (PyTorch's `get_last_lr()`). */
+  getLastLr(): number[];
+  stateDict(): StateDict;
+  loadStateDict(state: StateDict): void;
+}
+
+/** A schedule with a closed form. */
+export interface ClosedForm {
+  /**
+   * One lr per param group for `lastEpoch === step`: the schedule as if stepped `step` times from a fresh
+   * start, without manual lr edits (PyTorch's `_get_closed_form_lr` where it has one). Pure: reads the
+   * scheduler's hyper-parameters and base lrs, changes nothing.
+   */
+  lrAt(step: number): number[];
+}
+
+export function hasClosedForm<T extends object>(scheduler: T): scheduler is T & ClosedForm {
+  return typeof (scheduler as Partial<ClosedForm>).lrAt === 'function';
+}
+
+/**
+ * PyTorch's `_LRScheduler`. The constructor records `initialLr` in every group (when `lastEpoch` is -1)
+ * and `baseLrs` from it; each subclass finishes its own constructor with `initialStep()`, the step PyTorch
+ * takes inside the constructor, after which `lastEpoch` is `lastEpoch + 1` (0 for a fresh start).
+ *
+ * `getLr()` is the chainable form: most schedules compute the next lr from the groups' current lr, so an
+ * lr changed by hand between steps carries forward, and several schedulers can act on one optimizer.
+ *
+ * Resuming by constructing with `lastEpoch = k >= 0` takes the groups' lrs as those of epoch k + 1 and
+ * does not apply the chainable update once more in the constructor (PyTorch 2.x fixed that double decay
+ * for ExponentialLR and others; here it holds for every chainable scheduler). `step(epoch)` is not
+ * offered: PyTorch deprecated it (CosineAnnealingWarmRestarts keeps its documented `step(epoch)`).
+ */
+export abstract class LRScheduler implements Scheduler {
+  readonly optimizer: SchedulableOptimizer;
+  /** The index of the last epoch (or batch) stepped: 0 right after a fresh construction. */
+  lastEpoch: number;
+  /** `initialLr` of each group, as read at construction (PyTorch's `base_lrs`). */
+  baseLrs: number[];
+  /** PyTorch's `_step_count`: calls of step(), the constructor's included. */
+  protected stepCount = 0;
+  protected lastLr: number[] = [];
+  protected readonly schedulerName: string;
+  /** True while the constructor's step (initialStep) runs. */
+  protected inInitialStep = false;
+
+  protected constructor(schedulerName: string, optimizer: SchedulableOptimizer, lastEpoch: number) {
+    this.schedulerName = schedulerName;
+    this.optimizer = optimizer;
+    new ArgChecker(schedulerName).lastEpoch(lastEpoch, optimizer);
+    if (lastEpoch === -1) {
+      for (const group of optimizer.paramGroups) if (group.initialLr === undefined) group.initialLr = group.lr;
+    }
+    this.baseLrs = optimizer.paramGroups.map((group) => group.initialLr as number);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** The chainable form: the lrs for `lastEpoch`, mostly computed from the groups' current lrs. */
+  abstract getLr(): number[];
+
+  step(): void {
+    this.stepCount += 1;
+    this.lastEpoch += 1;
+    this.updateMomentum();
+    this.applyLrs(this.getLr());
+  }
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): StateDict {
+    return {
+      base_lrs: [...this.baseLrs],
+      last_epoch: this.lastEpoch,
+      _step_count: this.stepCount,
+      _last_lr: [...this.lastLr],
+    };
+  }
+
+  /**
+   * Restores what stateDict() saved, hyper-parameters included (as PyTorch's `__dict__.update`). It does not
+   * touch the optimizer: restore the groups' lrs (the optimizer's own state) alongside.
+   */
+  loadStateDict(state: StateDict): void {
+    const reader = new StateReader(this.schedulerName, state);
+    const baseLrs = reader.numbers('base_lrs');
+    if (baseLrs.length !== this.optimizer.paramGroups.length) {
+      reader.fail('base_lrs', `a list of ${this.optimizer.paramGroups.length} (one per param group)`, baseLrs);
+    }
+    this.baseLrs = [...baseLrs];
+    this.lastEpoch = reader.integer('last_epoch');
+    this.stepCount = reader.integer('_step_count');
+    this.lastLr = [...reader.numbers('_last_lr')];
+    this.loadHyperParameters(reader);
+  }
+
+  /**
+   * PyTorch's `_initial_step()`, which the constructor runs. Called again by SequentialLR on its first
+   * scheduler after undoing the constructors' steps.
+   * @internal
+   */
+  initialStep(): void {
+    this.stepCount = 0;
+    this.inInitialStep = true;
+    try {
+      this.step();
+    } finally {
+      this.inInitialStep = false;
+    }
+  }
+
+  /**
+   * SequentialLR's `scheduler.step(0)` in PyTorch 1.13: back to epoch 0, through the closed form where
+   * the class has one (else through getLr()).
+   * @internal
+   */
+  restartFromEpochZero(): void {
+    this.stepCount += 1;
+    this.lastEpoch = 0;
+    this.updateMomentum();
+    this.applyLrs(this.closedFormLr() ?? this.getLr());
+  }
+
+  /**
+   * Takes back the epoch of the constructor's step (SequentialLR, PyTorch 2.x's recursive undo).
+   * @internal
+   */
+  undoInitialStep(): void {
+    this.lastEpoch -= 1;
+  }
+
+  /** The hyper-parameters' part of loadStateDict(); stateDict() overrides add the same keys. */
+  protected abstract loadHyperParameters(reader: StateReader): void;
+
+  /** PyTorch's `_get_closed_form_lr()` at `lastEpoch`, for the classes that have one. */
+  protected closedFormLr(): number[] | undefined {
+    return undefined;
+  }
+
+  /** Cyclic schedules write momentum (or beta1) for `lastEpoch` here. */
+  protected updateMomentum(): void {}
+
+  /**
+   * True during the constructor's step when resuming (lastEpoch >= 0 given): chainable schedules then
+   * keep the groups' lrs rather than apply their update a second time.
+   */
+  protected get resumingInConstructor(): boolean {
+    return this.inInitialStep && this.lastEpoch > 0;
+  }
+
+  protected groupLrs(): number[] {
+    return this.optimizer.paramGroups.map((group) => group.lr);
+  }
+
+  protected applyLrs(lrs: readonly number[]): void {
+    const groups = this.optimizer.paramGroups;
+    for (let i = 0; i < groups.length && i < lrs.length; i++) groups[i].lr = lrs[i];
+    this.lastLr = groups.map((group) => group.lr);
+  }
+
+  protected checkStep(step: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new Error(`${this.schedulerName}.lrAt: step must be an integer >= 0, got ${step}`);
+    }
+  }
+}
