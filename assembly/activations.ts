@@ -1,22 +1,20 @@
-import { KIND_RELU, KIND_SIGMOID, KIND_TANH } from './layout';
+import { KIND_SIGMOID, KIND_TANH } from './layout';
+import { sigmoidV, tanhV } from './vmath';
 
-// Elementwise activations over [dim][stride] blocks, computed in wasm (never imported from JS).
-
-@inline function sigmoid(x: f32): f32 {
-  return <f32>1 / (<f32>1 + Mathf.exp(-x));
-}
+// Elementwise activations over [dim][stride] blocks, four samples per f32x4, computed in wasm.
 
 export function activationForward(kind: i32, x: usize, y: usize, dim: i32, stride: i32, nPad: i32): void {
   for (let d = 0; d < dim; d++) {
     const xr = x + (<usize>(d * stride) << 2);
     const yr = y + (<usize>(d * stride) << 2);
+    const end = <usize>nPad << 2;
     if (kind == KIND_TANH) {
-      for (let s = 0; s < nPad; s++) store<f32>(yr + (<usize>s << 2), Mathf.tanh(load<f32>(xr + (<usize>s << 2))));
+      for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, tanhV(v128.load(xr + o)));
     } else if (kind == KIND_SIGMOID) {
-      for (let s = 0; s < nPad; s++) store<f32>(yr + (<usize>s << 2), sigmoid(load<f32>(xr + (<usize>s << 2))));
-    } else if (kind == KIND_RELU) {
-      const zero = f32x4.splat(0);
-      for (let s = 0; s < nPad; s += 4) v128.store(yr + (<usize>s << 2), f32x4.pmax(zero, v128.load(xr + (<usize>s << 2))));
+      for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, sigmoidV(v128.load(xr + o)));
+    } else {
+      const zero = f32x4.splat(0); // relu; max (not pmax) keeps a NaN a NaN
+      for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, f32x4.max(zero, v128.load(xr + o)));
     }
   }
 }

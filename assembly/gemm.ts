@@ -116,3 +116,68 @@ function rowTail(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c:
   }
   v128.store(c0, x);
 }
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * C[m×n] += A·Bᵀ where the rows of A (m×k) and of B (n×k) are both contiguous along k (a multiple of 4):
+ * the weight gradient gW += gY·Xᵀ on feature-major activations. 4×2 blocks of C share their loads.
+ */
+export function gemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32): void {
+  const aRow = <usize>lda << 2;
+  const bRow = <usize>ldb << 2;
+  const kBytes = <usize>k << 2;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + <usize>i * aRow;
+    let j = 0;
+    for (; j + 2 <= n; j += 2) {
+      const b0 = b + <usize>j * bRow;
+      let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+      let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+      for (let p: usize = 0; p < kBytes; p += 16) {
+        const v0 = v128.load(b0 + p);
+        const v1 = v128.load(b0 + bRow + p);
+        let u = v128.load(a0 + p);
+        x00 = f32x4.add(x00, f32x4.mul(u, v0)); x01 = f32x4.add(x01, f32x4.mul(u, v1));
+        u = v128.load(a0 + aRow + p);
+        x10 = f32x4.add(x10, f32x4.mul(u, v0)); x11 = f32x4.add(x11, f32x4.mul(u, v1));
+        u = v128.load(a0 + 2 * aRow + p);
+        x20 = f32x4.add(x20, f32x4.mul(u, v0)); x21 = f32x4.add(x21, f32x4.mul(u, v1));
+        u = v128.load(a0 + 3 * aRow + p);
+        x30 = f32x4.add(x30, f32x4.mul(u, v0)); x31 = f32x4.add(x31, f32x4.mul(u, v1));
+      }
+      const c0 = c + <usize>i * (<usize>ldc << 2) + (<usize>j << 2);
+      const cRow = <usize>ldc << 2;
+      store<f32>(c0, load<f32>(c0) + hsum(x00)); store<f32>(c0, load<f32>(c0, 4) + hsum(x01), 4);
+      store<f32>(c0 + cRow, load<f32>(c0 + cRow) + hsum(x10)); store<f32>(c0 + cRow, load<f32>(c0 + cRow, 4) + hsum(x11), 4);
+      store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow) + hsum(x20)); store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow, 4) + hsum(x21), 4);
+      store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow) + hsum(x30)); store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow, 4) + hsum(x31), 4);
+    }
+    for (; j < n; j++) for (let r = 0; r < 4; r++) dotInto(a + <usize>(i + r) * aRow, b + <usize>j * bRow, c + (<usize>((i + r) * ldc + j) << 2), kBytes);
+  }
+  for (; i < m; i++) {
+    for (let j = 0; j < n; j++) dotInto(a + <usize>i * aRow, b + <usize>j * bRow, c + (<usize>(i * ldc + j) << 2), kBytes);
+  }
+}
+
+// One element of gemmNT, with the same per-lane running sums and the same final reduction as a block.
+@inline function dotInto(a: usize, b: usize, c: usize, kBytes: usize): void {
+  let x = f32x4.splat(0);
+  for (let p: usize = 0; p < kBytes; p += 16) x = f32x4.add(x, f32x4.mul(v128.load(a + p), v128.load(b + p)));
+  store<f32>(c, load<f32>(c) + hsum(x));
+}
+
+/** out[i] += Σ_p A[i][p] over k (a multiple of 4) for each of m rows: the bias gradient. */
+export function rowSums(a: usize, lda: i32, out: usize, m: i32, k: i32): void {
+  const kBytes = <usize>k << 2;
+  for (let i = 0; i < m; i++) {
+    const row = a + (<usize>(i * lda) << 2);
+    let x = f32x4.splat(0);
+    for (let p: usize = 0; p < kBytes; p += 16) x = f32x4.add(x, v128.load(row + p));
+    const o = out + (<usize>i << 2);
+    store<f32>(o, load<f32>(o) + hsum(x));
+  }
+}

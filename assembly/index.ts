@@ -2,6 +2,7 @@
 // TypeScript side once per model (src/engine/); nothing here allocates.
 import { checkModel, checkOptimizer } from './checks';
 import { gemm } from './gemm';
+import { expV, logV, tanhV } from './vmath';
 import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
@@ -81,4 +82,15 @@ export function trainSteps(model: usize, opt: usize, n: i32, steps: i32, losses:
     if (!isFinite(value)) return i;
   }
   return steps;
+}
+
+// Elementwise math over f32 arrays (n a multiple of 4), exported for the accuracy tests of vmath.ts.
+export function vexp(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), expV(v128.load(x + (<usize>i << 2))));
+}
+export function vtanh(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), tanhV(v128.load(x + (<usize>i << 2))));
+}
+export function vlog(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), logV(v128.load(x + (<usize>i << 2))));
 }

@@ -1,32 +1,52 @@
-// Softmax cross-entropy averaged over the batch, as nn.CrossEntropyLoss (log_softmax + nll_loss, mean).
-// Logits are [classes][stride]; labels are i32[stride].
+import { expV, logV } from './vmath';
 
-/** Returns the mean loss; when grad is not 0 also writes dLoss/dlogits = (softmax - onehot) / n there. */
+// Softmax cross-entropy averaged over the batch, as nn.CrossEntropyLoss (log_softmax + nll_loss, mean).
+// Logits are [classes][stride], labels i32[stride]; four samples per f32x4.
+
+@inline function laneSum(v: v128, valid: i32): f64 {
+  let t: f64 = <f64>f32x4.extract_lane(v, 0);
+  if (valid > 1) t += <f64>f32x4.extract_lane(v, 1);
+  if (valid > 2) t += <f64>f32x4.extract_lane(v, 2);
+  if (valid > 3) t += <f64>f32x4.extract_lane(v, 3);
+  return t;
+}
+
+/**
+ * Returns the mean loss; when grad is not 0 also writes dLoss/dlogits = (softmax − onehot) / n there, zero
+ * in the padded lanes. Per sample: loss = log Σ exp(z − max) − (z_y − max).
+ */
 export function crossEntropy(logits: usize, labels: usize, grad: usize, classes: i32, stride: i32, n: i32, nPad: i32): f64 {
   const rowBytes = <usize>stride << 2;
-  const invN: f32 = <f32>1 / <f32>n;
+  const invN = f32x4.splat(<f32>1 / <f32>n);
   let total: f64 = 0;
-  for (let s = 0; s < n; s++) {
-    const col = logits + (<usize>s << 2);
-    let max = load<f32>(col);
-    for (let c = 1; c < classes; c++) max = Mathf.max(max, load<f32>(col + <usize>c * rowBytes));
-    let sum: f32 = 0;
-    for (let c = 0; c < classes; c++) sum += Mathf.exp(load<f32>(col + <usize>c * rowBytes) - max);
-    const logSum = Mathf.log(sum);
-    const y = load<i32>(labels + (<usize>s << 2));
-    // log_softmax[y] = (z_y - max) - log Σ exp(z - max)
-    total += -<f64>((load<f32>(col + <usize>y * rowBytes) - max) - logSum);
-    if (grad != 0) {
-      const gcol = grad + (<usize>s << 2);
-      for (let c = 0; c < classes; c++) {
-        const p = Mathf.exp((load<f32>(col + <usize>c * rowBytes) - max) - logSum);
-        store<f32>(gcol + <usize>c * rowBytes, (c == y ? p - <f32>1 : p) * invN);
-      }
-    }
-  }
-  if (grad != 0) {
+  for (let s = 0; s < nPad; s += 4) {
+    const off = <usize>s << 2;
+    const col = logits + off;
+    let max = v128.load(col);
+    for (let c = 1; c < classes; c++) max = f32x4.max(max, v128.load(col + <usize>c * rowBytes));
+    const y = v128.load(labels + off);
+    let sum = f32x4.splat(0);
+    let zy = f32x4.splat(0);
     for (let c = 0; c < classes; c++) {
-      for (let s = n; s < nPad; s++) store<f32>(grad + <usize>c * rowBytes + (<usize>s << 2), 0);
+      const z = f32x4.sub(v128.load(col + <usize>c * rowBytes), max);
+      const e = expV(z);
+      if (grad != 0) v128.store(grad + off + <usize>c * rowBytes, e);
+      sum = f32x4.add(sum, e);
+      zy = v128.bitselect(z, zy, i32x4.eq(y, i32x4.splat(c)));
+    }
+    const valid = min(n - s, 4);
+    total += laneSum(f32x4.sub(logV(sum), zy), valid);
+    if (grad != 0) {
+      const inv = f32x4.div(f32x4.splat(1), sum);
+      // Padded lanes (s + lane >= n) get a zero gradient, so they add nothing in the backward pass.
+      const lane = i32x4.add(i32x4.splat(s), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+      const live = i32x4.lt_s(lane, i32x4.splat(n));
+      for (let c = 0; c < classes; c++) {
+        const gp = grad + off + <usize>c * rowBytes;
+        const p = f32x4.mul(v128.load(gp), inv);
+        const onehot = v128.and(f32x4.splat(1), i32x4.eq(y, i32x4.splat(c)));
+        v128.store(gp, v128.and(f32x4.mul(f32x4.sub(p, onehot), invN), live));
+      }
     }
   }
   return total / <f64>n;

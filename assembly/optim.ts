@@ -3,7 +3,7 @@ import {
   O_GROUPS, O_KIND, O_NPARAMS, O_PARAMS, OPT_ADAMW, OPT_SGD, P_DATA, P_GRAD, P_GROUP, P_META, P_SIZE,
   P_STATE1, P_STATE2, P_STATE3, P_WORDS,
 } from './layout';
-import { f64At, ptr, word } from './mem';
+import { f64At, ptr, roundUp4, word } from './mem';
 
 // The optimizers as PyTorch 1.13 computes them (torch/optim/adam.py, adamw.py, sgd.py, single-tensor path):
 // scalars (lr, bias corrections) in f64, cast to f32 where PyTorch hands a Python float to a float32 kernel.
@@ -25,11 +25,30 @@ export function optimizerStep(opt: usize): void {
   const kind = word(opt, O_KIND);
   const groups = ptr(opt, O_GROUPS);
   const n = word(opt, O_NPARAMS);
+  cachedStep = -1;
   for (let i = 0; i < n; i++) {
     const e = paramEntry(opt, i);
     const g = groups + (<usize>(word(e, P_GROUP) * G_WORDS) << 3);
     if (kind == OPT_SGD) sgdParam(e, g);
     else adamParam(e, g, kind == OPT_ADAMW);
+  }
+}
+
+// Adam's bias corrections depend only on (beta1, beta2, step), which the parameters of a group share: they
+// are computed once per group and step (with pow, as PyTorch does) instead of once per parameter.
+let cachedStep: f64 = -1;
+let cachedBeta1: f64 = 0;
+let cachedBeta2: f64 = 0;
+let cachedCorrection1: f64 = 0;
+let cachedCorrection2: f64 = 0;
+
+@inline function biasCorrections(beta1: f64, beta2: f64, step: f64): void {
+  if (step != cachedStep || beta1 != cachedBeta1 || beta2 != cachedBeta2) {
+    cachedStep = step;
+    cachedBeta1 = beta1;
+    cachedBeta2 = beta2;
+    cachedCorrection1 = 1 - Math.pow(beta1, step);
+    cachedCorrection2 = 1 - Math.pow(beta2, step);
   }
 }
 
@@ -51,8 +70,9 @@ function adamParam(e: usize, g: usize, decoupled: bool): void {
 
   const step = load<f64>(meta) + 1;
   store<f64>(meta, step);
-  const biasCorrection1 = 1 - Math.pow(beta1, step);
-  const biasCorrection2 = 1 - Math.pow(beta2, step);
+  biasCorrections(beta1, beta2, step);
+  const biasCorrection1 = cachedCorrection1;
+  const biasCorrection2 = cachedCorrection2;
   const stepSize = lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
 
@@ -69,41 +89,27 @@ function adamParam(e: usize, g: usize, decoupled: bool): void {
   const negStepSize = f32x4.splat(<f32>-stepSize);
   const signFlip = f32x4.splat(maximize ? <f32>-0.0 : <f32>0.0);
 
-  // Four elements per iteration; the tail runs the same lane-wise code on a zero-padded copy.
-  const full = size & ~3;
-  for (let j = 0; j < size; j += 4) {
-    const tail = j >= full;
-    const off = <usize>j << 2;
-    let pv: v128, gv: v128, m: v128, v: v128, vmax: v128;
-    if (!tail) {
-      pv = v128.load(p + off); gv = v128.load(grad + off);
-      m = v128.load(expAvg + off); v = v128.load(expAvgSq + off);
-      vmax = amsgrad ? v128.load(maxExpAvgSq + off) : f32x4.splat(0);
-    } else {
-      pv = loadTail(p + off, size - j); gv = loadTail(grad + off, size - j);
-      m = loadTail(expAvg + off, size - j); v = loadTail(expAvgSq + off, size - j);
-      vmax = amsgrad ? loadTail(maxExpAvgSq + off, size - j) : f32x4.splat(0);
-    }
-    gv = v128.xor(gv, signFlip);
+  // Every buffer is allocated in whole 16-byte blocks and its padding stays zero (a zero gradient leaves a
+  // zero parameter and zero moments unchanged), so whole f32x4 blocks are processed, tail included.
+  const end = <usize>roundUp4(size) << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    let pv = v128.load(p + off);
+    let gv = v128.xor(v128.load(grad + off), signFlip);
     if (useDecoupled) pv = f32x4.mul(pv, decay);
     if (useL2) gv = f32x4.add(gv, f32x4.mul(wd, pv));
-    m = f32x4.add(f32x4.mul(m, b1), f32x4.mul(oneMinusB1, gv));
-    v = f32x4.add(f32x4.mul(v, b2), f32x4.mul(f32x4.mul(oneMinusB2, gv), gv));
+    const m = f32x4.add(f32x4.mul(v128.load(expAvg + off), b1), f32x4.mul(oneMinusB1, gv));
+    const v = f32x4.add(f32x4.mul(v128.load(expAvgSq + off), b2), f32x4.mul(f32x4.mul(oneMinusB2, gv), gv));
     let denom: v128;
     if (amsgrad) {
-      vmax = f32x4.max(vmax, v);
+      const vmax = f32x4.max(v128.load(maxExpAvgSq + off), v);
+      v128.store(maxExpAvgSq + off, vmax);
       denom = f32x4.add(f32x4.div(f32x4.sqrt(vmax), bc2Sqrt), epsV);
     } else {
       denom = f32x4.add(f32x4.div(f32x4.sqrt(v), bc2Sqrt), epsV);
     }
-    pv = f32x4.add(pv, f32x4.div(f32x4.mul(negStepSize, m), denom));
-    if (!tail) {
-      v128.store(p + off, pv); v128.store(expAvg + off, m); v128.store(expAvgSq + off, v);
-      if (amsgrad) v128.store(maxExpAvgSq + off, vmax);
-    } else {
-      storeTail(p + off, pv, size - j); storeTail(expAvg + off, m, size - j); storeTail(expAvgSq + off, v, size - j);
-      if (amsgrad) storeTail(maxExpAvgSq + off, vmax, size - j);
-    }
+    v128.store(p + off, f32x4.add(pv, f32x4.div(f32x4.mul(negStepSize, m), denom)));
+    v128.store(expAvg + off, m);
+    v128.store(expAvgSq + off, v);
   }
 }
 
@@ -130,40 +136,16 @@ function sgdParam(e: usize, g: usize): void {
   const oneMinusDampening = f32x4.splat(<f32>(1 - dampening));
   const negLr = f32x4.splat(<f32>-lr);
   const signFlip = f32x4.splat(maximize ? <f32>-0.0 : <f32>0.0);
-  const full = size & ~3;
-  for (let j = 0; j < size; j += 4) {
-    const tail = j >= full;
-    const off = <usize>j << 2;
-    const rem = size - j;
-    let pv = tail ? loadTail(p + off, rem) : v128.load(p + off);
-    let dp = v128.xor(tail ? loadTail(grad + off, rem) : v128.load(grad + off), signFlip);
+  const end = <usize>roundUp4(size) << 2; // whole blocks, as in adamParam
+  for (let off: usize = 0; off < end; off += 16) {
+    const pv = v128.load(p + off);
+    let dp = v128.xor(v128.load(grad + off), signFlip);
     if (weightDecay != 0) dp = f32x4.add(dp, f32x4.mul(wd, pv));
     if (useMomentum) {
-      let b: v128;
-      if (firstBuffer) {
-        b = dp;
-      } else {
-        b = tail ? loadTail(buf + off, rem) : v128.load(buf + off);
-        b = f32x4.add(f32x4.mul(b, mom), f32x4.mul(oneMinusDampening, dp));
-      }
-      if (tail) storeTail(buf + off, b, rem); else v128.store(buf + off, b);
+      const b = firstBuffer ? dp : f32x4.add(f32x4.mul(v128.load(buf + off), mom), f32x4.mul(oneMinusDampening, dp));
+      v128.store(buf + off, b);
       dp = nesterov ? f32x4.add(dp, f32x4.mul(mom, b)) : b;
     }
-    pv = f32x4.add(pv, f32x4.mul(negLr, dp));
-    if (tail) storeTail(p + off, pv, rem); else v128.store(p + off, pv);
+    v128.store(p + off, f32x4.add(pv, f32x4.mul(negLr, dp)));
   }
-}
-
-@inline function loadTail(p: usize, count: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-@inline function storeTail(p: usize, v: v128, count: i32): void {
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (count > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }

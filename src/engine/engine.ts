@@ -52,31 +52,27 @@ export class Engine {
     return new Engine(instance, build);
   }
 
+  /** Only ensureBytes grows the memory (the core never does), so views are remade right there. */
   private refresh(): void {
-    if (this.buffer !== this.core.memory.buffer) {
-      this.buffer = this.core.memory.buffer;
-      this.f32View = new Float32Array(this.buffer);
-      this.i32View = new Int32Array(this.buffer);
-      this.f64View = new Float64Array(this.buffer);
-    }
+    this.buffer = this.core.memory.buffer;
+    this.f32View = new Float32Array(this.buffer);
+    this.i32View = new Int32Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
   }
 
   /** Current views over linear memory; do not keep them across an allocation. */
   get f32(): Float32Array {
-    this.refresh();
     return this.f32View;
   }
   get i32(): Int32Array {
-    this.refresh();
     return this.i32View;
   }
   get f64(): Float64Array {
-    this.refresh();
     return this.f64View;
   }
 
   get memoryBytes(): number {
-    return this.core.memory.buffer.byteLength;
+    return this.buffer.byteLength;
   }
 
   get bytesInUse(): number {
@@ -84,8 +80,11 @@ export class Engine {
   }
 
   private ensureBytes(top: number): void {
-    const have = this.core.memory.buffer.byteLength;
-    if (top > have) this.core.memory.grow(Math.ceil((top - have) / PAGE));
+    const have = this.buffer.byteLength;
+    if (top > have) {
+      this.core.memory.grow(Math.ceil((top - have) / PAGE));
+      this.refresh(); // the grow detached the old buffer: a stale view would silently drop writes
+    }
   }
 
   /** Zeroed, 16-byte aligned block of linear memory. */

@@ -53,6 +53,11 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     this.set(G_WEIGHT_DECAY, 'weightDecay', value, 'nonNegative');
   }
 
+  /** SGD's momentum or Adam's beta1 (both live in the same word), without building a betas pair. */
+  get momentumOrBeta1(): number {
+    return this.read(G_BETA1);
+  }
+
   get maximize(): boolean {
     return this.read(G_MAXIMIZE) !== 0;
   }

@@ -46,8 +46,7 @@ export class NonFiniteLossError extends Error {
 
 /** Momentum a step used: SGD's momentum, or Adam's beta1. */
 export function momentumOf(group: ParamGroup): number {
-  const g = group as ParamGroup & { momentum?: number; betas?: readonly [number, number] };
-  return g.betas !== undefined ? g.betas[0] : (g.momentum ?? 0);
+  return group.momentumOrBeta1;
 }
 
 /**
