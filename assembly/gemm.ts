@@ -85,7 +85,7 @@ function gemmBlock(
 }
 
 // Same arithmetic per element as the 4×8 tile (one running sum over p in order), for the edges.
-function rowPair(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+@inline function rowPair(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
   const c0 = c + <usize>i * cRow + (<usize>j << 2);
   let x0 = start(c0, bias, i, accumulate);
   let x1 = start(c0 + 16, bias, i, accumulate);
@@ -103,7 +103,7 @@ function rowPair(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c:
   v128.store(c0, x1, 16);
 }
 
-function rowTail(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+@inline function rowTail(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
   const c0 = c + <usize>i * cRow + (<usize>j << 2);
   let x = start(c0, bias, i, accumulate);
   let bp = b + (<usize>j << 2);

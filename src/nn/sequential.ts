@@ -47,6 +47,8 @@ export class Sequential {
   private capacity = 0;
   private forwardCount = 0;
   private staged: { n: number; version: number } | null = null;
+  /** The whole dataset last gathered by loadBatch, while the input activations still hold it. */
+  private resident: DeviceData | null = null;
 
   constructor(...modules: Layer[]) {
     if (modules.length === 0) throw new RangeError('Sequential: needs at least one layer');
@@ -89,6 +91,7 @@ export class Sequential {
     this.activationBytes = bytes;
     this.capacity = stride;
     this.staged = null;
+    this.resident = null;
 
     let next = block;
     const take = (floats: number): number => {
@@ -211,6 +214,7 @@ export class Sequential {
     if (y) i32.set(y, labels);
     i32.fill(0, labels + (y ? n : 0), labels + nPad);
     this.staged = null;
+    this.resident = null;
     return n;
   }
 
@@ -223,10 +227,12 @@ export class Sequential {
     }
     const n = indices ? indices.length : data.rows;
     if (n < 1) throw new RangeError('loadBatch: the batch is empty');
+    if (!indices && this.resident === data) return n; // full batch, already in place: nothing to copy
     this.reserveBatch(n);
     const idx = indices ? data.stageIndices(indices) : 0;
     this.engine.core.loadBatch(this.descriptor, data.xPtr, data.yPtr, data.cols, idx, n);
     this.staged = null;
+    this.resident = indices ? null : data;
     return n;
   }
 
