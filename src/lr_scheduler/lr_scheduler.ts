@@ -163,7 +163,10 @@ export abstract class LRScheduler implements Scheduler {
   protected applyLrs(lrs: readonly number[]): void {
     const groups = this.optimizer.paramGroups;
     for (let i = 0; i < groups.length && i < lrs.length; i++) groups[i].lr = lrs[i];
-    this.lastLr = groups.map((group) => group.lr);
+    // Updated in place: this runs every training step, and getLastLr() hands out copies anyway.
+    const last = this.lastLr;
+    last.length = groups.length;
+    for (let i = 0; i < groups.length; i++) last[i] = groups[i].lr;
   }
 
   protected checkStep(step: number): void {

@@ -3,6 +3,9 @@ import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../
 import type { Sequential } from '../nn/sequential.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { ParamGroup } from '../optim/group.ts';
+import { HistoryRecorder, type History } from './history.ts';
+
+export type { History } from './history.ts';
 
 /** What the trainer needs of a learning-rate scheduler: `step()`, or `step(metric)` for ReduceLROnPlateau. */
 export interface SteppableScheduler {
@@ -30,23 +33,12 @@ export interface TrainerOptions {
   batches?: BatchSource | null;
 }
 
-/** Per-step record, in the layout of a `training.json` case: values each step used. */
-export interface History {
-  loss: number[];
-  lr: number[][];
-  momentum: number[][];
-}
 
 export class NonFiniteLossError extends Error {
   constructor(readonly step: number, readonly loss: number, readonly history: History) {
     super(`training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`);
     this.name = 'NonFiniteLossError';
   }
-}
-
-/** Momentum a step used: SGD's momentum, or Adam's beta1. */
-export function momentumOf(group: ParamGroup): number {
-  return group.momentumOrBeta1;
 }
 
 /**
@@ -57,7 +49,7 @@ export function momentumOf(group: ParamGroup): number {
 export class Trainer {
   readonly model: Sequential;
   readonly optimizer: Optimizer<object, ParamGroup>;
-  readonly history: History = { loss: [], lr: [], momentum: [] };
+  private readonly recorder: HistoryRecorder;
   private readonly data: DeviceData;
   private readonly options: TrainerOptions;
   private stepIndex = 0;
@@ -72,6 +64,7 @@ export class Trainer {
     this.optimizer = optimizer;
     this.options = options;
     this.data = new DeviceData(model.engine, x, y);
+    this.recorder = new HistoryRecorder(optimizer.paramGroups);
     this.x = x;
     this.y = y;
   }
@@ -84,25 +77,25 @@ export class Trainer {
     return this.stepIndex;
   }
 
+  /** Loss, lr and momentum of every step so far. */
+  get history(): History {
+    return this.recorder.toHistory();
+  }
+
   /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
     const { model, optimizer } = this;
     const { scheduler, schedulerMetric, manualDecay, batches } = this.options;
     const groups = optimizer.paramGroups;
-    const h = this.history;
+    const recorder = this.recorder;
     for (let k = 0; k < steps; k++) {
       const i = this.stepIndex;
       const n = model.loadBatch(this.data, batches ? batches.next(i) : null);
-      h.lr.push(groups.map((g) => g.lr));
-      h.momentum.push(groups.map(momentumOf));
+      recorder.recordHyperParameters();
       const loss = model.trainStepStaged(n, optimizer);
-      if (!Number.isFinite(loss)) {
-        h.lr.pop();
-        h.momentum.pop();
-        throw new NonFiniteLossError(i, loss, h);
-      }
-      h.loss.push(loss);
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, recorder.toHistory());
+      recorder.recordLoss(loss);
       if (manualDecay && i % manualDecay.every === 0) for (const g of groups) g.lr = g.lr * manualDecay.factor;
       if (scheduler) {
         if (schedulerMetric === 'loss') scheduler.step(loss);
@@ -111,7 +104,7 @@ export class Trainer {
       this.stepIndex++;
       onStep?.(i, loss);
     }
-    return h;
+    return recorder.toHistory();
   }
 
   /** Loss, accuracy and predictions over the whole dataset. */

@@ -1,0 +1,64 @@
+import type { ParamGroup } from '../optim/group.ts';
+
+/** Per-step record, in the layout of a `training.json` case: the values each step used. */
+export interface History {
+  loss: number[];
+  lr: number[][];
+  momentum: number[][];
+}
+
+/**
+ * Records each step's loss and every group's lr and momentum (SGD momentum or Adam beta1) into growing
+ * Float64Arrays, so recording allocates nothing per step; `toHistory()` builds the nested arrays on demand.
+ */
+export class HistoryRecorder {
+  private loss = new Float64Array(1024);
+  private lr: Float64Array;
+  private momentum: Float64Array;
+  private steps = 0;
+  private cached: History | null = null;
+
+  constructor(private readonly groups: readonly ParamGroup[]) {
+    this.lr = new Float64Array(1024 * groups.length);
+    this.momentum = new Float64Array(1024 * groups.length);
+  }
+
+  get length(): number {
+    return this.steps;
+  }
+
+  /** Reads the hyper-parameters the coming step will use. */
+  recordHyperParameters(): void {
+    if (this.steps === this.loss.length) this.grow();
+    const g = this.groups;
+    const base = this.steps * g.length;
+    for (let j = 0; j < g.length; j++) {
+      this.lr[base + j] = g[j].lr;
+      this.momentum[base + j] = g[j].momentumOrBeta1;
+    }
+  }
+
+  recordLoss(loss: number): void {
+    this.loss[this.steps++] = loss;
+    this.cached = null;
+  }
+
+  toHistory(): History {
+    if (this.cached) return this.cached;
+    const k = this.groups.length;
+    const rows = (buf: Float64Array) => Array.from({ length: this.steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    this.cached = { loss: Array.from(this.loss.subarray(0, this.steps)), lr: rows(this.lr), momentum: rows(this.momentum) };
+    return this.cached;
+  }
+
+  private grow(): void {
+    const widen = (buf: Float64Array) => {
+      const next = new Float64Array(buf.length * 2);
+      next.set(buf);
+      return next;
+    };
+    this.loss = widen(this.loss);
+    this.lr = widen(this.lr);
+    this.momentum = widen(this.momentum);
+  }
+}
