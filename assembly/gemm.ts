@@ -46,22 +46,26 @@ function gemmBlock(
         x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = f32x4.splat(0);
       }
       let bp = b + (<usize>j << 2);
-      let ap = a + (<usize>(i * rowStep) << 2);
       const aRow = <usize>rowStep << 2;
       const aCol = <usize>colStep << 2;
-      for (let p = 0; p < k; p++) {
+      let a0 = a + (<usize>(i * rowStep) << 2);
+      let a1 = a0 + aRow;
+      let a2 = a1 + aRow;
+      let a3 = a2 + aRow;
+      const bEnd = bp + <usize>k * bRow;
+      while (bp < bEnd) {
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
-        let s = v128.load32_splat(ap);
+        let s = v128.load32_splat(a0);
         x00 = f32x4.add(x00, f32x4.mul(s, b0)); x01 = f32x4.add(x01, f32x4.mul(s, b1));
-        s = v128.load32_splat(ap + aRow);
+        s = v128.load32_splat(a1);
         x10 = f32x4.add(x10, f32x4.mul(s, b0)); x11 = f32x4.add(x11, f32x4.mul(s, b1));
-        s = v128.load32_splat(ap + 2 * aRow);
+        s = v128.load32_splat(a2);
         x20 = f32x4.add(x20, f32x4.mul(s, b0)); x21 = f32x4.add(x21, f32x4.mul(s, b1));
-        s = v128.load32_splat(ap + 3 * aRow);
+        s = v128.load32_splat(a3);
         x30 = f32x4.add(x30, f32x4.mul(s, b0)); x31 = f32x4.add(x31, f32x4.mul(s, b1));
         bp += bRow;
-        ap += aCol;
+        a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
       }
       v128.store(c0, x00); v128.store(c0, x01, 16);
       v128.store(c0 + cRow, x10); v128.store(c0 + cRow, x11, 16);
