@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './bench_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
 import { trainCommand } from './train_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
@@ -9,7 +10,8 @@ export function program(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
-    .addCommand(scheduleCommand());
+    .addCommand(scheduleCommand())
+    .addCommand(benchCommand());
 }
 
 /** Runs the CLI; returns the exit code: 0 ok, 1 a run that failed (a NaN loss), 2 refused input (flags, config, data). */

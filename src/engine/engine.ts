@@ -15,6 +15,12 @@ export interface CoreExports {
   loss(model: number, n: number): number;
   optimizerStep(opt: number): void;
   optimizerZeroGrad(opt: number): void;
+  /** C[m×n] = A[m×k]·B[k×n], row-major f32, n a multiple of 4 (the benchmark's GEMM). */
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  /** Elementwise exp, tanh, log over n (a multiple of 4) f32 values, for the accuracy tests. */
+  vexp(x: number, y: number, n: number): void;
+  vtanh(x: number, y: number, n: number): void;
+  vlog(x: number, y: number, n: number): void;
 }
 
 const PAGE = 65536;

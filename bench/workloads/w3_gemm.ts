@@ -1,0 +1,123 @@
+// W3: f32 GEMM C[m×n] = A[m×k]·B[k×n] (row-major) through the core's exported `matmul` kernel, in GFLOP/s.
+import { getEngine, type Engine } from '../../src/index.ts';
+import { plainMatmul } from '../baselines/plain_js.ts';
+import { nativeReference, NATIVE_REFERENCE, tfId, tfLabel, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
+import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
+import { callsFor, seededRandom, timeCalls, type Stats } from '../timing.ts';
+import { errorMessage } from './common.ts';
+
+/** Shapes as [m, k, n]. */
+export const W3_SHAPES: [number, number, number][] = [
+  [256, 256, 256],
+  [128, 784, 256],
+];
+const UNIT = 'GFLOP/s';
+
+type Matmul = (a: number, b: number, c: number, m: number, n: number, k: number) => void;
+
+/** The core's matmul export, when this build of the core has one. */
+function coreMatmul(engine: Engine): Matmul | null {
+  const fn = (engine.core as unknown as { matmul?: Matmul }).matmul;
+  return typeof fn === 'function' ? fn : null;
+}
+
+/** GFLOP/s of a timing in ms per call: the median, and the rates of the slowest and fastest runs. */
+function rate(stats: Stats, flops: number): { value: number; range: [number, number] } {
+  const g = (ms: number) => flops / (ms * 1e6);
+  return { value: g(stats.median), range: [g(stats.max), g(stats.min)] };
+}
+
+function timeCall(plan: CallPlan, call: () => void): Stats {
+  return timeCalls(plan, callsFor(plan.targetMs, call), call);
+}
+
+/** The product in f64, to check the kernels against. */
+function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p];
+      for (let j = 0; j < n; j++) c[i * n + j] += av * b[p * n + j];
+    }
+  }
+  return c;
+}
+
+function maxAbsError(c: ArrayLike<number>, ref: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(c[i] - ref[i]));
+  return worst;
+}
+
+export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurement[]; checks: Check[] }> {
+  const out: Measurement[] = [];
+  const checks: Check[] = [];
+  const engine = getEngine();
+  const matmul = coreMatmul(engine);
+
+  for (const [m, k, n] of W3_SHAPES) {
+    const group = `W3 ${m}×${k}×${n}`;
+    const base = { group, unit: UNIT, higherIsBetter: true };
+    const flops = 2 * m * n * k;
+    const random = seededRandom(1);
+    const A = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
+    const B = Float32Array.from({ length: k * n }, () => random() * 2 - 1);
+    const ref = reference(A, B, m, n, k);
+
+    if (matmul) {
+      const a = engine.alloc(m * k * 4);
+      const b = engine.alloc(k * n * 4);
+      const c = engine.alloc(m * n * 4);
+      const f32 = engine.f32; // after the allocations: growing memory replaces the view
+      f32.set(A, a >> 2);
+      f32.set(B, b >> 2);
+      matmul(a, b, c, m, n, k);
+      const err = maxAbsError(engine.f32.subarray(c >> 2, (c >> 2) + m * n), ref);
+      checks.push({ name: `${group}: anneal matmul vs plain-JS f64 product`, ok: err < 1e-3, detail: `max abs error ${err.toExponential(2)} (entries are sums of ${k} products of values in [-1, 1))` });
+      const stats = timeCall(ctx.plans.w3, () => matmul(a, b, c, m, n, k));
+      engine.free(a);
+      engine.free(b);
+      engine.free(c);
+      out.push(measured({ ...base, id: 'anneal-matmul', impl: 'anneal core matmul', kind: 'anneal', stats, ...rate(stats, flops) }));
+      ctx.log(`${group} anneal: ${rate(stats, flops).value.toFixed(1)} GFLOP/s (max abs error ${err.toExponential(2)})`);
+    } else {
+      out.push(skippedMeasurement({ ...base, id: 'anneal-matmul', impl: 'anneal core matmul', kind: 'anneal' }, 'build/anneal.wasm exports no `matmul` (rebuild the core: npm run build:wasm)'));
+      checks.push({ name: `${group}: anneal matmul vs plain-JS f64 product`, ok: null, detail: 'the core has no matmul export' });
+    }
+
+    const C = new Float32Array(m * n);
+    const plain = timeCall({ ...ctx.plans.w3, runs: Math.max(3, ctx.plans.w3.runs >> 1) }, () => plainMatmul(A, B, C, m, n, k));
+    out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS (Float32Array, i-p-j loops)', kind: 'baseline', stats: plain, ...rate(plain, flops) }));
+
+    for (const slot of ctx.tf) {
+      const id = tfId(slot.backend);
+      if (!slot.session) {
+        out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, slot.reason ?? 'not loaded'));
+        continue;
+      }
+      try {
+        await slot.session.activate();
+        const { tf } = slot.session;
+        const ta = tf.tensor2d(A, [m, k]);
+        const tb = tf.tensor2d(B, [k, n]);
+        const stats = timeCall(ctx.plans.w3, () => {
+          const tc = tf.matMul(ta, tb);
+          tc.dataSync();
+          tc.dispose();
+        });
+        tf.dispose([ta, tb]);
+        out.push(measured({ ...base, id, impl: tfLabel(slot), kind: 'baseline', stats, ...rate(stats, flops), note: 'tf.matMul plus dataSync() of the result' }));
+      } catch (err) {
+        out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, `failed: ${errorMessage(err)}`));
+      }
+    }
+
+    out.push(...torchMeasurements(ctx, base, (threads) => `W3 ${m}x${k}x${n} ${threads}`, (stats) => rate(stats, flops)));
+    if (ctx.torch.ok) {
+      const err = ctx.torch.report.w3_max_abs_err[`${m}x${k}x${n}`];
+      if (err !== undefined) checks.push({ name: `${group}: torch.mm vs f64 product (informational)`, ok: err < 1e-3, detail: `max abs error ${err.toExponential(2)}` });
+    }
+    out.push(nativeReference(group, UNIT, true, NATIVE_REFERENCE.w3Gflops, "the issue's single W3 figure (its shape is not given there)"));
+  }
+  return { measurements: out, checks };
+}
