@@ -3,13 +3,6 @@ import { expV, logV } from './vmath';
 // Softmax cross-entropy averaged over the batch, as nn.CrossEntropyLoss (log_softmax + nll_loss, mean).
 // Logits are [classes][stride], labels i32[stride]; four samples per f32x4.
 
-@inline function laneSum(v: v128, valid: i32): f64 {
-  let t: f64 = <f64>f32x4.extract_lane(v, 0);
-  if (valid > 1) t += <f64>f32x4.extract_lane(v, 1);
-  if (valid > 2) t += <f64>f32x4.extract_lane(v, 2);
-  if (valid > 3) t += <f64>f32x4.extract_lane(v, 3);
-  return t;
-}
 
 /**
  * Returns the mean loss; when grad is not 0 also writes dLoss/dlogits = (softmax − onehot) / n there, zero
@@ -18,7 +11,10 @@ import { expV, logV } from './vmath';
 export function crossEntropy(logits: usize, labels: usize, grad: usize, classes: i32, stride: i32, n: i32, nPad: i32): f64 {
   const rowBytes = <usize>stride << 2;
   const invN = f32x4.splat(<f32>1 / <f32>n);
-  let total: f64 = 0;
+  // Each lane's losses are summed in f64 (two f64x2 running sums), padded lanes masked to zero.
+  let totalLow = f64x2.splat(0);
+  let totalHigh = f64x2.splat(0);
+  const laneIndex = v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
   for (let s = 0; s < nPad; s += 4) {
     const off = <usize>s << 2;
     const col = logits + off;
@@ -34,13 +30,13 @@ export function crossEntropy(logits: usize, labels: usize, grad: usize, classes:
       sum = f32x4.add(sum, e);
       zy = v128.bitselect(z, zy, i32x4.eq(y, i32x4.splat(c)));
     }
-    const valid = min(n - s, 4);
-    total += laneSum(f32x4.sub(logV(sum), zy), valid);
+    // Padded lanes (s + lane >= n) add nothing to the loss and get a zero gradient.
+    const live = i32x4.lt_s(i32x4.add(i32x4.splat(s), laneIndex), i32x4.splat(n));
+    const perSample = v128.and(f32x4.sub(logV(sum), zy), live);
+    totalLow = f64x2.add(totalLow, f64x2.promote_low_f32x4(perSample));
+    totalHigh = f64x2.add(totalHigh, f64x2.promote_low_f32x4(v128.shuffle<f32>(perSample, perSample, 2, 3, 0, 1)));
     if (grad != 0) {
       const inv = f32x4.div(f32x4.splat(1), sum);
-      // Padded lanes (s + lane >= n) get a zero gradient, so they add nothing in the backward pass.
-      const lane = i32x4.add(i32x4.splat(s), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
-      const live = i32x4.lt_s(lane, i32x4.splat(n));
       for (let c = 0; c < classes; c++) {
         const gp = grad + off + <usize>c * rowBytes;
         const p = f32x4.mul(v128.load(gp), inv);
@@ -49,7 +45,8 @@ export function crossEntropy(logits: usize, labels: usize, grad: usize, classes:
       }
     }
   }
-  return total / <f64>n;
+  const total = f64x2.add(totalLow, totalHigh);
+  return (f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1)) / <f64>n;
 }
 
 /** Arg-max class of every sample (first maximum on ties, like torch.argmax); returns how many equal the label. */

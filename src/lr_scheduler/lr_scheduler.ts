@@ -165,7 +165,7 @@ export abstract class LRScheduler implements Scheduler {
     for (let i = 0; i < groups.length && i < lrs.length; i++) groups[i].lr = lrs[i];
     // Updated in place: this runs every training step, and getLastLr() hands out copies anyway.
     const last = this.lastLr;
-    last.length = groups.length;
+    if (last.length !== groups.length) last.length = groups.length;
     for (let i = 0; i < groups.length; i++) last[i] = groups[i].lr;
   }
 

@@ -43,11 +43,27 @@ export class HistoryRecorder {
     this.cached = null;
   }
 
+  /** The record so far; each of its arrays is built the first time it is read. */
   toHistory(): History {
     if (this.cached) return this.cached;
     const k = this.groups.length;
-    const rows = (buf: Float64Array) => Array.from({ length: this.steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
-    this.cached = { loss: Array.from(this.loss.subarray(0, this.steps)), lr: rows(this.lr), momentum: rows(this.momentum) };
+    const steps = this.steps;
+    const loss = this.loss;
+    const lr = this.lr;
+    const momentum = this.momentum;
+    const rows = (buf: Float64Array) => Array.from({ length: steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    const built: Partial<History> = {};
+    this.cached = {
+      get loss() {
+        return (built.loss ??= Array.from(loss.subarray(0, steps)));
+      },
+      get lr() {
+        return (built.lr ??= rows(lr));
+      },
+      get momentum() {
+        return (built.momentum ??= rows(momentum));
+      },
+    } as History;
     return this.cached;
   }
 
