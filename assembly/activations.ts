@@ -8,10 +8,25 @@ export function activationForward(kind: i32, x: usize, y: usize, dim: i32, strid
     const xr = x + (<usize>(d * stride) << 2);
     const yr = y + (<usize>(d * stride) << 2);
     const end = <usize>nPad << 2;
+    // Two vectors per iteration: their long dependency chains overlap.
     if (kind == KIND_TANH) {
-      for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, tanhV(v128.load(xr + o)));
+      let o: usize = 0;
+      for (; o + 32 <= end; o += 32) {
+        const a = tanhV(v128.load(xr + o));
+        const b = tanhV(v128.load(xr + o, 16));
+        v128.store(yr + o, a);
+        v128.store(yr + o, b, 16);
+      }
+      if (o < end) v128.store(yr + o, tanhV(v128.load(xr + o)));
     } else if (kind == KIND_SIGMOID) {
-      for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, sigmoidV(v128.load(xr + o)));
+      let o: usize = 0;
+      for (; o + 32 <= end; o += 32) {
+        const a = sigmoidV(v128.load(xr + o));
+        const b = sigmoidV(v128.load(xr + o, 16));
+        v128.store(yr + o, a);
+        v128.store(yr + o, b, 16);
+      }
+      if (o < end) v128.store(yr + o, sigmoidV(v128.load(xr + o)));
     } else {
       const zero = f32x4.splat(0); // relu; max (not pmax) keeps a NaN a NaN
       for (let o: usize = 0; o < end; o += 16) v128.store(yr + o, f32x4.max(zero, v128.load(xr + o)));
