@@ -43,6 +43,14 @@ export class HistoryRecorder {
     this.cached = null;
   }
 
+  /** Steps `from` (inclusive) to `to` (exclusive) only, e.g. what a slice of a longer run added. */
+  range(from: number, to = this.steps): History {
+    const k = this.groups.length;
+    const end = Math.min(to, this.steps);
+    const rows = (buf: Float64Array) => Array.from({ length: Math.max(end - from, 0) }, (_, i) => Array.from(buf.subarray((from + i) * k, (from + i + 1) * k)));
+    return { loss: Array.from(this.loss.subarray(from, Math.max(end, from))), lr: rows(this.lr), momentum: rows(this.momentum) };
+  }
+
   /** The record so far; each of its arrays is built the first time it is read. */
   toHistory(): History {
     if (this.cached) return this.cached;

@@ -82,6 +82,11 @@ export class Trainer {
     return this.recorder.toHistory();
   }
 
+  /** The record of steps `from` to `to` (exclusive; default: all taken), without building the rest. */
+  historyRange(from: number, to?: number): History {
+    return this.recorder.range(from, to);
+  }
+
   /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
@@ -96,12 +101,12 @@ export class Trainer {
       const loss = model.trainStepStaged(n, optimizer);
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, recorder.toHistory());
       recorder.recordLoss(loss);
+      this.stepIndex++; // the update is applied: the step counts even if the scheduler below throws
       if (manualDecay && i % manualDecay.every === 0) for (const g of groups) g.lr = g.lr * manualDecay.factor;
       if (scheduler) {
         if (schedulerMetric === 'loss') scheduler.step(loss);
         else scheduler.step();
       }
-      this.stepIndex++;
       onStep?.(i, loss);
     }
     return recorder.toHistory();

@@ -1,0 +1,255 @@
+// The page: reads the state from the URL, hands the training to the worker, draws what comes back, and keeps
+// the URL equal to the state so any moment of the playground is a link.
+
+import { renderControls } from './controls.ts';
+import type { ExportKind, FromWorker, Preview, Status, ToWorker } from './protocol.ts';
+import { SPEEDS, lessonState, runCyclesMomentum, scheduleAt, type PlaygroundState, type ScheduleState } from './state.ts';
+import { sameChoice } from './schedulers.ts';
+import { decodeState, encodeState } from './url.ts';
+import { BoundaryView } from './views/boundary.ts';
+import { ChartsView, Series } from './views/charts.ts';
+import { renderStatus, sig } from './views/status.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const boundary = new BoundaryView($<HTMLCanvasElement>('boundary'));
+const charts = new ChartsView($('loss-chart'), $('lr-chart'));
+/** Every step's loss, lr and momentum so far (the worker sends them in slices). */
+const record = { loss: new Series(), lr: new Series(), momentum: new Series() };
+
+let state: PlaygroundState;
+let loaded = false;
+let loadId = 0;
+let preview: Preview = { lr: new Float64Array(0), momentum: null, note: null };
+let status: Status | null = null;
+let grid: { data: Float32Array; size: number } | null = null;
+let gridFresh = false;
+let shownSchedule: ScheduleState | null = null;
+
+/** Messages wait here until the worker has loaded the core and listens. */
+let pending: ToWorker[] | null = [];
+
+function send(message: ToWorker): void {
+  if (pending) pending.push(message);
+  else worker.postMessage(message);
+}
+
+function load(next: PlaygroundState, play = status?.playing ?? false): void {
+  send({ kind: 'load', id: ++loadId, state: next, play });
+}
+
+// Messages -------------------------------------------------------------------------------------------------
+
+let hideInfo = 0;
+
+function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
+  const box = $('message');
+  box.className = kind;
+  $('message-text').textContent = text;
+  box.hidden = false;
+  clearTimeout(hideInfo);
+  if (kind === 'info') hideInfo = window.setTimeout(() => (box.hidden = true), 5000);
+}
+
+$('message-close').addEventListener('click', () => ($('message').hidden = true));
+
+function startWorker(): Worker {
+  try {
+    return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  } catch (err) {
+    showMessage(`The training worker cannot start here (${(err as Error).message}). Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.`);
+    throw err;
+  }
+}
+
+const worker = startWorker();
+
+// State, URL and controls ----------------------------------------------------------------------------------
+
+/** The worker's state, with what only the page keeps (speed, log scale). */
+function adopt(next: PlaygroundState): void {
+  state = { ...next, speed: state?.speed ?? next.speed, logLoss: state?.logLoss ?? next.logLoss };
+  window.history.replaceState(null, '', `${location.pathname}?${encodeState(state)}`);
+  renderAllControls();
+}
+
+function renderAllControls(): void {
+  const current = scheduleAt(state, status?.step ?? 0);
+  shownSchedule = current;
+  renderControls($('controls'), state, current, {
+    run: (next) => load(next),
+    schedule: (schedule) => send({ kind: 'schedule', schedule }),
+    steps: (steps) => send({ kind: 'steps', steps }),
+    problem: (m) => showMessage(m),
+  });
+  ($('speed') as HTMLSelectElement).value = String(state.speed);
+  ($('log-loss') as HTMLInputElement).checked = state.logLoss;
+  renderEdits();
+}
+
+function renderEdits(): void {
+  const list = $('edits');
+  list.replaceChildren(
+    ...state.edits.map((e) => {
+      const li = document.createElement('li');
+      li.textContent = `from step ${e.at}: lr ${sig(e.schedule.lr)}, ${e.schedule.scheduler.type}`;
+      return li;
+    }),
+  );
+  $('edits-box').hidden = state.edits.length === 0;
+}
+
+function clearRecord(): void {
+  record.loss.clear();
+  record.lr.clear();
+  record.momentum.clear();
+}
+
+// Drawing, at most once a frame (charts a few times a second while training) ------------------------------
+
+let frame = 0;
+let lastCharts = 0;
+let chartsDirty = false;
+
+function redraw(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    boundary.draw(gridFresh && grid ? grid.data : null, grid?.size ?? 0);
+    gridFresh = false;
+    if (status) renderStatus($('status'), status);
+    const now = performance.now();
+    if (chartsDirty && (!status?.playing || now - lastCharts > 150)) {
+      drawCharts();
+      lastCharts = now;
+      chartsDirty = false;
+    } else if (chartsDirty) redraw();
+  });
+}
+
+function drawCharts(): void {
+  const cycles = runCyclesMomentum(state);
+  charts.drawLoss(record.loss.values, state.steps, state.logLoss);
+  charts.drawLr(record.lr.values, cycles ? record.momentum.values : null, preview, state.optimizer.type === 'SGD' ? 'momentum' : 'beta1', state.steps);
+  $('preview-note').textContent = preview.note ?? '';
+}
+
+function updateButtons(): void {
+  const playing = status?.playing ?? false;
+  const done = status?.done ?? false;
+  const play = $<HTMLButtonElement>('play');
+  play.textContent = playing ? '❚❚ pause' : '▶ play';
+  play.disabled = !loaded || (done && !playing);
+  $<HTMLButtonElement>('step').disabled = !loaded || done || playing;
+}
+
+// The worker's messages ------------------------------------------------------------------------------------
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const msg = event.data;
+  switch (msg.kind) {
+    case 'ready':
+      for (const m of pending ?? []) worker.postMessage(m);
+      pending = null;
+      return;
+    case 'loaded':
+      loaded = true;
+      status = null;
+      grid = null;
+      clearRecord();
+      preview = msg.preview;
+      boundary.setData(msg.points, msg.bounds);
+      adopt(msg.state);
+      chartsDirty = true;
+      break;
+    case 'state':
+      preview = msg.preview;
+      adopt(msg.state);
+      chartsDirty = true;
+      break;
+    case 'progress': {
+      record.loss.push(msg.loss);
+      record.lr.push(msg.lr);
+      record.momentum.push(msg.momentum);
+      status = msg.status;
+      if (msg.grid) {
+        grid = { data: msg.grid, size: msg.gridSize };
+        gridFresh = true;
+      }
+      chartsDirty = true;
+      // A change recorded in the link takes effect: show the lr and schedule now in force.
+      const current = scheduleAt(state, status.step);
+      if (shownSchedule && (current.lr !== shownSchedule.lr || !sameChoice(current.scheduler, shownSchedule.scheduler))) renderAllControls();
+      break;
+    }
+    case 'export':
+      download(`anneal-${msg.what}.json`, msg.json);
+      break;
+    case 'error':
+      if (msg.during === 'load' && !loaded) {
+        showMessage(`This link's settings do not make a run: ${msg.message}. The lesson's settings are shown instead.`);
+        state = lessonState();
+        load(state, false);
+        return;
+      }
+      showMessage(msg.during === 'train' ? msg.message : `Not applied: ${msg.message}`);
+      if (msg.during === 'load') renderAllControls(); // back to the settings of the run that is still there
+      break;
+  }
+  updateButtons();
+  redraw();
+};
+
+worker.onerror = (event) => showMessage(`The training worker failed: ${event.message || 'see the console'}`);
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// The run bar ----------------------------------------------------------------------------------------------
+
+$('play').addEventListener('click', () => send({ kind: status?.playing ? 'pause' : 'play' }));
+$('step').addEventListener('click', () => send({ kind: 'step' }));
+$('reset').addEventListener('click', () => load(state, false));
+for (const what of ['config', 'weights', 'run'] as ExportKind[]) $(`export-${what}`).addEventListener('click', () => send({ kind: 'export', what }));
+$('copy-link').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    showMessage('The link to this run is on the clipboard.', 'info');
+  } catch {
+    showMessage(`Copy this link: ${location.href}`, 'info');
+  }
+});
+
+const speedSelect = $<HTMLSelectElement>('speed');
+for (const s of SPEEDS) speedSelect.append(new Option(s === 0 ? 'max' : `${s.toLocaleString('en-US')} steps/s`, String(s)));
+speedSelect.addEventListener('change', () => {
+  state = { ...state, speed: Number(speedSelect.value) };
+  send({ kind: 'speed', speed: state.speed });
+  adopt(state);
+});
+$<HTMLInputElement>('log-loss').addEventListener('change', (e) => {
+  state = { ...state, logLoss: (e.target as HTMLInputElement).checked };
+  adopt(state);
+  chartsDirty = true;
+  redraw();
+});
+
+// Start: the state the URL describes (problems reported, the lesson's values in their place) ---------------
+
+const decoded = decodeState(location.search);
+state = decoded.state;
+if (decoded.problems.length) {
+  showMessage(`This link has parameters that cannot be used; the lesson's values are used in their place. ${decoded.problems.join(' · ')}`);
+}
+if (!SPEEDS.includes(state.speed as (typeof SPEEDS)[number])) speedSelect.append(new Option(`${state.speed} steps/s`, String(state.speed)));
+send({ kind: 'speed', speed: state.speed });
+load(state, false);
+updateButtons();

@@ -1,0 +1,71 @@
+// Messages between the page and the training worker.
+
+import type { Bounds } from './run.ts';
+import type { PlaygroundState, ScheduleState } from './state.ts';
+
+export type ExportKind = 'config' | 'weights' | 'run';
+
+export type ToWorker =
+  /** Build a run (a new one, or the same settings from step 0); the old one stays if this one is refused. */
+  | { kind: 'load'; id: number; state: PlaygroundState; play: boolean }
+  | { kind: 'play' }
+  | { kind: 'pause' }
+  | { kind: 'step' }
+  /** The lr or schedule from the next step on (at step 0: the run's own settings). */
+  | { kind: 'schedule'; schedule: ScheduleState }
+  | { kind: 'steps'; steps: number }
+  /** Steps per second, 0 for as fast as possible. */
+  | { kind: 'speed'; speed: number }
+  | { kind: 'export'; what: ExportKind };
+
+export interface Status {
+  step: number;
+  steps: number;
+  /** The last step's loss (its batch), NaN before the first step. */
+  lastLoss: number;
+  /** Loss and accuracy on the whole dataset with the current weights. */
+  loss: number;
+  accuracy: number;
+  /** The lr of the last step (of the coming one before the first). */
+  lr: number;
+  stepsPerSecond: number;
+  playing: boolean;
+  done: boolean;
+}
+
+export interface Progress {
+  kind: 'progress';
+  id: number;
+  /** The steps taken since the last progress message. */
+  loss: Float64Array;
+  lr: Float64Array;
+  momentum: Float64Array;
+  status: Status;
+  /** Class probabilities on a gridSize² grid (classes last), when the weights changed. */
+  grid: Float32Array | null;
+  gridSize: number;
+}
+
+export interface Preview {
+  lr: Float64Array;
+  momentum: Float64Array | null;
+  note: string | null;
+}
+
+export type FromWorker =
+  /** The worker has loaded the library and its core, and listens (messages sent before are lost). */
+  | { kind: 'ready' }
+  | {
+      kind: 'loaded';
+      id: number;
+      state: PlaygroundState;
+      points: { x: Float32Array; y: Int32Array; classes: number };
+      bounds: Bounds;
+      preview: Preview;
+    }
+  /** The state after a change during the run (an edit recorded, the number of steps). */
+  | { kind: 'state'; id: number; state: PlaygroundState; preview: Preview }
+  | Progress
+  | { kind: 'export'; id: number; what: ExportKind; json: string }
+  /** `load`: the settings were refused and nothing changed (the id is the refused load's). */
+  | { kind: 'error'; id: number; during: 'load' | 'schedule' | 'steps' | 'train'; message: string };
