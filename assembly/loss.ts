@@ -3,7 +3,6 @@ import { expV, logV } from './vmath';
 // Softmax cross-entropy averaged over the batch, as nn.CrossEntropyLoss (log_softmax + nll_loss, mean).
 // Logits are [classes][stride], labels i32[stride]; four samples per f32x4.
 
-
 /**
  * Returns the mean loss; when grad is not 0 also writes dLoss/dlogits = (softmax − onehot) / n there, zero
  * in the padded lanes. Per sample: loss = log Σ exp(z − max) − (z_y − max).
