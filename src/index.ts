@@ -9,3 +9,11 @@ export { Trainer, NonFiniteLossError, type History, type TrainerOptions, type Ma
 export { runTraining, prepareRun, resultToJson, type RunResult } from './train/run.ts';
 export { parseRunConfig, ConfigError, type RunConfig } from './config/run_config.ts';
 export { optimizerFromSpec, type OptimizerSpec } from './config/optimizer_spec.ts';
+export {
+  BatchSizeScheduler, StepBS, MultiStepBS, ExponentialBS, LambdaBS, ScheduledBatches, batchScheduleFromSpec, BATCH_SCHEDULE_TYPES,
+} from './train/batch_schedule.ts';
+export { runComparison, type CompareSettings, type ComparisonResult } from './report/compare.ts';
+export { boundaryGrid } from './report/boundary.ts';
+export { lrChartOption, lossChartOption, overlayChartOption, decisionBoundaryOption } from './plot/charts.ts';
+// Chart rendering (renderSvg, and renderPng in Node) lives in src/plot/render.ts, outside this entry, so that a
+// browser bundle of the library does not pull in the server-side renderer.

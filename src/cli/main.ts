@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './bench_command.ts';
+import { compareCommand } from './compare_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
 import { trainCommand } from './train_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
@@ -11,6 +12,7 @@ export function program(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
     .addCommand(scheduleCommand())
+    .addCommand(compareCommand())
     .addCommand(benchCommand());
 }
 

@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import { loadCsvSync } from '../data/csv_file.ts';
-import { resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
+import { NonFiniteLossError } from '../train/trainer.ts';
+import { defaultEvalEvery, resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
+import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
+import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
+import { runOutputFiles } from '../report/run_report.ts';
+import { batchScheduleSpecFromText } from '../report/strategies.ts';
+import type { BoundaryGrid } from '../plot/charts.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { intArg, listArg, manualDecayArg, numberArg, choiceArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressReporter } from './progress.ts';
@@ -31,12 +38,20 @@ interface TrainFlags {
   seed: number;
   manualDecay?: { every: number; factor: number };
   scheduler: string;
+  batchSchedule?: string;
   json?: boolean;
   quiet?: boolean;
+  out?: string;
+  png?: boolean;
+  evalEvery?: number;
+  lossScale: 'linear' | 'log';
+  boundary?: boolean;
+  grid: number;
   [flag: string]: unknown;
 }
 
-const NOT_RUN_FLAGS = ['config', 'json', 'quiet'];
+/** Flags that say what to print or write, not how to train: allowed with --config. */
+const NOT_RUN_FLAGS = ['config', 'json', 'quiet', 'out', 'png', 'evalEvery', 'lossScale', 'boundary', 'grid'];
 
 export function trainCommand(): Command {
   const command = new Command('train')
@@ -64,10 +79,18 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
     .option('--manual-decay <every:factor>', "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)", manualDecayArg)
     .option('--scheduler <name>', 'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss', (v: string) => (v === 'none' ? v : schedulerType(v)), 'StepLR')
+    .option('--batch-schedule <spec>', 'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N and interval=epoch|step (what the schedule counts; default epoch). Starts at --batch-size; sizes must stay within the dataset size')
+    .option('--out <dir>', 'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR (created if needed; checked before training)')
+    .option('--png', 'with --out: also write every chart as PNG')
+    .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps (history.csv, --json evals; default steps/100, rounded up)', intArg(1))
+    .addOption(new Option('--loss-scale <scale>', 'the loss chart\'s y axis').choices(['linear', 'log']).default('log'))
+    .option('--boundary', 'with --out: draw the decision boundary (default when the data is 2-D; an error otherwise)')
+    .option('--no-boundary', 'with --out: do not draw the decision boundary')
+    .option('--grid <n>', 'cells per axis of the decision-boundary grid', intArg(2, 1000), 100)
     .option('--json', 'print the run as JSON (the layout of a training.json case) and nothing else')
     .option('--quiet', 'print no progress bar');
   addSchedulerFlags(command);
-  return command.action(function (this: Command, flags: TrainFlags) {
+  return command.action(async function (this: Command, flags: TrainFlags) {
       const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
       let config: RunConfig;
       if (flags.config) {
@@ -77,13 +100,43 @@ export function trainCommand(): Command {
       } else {
         config = configFromFlags(flags, explicit);
       }
-      const result = runTraining(config, {
-        loadCsv: csvLoader,
-        onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
-      });
+      const given = (name: string) => this.getOptionValueSource(name) === 'cli';
+      if (!flags.out) {
+        const needOut = ['png', 'boundary', 'grid', 'lossScale'].filter(given);
+        if (needOut.length) throw new UsageError(`${needOut.map(flagOf).join(', ')} only apply with --out DIR`);
+      }
+      // Everything that can be refused is refused before training starts.
+      const is2d = config.sizes[0] === 2;
+      if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
+      const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d;
+      if (flags.out) ensureWritableDir(flags.out);
+      let boundary: { grid: BoundaryGrid; data: Dataset } | null = null;
+      let result: RunResult;
+      try {
+        result = runTraining(config, {
+          loadCsv: csvLoader,
+          evalEvery: flags.evalEvery ?? defaultEvalEvery(config.steps),
+          onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
+          onModel: drawBoundary ? (run) => (boundary = { grid: boundaryGrid(run.model, run.data, { resolution: flags.grid }), data: run.data }) : undefined,
+        });
+      } catch (err) {
+        if (err instanceof NonFiniteLossError && flags.out) err.message += `; nothing was written to ${flags.out} (files from earlier runs there are unchanged)`;
+        throw err;
+      }
+      const written = flags.out
+        ? writeFilesAtomic(flags.out, await runOutputFiles(result, { png: flags.png, lossScale: flags.lossScale, boundary }))
+        : [];
       if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
-      else process.stdout.write(summary(result));
+      else {
+        process.stdout.write(summary(result));
+        if (flags.out) process.stdout.write(`  wrote           ${written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ')} in ${flags.out}\n`);
+        if (flags.out && !drawBoundary && flags.boundary !== false) process.stdout.write(`  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`);
+      }
     });
+}
+
+function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean): RunConfig {
@@ -115,6 +168,7 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     steps: flags.steps,
     batch_size: flags.batchSize ?? null,
     manual_decay: flags.manualDecay ?? null,
+    batch_schedule: flags.batchSchedule ? batchScheduleSpecFromText(flags.batchSchedule, '--batch-schedule') : null,
   };
   // The input and output widths come from the data.
   const dataset = resolveData(parseRunConfig({ ...draft, sizes: [1, 1] }, 'flags'), { loadCsv: csvLoader });
@@ -144,7 +198,10 @@ function describe(config: RunConfig): string {
     : 'no scheduler';
   const decay = config.manual_decay ? `, manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps` : '';
   const data = config.data ? Object.entries(config.data).map(([k, v]) => (k === 'type' ? v : `${k}=${v}`)).join(' ') : `${config.X?.length} inline samples`;
-  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, batch ${config.batch_size ?? 'full'}, data: ${data}`;
+  const bs = config.batch_schedule
+    ? `${config.batch_schedule.type}(${Object.entries(config.batch_schedule.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${config.batch_schedule.interval} from `
+    : '';
+  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, batch ${bs}${config.batch_size ?? 'full'}, data: ${data}`;
 }
 
 function summary(result: RunResult): string {

@@ -63,6 +63,16 @@ export const schedulerSpecSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * A batch-size schedule (src/train/batch_schedule.ts): `{type: 'StepBS', args: {step_size: 50, gamma: 2}}`,
+ * starting from `batch_size`; `interval` 'epoch' (default) or 'step' says what the schedule counts.
+ */
+export const batchScheduleSpecSchema = z.strictObject({
+  type: z.string(),
+  args: z.record(z.string(), z.unknown()).optional(),
+  interval: z.enum(['epoch', 'step']).default('epoch'),
+});
+
 export const runConfigSchema = z
   .strictObject({
     name: z.string().optional(),
@@ -78,6 +88,7 @@ export const runConfigSchema = z
     steps: int(0).max(100_000_000),
     batch_size: int(1).nullable().optional(),
     batches: z.array(z.array(int(0))).nullable().optional(),
+    batch_schedule: batchScheduleSpecSchema.nullable().optional(),
     manual_decay: z.strictObject({ every: int(1), factor: z.number().gt(0).refine(Number.isFinite, 'must be finite') }).nullable().optional(),
     group_by_layer: z.boolean().default(false),
     plateau_metric: z.enum(['loss']).nullable().optional(),
@@ -88,12 +99,17 @@ export const runConfigSchema = z
     final: z.unknown().optional(),
     final_loss: z.unknown().optional(),
     final_accuracy: z.unknown().optional(),
+    batch_sizes: z.unknown().optional(),
+    evals: z.unknown().optional(),
   })
   .superRefine((c, ctx) => {
     const inline = c.X !== undefined || c.Y !== undefined;
     if (inline && c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'give the data inline as X and Y, or as a dataset spec in data, not both' });
     if (!inline && !c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'no data: give X and Y, or a dataset spec in data' });
     if (inline && (c.X === undefined || c.Y === undefined)) ctx.addIssue({ code: 'custom', path: [c.X ? 'Y' : 'X'], message: 'X and Y go together' });
+    if (c.batch_schedule && !c.batch_size) {
+      ctx.addIssue({ code: 'custom', path: ['batch_schedule'], message: 'needs batch_size, the batch size of the first epoch (an integer >= 1)' });
+    }
   });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

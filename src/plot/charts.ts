@@ -1,6 +1,7 @@
-import type { EChartsOption, LineSeriesOption } from 'echarts';
+import type { CustomSeriesOption, EChartsOption, LineSeriesOption, ScatterSeriesOption } from 'echarts';
 
-// Chart options for ECharts, which renders the same chart as SVG on the server (renderSvg) and in a page.
+// Chart options for ECharts, which renders the same chart as SVG on the server (renderSvg) and in a page
+// (echarts.init(element).setOption(option)). Every builder here is a pure function of its data.
 
 export interface LrCurve {
   /** lr of each group at each point; row i is plotted at step `firstStep + i`. */
@@ -12,10 +13,15 @@ export interface LrCurve {
   groupNames?: string[];
 }
 
-const PALETTE = ['#2f6fde', '#e4572e', '#29a36a', '#9b5de5', '#f4a259', '#3bb3c3'];
+export const PALETTE = ['#2f6fde', '#e4572e', '#29a36a', '#9b5de5', '#f4a259', '#3bb3c3', '#d6457a', '#6b7a8f', '#a0c55f', '#8c564b'];
 
 function points(rows: number[][], group: number, firstStep: number): [number, number][] {
   return rows.map((row, i) => [firstStep + i, row[group]]);
+}
+
+/** True when some group's momentum (or beta1) changes during the run: worth a line on the lr chart. */
+export function momentumCycles(momentum: number[][]): boolean {
+  return momentum.some((row) => row.some((v, g) => v !== momentum[0][g]));
 }
 
 /** The learning rate of every param group against the step; momentum or beta1 on a second axis. */
@@ -27,32 +33,296 @@ export function lrChartOption(curve: LrCurve, title = 'Learning rate'): EChartsO
   for (let g = 0; g < groups; g++) {
     series.push({ type: 'line', name: name(g), showSymbol: false, step: false, data: points(curve.lr, g, first), lineStyle: { width: 2, color: PALETTE[g % PALETTE.length] }, itemStyle: { color: PALETTE[g % PALETTE.length] } });
   }
-  const yAxis: EChartsOption['yAxis'] = [{ type: 'value', name: 'lr', scale: false, axisLabel: { formatter: (v: number) => formatTick(v) } }];
+  const yAxis: EChartsOption['yAxis'] = [{ type: 'value', name: 'lr', nameTextStyle: { fontWeight: 'bold' }, scale: false, axisLabel: { formatter: (v: number) => formatTick(v) } }];
   if (curve.momentum) {
     const label = curve.momentumName ?? 'momentum';
     for (let g = 0; g < groups; g++) {
       series.push({ type: 'line', name: groups > 1 ? `${label}, group ${g}` : label, yAxisIndex: 1, showSymbol: false, data: points(curve.momentum, g, first),
         lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[(g + 3) % PALETTE.length] }, itemStyle: { color: PALETTE[(g + 3) % PALETTE.length] } });
     }
-    yAxis.push({ type: 'value', name: label, scale: true, splitLine: { show: false } });
+    yAxis.push({ type: 'value', name: label, nameTextStyle: { fontWeight: 'bold' }, scale: true, splitLine: { show: false }, axisLabel: { formatter: (v: number) => formatTick(v) } });
   }
   return base(title, 'step', yAxis, series, first, first + Math.max(curve.lr.length - 1, 1));
 }
 
 export interface LossCurve {
+  /** The loss of each step's batch; row i is step `firstStep + i`. */
   loss: number[];
   firstStep?: number;
   logScale?: boolean;
+  /** Whole-dataset loss and accuracy at some steps (RunResult.evals): a second loss line and an accuracy line. */
+  evals?: readonly { step: number; loss: number; accuracy: number }[];
 }
 
-/** Training loss against the step, on a linear or log scale. */
+/** Training loss against the step, on a linear or log scale; with evals, the whole dataset's loss and accuracy. */
 export function lossChartOption(curve: LossCurve, title = 'Training loss'): EChartsOption {
   const first = curve.firstStep ?? 0;
-  const yAxis: EChartsOption['yAxis'] = curve.logScale
-    ? [{ type: 'log', name: 'loss (log scale)', axisLabel: { formatter: (v: number) => formatTick(v) } }]
-    : [{ type: 'value', name: 'loss', axisLabel: { formatter: (v: number) => formatTick(v) } }];
-  const series: LineSeriesOption[] = [{ type: 'line', name: 'loss', showSymbol: false, data: curve.loss.map((l, i) => [first + i, l]), lineStyle: { width: 2, color: PALETTE[1] }, itemStyle: { color: PALETTE[1] } }];
-  return base(title, 'step', yAxis, series, first, first + Math.max(curve.loss.length - 1, 1));
+  const yAxis: EChartsOption['yAxis'] = [lossAxis(curve.logScale)];
+  const evals = curve.evals ?? [];
+  const series: LineSeriesOption[] = [{ type: 'line', name: evals.length ? 'loss (batch)' : 'loss', showSymbol: false, data: curve.loss.map((l, i) => [first + i, l]),
+    lineStyle: { width: evals.length ? 1 : 2, color: evals.length ? '#f0a48f' : PALETTE[1] }, itemStyle: { color: evals.length ? '#f0a48f' : PALETTE[1] } }];
+  let xMax = first + Math.max(curve.loss.length - 1, 1);
+  if (evals.length) {
+    series.push({ type: 'line', name: 'loss (whole dataset)', showSymbol: evals.length <= 60, symbolSize: 4, data: evals.map((e) => [e.step, e.loss]),
+      lineStyle: { width: 2, color: PALETTE[1] }, itemStyle: { color: PALETTE[1] } });
+    series.push({ type: 'line', name: 'accuracy (whole dataset)', yAxisIndex: 1, showSymbol: false, data: evals.map((e) => [e.step, 100 * e.accuracy]),
+      lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[2] }, itemStyle: { color: PALETTE[2] } });
+    yAxis.push({ type: 'value', name: 'accuracy %', nameTextStyle: { fontWeight: 'bold' }, min: 0, max: 100, splitLine: { show: false } });
+    xMax = Math.max(xMax, evals[evals.length - 1].step);
+  }
+  return base(title, 'step', yAxis, series, first, xMax);
+}
+
+function lossAxis(logScale?: boolean) {
+  return logScale
+    ? { type: 'log' as const, name: 'loss (log scale)', nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } }
+    : { type: 'value' as const, name: 'loss', nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } };
+}
+
+export interface OverlaySeries {
+  name: string;
+  /** [x, y] points. */
+  points: [number, number][];
+  /** Optional band around the line (min and max over seeds), same x as `points`. */
+  band?: { low: number[]; high: number[] };
+  dashed?: boolean;
+  /** Default: the palette colour of its place. */
+  color?: string;
+}
+
+export interface OverlayChart {
+  title: string;
+  xName?: string;
+  yName: string;
+  logScale?: boolean;
+  series: OverlaySeries[];
+  /** Force the y range. */
+  yMin?: number;
+  yMax?: number;
+  /** The width it will be rendered at (for the legend's layout); default 900. */
+  width?: number;
+}
+
+/** Several curves on one pair of axes, one colour and one legend entry each (the comparison's lr, loss and batch-size charts). */
+export function overlayChartOption(chart: OverlayChart): EChartsOption {
+  const series: (LineSeriesOption | CustomSeriesOption)[] = [];
+  let xMin = Infinity;
+  let xMax = -Infinity;
+  chart.series.forEach((s, k) => {
+    const color = s.color ?? PALETTE[k % PALETTE.length];
+    for (const [x] of s.points) {
+      xMin = Math.min(xMin, x);
+      xMax = Math.max(xMax, x);
+    }
+    series.push({ type: 'line', name: s.name, showSymbol: s.points.length === 1, data: s.points, lineStyle: { width: 1.6, color, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: { color }, z: 3 });
+    if (s.band && s.points.length > 1) series.push(bandSeries(s.name, s.points.map((p) => p[0]), s.band.low, s.band.high, color));
+  });
+  if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
+  const yAxis = chart.logScale ? lossAxis(true) : { type: 'value' as const, name: chart.yName, nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } };
+  if (chart.logScale) yAxis.name = `${chart.yName} (log scale)`;
+  const y: Record<string, unknown> = { ...yAxis };
+  if (chart.yMin !== undefined) y.min = chart.yMin;
+  if (chart.yMax !== undefined) y.max = chart.yMax;
+  const option = base(chart.title, chart.xName ?? 'step', [y as never], series as LineSeriesOption[], xMin, xMax === xMin ? xMin + 1 : xMax);
+  const names = chart.series.map((s) => s.name);
+  const legendWidth = Math.round((chart.width ?? 900) * 0.94);
+  option.legend = { top: 36, left: 'center', width: legendWidth, type: 'plain', itemGap: 28, data: names };
+  option.grid = { left: 70, right: 30, top: 36 + 42 * legendRows(names, legendWidth) + 20, bottom: 50 };
+  return option;
+}
+
+/** A filled band between `low` and `high` (a custom series: one polygon through api.coord, so it works on log axes too). */
+function bandSeries(name: string, xs: number[], low: number[], high: number[], color: string): CustomSeriesOption {
+  const data = xs.flatMap((x, i) => [[x, low[i]], [x, high[i]]]);
+  return {
+    type: 'custom',
+    name,
+    silent: true,
+    z: 1,
+    data,
+    encode: { x: 0, y: 1 },
+    renderItem: (params, api) => {
+      if (params.dataIndex !== 0) return null;
+      const top = xs.map((x, i) => api.coord([x, high[i]]));
+      const bottom = xs.map((x, i) => api.coord([x, low[i]])).reverse();
+      return { type: 'polygon', shape: { points: [...top, ...bottom] }, style: { fill: color, opacity: 0.15 } } as never;
+    },
+  };
+}
+
+export interface BoundaryGrid {
+  /** The grid covers [xMin, xMax] × [yMin, yMax] in nx × ny cells; cell (i, j) is column i, row j (y upward). */
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+  nx: number;
+  ny: number;
+  /** Predicted class of each cell, row-major from the bottom row: classes[j * nx + i]. */
+  classes: Int32Array;
+  /** Probability of the predicted class in each cell. */
+  confidence: Float32Array;
+  nClasses: number;
+}
+
+export interface BoundaryPanel {
+  title?: string;
+  grid: BoundaryGrid;
+  /** The data: 2-D points and their labels. */
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
+const CLASS_COLORS = ['#2f6fde', '#e4572e', '#29a36a', '#9b5de5', '#f4a259', '#3bb3c3', '#d6457a', '#6b7a8f'];
+// Region fills: each class colour mixed with white, lighter where the model is less sure.
+const CONFIDENCE_LEVELS = [0.6, 0.8, 0.95];
+const TINTS = [0.12, 0.2, 0.3, 0.4];
+
+function tint(hex: string, amount: number): string {
+  const v = parseInt(hex.slice(1), 16);
+  const mix = (c: number) => Math.round(255 + (c - 255) * amount);
+  return `rgb(${mix(v >> 16)}, ${mix((v >> 8) & 255)}, ${mix(v & 255)})`;
+}
+
+function r1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+function level(p: number): number {
+  let k = 0;
+  while (k < CONFIDENCE_LEVELS.length && p >= CONFIDENCE_LEVELS[k]) k++;
+  return k;
+}
+
+/**
+ * The cells of a boundary grid as horizontal runs of equal (class, confidence level): [x0, x1, y0, y1, class, level].
+ * A 100×100 grid of two classes makes a few hundred runs rather than 10 000 cells.
+ */
+export function boundaryRuns(grid: BoundaryGrid): number[][] {
+  const { nx, ny, xMin, xMax, yMin, yMax } = grid;
+  const dx = (xMax - xMin) / nx;
+  const dy = (yMax - yMin) / ny;
+  const runs: number[][] = [];
+  for (let j = 0; j < ny; j++) {
+    let start = 0;
+    for (let i = 1; i <= nx; i++) {
+      const k0 = j * nx + start;
+      const k = j * nx + i;
+      if (i === nx || grid.classes[k] !== grid.classes[k0] || level(grid.confidence[k]) !== level(grid.confidence[k0])) {
+        runs.push([xMin + start * dx, xMin + i * dx, yMin + j * dy, yMin + (j + 1) * dy, grid.classes[k0], level(grid.confidence[k0])]);
+        start = i;
+      }
+    }
+  }
+  return runs;
+}
+
+/** A good size in pixels for `panels` boundary panels, `columns` a row (each panel about 300 × 300 of plot). */
+export function boundaryChartSize(panels: number, columns = panels, titled = true, panel: { width?: number; height?: number } = {}): { width: number; height: number } {
+  const cols = Math.max(1, Math.min(columns, panels));
+  const rows = Math.ceil(panels / cols);
+  return { width: cols * (panel.width ?? PANEL_W), height: rows * (panel.height ?? PANEL_H) + (titled ? 70 : 40) };
+}
+
+const PANEL_W = 340;
+const PANEL_H = 350;
+
+export interface BoundaryChartOptions {
+  title?: string;
+  /** Panels per row; default all in one row. */
+  columns?: number;
+  classNames?: string[];
+  /** Room for each panel in pixels (plot, axes and panel title); default 340 × 350. */
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+/**
+ * Decision boundaries: the class regions the model predicts on a grid (filled, lighter where it is less
+ * sure), under a scatter of the data coloured by label. Several panels sit side by side, `columns` a row;
+ * render at boundaryChartSize(panels, columns).
+ */
+export function decisionBoundaryOption(panels: BoundaryPanel | BoundaryPanel[], options: BoundaryChartOptions = {}): EChartsOption {
+  const PW = options.panelWidth ?? PANEL_W;
+  const PH = options.panelHeight ?? PANEL_H;
+  const list = Array.isArray(panels) ? panels : [panels];
+  if (list.length === 0) throw new RangeError('decisionBoundaryOption: panels must hold at least one panel');
+  const columns = Math.max(1, Math.min(options.columns ?? list.length, list.length));
+  const nClasses = Math.max(...list.map((p) => Math.max(p.grid.nClasses, maxLabel(p.y) + 1)));
+  const top = options.title ? 70 : 40;
+  const grids: NonNullable<EChartsOption['grid']> = [];
+  const xAxes: NonNullable<EChartsOption['xAxis']> = [];
+  const yAxes: NonNullable<EChartsOption['yAxis']> = [];
+  const titles: NonNullable<EChartsOption['title']> = [];
+  const series: (CustomSeriesOption | ScatterSeriesOption)[] = [];
+  const classNames = Array.from({ length: nClasses }, (_, k) => options.classNames?.[k] ?? `class ${k}`);
+  if (options.title) titles.push({ text: options.title, left: 'center', top: 8, textStyle: { fontSize: 16 } });
+  list.forEach((panel, p) => {
+    const r = Math.floor(p / columns);
+    const c = p % columns;
+    const g = panel.grid;
+    const left = c * PW + 52;
+    const panelTop = top + r * PH + 30;
+    grids.push({ left, top: panelTop, width: PW - 70, height: PH - 80 });
+    xAxes.push({ type: 'value', gridIndex: p, min: g.xMin, max: g.xMax, name: 'x₁', nameLocation: 'middle', nameGap: 24, axisLine: { onZero: false }, axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 }, splitLine: { show: false } });
+    yAxes.push({ type: 'value', gridIndex: p, min: g.yMin, max: g.yMax, name: 'x₂', nameLocation: 'middle', nameGap: 32, axisLine: { onZero: false }, axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 }, splitLine: { show: false } });
+    if (panel.title) titles.push({ text: panel.title, left: left + (PW - 70) / 2, textAlign: 'center', top: panelTop - 24, textStyle: { fontSize: 13, fontWeight: 'bold' } });
+    // One path per (class, confidence level): every run of that kind is a sub-rectangle of it.
+    const groups = new Map<number, number[][]>();
+    for (const run of boundaryRuns(g)) {
+      const key = run[4] * TINTS.length + run[5];
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(run);
+    }
+    const kinds = [...groups.keys()].sort((a, b) => a - b);
+    series.push({
+      type: 'custom',
+      name: 'predicted class region',
+      xAxisIndex: p,
+      yAxisIndex: p,
+      silent: true,
+      clip: true,
+      z: 1,
+      data: kinds.map((key) => [g.xMin, g.xMax, g.yMin, g.yMax, Math.floor(key / TINTS.length), key % TINTS.length]),
+      encode: { x: [0, 1], y: [2, 3] },
+      renderItem: (params, api) => {
+        const key = kinds[params.dataIndex];
+        const parts: string[] = [];
+        for (const [x0, x1, y0, y1] of groups.get(key)!) {
+          const a = api.coord([x0, y1]);
+          const b = api.coord([x1, y0]);
+          // Half a pixel of overlap hides the seams between neighbouring cells.
+          parts.push(`M${r1(a[0])} ${r1(a[1])}H${r1(b[0] + 0.5)}V${r1(b[1] + 0.5)}H${r1(a[0])}Z`);
+        }
+        const fill = tint(CLASS_COLORS[Math.floor(key / TINTS.length) % CLASS_COLORS.length], TINTS[key % TINTS.length]);
+        return { type: 'path', shape: { pathData: parts.join('') }, style: { fill } } as never;
+      },
+    });
+    for (let k = 0; k < nClasses; k++) {
+      const pts: [number, number][] = [];
+      for (let s = 0; s < panel.y.length; s++) if (panel.y[s] === k) pts.push([panel.x[2 * s], panel.x[2 * s + 1]]);
+      series.push({
+        type: 'scatter', name: classNames[k], xAxisIndex: p, yAxisIndex: p, z: 3, symbolSize: 6, data: pts, large: true, largeThreshold: 0,
+        itemStyle: { color: CLASS_COLORS[k % CLASS_COLORS.length], borderColor: '#ffffff', borderWidth: 0.8 },
+      });
+    }
+  });
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    title: titles,
+    legend: { top: options.title ? 36 : 8, itemGap: 28, data: classNames },
+    grid: grids,
+    xAxis: xAxes,
+    yAxis: yAxes,
+    series,
+  };
+}
+
+function maxLabel(y: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < y.length; i++) m = Math.max(m, y[i]);
+  return m;
 }
 
 function base(title: string, xName: string, yAxis: EChartsOption['yAxis'], series: LineSeriesOption[], xMin: number, xMax: number): EChartsOption {
@@ -60,13 +330,47 @@ function base(title: string, xName: string, yAxis: EChartsOption['yAxis'], serie
     animation: false,
     backgroundColor: '#ffffff',
     title: { text: title, left: 'center', top: 8, textStyle: { fontSize: 16 } },
-    legend: { top: 36, type: 'plain' },
+    legend: { top: 36, type: 'plain', itemGap: 28 },
     grid: { left: 70, right: Array.isArray(yAxis) && yAxis.length > 1 ? 70 : 30, top: 80, bottom: 50 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, min: xMin, max: xMax },
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, nameTextStyle: { fontWeight: 'bold' }, min: xMin, max: xMax },
     yAxis,
     series,
   };
+}
+
+// zrender's own table of Helvetica widths (in em) for ASCII 32..126, what ECharts measures text with when
+// there is no canvas.
+const HELVETICA_WIDTHS: Record<string, number> = (() => {
+  const table = "007LLmW'55;N0500LLLLLLLLLL00NNNLzWW\\\\WQb\\0FWLg\\bWb\\WQ\\WrWWQ000CL5LLFLL0LL**F*gLLLL5F0LF\\FFF5.5N";
+  const map: Record<string, number> = {};
+  for (let i = 0; i < table.length; i++) map[String.fromCharCode(i + 32)] = (table.charCodeAt(i) - 20) / 100;
+  return map;
+})();
+
+/**
+ * The width in pixels of `text` in DejaVu Sans (what the PNGs are drawn with), from Helvetica's widths
+ * scaled up by a tenth (a fifth when bold): an overestimate for the usual sans-serif fonts.
+ */
+export function estimateTextWidth(text: string, size = 12, bold = false): number {
+  let w = 0;
+  for (const ch of text) w += (HELVETICA_WIDTHS[ch] ?? 1) * size;
+  return w * (bold ? 1.2 : 1.1);
+}
+
+/** Rows a plain legend of these names takes in `width` pixels (icon 25 px, gap 28 px, as set here). */
+function legendRows(names: readonly string[], width: number): number {
+  let rows = 1;
+  let x = 0;
+  for (const name of names) {
+    const w = 25 + 5 + estimateTextWidth(name);
+    if (x > 0 && x + w > width) {
+      rows++;
+      x = 0;
+    }
+    x += w + 28;
+  }
+  return rows;
 }
 
 export function formatTick(v: number): string {

@@ -9,6 +9,7 @@ import { ReduceLROnPlateau, schedulerFromSpec } from '../lr_scheduler/index.ts';
 import type { LayerWeights } from '../nn/sequential.ts';
 import { MLP } from '../nn/models.ts';
 import { ExplicitBatches, RecordedBatches } from './batches.ts';
+import { batchScheduleFromSpec, ScheduledBatches } from './batch_schedule.ts';
 import { Trainer, type BatchSource, type SteppableScheduler } from './trainer.ts';
 
 /** A finished run in the layout of a training.json case: the config plus what the run produced. */
@@ -22,14 +23,41 @@ export interface RunResult {
   final: LayerWeights[];
   final_loss: number;
   final_accuracy: number;
-  /** Milliseconds spent in the training steps. */
+  /** The batch size of every step. */
+  batch_sizes: number[];
+  /**
+   * Loss and accuracy on the whole dataset at steps 0, k, 2k, … (k = `evalEvery`) with the weights that
+   * step used (before its update), and at step `steps` with the final weights.
+   */
+  evals: EvalPoint[];
+  /** Milliseconds spent in the training steps (evaluations excluded). */
   wallMs: number;
+}
+
+/** The whole dataset's loss and accuracy with the weights of step `step` (before that step's update). */
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  accuracy: number;
 }
 
 export interface RunHooks {
   /** Reads a CSV dataset spec (Node only; the browser has no file system). */
   loadCsv?: (path: string, labelColumn?: string | number) => Dataset;
   onStep?: (step: number, loss: number) => void;
+  /**
+   * Evaluate on the whole dataset every `evalEvery` steps (an integer >= 1; default: steps / 100, rounded
+   * up). Evaluating does not change the training: the same config gives the same numbers for any value.
+   */
+  evalEvery?: number;
+  onEval?: (point: EvalPoint) => void;
+  /** Sees the trained model before it is disposed (to draw a decision boundary, say). */
+  onModel?: (run: PreparedRun) => void;
+}
+
+/** The default evaluation interval for a run of `steps` steps: about 100 evaluations. */
+export function defaultEvalEvery(steps: number): number {
+  return Math.max(1, Math.ceil(steps / 100));
 }
 
 /** The data a config names: inline X/Y, a generated dataset, or a CSV file. */
@@ -60,7 +88,7 @@ export interface PreparedRun {
   optimizer: AnyOptimizer;
   scheduler: SteppableScheduler | null;
   trainer: Trainer;
-  recorded: RecordedBatches | null;
+  recorded: RecordedBatches | ScheduledBatches | null;
 }
 
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
@@ -100,8 +128,18 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
   }
 }
 
-function makeBatches(config: RunConfig, nSamples: number): { source: BatchSource | null; recorded: RecordedBatches | null } {
+function makeBatches(config: RunConfig, nSamples: number): { source: BatchSource | null; recorded: RecordedBatches | ScheduledBatches | null } {
   if (config.batches) return { source: new ExplicitBatches(config.batches, nSamples, config.steps), recorded: null };
+  if (config.batch_schedule) {
+    const spec = config.batch_schedule;
+    try {
+      const schedule = batchScheduleFromSpec(spec, { batchSize: config.batch_size as number, datasetSize: nSamples });
+      const source = new ScheduledBatches({ nSamples, schedule, seed: config.seed ?? 0, interval: spec.interval, steps: config.steps });
+      return { source, recorded: source };
+    } catch (err) {
+      throw new ConfigError(`batch_schedule: ${(err as Error).message}`);
+    }
+  }
   if (!config.batch_size || config.batch_size >= nSamples) return { source: null, recorded: null };
   const loader = new DataLoader({ nSamples }, { batchSize: config.batch_size, shuffle: true, seed: config.seed ?? 0, dropLast: true });
   const recorded = new RecordedBatches(loader);
@@ -110,24 +148,50 @@ function makeBatches(config: RunConfig, nSamples: number): { source: BatchSource
 
 /** Trains as the config says and reports the run in training.json's layout. */
 export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult {
+  const evalEvery = hooks.evalEvery ?? defaultEvalEvery(config.steps);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`);
   const run = prepareRun(config, hooks);
   const { model, trainer } = run;
   try {
     const init = model.layerWeights();
-    const start = performance.now();
-    const history = trainer.run(config.steps, hooks.onStep);
-    const wallMs = performance.now() - start;
-    const evaluation = trainer.evaluate();
+    const evals: EvalPoint[] = [];
+    const evaluate = (step: number) => {
+      const { loss, accuracy } = trainer.evaluate();
+      const point = { step, loss, accuracy };
+      evals.push(point);
+      hooks.onEval?.(point);
+      return point;
+    };
+    let wallMs = 0;
+    // Every run starts with an evaluation (step 0), so the whole dataset has been staged once before the
+    // first step whatever evalEvery is: the numbers of a run do not depend on how often it is evaluated.
+    for (let done = 0; done < config.steps; ) {
+      if (done % evalEvery === 0) evaluate(done);
+      const chunk = Math.min(evalEvery - (done % evalEvery), config.steps - done);
+      const start = performance.now();
+      try {
+        trainer.run(chunk, hooks.onStep);
+      } finally {
+        wallMs += performance.now() - start;
+      }
+      done += chunk;
+    }
+    const final = evaluate(config.steps);
+    const batches = config.batches ?? run.recorded?.record ?? null;
+    const n = run.data.nSamples;
+    hooks.onModel?.(run);
     return {
       config,
       init,
-      batches: config.batches ?? run.recorded?.record ?? null,
-      loss: history.loss,
-      lr: history.lr,
-      momentum: history.momentum,
+      batches,
+      loss: trainer.history.loss,
+      lr: trainer.history.lr,
+      momentum: trainer.history.momentum,
       final: model.layerWeights(),
-      final_loss: evaluation.loss,
-      final_accuracy: evaluation.accuracy,
+      final_loss: final.loss,
+      final_accuracy: final.accuracy,
+      batch_sizes: batches ? batches.slice(0, config.steps).map((b) => b.length) : new Array<number>(config.steps).fill(n),
+      evals,
       wallMs,
     };
   } finally {
@@ -137,17 +201,36 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   }
 }
 
+/**
+ * The run config alone, defaults filled in and the seed explicit: `anneal train --config` on it reruns the
+ * run (the run.json of `anneal train --out`). Result keys are left out.
+ */
+export function runConfigToJson(config: RunConfig): Record<string, unknown> {
+  const { loss: _l, lr: _r, momentum: _m, final: _f, final_loss: _fl, final_accuracy: _fa, batch_sizes: _bs, evals: _ev, ...settings } = config;
+  return {
+    ...settings,
+    seed: config.seed ?? 0,
+    scheduler: config.scheduler ?? null,
+    manual_decay: config.manual_decay ?? null,
+    plateau_metric: config.plateau_metric ?? null,
+    batch_size: config.batch_size ?? null,
+    batch_schedule: config.batch_schedule ?? null,
+  };
+}
+
 /** The result as JSON in the layout of a training.json case; feeding it to `anneal train --config` reruns it. */
 export function resultToJson(result: RunResult): Record<string, unknown> {
   const { config } = result;
-  const { loss: _l, lr: _r, momentum: _m, final: _f, final_loss: _fl, final_accuracy: _fa, ...settings } = config;
+  const { loss: _l, lr: _r, momentum: _m, final: _f, final_loss: _fl, final_accuracy: _fa, batch_sizes: _bs, evals: _ev, ...settings } = config;
   return {
     ...settings,
     scheduler: config.scheduler ?? null,
     manual_decay: config.manual_decay ?? null,
     plateau_metric: config.plateau_metric ?? null,
     batch_size: config.batch_size ?? null,
+    batch_schedule: config.batch_schedule ?? null,
     batches: result.batches,
+    batch_sizes: result.batch_sizes,
     init: result.init,
     loss: result.loss,
     lr: result.lr,
@@ -155,5 +238,6 @@ export function resultToJson(result: RunResult): Record<string, unknown> {
     final: result.final,
     final_loss: result.final_loss,
     final_accuracy: result.final_accuracy,
+    evals: result.evals,
   };
 }

@@ -1,0 +1,202 @@
+import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
+import type { DatasetSpec } from '../config/run_config.ts';
+import { loadCsvSync } from '../data/csv_file.ts';
+import { checkBoundaryData } from '../report/boundary.ts';
+import { checkComparison, runComparison, type CompareSettings } from '../report/compare.ts';
+import { comparisonFiles, comparisonRows, settingsJson, tableCells } from '../report/compare_report.ts';
+import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
+import { SpecSyntaxError } from '../report/spec_text.ts';
+import { DEFAULT_STRATEGIES, parseStrategies, presetHelp, StrategyError } from '../report/strategies.ts';
+import { resolveData } from '../train/run.ts';
+import { parseRunConfig } from '../config/run_config.ts';
+import { choiceArg, intArg, listArg, numberArg } from './parse.ts';
+import { UsageError } from './files.ts';
+
+interface CompareFlags {
+  strategies: string;
+  seeds: number;
+  seed: number;
+  dataset: 'moons' | 'circles' | 'blobs' | 'spirals';
+  samples?: number;
+  noise?: number;
+  dataSeed?: number;
+  data?: string;
+  labelColumn?: string;
+  hidden: number[];
+  activation: 'tanh' | 'relu' | 'sigmoid';
+  optimizer: 'Adam' | 'AdamW' | 'SGD';
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  steps: number;
+  batchSize: number | 'full';
+  targetLoss: number;
+  evalEvery: number;
+  out: string;
+  png?: boolean;
+  lossScale: 'linear' | 'log';
+  boundary?: boolean;
+  grid: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function batchArg(value: string): number | 'full' {
+  if (value.trim().toLowerCase() === 'full') return 'full';
+  return intArg(1)(value);
+}
+
+export function compareCommand(): Command {
+  return new Command('compare')
+    .description(
+      'Train the same model from the same initial weights on the same data under several lr strategies, and write report.html ' +
+        '(charts inlined), report.md, the charts, results.json and every run\'s config (runs/*.json, rerun with anneal train --config). ' +
+        'Default: 2000 steps of Adam (lr 0.05 for the decaying strategies) on 300 moons points (noise 0.2), MLP 2-16-16-2 (tanh), batches of 64.',
+    )
+    .option('--strategies <list>', `comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. Presets: ${presetHelp()}`, DEFAULT_STRATEGIES.join(','))
+    .option('--seeds <n>', 'run every strategy over N seeds (--seed, --seed+1, ...) and show the mean and spread', intArg(1, 1000), 1)
+    .option('--seed <n>', 'the first seed of the initial weights and the batch order', intArg(0, 2 ** 32 - 1000), 0)
+    .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
+    .option('--samples <n>', 'number of samples (default 300)', intArg(1, 1_000_000))
+    .option('--noise <x>', 'noise of the generated data (default 0.2; blobs: the cluster std, default 1)', numberArg(0, 1e6))
+    .option('--data-seed <n>', 'seed of the generated data, the same for every run (default: --seed)', intArg(0, 2 ** 32 - 1))
+    .option('--data <file.csv>', 'compare on a CSV file instead (a header row, numeric features, an integer label column, last by default)')
+    .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
+    .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), [16, 16])
+    .addOption(new Option('--activation <name>', 'activation between layers').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
+    .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)))
+    .option('--lr <x>', 'the initial lr of the decaying strategies (and max_lr of onecycle)', numberArg(0), 0.05)
+    .option('--momentum <x>', 'SGD momentum', numberArg(0))
+    .option('--weight-decay <x>', 'weight decay', numberArg(0))
+    .option('--steps <n>', 'training steps per run', intArg(1, 10_000_000), 2000)
+    .option('--batch-size <n>', 'samples per step (the first epoch\'s for batch-size schedules), or full', batchArg, 64)
+    .option('--target-loss <x>', 'for "steps to target": the whole-dataset loss to reach', numberArg(0, Infinity, { minExclusive: true }), 0.05)
+    .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps', intArg(1), 1)
+    .option('--out <dir>', 'the report folder (created if needed; checked before training)', 'compare-report')
+    .option('--png', 'also write every chart as PNG (report.md then shows the PNGs)')
+    .addOption(new Option('--loss-scale <scale>', 'the loss chart\'s y axis').choices(['linear', 'log']).default('log'))
+    .option('--boundary', 'draw the decision boundaries (default when the data is 2-D; an error otherwise)')
+    .option('--no-boundary', 'do not draw the decision boundaries')
+    .option('--grid <n>', 'cells per axis of the decision-boundary grids', intArg(2, 1000), 100)
+    .option('--json', 'print the table as JSON (results.json\'s content) and nothing else')
+    .option('--quiet', 'print no progress bar')
+    .action(async function (this: Command, flags: CompareFlags) {
+      const given = (name: string) => this.getOptionValueSource(name) === 'cli';
+      const settings = settingsFromFlags(flags, given);
+      // Everything that can be refused is refused before any training.
+      const dims = settings.base.sizes[0];
+      if (flags.boundary === true && given('boundary')) checkBoundaryData(dims);
+      settings.boundary = flags.boundary !== false && dims === 2;
+      checkComparison(settings, { loadCsv: csvLoader });
+      ensureWritableDir(flags.out);
+
+      const bar = !flags.json && !flags.quiet && process.stdout.isTTY ? progressBar(settings) : null;
+      const result = runComparison(settings, {
+        loadCsv: csvLoader,
+        onProgress: bar ? (done, _total, label) => bar.tick(done, label) : undefined,
+      });
+      bar?.stop();
+      const raw = (this.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs;
+      const command = ['anneal', ...(raw ? raw.slice(2) : ['compare'])].map(shellQuote).join(' ');
+      const files = await comparisonFiles(result, { png: flags.png, lossScale: flags.lossScale, command });
+      writeFilesAtomic(flags.out, files);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ settings: settingsJson(result), rows: comparisonRows(result) })}\n`);
+        return;
+      }
+      process.stdout.write(summary(result, flags.out, files.filter((f) => !f.name.startsWith('runs/')).map((f) => f.name)));
+    });
+}
+
+function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean): CompareSettings {
+  const dataSeed = flags.dataSeed ?? flags.seed;
+  let data: DatasetSpec;
+  if (flags.data) {
+    const label = flags.labelColumn;
+    data = { type: 'csv', path: flags.data, ...(label !== undefined ? { label_column: /^\d+$/.test(label) ? Number(label) : label } : {}) };
+    for (const f of ['dataset', 'samples', 'noise', 'dataSeed']) if (given(f)) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --data`);
+  } else {
+    const n = flags.samples ?? 300;
+    switch (flags.dataset) {
+      case 'moons': data = { type: 'moons', n_samples: n, noise: flags.noise ?? 0.2, shuffle: true, seed: dataSeed }; break;
+      case 'circles': data = { type: 'circles', n_samples: n, noise: flags.noise ?? 0.1, factor: 0.5, shuffle: true, seed: dataSeed }; break;
+      case 'blobs': data = { type: 'blobs', n_samples: n, centers: 3, n_features: 2, cluster_std: flags.noise ?? 1, shuffle: true, seed: dataSeed }; break;
+      case 'spirals': data = { type: 'spirals', n_samples: n, noise: flags.noise ?? 0.2, n_arms: 2, turns: 1, shuffle: true, seed: dataSeed }; break;
+    }
+  }
+  const dataset = resolveData(parseRunConfig({ sizes: [1, 1], data, optimizer: { type: flags.optimizer }, steps: 0 }, 'flags'), { loadCsv: csvLoader });
+  const batchSize = flags.batchSize === 'full' ? null : flags.batchSize;
+  if (batchSize !== null && batchSize > dataset.nSamples) throw new UsageError(`--batch-size: must be at most the dataset size ${dataset.nSamples}, or full; got ${batchSize}`);
+  const kwargs: Record<string, unknown> = {};
+  if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
+  if (flags.weightDecay !== undefined) kwargs.weight_decay = flags.weightDecay;
+  let strategies;
+  try {
+    strategies = parseStrategies(flags.strategies, { lr: flags.lr, steps: flags.steps });
+  } catch (err) {
+    if (err instanceof StrategyError || err instanceof SpecSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  return {
+    base: {
+      sizes: [dataset.nFeatures, ...flags.hidden, Math.max(dataset.nClasses, 2)],
+      activation: flags.activation,
+      data,
+      optimizer: { type: flags.optimizer, ...(Object.keys(kwargs).length ? { kwargs } : {}) },
+      steps: flags.steps,
+      batchSize,
+    },
+    strategies,
+    seeds: Array.from({ length: flags.seeds }, (_, k) => flags.seed + k),
+    targetLoss: flags.targetLoss,
+    evalEvery: flags.evalEvery,
+    boundary: true,
+    gridResolution: flags.grid,
+  };
+}
+
+/** One bar over every step of every run, on a terminal. */
+function progressBar(settings: CompareSettings) {
+  const total = settings.strategies.length * settings.seeds.length * settings.base.steps;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stdout, format: '  training [{bar}] {percentage}% | {run} | eta {eta_formatted}', hideCursor: true, etaBuffer: 200 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { run: settings.strategies[0].label });
+  let last = 0;
+  return {
+    tick(done: number, label: string) {
+      if (done - last < 64 && done !== total) return;
+      last = done;
+      bar.update(done, { run: label });
+    },
+    stop() {
+      bar.update(total);
+      bar.stop();
+    },
+  };
+}
+
+function summary(result: ReturnType<typeof runComparison>, out: string, files: string[]): string {
+  const { head, rows } = tableCells(result);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
+  const { base } = result.settings;
+  return [
+    `anneal compare — ${result.strategies.length} strategies × ${result.settings.seeds.length} seed${result.settings.seeds.length > 1 ? 's' : ''}, MLP ${base.sizes.join('-')}, ${base.optimizer.type}, ${base.steps} steps, batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} samples`,
+    line(head),
+    ...rows.map(line),
+    `  wrote ${files.join(', ')} and runs/*.json in ${out}  (${(result.wallMs / 1000).toFixed(1)} s of training)`,
+    '',
+  ].join('\n');
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_.,:=/@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function csvLoader(path: string, labelColumn?: string | number) {
+  return loadCsvSync(path, labelColumn === undefined ? {} : { labelColumn });
+}
+

@@ -1,0 +1,230 @@
+/**
+ * `anneal compare`'s engine: the same model, from the same initial weights, on the same data, trained under
+ * several strategies (and over several seeds), each run an ordinary run config that `anneal train --config`
+ * reproduces number for number.
+ */
+import { parseRunConfig, type DatasetSpec, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
+import type { Dataset } from '../data/dataset.ts';
+import type { BoundaryGrid } from '../plot/charts.ts';
+import { prepareRun, runTraining, type EvalPoint, type RunHooks } from '../train/run.ts';
+import { NonFiniteLossError } from '../train/trainer.ts';
+import { boundaryGrid } from './boundary.ts';
+import { strategyConfig, type Strategy } from './strategies.ts';
+
+/** What every strategy shares. */
+export interface CompareBase {
+  sizes: number[];
+  activation: 'tanh' | 'relu' | 'sigmoid';
+  /** A dataset spec; generated data gets a fixed seed, so every run sees the same points. */
+  data: DatasetSpec;
+  optimizer: { type: string; kwargs?: Record<string, unknown> };
+  steps: number;
+  /** The batch size (the first epoch's, for batch-size schedules); null for the whole dataset. */
+  batchSize: number | null;
+}
+
+export interface CompareSettings {
+  base: CompareBase;
+  strategies: Strategy[];
+  /** The seeds of the initial weights and the batch order; each strategy runs once per seed. */
+  seeds: number[];
+  /** "Steps to target": the first evaluated step whose whole-dataset loss is at most this. */
+  targetLoss: number;
+  /** Evaluate the whole dataset every this many steps. */
+  evalEvery: number;
+  /** Draw each strategy's decision boundary (2-D data), from the first seed's run. */
+  boundary: boolean;
+  gridResolution?: number;
+}
+
+export interface Stat {
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  /** Values the statistic is over. */
+  n: number;
+}
+
+export interface StrategyRun {
+  seed: number;
+  config: RunConfig;
+  finalLoss: number;
+  finalAccuracy: number;
+  /** The first evaluated step at which the whole dataset's loss was <= targetLoss; null if never. */
+  stepsToTarget: number | null;
+  wallMs: number;
+  /** lr of the first param group at each step. */
+  lr: number[];
+  batchSizes: number[];
+  evals: EvalPoint[];
+  /** Set when the loss became NaN or Inf: the run stopped there. */
+  diverged: { step: number; loss: number } | null;
+  boundary: BoundaryGrid | null;
+}
+
+export interface StrategyResult {
+  strategy: Strategy;
+  runs: StrategyRun[];
+  finalLoss: Stat | null;
+  finalAccuracy: Stat | null;
+  /** Over the runs that reached the target. */
+  stepsToTarget: Stat | null;
+  reached: number;
+  wallMs: Stat;
+}
+
+export interface ComparisonResult {
+  settings: CompareSettings;
+  strategies: StrategyResult[];
+  /** The dataset (for the boundary scatter). */
+  data: Dataset;
+  wallMs: number;
+}
+
+/** The run config of one strategy and seed: a plain run config, what `anneal train --config` takes. */
+export function compareRunConfig(base: CompareBase, strategy: Strategy, seed: number): RunConfig {
+  const s = strategyConfig(strategy);
+  const input: RunConfigInput = {
+    name: `${strategy.id} seed ${seed}`,
+    seed,
+    sizes: base.sizes,
+    activation: base.activation,
+    data: base.data,
+    optimizer: { type: base.optimizer.type, groups: [{ lr: s.lr }], ...(base.optimizer.kwargs && Object.keys(base.optimizer.kwargs).length ? { kwargs: base.optimizer.kwargs } : {}) },
+    scheduler: s.scheduler,
+    manual_decay: s.manual_decay,
+    batch_schedule: s.batch_schedule,
+    steps: base.steps,
+    batch_size: base.batchSize,
+  };
+  return parseRunConfig(input, `strategy ${strategy.spec}`);
+}
+
+/** Builds (and frees) every run before any training: a bad strategy fails before anything runs. */
+export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks, 'loadCsv'> = {}): void {
+  if (settings.strategies.length === 0) throw new RangeError('compare: give at least one strategy');
+  if (settings.seeds.length === 0) throw new RangeError('compare: give at least one seed');
+  for (const strategy of settings.strategies) {
+    const config = compareRunConfig(settings.base, strategy, settings.seeds[0]);
+    let run;
+    try {
+      run = prepareRun(config, hooks);
+    } catch (err) {
+      throw new Error(`strategy ${JSON.stringify(strategy.spec)}: ${(err as Error).message}`, { cause: err });
+    }
+    run.trainer.dispose();
+    run.optimizer.dispose();
+    run.model.dispose();
+  }
+}
+
+export function stepsToTarget(evals: readonly EvalPoint[], target: number): number | null {
+  for (const e of evals) if (e.loss <= target) return e.step;
+  return null;
+}
+
+export function stat(values: readonly number[]): Stat | null {
+  if (values.length === 0) return null;
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, min: Math.min(...values), max: Math.max(...values), n };
+}
+
+export interface CompareHooks {
+  loadCsv?: RunHooks['loadCsv'];
+  /** After every training step of every run: steps done over the whole comparison, and the run's label. */
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/** Trains every strategy over every seed. A run whose loss turns NaN is recorded as diverged; the others go on. */
+export function runComparison(settings: CompareSettings, hooks: CompareHooks = {}): ComparisonResult {
+  checkComparison(settings, hooks);
+  const total = settings.strategies.length * settings.seeds.length * settings.base.steps;
+  let done = 0;
+  let data: Dataset | null = null;
+  const start = performance.now();
+  const strategies = settings.strategies.map((strategy): StrategyResult => {
+    const runs = settings.seeds.map((seed, k): StrategyRun => {
+      const config = compareRunConfig(settings.base, strategy, seed);
+      const evals: EvalPoint[] = [];
+      let boundary: BoundaryGrid | null = null;
+      const before = done;
+      const label = settings.seeds.length > 1 ? `${strategy.label}, seed ${seed}` : strategy.label;
+      try {
+        const result = runTraining(config, {
+          loadCsv: hooks.loadCsv,
+          evalEvery: settings.evalEvery,
+          onEval: (e) => evals.push(e),
+          onStep: hooks.onProgress ? () => hooks.onProgress!(++done, total, label) : undefined,
+          onModel: (run) => {
+            data ??= run.data;
+            if (settings.boundary && k === 0) boundary = boundaryGrid(run.model, run.data, { resolution: settings.gridResolution });
+          },
+        });
+        done = before + settings.base.steps;
+        return {
+          seed, config, evals, boundary,
+          finalLoss: result.final_loss,
+          finalAccuracy: result.final_accuracy,
+          stepsToTarget: stepsToTarget(evals, settings.targetLoss),
+          wallMs: result.wallMs,
+          lr: result.lr.map((row) => row[0]),
+          batchSizes: result.batch_sizes,
+          diverged: null,
+        };
+      } catch (err) {
+        if (!(err instanceof NonFiniteLossError)) throw err;
+        done = before + settings.base.steps;
+        hooks.onProgress?.(done, total, label);
+        return {
+          seed, config, evals, boundary: null,
+          finalLoss: NaN,
+          finalAccuracy: NaN,
+          stepsToTarget: stepsToTarget(evals, settings.targetLoss),
+          wallMs: NaN,
+          lr: err.history.lr.map((row) => row[0]),
+          batchSizes: [],
+          diverged: { step: err.step, loss: err.loss },
+        };
+      }
+    });
+    const ok = runs.filter((r) => !r.diverged);
+    const reached = runs.filter((r) => r.stepsToTarget !== null);
+    return {
+      strategy,
+      runs,
+      finalLoss: stat(ok.map((r) => r.finalLoss)),
+      finalAccuracy: stat(ok.map((r) => r.finalAccuracy)),
+      stepsToTarget: stat(reached.map((r) => r.stepsToTarget as number)),
+      reached: reached.length,
+      wallMs: stat(ok.map((r) => r.wallMs)) ?? { mean: NaN, sd: NaN, min: NaN, max: NaN, n: 0 },
+    };
+  });
+  if (!data) {
+    // Every run diverged at its first step: load the data for the report's scatter anyway.
+    const run = prepareRun(compareRunConfig(settings.base, settings.strategies[0], settings.seeds[0]), hooks);
+    data = run.data;
+    run.trainer.dispose();
+    run.optimizer.dispose();
+    run.model.dispose();
+  }
+  return { settings, strategies, data, wallMs: performance.now() - start };
+}
+
+/** Mean over seeds, step by step, of a per-step series (runs may be shorter when they diverged). */
+export function meanSeries(series: readonly (readonly number[])[]): { mean: number[]; low: number[]; high: number[] } {
+  const length = Math.max(0, ...series.map((s) => s.length));
+  const mean: number[] = [];
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const values = series.filter((s) => i < s.length && Number.isFinite(s[i])).map((s) => s[i]);
+    if (values.length === 0) break;
+    mean.push(values.reduce((a, b) => a + b, 0) / values.length);
+    low.push(Math.min(...values));
+    high.push(Math.max(...values));
+  }
+  return { mean, low, high };
+}

@@ -1,0 +1,110 @@
+import type { EChartsOption } from 'echarts';
+import type { RunConfig } from '../config/run_config.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { decisionBoundaryOption, boundaryChartSize, lossChartOption, lrChartOption, momentumCycles, overlayChartOption, type BoundaryGrid } from '../plot/charts.ts';
+import { renderPng, renderSvg } from '../plot/render.ts';
+import { runConfigToJson, type RunResult } from '../train/run.ts';
+import type { OutputFile } from './output_dir.ts';
+
+/** A chart to render: its file name (without extension), option and size. */
+export interface ChartSpec {
+  name: string;
+  option: EChartsOption;
+  width: number;
+  height: number;
+}
+
+/** `StepLR(step_size=50, gamma=0.99)`, `manual decay ×0.99 every 50 steps`, or `constant lr`. */
+export function scheduleLabel(config: RunConfig): string {
+  const parts: string[] = [];
+  if (config.scheduler) parts.push(`${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`);
+  if (config.manual_decay) parts.push(`manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps`);
+  if (config.batch_schedule) {
+    const b = config.batch_schedule;
+    parts.push(`${b.type}(${Object.entries(b.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${b.interval}`);
+  }
+  return parts.length ? parts.join(' + ') : 'constant lr';
+}
+
+/** The name of the momentum column: SGD's momentum or Adam's beta1. */
+export function momentumName(config: RunConfig): 'momentum' | 'beta1' {
+  return config.optimizer.type === 'SGD' ? 'momentum' : 'beta1';
+}
+
+function num(v: number): string {
+  return String(v);
+}
+
+/**
+ * The run's history as CSV: one row per step with the lr and momentum (or beta1) of every param group, the
+ * batch size and the batch's loss; on rows 0, k, 2k, … the whole dataset's loss and accuracy with the
+ * weights of that step (before its update); and a last row, step = steps, with the final evaluation only.
+ */
+export function historyCsv(result: RunResult): string {
+  const groups = result.lr[0]?.length ?? result.config.optimizer.groups?.length ?? 1;
+  const mom = momentumName(result.config);
+  const col = (name: string) => (groups > 1 ? Array.from({ length: groups }, (_, g) => `${name}_${g}`) : [name]);
+  const head = ['step', ...col('lr'), ...col(mom), 'batch_size', 'loss', 'dataset_loss', 'accuracy'];
+  const evals = new Map(result.evals.map((e) => [e.step, e]));
+  const lines = [head.join(',')];
+  const steps = result.loss.length;
+  for (let i = 0; i < steps; i++) {
+    const e = evals.get(i);
+    lines.push([String(i), ...result.lr[i].map(num), ...result.momentum[i].map(num), String(result.batch_sizes[i]), num(result.loss[i]),
+      e ? num(e.loss) : '', e ? num(e.accuracy) : ''].join(','));
+  }
+  const last = evals.get(steps);
+  if (last) lines.push([String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+export interface RunChartOptions {
+  lossScale?: 'linear' | 'log';
+  /** The decision boundary grid (2-D data only) and the data to scatter over it. */
+  boundary?: { grid: BoundaryGrid; data: Dataset } | null;
+}
+
+/** The charts of one run: lr (momentum when it cycles), loss, the batch size when scheduled, the decision boundary. */
+export function runCharts(result: RunResult, options: RunChartOptions = {}): ChartSpec[] {
+  const { config } = result;
+  const label = scheduleLabel(config);
+  const cycles = result.momentum.length > 0 && momentumCycles(result.momentum);
+  const charts: ChartSpec[] = [
+    { name: 'lr', option: lrChartOption({ lr: result.lr, ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}) }, `Learning rate per step — ${config.optimizer.type}, ${label}`), width: 800, height: 420 },
+    { name: 'loss', option: lossChartOption({ loss: result.loss, evals: result.evals, logScale: (options.lossScale ?? 'log') === 'log' }, `Loss — MLP ${config.sizes.join('-')} (${config.activation}), ${result.loss.length} steps`), width: 800, height: 420 },
+  ];
+  if (config.batch_schedule) {
+    charts.push({ name: 'batch_size', option: overlayChartOption({ title: `Batch size per step — ${label}`, yName: 'batch size', yMin: 0, series: [{ name: 'batch size', points: result.batch_sizes.map((b, i) => [i, b]) }] }), width: 800, height: 360 });
+  }
+  if (options.boundary) {
+    const { grid, data } = options.boundary;
+    const panel = { panelWidth: 600, panelHeight: 520 };
+    const size = boundaryChartSize(1, 1, true, { width: panel.panelWidth, height: panel.panelHeight });
+    charts.push({
+      name: 'boundary',
+      option: decisionBoundaryOption({ grid, x: data.x, y: data.y }, { ...panel, title: `Decision boundary after ${result.loss.length} steps — accuracy ${(100 * result.final_accuracy).toFixed(1)} %` }),
+      ...size,
+    });
+  }
+  return charts;
+}
+
+/** Renders charts to SVG files, and PNG files with `png`. */
+export async function chartFiles(charts: readonly ChartSpec[], png: boolean): Promise<OutputFile[]> {
+  const files: OutputFile[] = [];
+  for (const c of charts) {
+    const svg = renderSvg(c.option, c.width, c.height);
+    files.push({ name: `${c.name}.svg`, contents: svg });
+    if (png) files.push({ name: `${c.name}.png`, contents: await renderPng(svg) });
+  }
+  return files;
+}
+
+/** Everything `anneal train --out` writes: the charts, history.csv and run.json. */
+export async function runOutputFiles(result: RunResult, options: RunChartOptions & { png?: boolean } = {}): Promise<OutputFile[]> {
+  return [
+    ...(await chartFiles(runCharts(result, options), options.png ?? false)),
+    { name: 'history.csv', contents: historyCsv(result) },
+    { name: 'run.json', contents: `${JSON.stringify(runConfigToJson(result.config), null, 2)}\n` },
+  ];
+}
