@@ -25,91 +25,85 @@ export function optimizerStep(opt: usize): void {
   const kind = word(opt, O_KIND);
   const groups = ptr(opt, O_GROUPS);
   const n = word(opt, O_NPARAMS);
-  cachedStep = -1;
+  if (kind == OPT_SGD) {
+    for (let i = 0; i < n; i++) {
+      const e = paramEntry(opt, i);
+      sgdParam(e, groups + (<usize>(word(e, P_GROUP) * G_WORDS) << 3));
+    }
+  } else {
+    adamStep(opt, groups, n, kind == OPT_ADAMW);
+  }
+}
+
+/**
+ * Adam / AdamW over every parameter. The scalars of a step (bias corrections with pow, as PyTorch computes
+ * them, and the f32 splats) depend only on the group and the step count, so consecutive parameters of one
+ * group at the same step share them instead of recomputing them.
+ */
+function adamStep(opt: usize, groups: usize, n: i32, decoupled: bool): void {
+  let lastGroup = -1;
+  let lastStep: f64 = -1;
+  let decay = f32x4.splat(0), wd = f32x4.splat(0), b1 = f32x4.splat(0), oneMinusB1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0), oneMinusB2 = f32x4.splat(0), bc2Sqrt = f32x4.splat(0), epsV = f32x4.splat(0);
+  let negStepSize = f32x4.splat(0), signFlip = f32x4.splat(0);
+  let useDecoupled = false, useL2 = false, amsgrad = false;
   for (let i = 0; i < n; i++) {
     const e = paramEntry(opt, i);
-    const g = groups + (<usize>(word(e, P_GROUP) * G_WORDS) << 3);
-    if (kind == OPT_SGD) sgdParam(e, g);
-    else adamParam(e, g, kind == OPT_ADAMW);
-  }
-}
-
-// Adam's bias corrections depend only on (beta1, beta2, step), which the parameters of a group share: they
-// are computed once per group and step (with pow, as PyTorch does) instead of once per parameter.
-let cachedStep: f64 = -1;
-let cachedBeta1: f64 = 0;
-let cachedBeta2: f64 = 0;
-let cachedCorrection1: f64 = 0;
-let cachedCorrection2: f64 = 0;
-
-@inline function biasCorrections(beta1: f64, beta2: f64, step: f64): void {
-  if (step != cachedStep || beta1 != cachedBeta1 || beta2 != cachedBeta2) {
-    cachedStep = step;
-    cachedBeta1 = beta1;
-    cachedBeta2 = beta2;
-    cachedCorrection1 = 1 - Math.pow(beta1, step);
-    cachedCorrection2 = 1 - Math.pow(beta2, step);
-  }
-}
-
-function adamParam(e: usize, g: usize, decoupled: bool): void {
-  const p = ptr(e, P_DATA);
-  const grad = ptr(e, P_GRAD);
-  const size = word(e, P_SIZE);
-  const expAvg = ptr(e, P_STATE1);
-  const expAvgSq = ptr(e, P_STATE2);
-  const maxExpAvgSq = ptr(e, P_STATE3);
-  const meta = ptr(e, P_META);
-  const lr = f64At(g, G_LR);
-  const beta1 = f64At(g, G_BETA1);
-  const beta2 = f64At(g, G_BETA2);
-  const eps = f64At(g, G_EPS);
-  const weightDecay = f64At(g, G_WEIGHT_DECAY);
-  const amsgrad = f64At(g, G_AMSGRAD) != 0;
-  const maximize = f64At(g, G_MAXIMIZE) != 0;
-
-  const step = load<f64>(meta) + 1;
-  store<f64>(meta, step);
-  biasCorrections(beta1, beta2, step);
-  const biasCorrection1 = cachedCorrection1;
-  const biasCorrection2 = cachedCorrection2;
-  const stepSize = lr / biasCorrection1;
-  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-
-  const decay = f32x4.splat(<f32>(1 - lr * weightDecay)); // AdamW: param.mul_(1 - lr * weight_decay)
-  const wd = f32x4.splat(<f32>weightDecay); // Adam: grad.add(param, alpha=weight_decay)
-  const useDecoupled = decoupled && weightDecay != 0;
-  const useL2 = !decoupled && weightDecay != 0;
-  const b1 = f32x4.splat(<f32>beta1);
-  const oneMinusB1 = f32x4.splat(<f32>(1 - beta1));
-  const b2 = f32x4.splat(<f32>beta2);
-  const oneMinusB2 = f32x4.splat(<f32>(1 - beta2));
-  const bc2Sqrt = f32x4.splat(<f32>biasCorrection2Sqrt);
-  const epsV = f32x4.splat(<f32>eps);
-  const negStepSize = f32x4.splat(<f32>-stepSize);
-  const signFlip = f32x4.splat(maximize ? <f32>-0.0 : <f32>0.0);
-
-  // Every buffer is allocated in whole 16-byte blocks and its padding stays zero (a zero gradient leaves a
-  // zero parameter and zero moments unchanged), so whole f32x4 blocks are processed, tail included.
-  const end = <usize>roundUp4(size) << 2;
-  for (let off: usize = 0; off < end; off += 16) {
-    let pv = v128.load(p + off);
-    let gv = v128.xor(v128.load(grad + off), signFlip);
-    if (useDecoupled) pv = f32x4.mul(pv, decay);
-    if (useL2) gv = f32x4.add(gv, f32x4.mul(wd, pv));
-    const m = f32x4.add(f32x4.mul(v128.load(expAvg + off), b1), f32x4.mul(oneMinusB1, gv));
-    const v = f32x4.add(f32x4.mul(v128.load(expAvgSq + off), b2), f32x4.mul(f32x4.mul(oneMinusB2, gv), gv));
-    let denom: v128;
-    if (amsgrad) {
-      const vmax = f32x4.max(v128.load(maxExpAvgSq + off), v);
-      v128.store(maxExpAvgSq + off, vmax);
-      denom = f32x4.add(f32x4.div(f32x4.sqrt(vmax), bc2Sqrt), epsV);
-    } else {
-      denom = f32x4.add(f32x4.div(f32x4.sqrt(v), bc2Sqrt), epsV);
+    const group = word(e, P_GROUP);
+    const meta = ptr(e, P_META);
+    const step = load<f64>(meta) + 1;
+    store<f64>(meta, step);
+    if (group != lastGroup || step != lastStep) {
+      lastGroup = group;
+      lastStep = step;
+      const g = groups + (<usize>(group * G_WORDS) << 3);
+      const lr = f64At(g, G_LR);
+      const beta1 = f64At(g, G_BETA1);
+      const beta2 = f64At(g, G_BETA2);
+      const weightDecay = f64At(g, G_WEIGHT_DECAY);
+      const stepSize = lr / (1 - Math.pow(beta1, step));
+      const biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+      amsgrad = f64At(g, G_AMSGRAD) != 0;
+      useDecoupled = decoupled && weightDecay != 0;
+      useL2 = !decoupled && weightDecay != 0;
+      decay = f32x4.splat(<f32>(1 - lr * weightDecay)); // AdamW: param.mul_(1 - lr * weight_decay)
+      wd = f32x4.splat(<f32>weightDecay); // Adam: grad.add(param, alpha=weight_decay)
+      b1 = f32x4.splat(<f32>beta1);
+      oneMinusB1 = f32x4.splat(<f32>(1 - beta1));
+      b2 = f32x4.splat(<f32>beta2);
+      oneMinusB2 = f32x4.splat(<f32>(1 - beta2));
+      bc2Sqrt = f32x4.splat(<f32>biasCorrection2Sqrt);
+      epsV = f32x4.splat(<f32>f64At(g, G_EPS));
+      negStepSize = f32x4.splat(<f32>-stepSize);
+      signFlip = f32x4.splat(f64At(g, G_MAXIMIZE) != 0 ? <f32>-0.0 : <f32>0.0);
     }
-    v128.store(p + off, f32x4.add(pv, f32x4.div(f32x4.mul(negStepSize, m), denom)));
-    v128.store(expAvg + off, m);
-    v128.store(expAvgSq + off, v);
+    const p = ptr(e, P_DATA);
+    const grad = ptr(e, P_GRAD);
+    const expAvg = ptr(e, P_STATE1);
+    const expAvgSq = ptr(e, P_STATE2);
+    const maxExpAvgSq = ptr(e, P_STATE3);
+    // Every buffer is allocated in whole 16-byte blocks and its padding stays zero (a zero gradient leaves a
+    // zero parameter and zero moments unchanged), so whole f32x4 blocks are processed, tail included.
+    const end = <usize>roundUp4(word(e, P_SIZE)) << 2;
+    for (let off: usize = 0; off < end; off += 16) {
+      let pv = v128.load(p + off);
+      let gv = v128.xor(v128.load(grad + off), signFlip);
+      if (useDecoupled) pv = f32x4.mul(pv, decay);
+      if (useL2) gv = f32x4.add(gv, f32x4.mul(wd, pv));
+      const m = f32x4.add(f32x4.mul(v128.load(expAvg + off), b1), f32x4.mul(oneMinusB1, gv));
+      const v = f32x4.add(f32x4.mul(v128.load(expAvgSq + off), b2), f32x4.mul(f32x4.mul(oneMinusB2, gv), gv));
+      let denom: v128;
+      if (amsgrad) {
+        const vmax = f32x4.max(v128.load(maxExpAvgSq + off), v);
+        v128.store(maxExpAvgSq + off, vmax);
+        denom = f32x4.add(f32x4.div(f32x4.sqrt(vmax), bc2Sqrt), epsV);
+      } else {
+        denom = f32x4.add(f32x4.div(f32x4.sqrt(v), bc2Sqrt), epsV);
+      }
+      v128.store(p + off, f32x4.add(pv, f32x4.div(f32x4.mul(negStepSize, m), denom)));
+      v128.store(expAvg + off, m);
+      v128.store(expAvgSq + off, v);
+    }
   }
 }
 
