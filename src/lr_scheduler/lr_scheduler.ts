@@ -162,11 +162,15 @@ export abstract class LRScheduler implements Scheduler {
 
   protected applyLrs(lrs: readonly number[]): void {
     const groups = this.optimizer.paramGroups;
-    for (let i = 0; i < groups.length && i < lrs.length; i++) groups[i].lr = lrs[i];
-    // Updated in place: this runs every training step, and getLastLr() hands out copies anyway.
+    // This runs every training step: an unchanged lr is not written again (the group already holds exactly
+    // that double), and lastLr is updated in place (getLastLr() hands out copies anyway).
     const last = this.lastLr;
     if (last.length !== groups.length) last.length = groups.length;
-    for (let i = 0; i < groups.length; i++) last[i] = groups[i].lr;
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i];
+      if (i < lrs.length && group.lr !== lrs[i]) group.lr = lrs[i];
+      last[i] = group.lr;
+    }
   }
 
   protected checkStep(step: number): void {
