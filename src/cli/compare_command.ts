@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import type { DatasetSpec } from '../config/run_config.ts';
-import { loadCsvSync } from '../data/csv_file.ts';
 import { checkBoundaryData } from '../report/boundary.ts';
 import { checkComparison, runComparison, type CompareSettings } from '../report/compare.ts';
 import { comparisonFiles, comparisonRows, settingsJson, tableCells } from '../report/compare_report.ts';
@@ -10,22 +9,14 @@ import { SpecSyntaxError } from '../report/spec_text.ts';
 import { DEFAULT_STRATEGIES, parseStrategies, presetHelp, StrategyError } from '../report/strategies.ts';
 import { resolveData } from '../train/run.ts';
 import { parseRunConfig } from '../config/run_config.ts';
-import { choiceArg, intArg, listArg, numberArg } from './parse.ts';
+import { intArg, numberArg } from './parse.ts';
+import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
 import { UsageError } from './files.ts';
 
-interface CompareFlags {
+interface CompareFlags extends DataAndModelFlags {
   strategies: string;
   seeds: number;
   seed: number;
-  dataset: 'moons' | 'circles' | 'blobs' | 'spirals';
-  samples?: number;
-  noise?: number;
-  dataSeed?: number;
-  data?: string;
-  labelColumn?: string;
-  hidden: number[];
-  activation: 'tanh' | 'relu' | 'sigmoid';
-  optimizer: 'Adam' | 'AdamW' | 'SGD';
   lr: number;
   momentum?: number;
   weightDecay?: number;
@@ -48,7 +39,7 @@ function batchArg(value: string): number | 'full' {
 }
 
 export function compareCommand(): Command {
-  return new Command('compare')
+  const command = new Command('compare')
     .description(
       'Train the same model from the same initial weights on the same data under several lr strategies, and write report.html ' +
         '(charts inlined), report.md, the charts, results.json and every run\'s config (runs/*.json, rerun with anneal train --config). ' +
@@ -56,16 +47,9 @@ export function compareCommand(): Command {
     )
     .option('--strategies <list>', `comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. Presets: ${presetHelp()}`, DEFAULT_STRATEGIES.join(','))
     .option('--seeds <n>', 'run every strategy over N seeds (--seed, --seed+1, ...) and show the mean and spread', intArg(1, 1000), 1)
-    .option('--seed <n>', 'the first seed of the initial weights and the batch order', intArg(0, 2 ** 32 - 1000), 0)
-    .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
-    .option('--samples <n>', 'number of samples (default 300)', intArg(1, 1_000_000))
-    .option('--noise <x>', 'noise of the generated data (default 0.2; blobs: the cluster std, default 1)', numberArg(0, 1e6))
-    .option('--data-seed <n>', 'seed of the generated data, the same for every run (default: --seed)', intArg(0, 2 ** 32 - 1))
-    .option('--data <file.csv>', 'compare on a CSV file instead (a header row, numeric features, an integer label column, last by default)')
-    .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
-    .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), [16, 16])
-    .addOption(new Option('--activation <name>', 'activation between layers').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
-    .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)))
+    .option('--seed <n>', 'the first seed of the initial weights and the batch order', intArg(0, 2 ** 32 - 1000), 0);
+  addDataAndModelFlags(command, { samplesHelp: 'number of samples (default 300)', dataHelp: 'compare on', hidden: [16, 16] });
+  return command
     .option('--lr <x>', 'the initial lr of the decaying strategies (and max_lr of onecycle)', numberArg(0), 0.05)
     .option('--momentum <x>', 'SGD momentum', numberArg(0))
     .option('--weight-decay <x>', 'weight decay', numberArg(0))
@@ -113,8 +97,7 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
   const dataSeed = flags.dataSeed ?? flags.seed;
   let data: DatasetSpec;
   if (flags.data) {
-    const label = flags.labelColumn;
-    data = { type: 'csv', path: flags.data, ...(label !== undefined ? { label_column: /^\d+$/.test(label) ? Number(label) : label } : {}) };
+    data = { type: 'csv', path: flags.data, ...labelColumnOf(flags) };
     for (const f of ['dataset', 'samples', 'noise', 'dataSeed']) if (given(f)) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --data`);
   } else {
     const n = flags.samples ?? 300;
@@ -194,9 +177,5 @@ function summary(result: ReturnType<typeof runComparison>, out: string, files: s
 
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_.,:=/@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-function csvLoader(path: string, labelColumn?: string | number) {
-  return loadCsvSync(path, labelColumn === undefined ? {} : { labelColumn });
 }
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
-import { loadCsvSync } from '../data/csv_file.ts';
+import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
 import { defaultEvalEvery, resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
@@ -14,17 +14,8 @@ import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './sche
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
 
-interface TrainFlags {
+interface TrainFlags extends DataAndModelFlags {
   config?: string;
-  dataset: 'moons' | 'circles' | 'blobs' | 'spirals';
-  samples?: number;
-  noise?: number;
-  dataSeed?: number;
-  data?: string;
-  labelColumn?: string;
-  hidden: number[];
-  activation: 'tanh' | 'relu' | 'sigmoid';
-  optimizer: 'Adam' | 'AdamW' | 'SGD';
   lr: number;
   betas?: number[];
   eps?: number;
@@ -56,16 +47,13 @@ const NOT_RUN_FLAGS = ['config', 'json', 'quiet', 'out', 'png', 'evalEvery', 'lo
 export function trainCommand(): Command {
   const command = new Command('train')
     .description("Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.")
-    .option('--config <file>', 'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it')
-    .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
-    .option('--samples <n>', 'number of samples (default: 20 for moons, as in the lesson; 100 circles, 150 blobs, 200 spirals)', intArg(1, 1_000_000))
-    .option('--noise <x>', 'standard deviation of the Gaussian noise (default 0.2; blobs: the cluster std, default 1)', numberArg(0, 1e6))
-    .option('--data-seed <n>', 'seed of the generated data (default: --seed)', intArg(0, 2 ** 32 - 1))
-    .option('--data <file.csv>', 'train on a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)')
-    .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
-    .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), [3])
-    .addOption(new Option('--activation <name>', 'activation between layers').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
-    .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)))
+    .option('--config <file>', 'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it');
+  addDataAndModelFlags(command, {
+    samplesHelp: 'number of samples (default: 20 for moons, as in the lesson; 100 circles, 150 blobs, 200 spirals)',
+    dataHelp: 'train on',
+    hidden: [3],
+  });
+  command
     .option('--lr <x>', 'learning rate: the step size along the gradient', numberArg(0), 0.01)
     .option('--betas <b1,b2>', 'Adam/AdamW betas, each in [0, 1) (default 0.9,0.999)', listArg(numberArg(0, 1), { min: 2 }))
     .option('--eps <x>', 'Adam/AdamW eps (default 1e-8)', numberArg(0))
@@ -141,7 +129,7 @@ function flagOf(key: string): string {
 
 function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean): RunConfig {
   const data: RunConfigInput['data'] = flags.data
-    ? { type: 'csv', path: flags.data, ...(flags.labelColumn !== undefined ? { label_column: /^\d+$/.test(flags.labelColumn) ? Number(flags.labelColumn) : flags.labelColumn } : {}) }
+    ? { type: 'csv', path: flags.data, ...labelColumnOf(flags) }
     : generatedData(flags);
   const kwargs: Record<string, unknown> = {};
   if (flags.betas) kwargs.betas = flags.betas.slice(0, 2);
@@ -216,8 +204,4 @@ function summary(result: RunResult): string {
     `  wall time       ${result.wallMs.toFixed(1)} ms  (${Math.round(rate).toLocaleString('en-US')} steps/s)`,
     '',
   ].join('\n');
-}
-
-function csvLoader(path: string, labelColumn?: string | number) {
-  return loadCsvSync(path, labelColumn === undefined ? {} : { labelColumn });
 }
