@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import training from './fixtures/training.json' with { type: 'json' };
+
+// The README's TypeScript is run as written (imports from 'anneal' included), so the docs cannot drift.
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+const dir = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function runSnippet(code: string, exported: string[]): Promise<Record<string, unknown>> {
+  const file = join(dir, `snippet-${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(file, `${code}\nexport { ${exported.join(', ')} };\n`);
+  return import(/* @vite-ignore */ file);
+}
+
+/** Import lines first, then the rest: joins snippets that each import what they use. */
+function joinSnippets(...parts: string[]): string {
+  const lines = parts.join('\n').split('\n');
+  return [...lines.filter((l) => l.startsWith('import ')), ...lines.filter((l) => !l.startsWith('import '))].join('\n');
+}
+
+describe('README', () => {
+  const [loop, withScheduler] = blocks;
+  const setup = loop.slice(0, loop.indexOf('for (let i'));
+
+  it("the lesson's loop, line for line, reproduces PyTorch's run with the hand-written decay", async () => {
+    const lesson = training.cases.find((c) => c.name === 'seed_manual_decay')!;
+    const { losses, lrList } = (await runSnippet(loop, ['losses', 'lrList'])) as { losses: number[]; lrList: number[] };
+    expect(losses.length).toBe(1000);
+    losses.forEach((l, i) => expect(Math.abs(l - lesson.loss[i]) / lesson.loss[i]).toBeLessThanOrEqual(1e-4));
+    lrList.slice(0, 999).forEach((lr, i) => expect(lr).toBe(lesson.lr[i + 1][0]));
+  });
+
+  it('the same decay through StepLR gives PyTorch\'s lr sequence', async () => {
+    const steplr = training.cases.find((c) => c.name === 'seed_steplr')!;
+    const { lrList } = (await runSnippet(joinSnippets(setup, withScheduler), ['lrList'])) as { lrList: number[] };
+    expect(lrList.length).toBe(1000);
+    lrList.slice(0, 999).forEach((lr, i) => expect(lr).toBe(steplr.lr[i + 1][0]));
+  });
+});
