@@ -53,5 +53,10 @@ export function checkOptimizer(opt: usize): void {
     assert(inBounds(ptr(e, P_DATA), bytes) && inBounds(ptr(e, P_GRAD), bytes), 'parameter out of bounds');
     assert(inBounds(ptr(e, P_STATE1), bytes), 'optimizer state out of bounds');
     assert(inBounds(ptr(e, P_META), 16), 'optimizer step counter out of bounds');
+    // The update runs over whole f32x4 blocks: the padding after a parameter and its gradient must be zero.
+    const size = word(e, P_SIZE);
+    for (let j = size; j < ((size + 3) & ~3); j++) {
+      assert(load<f32>(ptr(e, P_DATA) + (<usize>j << 2)) == 0 && load<f32>(ptr(e, P_GRAD) + (<usize>j << 2)) == 0, 'nonzero padding after a parameter');
+    }
   }
 }

@@ -36,3 +36,14 @@ describe('debug build of the core (bounds-checked)', () => {
     expect(() => debug.core.forward(model.descriptor, 1)).toThrow(/assertion failed/);
   });
 });
+
+describe('debug build: the padding the optimizer relies on', () => {
+  it('traps a parameter whose padding is not zero (the update runs over whole f32x4 blocks)', () => {
+    const model = new MLP({ sizes: [2, 3, 2], engine: debug });
+    const opt = new Adam(model.parameters(), { lr: 0.01 });
+    opt.step(); // zero padding: fine
+    const bias = model.layers[0].bias; // 3 values in a 4-float block
+    debug.f32[(bias.ptr >> 2) + 3] = 1;
+    expect(() => opt.step()).toThrow(/assertion failed/);
+  });
+});
