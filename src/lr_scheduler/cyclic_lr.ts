@@ -2,7 +2,7 @@ import { compileExpression, lambdaSource, type CompiledExpression } from '../exp
 import { ExprError } from '../expr/errors.ts';
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
 import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import { momentumTarget, writeMomentum, type MomentumTarget } from './momentum.ts';
+import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle } from './momentum.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
@@ -91,11 +91,7 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
     if (lastEpoch === -1) {
       optimizer.paramGroups.forEach((group, i) => {
         group.lr = baseLrs[i];
-        if (target !== undefined) {
-          writeMomentum(group, target, maxMomentums[i]);
-          group.maxMomentum = maxMomentums[i];
-          group.baseMomentum = baseMomentums[i];
-        }
+        startMomentumCycle(group, target, baseMomentums[i], maxMomentums[i]);
       });
     }
     super('CyclicLR', optimizer, lastEpoch);

@@ -23,3 +23,11 @@ export function writeMomentum(group: SchedulableParamGroup, target: MomentumTarg
   if (target === 'momentum') group.momentum = value;
   else group.betas = [value, (group.betas as readonly [number, number])[1]];
 }
+
+/** At construction, a cycling schedule starts every group's momentum at its maximum and records both ends. */
+export function startMomentumCycle(group: SchedulableParamGroup, target: MomentumTarget | undefined, baseMomentum: number, maxMomentum: number): void {
+  if (target === undefined) return;
+  writeMomentum(group, target, maxMomentum);
+  group.maxMomentum = maxMomentum;
+  group.baseMomentum = baseMomentum;
+}

@@ -1,7 +1,7 @@
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
 import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import { camelToSnake, snakeToCamel } from './names.ts';
-import { momentumTarget, writeMomentum, type MomentumTarget } from './momentum.ts';
+import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle } from './momentum.ts';
 import type { JsonValue, StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
@@ -101,11 +101,7 @@ export class OneCycleLR extends LRScheduler implements ClosedForm {
         group.initialLr = maxLrs[i] / divFactor;
         group.maxLr = maxLrs[i];
         group.minLr = group.initialLr / finalDivFactor;
-        if (target !== undefined) {
-          writeMomentum(group, target, maxMomentums[i]);
-          group.maxMomentum = maxMomentums[i];
-          group.baseMomentum = baseMomentums[i];
-        }
+        startMomentumCycle(group, target, baseMomentums[i], maxMomentums[i]);
       });
     }
     super('OneCycleLR', optimizer, lastEpoch);

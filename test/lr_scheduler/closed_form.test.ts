@@ -173,24 +173,32 @@ describe('schedules without a closed form', () => {
       BUILDERS.ExponentialLR,
       BUILDERS.PolynomialLR,
     );
-    fc.assert(
-      fc.property(fc.array(factorScheduler, { minLength: 1, maxLength: 3 }), groupLrs, fc.integer({ min: 1, max: 150 }), (builds, lrs, steps) => {
+    const chainMatchesProduct = fc.property(fc.array(factorScheduler, { minLength: 1, maxLength: 3 }), groupLrs, fc.integer({ min: 1, max: 150 }), (builds, lrs, steps) => {
         const optimizer = adamGroups(lrs);
         const schedulers = builds.map((build) => build(optimizer));
         const chain = new ChainedScheduler(optimizer, { schedulers });
+        // The chainable form multiplies by factors like 1 + (e - s)/s. Where LinearLR ends near 0 that factor is
+        // computed to within an ulp of 1, not of its tiny value, so there the chainable lr differs from the closed
+        // form by about an ulp of the lr before the drop, times what the other schedulers multiply in afterwards
+        // (ExponentialLR's gamma goes up to 1.1). The envelope bounds that: base × Π_s max over j <= k of s's factor.
+        const runningMax = schedulers.map(() => lrs.map(() => 0));
         for (let k = 0; k <= steps; k++) {
           if (k > 0) chain.step();
           lrs.forEach((base, g) => {
-            const expected = schedulers.reduce((product, s) => product * (s.lrAt(k)[g] / base), base);
+            const factors = schedulers.map((s) => s.lrAt(k)[g] / base);
+            const expected = factors.reduce((product, f) => product * f, base);
+            factors.forEach((f, i) => (runningMax[i][g] = Math.max(runningMax[i][g], f)));
+            const envelope = runningMax.reduce((product, m) => product * m[g], base);
             const actual = optimizer.paramGroups[g].lr;
             expect(Number.isFinite(actual) && actual >= 0).toBe(true);
-            expectClose(actual, expected, 1e-9, 1e-13 * base, `chain after ${k} steps`);
+            expectClose(actual, expected, 1e-9, Math.max(1e-13 * base, 8 * Number.EPSILON * envelope), `chain after ${k} steps`);
           });
           expect(chain.getLastLr()).toEqual(lrsOf(optimizer));
         }
-      }),
-      { numRuns: 100 },
-    );
+      });
+    fc.assert(chainMatchesProduct, { numRuns: 100 });
+    // Once failed, before the envelope: ExponentialLR then LinearLR ending at (or within an ulp of) 0.
+    fc.assert(chainMatchesProduct, { seed: 778989457, numRuns: 2000 });
   });
 
   it('ReduceLROnPlateau: lrs only fall, by factor, never below minLr, never NaN', () => {
