@@ -4,6 +4,7 @@ import type { TfBackendName, TfSession } from './baselines/tfjs.ts';
 import type { TorchOutcome } from './baselines/torch.ts';
 import { measured, skippedMeasurement, type Measurement } from './report.ts';
 import type { Plan, Stats } from './timing.ts';
+import { errorMessage } from './workloads/common.ts';
 
 /** A plan whose runs each last about `targetMs` (the calls per run are found with a probe). */
 export type CallPlan = Plan & { targetMs: number };
@@ -71,6 +72,32 @@ export function tfId(backend: TfBackendName): string {
 export function tfLabel(slot: TfSlot): string {
   if (!slot.session) return `TF.js ${slot.backend}`;
   return slot.session.threads === null ? slot.session.label : `${slot.session.label} (${slot.session.threads} thread${slot.session.threads === 1 ? '' : 's'})`;
+}
+
+/**
+ * One row per TF.js backend: a skip when the backend did not load or `measure` throws, else what `measure`
+ * returns for the activated session (its other results, such as checks, it records itself).
+ */
+export async function tfMeasurements(
+  ctx: BenchContext,
+  base: { group: string; unit: string; higherIsBetter: boolean },
+  measure: (session: TfSession, slot: TfSlot, row: Omit<Measurement, 'value' | 'skipped'>) => Measurement | Promise<Measurement>,
+): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (const slot of ctx.tf) {
+    const row = { ...base, id: tfId(slot.backend), impl: tfLabel(slot), kind: 'baseline' as const };
+    if (!slot.session) {
+      out.push(skippedMeasurement(row, slot.reason ?? 'not loaded'));
+      continue;
+    }
+    try {
+      await slot.session.activate();
+      out.push(await measure(slot.session, slot, row));
+    } catch (err) {
+      out.push(skippedMeasurement(row, `failed: ${errorMessage(err)}`));
+    }
+  }
+  return out;
 }
 
 /** The PyTorch rows of a group: single-thread, and default threads when that differs. */

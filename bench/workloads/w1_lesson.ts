@@ -4,10 +4,10 @@ import { Adam, DeviceData, LogicNet, makeMoons, StepLR, toMatrix, Trainer } from
 import { PlainAdam, PlainMlp, PlainStepLR, plainTrainStep } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
 import type { TorchConfig } from '../baselines/torch.ts';
-import { nativeReference, NATIVE_REFERENCE, tfId, tfLabel, type BenchContext } from '../context.ts';
+import { nativeReference, NATIVE_REFERENCE, tfLabel, tfMeasurements, type BenchContext } from '../context.ts';
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { timeRounds, type Stats } from '../timing.ts';
-import { errorMessage, maxRelativeDiff, nestedWeightsOf, weightsOf } from './common.ts';
+import { maxRelativeDiff, nestedWeightsOf, weightsOf } from './common.ts';
 
 const STEPS = 1000;
 const LR = 0.01;
@@ -135,36 +135,25 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
 
   // TF.js: runs of `steps` steps (fewer than 1000 in a quick run), reported per 1000 steps.
   const slow = ctx.plans.w1Slow;
-  for (const slot of ctx.tf) {
-    const id = tfId(slot.backend);
-    if (!slot.session) {
-      out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, slot.reason ?? 'not loaded'));
-      continue;
-    }
-    try {
-      await slot.session.activate();
-      const session = slot.session;
-      const batch = tfBatch(session, d.x, d.y, 20, 2, 2);
-      const losses: number[] = [];
-      const stats = timeRounds(slow, () => new TfMlp(session, [2, 3, 2], init, LR), (mlp) => {
-        let lr = LR;
-        const keep = losses.length === 0;
-        for (let i = 1; i <= slow.steps; i++) {
-          const loss = mlp.step(batch.xs, batch.oneHot);
-          if (keep && i <= 10) losses.push(loss);
-          if (i % STEP_SIZE === 0) mlp.lr = lr *= GAMMA; // StepLR(50, 0.99)
-        }
-      }, (mlp) => mlp.dispose(), slow.steps / STEPS);
-      batch.dispose();
-      const note = slow.steps === STEPS ? undefined : `timed over runs of ${slow.steps} steps, scaled to 1000`;
-      out.push(measured({ ...base, id, impl: tfLabel(slot), kind: 'baseline', stats, note, perRun: perRun(stats) }));
-      ctx.log(`W1 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / 1000 steps`);
-      const diff = maxRelativeDiff(losses, annealLosses);
-      checks.push({ name: `W1: ${tfLabel(slot)} vs anneal, first 10 losses (informational)`, ok: diff <= 1e-4, detail: `max relative difference ${diff.toExponential(2)} (same weights, data and Adam eps; f32 kernels differ)` });
-    } catch (err) {
-      out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, `failed: ${errorMessage(err)}`));
-    }
-  }
+  out.push(...(await tfMeasurements(ctx, base, (session, slot, row) => {
+    const batch = tfBatch(session, d.x, d.y, 20, 2, 2);
+    const losses: number[] = [];
+    const stats = timeRounds(slow, () => new TfMlp(session, [2, 3, 2], init, LR), (mlp) => {
+      let lr = LR;
+      const keep = losses.length === 0;
+      for (let i = 1; i <= slow.steps; i++) {
+        const loss = mlp.step(batch.xs, batch.oneHot);
+        if (keep && i <= 10) losses.push(loss);
+        if (i % STEP_SIZE === 0) mlp.lr = lr *= GAMMA; // StepLR(50, 0.99)
+      }
+    }, (mlp) => mlp.dispose(), slow.steps / STEPS);
+    batch.dispose();
+    const note = slow.steps === STEPS ? undefined : `timed over runs of ${slow.steps} steps, scaled to 1000`;
+    ctx.log(`W1 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / 1000 steps`);
+    const diff = maxRelativeDiff(losses, annealLosses);
+    checks.push({ name: `W1: ${tfLabel(slot)} vs anneal, first 10 losses (informational)`, ok: diff <= 1e-4, detail: `max relative difference ${diff.toExponential(2)} (same weights, data and Adam eps; f32 kernels differ)` });
+    return measured({ ...row, stats, note, perRun: perRun(stats) });
+  })));
 
   // PyTorch eager (child process), at its default thread count.
   const t = ctx.torch;

@@ -3,10 +3,10 @@ import { Adam, DeviceData, MLP, toMatrix } from '../../src/index.ts';
 import { PlainAdam, PlainMlp, plainTrainStep } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
 import type { TorchConfig } from '../baselines/torch.ts';
-import { nativeReference, NATIVE_REFERENCE, tfId, tfLabel, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
-import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
+import { nativeReference, NATIVE_REFERENCE, tfLabel, tfMeasurements, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
+import { measured, type Check, type Measurement } from '../report.ts';
 import { callsFor, timeCalls, type Stats } from '../timing.ts';
-import { errorMessage, randomBatch, weightsOf } from './common.ts';
+import { randomBatch, weightsOf } from './common.ts';
 
 const SIZES = [784, 256, 10];
 const BATCH = 128;
@@ -61,28 +61,18 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS (Float32Array)', kind: 'baseline', stats: plain }));
   ctx.log(`W2 plain JS: ${plain.median.toFixed(2)} ms / step`);
 
-  for (const slot of ctx.tf) {
-    const id = tfId(slot.backend);
-    if (!slot.session) {
-      out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, slot.reason ?? 'not loaded'));
-      continue;
-    }
-    try {
-      await slot.session.activate();
-      const batch = tfBatch(slot.session, x, y, BATCH, SIZES[0], SIZES[2]);
-      const mlp = new TfMlp(slot.session, SIZES, init, LR);
-      const plan = slot.backend === 'cpu' ? ctx.plans.w2Slow : ctx.plans.w2;
-      const stats = timeStep(plan, () => {
-        mlp.step(batch.xs, batch.oneHot);
-      });
-      mlp.dispose();
-      batch.dispose();
-      out.push(measured({ ...base, id, impl: tfLabel(slot), kind: 'baseline', stats }));
-      ctx.log(`W2 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / step`);
-    } catch (err) {
-      out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, `failed: ${errorMessage(err)}`));
-    }
-  }
+  out.push(...(await tfMeasurements(ctx, base, (session, slot, row) => {
+    const batch = tfBatch(session, x, y, BATCH, SIZES[0], SIZES[2]);
+    const mlp = new TfMlp(session, SIZES, init, LR);
+    const plan = slot.backend === 'cpu' ? ctx.plans.w2Slow : ctx.plans.w2;
+    const stats = timeStep(plan, () => {
+      mlp.step(batch.xs, batch.oneHot);
+    });
+    mlp.dispose();
+    batch.dispose();
+    ctx.log(`W2 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / step`);
+    return measured({ ...row, stats });
+  })));
 
   out.push(...torchMeasurements(ctx, base, (threads) => `W2 ${threads}`));
   out.push(nativeReference(GROUP, UNIT, false, NATIVE_REFERENCE.w2MsPerStep));

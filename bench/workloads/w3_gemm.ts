@@ -1,10 +1,9 @@
 // W3: f32 GEMM C[m×n] = A[m×k]·B[k×n] (row-major) through the core's exported `matmul` kernel, in GFLOP/s.
 import { getEngine, type Engine } from '../../src/index.ts';
 import { plainMatmul } from '../baselines/plain_js.ts';
-import { nativeReference, NATIVE_REFERENCE, tfId, tfLabel, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
+import { nativeReference, NATIVE_REFERENCE, tfMeasurements, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { callsFor, seededRandom, timeCalls, type Stats } from '../timing.ts';
-import { errorMessage } from './common.ts';
 
 /** Shapes as [m, k, n]. */
 export const W3_SHAPES: [number, number, number][] = [
@@ -89,28 +88,17 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
     const plain = timeCall({ ...ctx.plans.w3, runs: Math.max(3, ctx.plans.w3.runs >> 1) }, () => plainMatmul(A, B, C, m, n, k));
     out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS (Float32Array, i-p-j loops)', kind: 'baseline', stats: plain, ...rate(plain, flops) }));
 
-    for (const slot of ctx.tf) {
-      const id = tfId(slot.backend);
-      if (!slot.session) {
-        out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, slot.reason ?? 'not loaded'));
-        continue;
-      }
-      try {
-        await slot.session.activate();
-        const { tf } = slot.session;
-        const ta = tf.tensor2d(A, [m, k]);
-        const tb = tf.tensor2d(B, [k, n]);
-        const stats = timeCall(ctx.plans.w3, () => {
-          const tc = tf.matMul(ta, tb);
-          tc.dataSync();
-          tc.dispose();
-        });
-        tf.dispose([ta, tb]);
-        out.push(measured({ ...base, id, impl: tfLabel(slot), kind: 'baseline', stats, ...rate(stats, flops), note: 'tf.matMul plus dataSync() of the result' }));
-      } catch (err) {
-        out.push(skippedMeasurement({ ...base, id, impl: tfLabel(slot), kind: 'baseline' }, `failed: ${errorMessage(err)}`));
-      }
-    }
+    out.push(...(await tfMeasurements(ctx, base, ({ tf }, _slot, row) => {
+      const ta = tf.tensor2d(A, [m, k]);
+      const tb = tf.tensor2d(B, [k, n]);
+      const stats = timeCall(ctx.plans.w3, () => {
+        const tc = tf.matMul(ta, tb);
+        tc.dataSync();
+        tc.dispose();
+      });
+      tf.dispose([ta, tb]);
+      return measured({ ...row, stats, ...rate(stats, flops), note: 'tf.matMul plus dataSync() of the result' });
+    })));
 
     out.push(...torchMeasurements(ctx, base, (threads) => `W3 ${m}x${k}x${n} ${threads}`, (stats) => rate(stats, flops)));
     if (ctx.torch.ok) {
