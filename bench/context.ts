@@ -24,6 +24,8 @@ export interface Plans {
   sweep: CallPlan;
   sweepBatches: number[];
   sweepWidths: number[];
+  /** CLI start-up: rounds, each spawning every command once (the warm-up rounds are not timed). */
+  cli: Plan;
 }
 
 export function plansFor(quick: boolean): Plans {
@@ -37,6 +39,7 @@ export function plansFor(quick: boolean): Plans {
         sweep: { warmup: 1, runs: 5, targetMs: 15 },
         sweepBatches: [1, 16, 256, 4096],
         sweepWidths: [3, 32, 1024],
+        cli: { warmup: 1, runs: 7 },
       }
     : {
         w1: { warmup: 30, runs: 41 },
@@ -47,6 +50,7 @@ export function plansFor(quick: boolean): Plans {
         sweep: { warmup: 1, runs: 7, targetMs: 60 },
         sweepBatches: [1, 4, 16, 64, 256, 1024, 4096],
         sweepWidths: [3, 8, 32, 128, 512, 1024],
+        cli: { warmup: 1, runs: 15 },
       };
 }
 

@@ -29,6 +29,11 @@ export interface Measurement {
   perRun?: string;
   /** A diagnostic anneal row (e.g. the core alone): shown, but given no "× faster" column of its own. */
   diagnostic?: boolean;
+  /**
+   * Compare only with the row of this id (same group), as a multiple of its value ("× <that row>" column,
+   * e.g. the CLI's start-up over `node -e 0`), instead of the "× faster" columns.
+   */
+  relativeTo?: string;
 }
 
 export interface Ratio {
@@ -96,6 +101,7 @@ export function computeRatios(measurements: readonly Measurement[]): Ratio[] {
     if (a.kind !== 'anneal' || a.value === null) continue;
     for (const b of measurements) {
       if (b === a || b.group !== a.group || b.value === null || b.unit !== a.unit) continue;
+      if (a.relativeTo && b.id !== a.relativeTo) continue;
       ratios.push({ group: a.group, anneal: a.id, baseline: b.id, baselineKind: b.kind, speedup: speedup(a, b) });
     }
   }
@@ -149,15 +155,17 @@ function runs(m: Measurement): string {
 
 /** One table per workload group: every implementation, and anneal's speed-up against each. */
 function groupTable(group: string, ms: readonly Measurement[], ratios: readonly Ratio[]): string {
-  const anneal = ms.filter((m) => m.kind === 'anneal' && m.value !== null && !m.diagnostic);
+  const anneal = ms.filter((m) => m.kind === 'anneal' && m.value !== null && !m.diagnostic && !m.relativeTo);
+  const bases = ms.filter((b) => ms.some((m) => m.relativeTo === b.id));
   const unit = ms[0].unit;
-  const header = ['implementation', `${unit} (median)`, 'min – max', 'timed runs', ...anneal.map((a) => `${a.impl}: × faster`)];
+  const header = ['implementation', `${unit} (median)`, 'min – max', 'timed runs', ...anneal.map((a) => `${a.impl}: × faster`), ...bases.map((b) => `× ${b.impl}`)];
   const rows = ms.map((m) => [
     m.kind === 'reference' ? `*${m.impl}*` : m.impl,
     m.skipped ? `skipped: ${m.skipped}` : fmt(m.value),
     spread(m),
     runs(m),
     ...anneal.map((a) => (a === m ? '' : fmtRatio(findRatio(ratios, group, a.id, m.id)?.speedup))),
+    ...bases.map((b) => (m.relativeTo === b.id && m.value !== null && b.value !== null ? fmtRatio(m.value / b.value) : '')),
   ]);
   const notes = ms.filter((m) => m.note).map((m) => `- ${m.impl}: ${m.note}`);
   return [`### ${group}`, '', table(header, rows), ...(notes.length ? ['', ...notes] : [])].join('\n');

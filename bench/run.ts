@@ -1,7 +1,8 @@
 // anneal's benchmark suite: `npm run bench` (or `tsx bench/run.ts`), `-- --quick` for a run under a minute.
 // Runs W1 (the lesson), W2 (an MNIST-sized MLP step), W3 (GEMM), the scaling sweep and the memory check for
 // anneal and, in the same run, the baselines: plain JS, TF.js (cpu and wasm backends) and PyTorch eager in a
-// child process. Writes bench/results/latest.json and latest.md and prints the Markdown.
+// child process; and the CLI's start-up against `node -e 0`. Writes bench/results/latest.json and latest.md
+// and prints the Markdown.
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +13,7 @@ import { plansFor, type BenchContext, type CallPlan, type Plans, type TfSlot } f
 import { machineInfo } from './machine.ts';
 import { computeRatios, toMarkdown, type BenchResult, type Check, type Measurement, type MemoryRow } from './report.ts';
 import { evaluateTargets } from './targets.ts';
+import { runCli } from './workloads/cli.ts';
 import { errorMessage } from './workloads/common.ts';
 import { runMemory } from './workloads/memory.ts';
 import { runSweep, sweepTorchConfig } from './workloads/scaling.ts';
@@ -19,7 +21,7 @@ import { runW1, w1TorchConfig } from './workloads/w1_lesson.ts';
 import { runW2, w2TorchConfig } from './workloads/w2_mlp.ts';
 import { runW3, W3_SHAPES } from './workloads/w3_gemm.ts';
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'sweep', 'memory'] as const;
+export const WORKLOADS = ['W1', 'W2', 'W3', 'sweep', 'memory', 'cli'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 /** The workloads that have TF.js and PyTorch baselines. */
 const TIMED: readonly WorkloadName[] = ['W1', 'W2', 'W3', 'sweep'];
@@ -113,6 +115,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     memory = runMemory();
     checks.push({ name: 'memory: memoryBytes vs the layout by hand', ok: memory.every((m) => m.agree), detail: `${memory.filter((m) => m.agree).length} of ${memory.length} models agree` });
   }
+  if (selected.has('cli')) measurements.push(...runCli(ctx));
 
   if (torch.ok) machine.PyTorch = `${torch.report.torch} (Python ${torch.report.python}, default threads ${torch.report.default_threads})`;
   else machine.PyTorch = `not measured: ${torch.reason}`;
@@ -168,7 +171,7 @@ function skippedList(ms: readonly Measurement[], selected: Set<WorkloadName>, tf
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Command line: tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
+// Command line: tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
 
 export function parseWorkloads(list: string): WorkloadName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);

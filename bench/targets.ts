@@ -1,6 +1,7 @@
 // The issue's targets, judged on this run's numbers: reported as pass / falls short with the measured figure,
 // never asserted (the core is being sped up concurrently, and machines differ).
 import { findRatio, fmt, type Measurement, type Ratio, type TargetResult } from './report.ts';
+import { CLI_GROUP, NODE_ID } from './workloads/cli.ts';
 import { W3_SHAPES } from './workloads/w3_gemm.ts';
 
 function verdict(ok: boolean): TargetResult['verdict'] {
@@ -24,6 +25,16 @@ function speedupTarget(ms: readonly Measurement[], ratios: readonly Ratio[], tar
     verdict: verdict(r.speedup >= min),
     detail: `${a.impl} ${fmt(a.value)} vs ${b.impl} ${fmt(b.value)} ${a.unit}`,
   };
+}
+
+/** Target: the CLI row `id` takes at most `max`× the wall time of `node -e 0`. */
+function startupTarget(ms: readonly Measurement[], target: string, id: string, max: number): TargetResult {
+  const a = find(ms, CLI_GROUP, id);
+  const b = find(ms, CLI_GROUP, NODE_ID);
+  if (!a || a.value === null) return { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' };
+  if (!b || b.value === null) return { target, measured: '—', verdict: 'not measured', detail: `node -e 0: ${b?.skipped ?? 'not run'}` };
+  const times = a.value / b.value;
+  return { target, measured: `${fmt(times)}×`, verdict: verdict(times <= max), detail: `${a.impl} ${fmt(a.value)} vs ${b.impl} ${fmt(b.value)} ms (median)` };
 }
 
 export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Ratio[]): TargetResult[] {
@@ -50,6 +61,11 @@ export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Rat
     out.push(a?.value != null
       ? { target, measured: `${fmt(a.value)} GFLOP/s`, verdict: verdict(a.value >= 35), detail: `${fmt(a.value / 35)}× the target` }
       : { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' });
+  }
+  if (has(CLI_GROUP)) {
+    out.push(startupTarget(ms, 'CLI --version ≤ 3× node -e 0', 'cli-version', 3));
+    out.push(startupTarget(ms, 'CLI --help ≤ 3× node -e 0', 'cli-help', 3));
+    out.push(startupTarget(ms, 'CLI train (1000 steps) ≤ 5× node -e 0', 'cli-train', 5));
   }
   return out;
 }

@@ -1,19 +1,29 @@
-// anneal: small neural networks trained in a WebAssembly core, with PyTorch's learning-rate schedulers.
-// Importing it compiles the core once (a top-level await in src/engine); everything then builds synchronously.
-export { Engine, loadEngine, getEngine } from './engine/index.ts';
+/**
+ * anneal: small neural networks trained in a WebAssembly core, with PyTorch's learning-rate schedulers.
+ * Importing it does no work: the core is compiled on first use (or by `await ready()`). Charts live in
+ * `anneal/plot`, what needs the file system in `anneal/node`, so that this entry runs anywhere.
+ * @module anneal
+ */
+export { Engine, getEngine, ready, type CoreBuild, type CoreExports } from './engine/index.ts';
 export * from './nn/index.ts';
 export * from './optim/index.ts';
 export * from './lr_scheduler/index.ts';
 export * from './data/index.ts';
-export { Trainer, NonFiniteLossError, type History, type TrainerOptions, type ManualDecay, type BatchSource } from './train/trainer.ts';
-export { runTraining, prepareRun, resultToJson, type RunResult } from './train/run.ts';
+export {
+  Trainer, NonFiniteLossError, type History, type TrainerOptions, type ManualDecay, type BatchSource, type SteppableScheduler,
+} from './train/trainer.ts';
+export { runTraining, prepareRun, resultToJson, type RunResult, type RunHooks, type PreparedRun, type EvalPoint } from './train/run.ts';
 export { parseRunConfig, ConfigError, type RunConfig } from './config/run_config.ts';
-export { optimizerFromSpec, type OptimizerSpec } from './config/optimizer_spec.ts';
+export { optimizerFromSpec, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
 export {
   BatchSizeScheduler, StepBS, MultiStepBS, ExponentialBS, LambdaBS, ScheduledBatches, batchScheduleFromSpec, BATCH_SCHEDULE_TYPES,
+  type BatchLambda, type BatchInterval, type BatchScheduleSpec, type BatchSizeSchedulerOptions, type StepBSOptions,
+  type MultiStepBSOptions, type ExponentialBSOptions, type LambdaBSOptions, type ScheduledBatchesOptions,
 } from './train/batch_schedule.ts';
-export { runComparison, type CompareSettings, type ComparisonResult } from './report/compare.ts';
-export { boundaryGrid } from './report/boundary.ts';
-export { lrChartOption, lossChartOption, overlayChartOption, decisionBoundaryOption } from './plot/charts.ts';
-// Chart rendering (renderSvg, and renderPng in Node) lives in src/plot/render.ts, outside this entry, so that a
-// browser bundle of the library does not pull in the server-side renderer.
+export type { RecordedBatches } from './train/batches.ts';
+export {
+  runComparison, type CompareSettings, type ComparisonResult, type CompareBase, type CompareHooks, type StrategyResult,
+  type StrategyRun, type Stat,
+} from './report/compare.ts';
+export type { Strategy } from './report/strategies.ts';
+export { boundaryGrid, type BoundaryGridOptions } from './report/boundary.ts';

@@ -9,7 +9,7 @@ import { SpecSyntaxError } from '../report/spec_text.ts';
 import { DEFAULT_STRATEGIES, parseStrategies, presetHelp, StrategyError } from '../report/strategies.ts';
 import { resolveData } from '../train/run.ts';
 import { parseRunConfig } from '../config/run_config.ts';
-import { intArg, numberArg } from './parse.ts';
+import { batchSizeArg, intArg, numberArg } from './parse.ts';
 import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
 import { UsageError } from './files.ts';
 
@@ -33,11 +33,6 @@ interface CompareFlags extends DataAndModelFlags {
   quiet?: boolean;
 }
 
-function batchArg(value: string): number | 'full' {
-  if (value.trim().toLowerCase() === 'full') return 'full';
-  return intArg(1)(value);
-}
-
 export function compareCommand(): Command {
   const command = new Command('compare')
     .description(
@@ -54,7 +49,7 @@ export function compareCommand(): Command {
     .option('--momentum <x>', 'SGD momentum', numberArg(0))
     .option('--weight-decay <x>', 'weight decay', numberArg(0))
     .option('--steps <n>', 'training steps per run', intArg(1, 10_000_000), 2000)
-    .option('--batch-size <n>', 'samples per step (the first epoch\'s for batch-size schedules), or full', batchArg, 64)
+    .option('--batch-size <n>', 'samples per step (the first epoch\'s for batch-size schedules), or full', batchSizeArg, 64)
     .option('--target-loss <x>', 'for "steps to target": the whole-dataset loss to reach', numberArg(0, Infinity, { minExclusive: true }), 0.05)
     .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps', intArg(1), 1)
     .option('--out <dir>', 'the report folder (created if needed; checked before training)', 'compare-report')

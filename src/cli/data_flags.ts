@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadCsvSync } from '../data/csv_file.ts';
 import type { Dataset } from '../data/dataset.ts';
+import { ACTIVATIONS, type ActivationName } from '../nn/modules.ts';
 import { choiceArg, intArg, listArg, numberArg } from './parse.ts';
 
 // The flags `anneal train` and `anneal compare` share: which data, which network, which optimizer.
@@ -15,7 +16,7 @@ export interface DataAndModelFlags {
   data?: string;
   labelColumn?: string;
   hidden: number[];
-  activation: 'tanh' | 'relu' | 'sigmoid';
+  activation: ActivationName;
   optimizer: 'Adam' | 'AdamW' | 'SGD';
 }
 
@@ -36,7 +37,7 @@ export function addDataAndModelFlags(command: Command, defaults: DataAndModelDef
     .option('--data <file.csv>', `${defaults.dataHelp} a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)`)
     .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
     .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), defaults.hidden)
-    .addOption(new Option('--activation <name>', 'activation between layers').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
+    .addOption(new Option('--activation <name>', 'activation between layers: tanh, relu or sigmoid').default('tanh').argParser(choiceArg(ACTIVATIONS)))
     .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)));
 }
 

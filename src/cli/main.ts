@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.ts';
 import { benchCommand } from './bench_command.ts';
 import { compareCommand } from './compare_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
@@ -8,7 +9,7 @@ import { NonFiniteLossError } from '../train/trainer.ts';
 export function program(): Command {
   return new Command('anneal')
     .description('Train small neural networks in a WebAssembly core, with PyTorch-exact learning-rate schedulers.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
     .addCommand(scheduleCommand())

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { findCanonicalName } from '../canonical_name.ts';
 
 // Option parsers for commander: each names the flag and the allowed range in its error.
 
@@ -41,11 +42,32 @@ export function manualDecayArg(value: string): { every: number; factor: number }
   return { every, factor };
 }
 
+/** One of `choices` in any casing (or an alias), given back in its canonical spelling. */
 export function choiceArg<T extends string>(choices: readonly T[], aliases: Record<string, T> = {}) {
   return (value: string): T => {
-    const key = value.trim();
-    const found = choices.find((c) => c.toLowerCase() === key.toLowerCase()) ?? aliases[key.toLowerCase()];
-    if (!found) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    const found = findCanonicalName(value, choices, aliases);
+    if (found === undefined) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
     return found;
+  };
+}
+
+/** `--batch-size`: a whole number >= 1, or `full` (the whole dataset every step). */
+export function batchSizeArg(value: string): number | 'full' {
+  if (findCanonicalName(value, ['full'] as const)) return 'full';
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected an integer in [1, ∞] or full, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** A file whose name ends in one of `extensions` (any casing); returns the file name as given. */
+export function fileExtensionArg(extensions: readonly string[]) {
+  return (value: string): string => {
+    const lower = value.toLowerCase();
+    if (!extensions.some((ext) => lower.endsWith(ext) && lower.length > ext.length)) {
+      throw new InvalidArgumentError(`expected a file name ending in ${extensions.join(' or ')}, got ${JSON.stringify(value)}`);
+    }
+    return value;
   };
 }

@@ -2,11 +2,13 @@ import { Command, Option } from 'commander';
 import { parseScheduleSpec, type ScheduleSpec } from '../schedule/schedule_spec.ts';
 import { runSchedule, type ScheduleTrace } from '../schedule/run_schedule.ts';
 import { lrChartOption } from '../plot/charts.ts';
-import { renderSvg } from '../plot/render.ts';
 import { readJsonFile, UsageError } from './files.ts';
 import { writeFileAtomic } from './output.ts';
-import { choiceArg, intArg, listArg, numberArg } from './parse.ts';
+import { choiceArg, fileExtensionArg, intArg, listArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
+
+/** What `--plot` draws, by the file's extension. */
+const PLOT_EXTENSIONS = ['.svg', '.png'] as const;
 
 interface ScheduleFlags {
   config?: string;
@@ -33,9 +35,9 @@ export function scheduleCommand(): Command {
     .option('--steps <n>', 'number of steps (default: the spec\'s, or 100)', intArg(0, 10_000_000))
     .option('--metrics <values>', 'ReduceLROnPlateau: the metric of every step, comma-separated', listArg(numberArg()))
     .option('--json', 'print {"lr": [[...], ...], "momentum"|"beta1": [[...], ...]} and nothing else')
-    .option('--plot <file.svg>', 'also draw the lr curve (and cycled momentum) as an SVG chart');
+    .option('--plot <file>', 'also draw the lr curve (and cycled momentum) as a chart: SVG for a .svg file, PNG for a .png file', fileExtensionArg(PLOT_EXTENSIONS));
   addSchedulerFlags(command);
-  return command.action(function (this: Command, flags: ScheduleFlags) {
+  return command.action(async function (this: Command, flags: ScheduleFlags) {
     const given = (key: string) => this.getOptionValueSource(key) === 'cli';
     let spec: ScheduleSpec;
     if (flags.config) {
@@ -59,7 +61,9 @@ export function scheduleCommand(): Command {
     if (typeof flags.plot === 'string') {
       const momentum = trace.momentum ?? trace.beta1;
       const title = `${spec.scheduler.type} over ${spec.optimizer.type}`;
-      writeFileAtomic(flags.plot, renderSvg(lrChartOption({ lr: trace.lr, ...(momentum ? { momentum, momentumName: trace.momentum ? 'momentum' : 'beta1' } : {}) }, title)));
+      const { renderPng, renderSvg } = await import('../plot/render.ts'); // ECharts (and resvg) load only when a chart is drawn
+      const svg = renderSvg(lrChartOption({ lr: trace.lr, ...(momentum ? { momentum, momentumName: trace.momentum ? 'momentum' : 'beta1' } : {}) }, title));
+      writeFileAtomic(flags.plot, flags.plot.toLowerCase().endsWith('.png') ? await renderPng(svg) : svg);
     }
     process.stdout.write(flags.json ? `${JSON.stringify(trace)}\n` : table(spec, trace));
   });

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
 import { UsageError } from './files.ts';
+import { canonicalName } from '../canonical_name.ts';
 
 // Every scheduler's PyTorch keyword arguments become flags: step_size → --step-size, T_max → --t-max.
 // ReduceLROnPlateau's eps is --plateau-eps (--eps is Adam's), and last_epoch is left to run configs.
@@ -29,12 +30,7 @@ const ALL_ARGS = [...new Set(SCHEDULER_TYPES.flatMap((t) => schedulerSpecArgs(t)
 
 /** Resolves `cosine`, `CosineAnnealingLR` or `cosineannealinglr` to PyTorch's class name. */
 export function schedulerType(name: string): string {
-  const key = name.trim();
-  const exact = SCHEDULER_TYPES.find((t) => t.toLowerCase() === key.toLowerCase()) ?? ALIASES[key.toLowerCase()];
-  if (!exact) {
-    throw new InvalidArgumentError(`unknown scheduler ${JSON.stringify(name)}; expected one of ${SCHEDULER_TYPES.join(', ')} or ${Object.keys(ALIASES).join(', ')}`);
-  }
-  return exact;
+  return canonicalName(name, SCHEDULER_TYPES, { what: 'scheduler', aliases: ALIASES, error: InvalidArgumentError });
 }
 
 function parseValue(arg: string, raw: string): unknown {

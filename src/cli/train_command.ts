@@ -5,14 +5,14 @@ import { NonFiniteLossError } from '../train/trainer.ts';
 import { defaultEvalEvery, resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
 import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
-import { runOutputFiles } from '../report/run_report.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { intArg, listArg, manualDecayArg, numberArg, choiceArg } from './parse.ts';
+import { batchSizeArg, intArg, listArg, manualDecayArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
+import { findCanonicalName } from '../canonical_name.ts';
 
 interface TrainFlags extends DataAndModelFlags {
   config?: string;
@@ -25,7 +25,7 @@ interface TrainFlags extends DataAndModelFlags {
   dampening?: number;
   nesterov?: boolean;
   steps: number;
-  batchSize?: number;
+  batchSize?: number | 'full';
   seed: number;
   manualDecay?: { every: number; factor: number };
   scheduler: string;
@@ -63,10 +63,10 @@ export function trainCommand(): Command {
     .option('--dampening <x>', 'SGD dampening (default 0)', numberArg())
     .option('--nesterov', 'SGD: Nesterov momentum (needs --momentum > 0)')
     .option('--steps <n>', 'training steps (optimizer updates)', intArg(0, 100_000_000), 1000)
-    .option('--batch-size <n>', 'samples per step, reshuffled every epoch (default: the whole dataset)', intArg(1))
+    .option('--batch-size <n>', 'samples per step, reshuffled every epoch, or full (default: full, the whole dataset)', batchSizeArg)
     .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
     .option('--manual-decay <every:factor>', "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)", manualDecayArg)
-    .option('--scheduler <name>', 'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss', (v: string) => (v === 'none' ? v : schedulerType(v)), 'StepLR')
+    .option('--scheduler <name>', 'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss', (v: string) => findCanonicalName(v, ['none'] as const) ?? schedulerType(v), 'StepLR')
     .option('--batch-schedule <spec>', 'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N and interval=epoch|step (what the schedule counts; default epoch). Starts at --batch-size; sizes must stay within the dataset size')
     .option('--out <dir>', 'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR (created if needed; checked before training)')
     .option('--png', 'with --out: also write every chart as PNG')
@@ -112,7 +112,7 @@ export function trainCommand(): Command {
         throw err;
       }
       const written = flags.out
-        ? writeFilesAtomic(flags.out, await runOutputFiles(result, { png: flags.png, lossScale: flags.lossScale, boundary }))
+        ? writeFilesAtomic(flags.out, await (await import('../report/run_report.ts')).runOutputFiles(result, { png: flags.png, lossScale: flags.lossScale, boundary }))
         : [];
       if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
       else {
@@ -154,7 +154,7 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     optimizer: { type: flags.optimizer, groups: [{ lr: flags.lr }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
     scheduler,
     steps: flags.steps,
-    batch_size: flags.batchSize ?? null,
+    batch_size: flags.batchSize === 'full' ? null : (flags.batchSize ?? null),
     manual_decay: flags.manualDecay ?? null,
     batch_schedule: flags.batchSchedule ? batchScheduleSpecFromText(flags.batchSchedule, '--batch-schedule') : null,
   };
@@ -195,13 +195,14 @@ function describe(config: RunConfig): string {
 function summary(result: RunResult): string {
   const lastLr = result.lr.length ? result.lr[result.lr.length - 1] : [];
   const steps = result.loss.length;
-  const rate = steps / (result.wallMs / 1000);
+  // No rate for a run of no steps, or one too short for the clock to see: never NaN or Infinity steps/s.
+  const rate = steps > 0 && result.wallMs > 0 ? `  (${Math.round(steps / (result.wallMs / 1000)).toLocaleString('en-US')} steps/s)` : steps === 0 ? '  (no steps)' : '';
   return [
     `anneal train — ${describe(result.config)}`,
     `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${steps ? result.loss[steps - 1].toPrecision(6) : '-'})`,
     `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
-    `  final lr        ${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)`,
-    `  wall time       ${result.wallMs.toFixed(1)} ms  (${Math.round(rate).toLocaleString('en-US')} steps/s)`,
+    `  final lr        ${lastLr.length ? `${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)` : '-  (no steps)'}`,
+    `  wall time       ${result.wallMs.toFixed(1)} ms${rate}`,
     '',
   ].join('\n');
 }

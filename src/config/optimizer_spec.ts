@@ -1,17 +1,21 @@
 import type { Parameter } from '../nn/parameter.ts';
 import { Adam, AdamW, type AdamOptions } from '../optim/adam.ts';
 import { SGD, type SGDOptions } from '../optim/sgd.ts';
+import { canonicalName } from '../canonical_name.ts';
 
 /** An optimizer in a run config, with PyTorch's class and keyword names: `{type, groups, kwargs}`. */
 export interface OptimizerSpec {
+  /** PyTorch's class name: 'Adam', 'AdamW' or 'SGD' (any casing). */
   type: string;
   /** One entry per param group, e.g. `[{"lr": 0.01}]`, with any per-group keyword. */
   groups?: Record<string, unknown>[];
+  /** PyTorch's keyword arguments, snake_case (`weight_decay`, `betas`, ...): the defaults a group can override. */
   kwargs?: Record<string, unknown>;
 }
 
 export const OPTIMIZER_TYPES = ['Adam', 'AdamW', 'SGD'] as const;
 export type OptimizerType = (typeof OPTIMIZER_TYPES)[number];
+/** Any optimizer `optimizerFromSpec` builds. */
 export type AnyOptimizer = Adam | AdamW | SGD;
 
 const KEYWORDS: Record<OptimizerType, Record<string, string>> = {
@@ -39,10 +43,7 @@ function translate(type: OptimizerType, kwargs: Record<string, unknown>, what: s
 /** Builds the optimizer over `paramsPerGroup` (one parameter list per entry of `spec.groups`). */
 export function optimizerFromSpec(spec: OptimizerSpec, paramsPerGroup: readonly (readonly Parameter[])[], what = 'optimizer'): AnyOptimizer {
   if (!spec || typeof spec !== 'object') throw new RangeError(`${what}: expected {type, groups, kwargs}`);
-  if (!isOptimizerType(spec.type)) {
-    throw new RangeError(`${what}.type: unknown optimizer ${JSON.stringify(spec.type)}; expected one of ${OPTIMIZER_TYPES.join(', ')}`);
-  }
-  const type = spec.type;
+  const type = canonicalName(spec.type, OPTIMIZER_TYPES, { what: 'optimizer', where: `${what}.type` });
   const groups = spec.groups ?? [{}];
   if (!Array.isArray(groups) || groups.length !== paramsPerGroup.length) {
     throw new RangeError(`${what}.groups: expected ${paramsPerGroup.length} param group(s), got ${Array.isArray(groups) ? groups.length : typeof groups}`);

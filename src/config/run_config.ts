@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { ACTIVATIONS } from '../nn/modules.ts';
+import { findCanonicalName } from '../canonical_name.ts';
+import { SCHEDULER_TYPES } from '../lr_scheduler/spec.ts';
+import { BATCH_SCHEDULE_TYPES } from '../train/batch_schedule.ts';
+import { OPTIMIZER_TYPES } from './optimizer_spec.ts';
 
 // A run config has the shape of a case of training.json (PyTorch's names, snake_case keys), so a fixture case
 // can be fed back as it is. Its result keys are accepted and ignored.
@@ -52,23 +56,47 @@ export const datasetSpecSchema = z.discriminatedUnion('type', [moonsSpec, circle
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv'] as const;
 
+// Names are read in any casing and kept in their canonical spelling ("steplr" → "StepLR", "ADAM" → "Adam"); a
+// name that is none of the known ones is left as it is, for the check that reports it.
+const canonical = (names: readonly string[]) => (value: string) => findCanonicalName(value, names) ?? value;
+
+/** A dataset spec with its type in the canonical spelling (`MOONS` → `moons`). */
+const canonicalDatasetSpec = z.preprocess(
+  (value: z.input<typeof datasetSpecSchema>) =>
+    value !== null && typeof value === 'object' && typeof value.type === 'string' ? { ...value, type: canonical(DATASET_TYPES)(value.type) } : value,
+  datasetSpecSchema,
+);
+
 export const optimizerSpecSchema = z.strictObject({
-  type: z.string(),
+  type: z.string().transform(canonical(OPTIMIZER_TYPES)),
   groups: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
   kwargs: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const schedulerSpecSchema = z.strictObject({
-  type: z.string(),
-  args: z.record(z.string(), z.unknown()).optional(),
-});
+export const schedulerSpecSchema = z
+  .strictObject({
+    type: z.string(),
+    args: z.record(z.string(), z.unknown()).optional(),
+  })
+  .transform(canonicalSchedulerSpec);
+
+/** The scheduler's type, and those of the schedulers nested in SequentialLR / ChainedScheduler, in PyTorch's spelling. */
+function canonicalSchedulerSpec<S extends { type: string; args?: Record<string, unknown> }>(spec: S): S {
+  const nested = spec.args?.schedulers;
+  const isSpec = (v: unknown): v is S => v !== null && typeof v === 'object' && typeof (v as S).type === 'string';
+  return {
+    ...spec,
+    type: canonical(SCHEDULER_TYPES)(spec.type),
+    ...(Array.isArray(nested) ? { args: { ...spec.args, schedulers: nested.map((c: unknown) => (isSpec(c) ? canonicalSchedulerSpec(c) : c)) } } : {}),
+  };
+}
 
 /**
  * A batch-size schedule (src/train/batch_schedule.ts): `{type: 'StepBS', args: {step_size: 50, gamma: 2}}`,
  * starting from `batch_size`; `interval` 'epoch' (default) or 'step' says what the schedule counts.
  */
 export const batchScheduleSpecSchema = z.strictObject({
-  type: z.string(),
+  type: z.string().transform(canonical(BATCH_SCHEDULE_TYPES)),
   args: z.record(z.string(), z.unknown()).optional(),
   interval: z.enum(['epoch', 'step']).default('epoch'),
 });
@@ -78,11 +106,11 @@ export const runConfigSchema = z
     name: z.string().optional(),
     seed: int(0).max(Number.MAX_SAFE_INTEGER).optional(),
     sizes: z.array(int(1).max(1 << 20)).min(2),
-    activation: z.enum(ACTIVATIONS).default('tanh'),
+    activation: z.preprocess((value: string) => (typeof value === 'string' ? canonical(ACTIVATIONS)(value) : value), z.enum(ACTIVATIONS)).default('tanh'),
     init: z.array(layerWeights).nullable().optional(),
     X: z.array(z.array(finite)).min(1).optional(),
     Y: z.array(int(0)).optional(),
-    data: datasetSpecSchema.nullable().optional(),
+    data: canonicalDatasetSpec.nullable().optional(),
     optimizer: optimizerSpecSchema,
     scheduler: schedulerSpecSchema.nullable().optional(),
     steps: int(0).max(100_000_000),
@@ -112,9 +140,14 @@ export const runConfigSchema = z
     }
   });
 
+/**
+ * A validated run config (what parseRunConfig returns, defaults filled in): training.json's snake_case keys —
+ * `sizes`, `activation`, `data` (or `X`/`Y`), `optimizer`, `scheduler`, `steps`, `batch_size`, ...
+ */
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
+/** Thrown for an invalid run config; the message names the key and what it allows. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,12 +1,13 @@
 /**
  * Parses CSV text into a `Dataset`: a header row, numeric feature columns and one integer label column
- * (the last by default). Labels are class indices: integers >= 0, with nClasses = max label + 1.
+ * (the last by default). A first row of numbers only is refused as a missing header, not read as names. Labels are class indices: integers >= 0, with nClasses = max label + 1.
  * Fields may be wrapped in double quotes ("" inside quotes is a literal quote); a quoted field cannot
  * span lines. Blank lines are skipped. Pure string processing: runs in the browser; see csv_file.ts
  * for reading from disk in Node.
  */
 import type { Dataset } from './dataset.ts';
 
+/** Options of `parseCsv` and `loadCsv`. */
 export interface ParseCsvOptions {
   /** The label column: a header name or a 0-based column index. Default: the last column. */
   labelColumn?: string | number;
@@ -14,15 +15,23 @@ export interface ParseCsvOptions {
   delimiter?: string;
 }
 
+/** A dataset parsed from CSV, with the header's column names. */
 export interface CsvDataset extends Dataset {
+  /** The feature columns' names, in order. */
   readonly featureNames: readonly string[];
+  /** The label column's name. */
   readonly labelName: string;
 }
 
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NON_FINITE_WORDS = /^[+-]?(inf|infinity|nan)$/i;
 
+/**
+ * Thrown by `parseCsv` for malformed CSV or a value that is not a number (or a label that is not a class index);
+ * the message names the line.
+ */
 export class CsvParseError extends Error {
+  /** The error's name, 'CsvParseError'. */
   override readonly name = 'CsvParseError';
 }
 
@@ -108,6 +117,13 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
   if (rows.length === 0) throw new CsvParseError('parseCsv: the file is empty: expected a header row and data rows');
   const [headerRow, ...dataRows] = rows;
   const header = headerRow.fields;
+  if (header.every((field) => DECIMAL_NUMBER.test(field) || NON_FINITE_WORDS.test(field))) {
+    // Without this the first sample would silently become the column names.
+    throw new CsvParseError(
+      `parseCsv: line ${headerRow.lineNumber}: the first row (${header.join(delimiter)}) is all numbers, so the file has no header row; ` +
+        `add a header row naming the columns (e.g. ${header.map((_, i) => (i === header.length - 1 ? 'label' : `x${i + 1}`)).join(delimiter)}) as its first line`,
+    );
+  }
   if (header.length < 2) {
     throw new CsvParseError(
       `parseCsv: line ${headerRow.lineNumber}: the header must name at least 2 columns (features and a label), got ${header.length}`,

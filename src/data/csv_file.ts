@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseCsv, type CsvDataset, type ParseCsvOptions } from './csv.ts';
 
+/** Reads the CSV file at `path` (Node only) and parses it with `parseCsv`; errors name the file. */
 export async function loadCsv(path: string, options: ParseCsvOptions = {}): Promise<CsvDataset> {
   let text: string;
   try {

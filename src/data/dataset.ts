@@ -9,8 +9,11 @@ export interface Dataset {
   readonly xF64?: Float64Array;
   /** Class index of each sample. */
   readonly y: Int32Array;
+  /** Number of samples (rows). */
   readonly nSamples: number;
+  /** Number of features per sample. */
   readonly nFeatures: number;
+  /** Number of classes; labels are in [0, nClasses). */
   readonly nClasses: number;
 }
 

@@ -11,6 +11,7 @@ import { linspace } from './linspace.ts';
 import { RandomState } from './numpy_random.ts';
 import { checkBoolean, checkFinite, checkInteger, checkNonNegative, checkSeed, describe } from './param_checks.ts';
 
+/** Options of `makeMoons`, sklearn's `make_moons` arguments in camelCase. */
 export interface MakeMoonsOptions {
   /** Total number of points (the outer moon gets `floor(n / 2)`), or `[nOuter, nInner]`. Default 100. */
   nSamples?: number | readonly [number, number];
@@ -22,16 +23,21 @@ export interface MakeMoonsOptions {
   seed?: number;
 }
 
+/** Options of `makeCircles`, sklearn's `make_circles` arguments in camelCase. */
 export interface MakeCirclesOptions {
   /** Total number of points (the outer circle gets `floor(n / 2)`), or `[nOuter, nInner]`. Default 100. */
   nSamples?: number | readonly [number, number];
+  /** Standard deviation of the Gaussian noise added to every coordinate. Default 0 (none). */
   noise?: number;
   /** Radius of the inner circle relative to the outer one, in [0, 1). Default 0.8. */
   factor?: number;
+  /** Shuffle the rows (before the noise is drawn, as sklearn does). Default true. */
   shuffle?: boolean;
+  /** `random_state` of sklearn: a numpy legacy RandomState seed in [0, 2^32 - 1]. Default 0. */
   seed?: number;
 }
 
+/** Options of `makeBlobs`, sklearn's `make_blobs` arguments in camelCase. */
 export interface MakeBlobsOptions {
   /** Total number of points split evenly over the centers (the first `n % k` get one more), or a count per center. Default 100. */
   nSamples?: number | readonly number[];
@@ -43,10 +49,13 @@ export interface MakeBlobsOptions {
   clusterStd?: number | readonly number[];
   /** Bounds `[min, max]` of the uniformly drawn centers. Default [-10, 10]. */
   centerBox?: readonly [number, number];
+  /** Shuffle the rows, as sklearn does. Default true. */
   shuffle?: boolean;
+  /** `random_state` of sklearn: a numpy legacy RandomState seed in [0, 2^32 - 1]. Default 0. */
   seed?: number;
 }
 
+/** Options of `makeSpirals` (not in sklearn; same conventions). */
 export interface MakeSpiralsOptions {
   /** Total number of points split evenly over the arms (the first `n % k` get one more). Default 100. */
   nSamples?: number;
@@ -54,8 +63,11 @@ export interface MakeSpiralsOptions {
   nArms?: number;
   /** How many full turns each arm makes. Default 1. */
   turns?: number;
+  /** Standard deviation of the Gaussian noise added to every coordinate. Default 0 (none). */
   noise?: number;
+  /** Shuffle the rows (before the noise is drawn). Default true. */
   shuffle?: boolean;
+  /** Seed of the numpy legacy RandomState the points are drawn from, in [0, 2^32 - 1]. Default 0. */
   seed?: number;
 }
 

@@ -8,6 +8,7 @@
 import { RandomState } from './numpy_random.ts';
 import { checkBoolean, checkInteger, checkSeed } from './param_checks.ts';
 
+/** Options of `DataLoader` (PyTorch's `batch_size`, `shuffle`, `drop_last`, and the seed of the shuffling). */
 export interface DataLoaderOptions {
   /** Samples per batch. Default 1, as in PyTorch. */
   batchSize?: number;
@@ -19,10 +20,19 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
 }
 
+/**
+ * Batches of sample indices, like PyTorch's `DataLoader(dataset, batch_size, shuffle, drop_last)`: one pass
+ * is one epoch; with `shuffle`, each epoch takes the next permutation of the loader's numpy
+ * `RandomState(seed)` (not PyTorch's `torch.randperm`).
+ */
 export class DataLoader {
+  /** Number of samples in the dataset. */
   readonly nSamples: number;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether an epoch's last, smaller batch is dropped. */
   readonly dropLast: boolean;
   /** Batches per epoch: `floor(n / batchSize)` with `dropLast`, else `ceil(n / batchSize)`. */
   readonly length: number;

@@ -22,6 +22,10 @@ export function seedToUint32(seed: number): number {
   return ((seed % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
 }
 
+/**
+ * The Mersenne Twister MT19937 (mt19937ar.c): 32-bit outputs, seeded with `init_genrand(seed)`; the stream of C++
+ * `std::mt19937(seed)`.
+ */
 export class MT19937 {
   private readonly state = new Uint32Array(STATE_SIZE);
   private index = STATE_SIZE;

@@ -13,10 +13,12 @@ const MAX_UINT32 = 0xffffffff;
 
 /** Any index-writable sequence: plain arrays and typed arrays. */
 export interface MutableIndexable<T> {
+  /** Number of elements. */
   length: number;
   [index: number]: T;
 }
 
+/** numpy's legacy `numpy.random.RandomState(seed)`, draw for draw, for integer seeds (MT19937 underneath). */
 export class RandomState {
   private readonly engine: MT19937;
   private hasGauss = false;

@@ -50,6 +50,10 @@ export function fusedMultiplyAddFloat32(a: number, b: number, c: number): number
   return (e > 0) === (other > rounded) ? other : rounded;
 }
 
+/**
+ * PyTorch's CPU default generator (MT19937 seeded by `torch.manual_seed`), as far as `uniform_` on float32 tensors
+ * needs it.
+ */
 export class TorchCpuGenerator {
   private readonly engine: MT19937;
 
@@ -85,11 +89,15 @@ export class TorchCpuGenerator {
   }
 }
 
+/** The initial weights of one Linear layer, as PyTorch draws them. */
 export interface LinearLayerInit {
   /** PyTorch layout: row-major `[out][in]`. */
   weight: Float32Array;
+  /** Bias, `[out]`. */
   bias: Float32Array;
+  /** The layer's input width. */
   inFeatures: number;
+  /** The layer's output width. */
   outFeatures: number;
 }
 

@@ -5,6 +5,7 @@
 import type { Dataset } from './dataset.ts';
 import { describe } from './param_checks.ts';
 
+/** What `validateDataset` checks a dataset against, besides its own consistency. */
 export interface DatasetExpectations {
   /** The model's input width: the dataset must have exactly this many features. */
   nFeatures?: number;
@@ -70,6 +71,7 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
   return dataset;
 }
 
+/** Options of `toDataset`. */
 export interface ToDatasetOptions {
   /** Number of classes; default `max(y) + 1`. */
   nClasses?: number;

@@ -1,35 +1,61 @@
 import { LinearMemoryAllocator } from './allocator.ts';
-import { compileCore, type CoreBuild } from './wasm_bytes.ts';
+import type { CoreBuild } from './wasm_bytes.ts';
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
 export interface CoreExports {
+  /** The core's linear memory: every model's and optimizer's blocks. */
   memory: WebAssembly.Memory;
+  /** First byte above the core's static data; the allocator hands out memory from here. */
   heapBase(): number;
+  /** One fused step on the staged batch of `n` rows: zero grads, forward, loss, backward, update; returns the loss (non-finite: no update). */
   trainStep(model: number, opt: number, n: number): number;
+  /** `steps` fused steps on the same batch, each loss stored as f64 at `losses`; returns the steps done (fewer at a non-finite loss). */
   trainSteps(model: number, opt: number, n: number, steps: number, losses: number): number;
+  /** Forward pass over the staged batch of `n` rows. */
   forward(model: number, n: number): void;
+  /** Backward pass: accumulates every parameter's gradient from the last forward and loss. */
   backward(model: number, n: number): void;
+  /** Sets every gradient of the model to zero. */
   zeroGrad(model: number): void;
+  /** Stages rows `indices[0..n)` of the dataset `x` (row-major f32) and labels `y` as the model's batch, transposed into lanes. */
   loadBatch(model: number, x: number, y: number, features: number, indices: number, n: number): void;
+  /** Forward over the staged batch; with labels, returns the mean loss (and leaves the predictions in the output block). */
   evaluate(model: number, n: number, withLabels: number): number;
+  /** Mean cross-entropy of the last forward against the staged labels. */
   loss(model: number, n: number): number;
+  /** Every param group's update (Adam, AdamW or SGD) from the current gradients. */
   optimizerStep(opt: number): void;
+  /** Zeroes the gradients of every parameter the optimizer holds. */
   optimizerZeroGrad(opt: number): void;
   /** C[m×n] = A[m×k]·B[k×n], row-major f32, n a multiple of 4 (the benchmark's GEMM). */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number): void;
   /** Elementwise exp, tanh, log over n (a multiple of 4) f32 values, for the accuracy tests. */
+  /** Elementwise exp of n (a multiple of 4) f32 values, for the accuracy tests. */
   vexp(x: number, y: number, n: number): void;
+  /** Elementwise tanh of n (a multiple of 4) f32 values, for the accuracy tests. */
   vtanh(x: number, y: number, n: number): void;
+  /** Elementwise natural log of n (a multiple of 4) f32 values, for the accuracy tests. */
   vlog(x: number, y: number, n: number): void;
 }
 
 const PAGE = 65536;
+
+function coreImports(build: CoreBuild): WebAssembly.Imports {
+  return {
+    env: {
+      abort(_message: number, _file: number, line: number, column: number) {
+        throw new Error(`anneal core (${build} build): assertion failed at assembly line ${line}:${column}`);
+      },
+    },
+  };
+}
 
 /**
  * One instance of the WebAssembly core and its linear memory. Typed-array views are recreated whenever
  * the memory has grown (a grown memory detaches the old buffer, and a stale view would drop writes).
  */
 export class Engine {
+  /** The instance's exported kernels (assembly/index.ts). */
   readonly core: CoreExports;
   private readonly allocator: LinearMemoryAllocator;
   private buffer: ArrayBuffer;
@@ -37,7 +63,15 @@ export class Engine {
   private i32View: Int32Array;
   private f64View: Float64Array;
 
-  constructor(instance: WebAssembly.Instance, readonly build: CoreBuild) {
+  /**
+   * @param instance an instance of the core
+   * @param build which build it is (named in error messages)
+   */
+  constructor(
+    instance: WebAssembly.Instance,
+    /** Which build of the core this is: `release`, or the bounds-checked `debug`. */
+    readonly build: CoreBuild,
+  ) {
     this.core = instance.exports as unknown as CoreExports;
     this.buffer = this.core.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
@@ -46,16 +80,17 @@ export class Engine {
     this.allocator = new LinearMemoryAllocator(this.core.heapBase(), (top) => this.ensureBytes(top));
   }
 
-  static async load(build: CoreBuild = 'release'): Promise<Engine> {
-    const module = await compileCore(build);
-    const instance = await WebAssembly.instantiate(module, {
-      env: {
-        abort(_message: number, _file: number, line: number, column: number) {
-          throw new Error(`anneal core (${build} build): assertion failed at assembly line ${line}:${column}`);
-        },
-      },
-    });
-    return new Engine(instance, build);
+  /**
+   * Instantiates a compiled core synchronously (a module of the core's size instantiates in well under a
+   * millisecond, and synchronous instantiation is allowed on every thread of Node and the browsers).
+   */
+  static fromModule(module: WebAssembly.Module, build: CoreBuild = 'release'): Engine {
+    return new Engine(new WebAssembly.Instance(module, coreImports(build)), build);
+  }
+
+  /** Compiles and instantiates core bytes synchronously; `build` only names them in error messages. */
+  static fromBytes(bytes: BufferSource, build: CoreBuild = 'release'): Engine {
+    return Engine.fromModule(new WebAssembly.Module(bytes), build);
   }
 
   /** Only ensureBytes grows the memory (the core never does), so views are remade right there. */
@@ -70,17 +105,21 @@ export class Engine {
   get f32(): Float32Array {
     return this.f32View;
   }
+  /** Current Int32Array view over linear memory; do not keep it across an allocation. */
   get i32(): Int32Array {
     return this.i32View;
   }
+  /** Current Float64Array view over linear memory; do not keep it across an allocation. */
   get f64(): Float64Array {
     return this.f64View;
   }
 
+  /** Size of the linear memory in bytes (it grows, never shrinks). */
   get memoryBytes(): number {
     return this.buffer.byteLength;
   }
 
+  /** Bytes of linear memory held by live models and optimizers. */
   get bytesInUse(): number {
     return this.allocator.bytesInUse;
   }
@@ -98,6 +137,7 @@ export class Engine {
     return this.allocator.alloc(bytes, (ptr, size) => new Uint8Array(this.core.memory.buffer, ptr, size).fill(0));
   }
 
+  /** Gives back a block from `alloc`, for the next allocation to reuse. */
   free(ptr: number): void {
     this.allocator.release(ptr);
   }

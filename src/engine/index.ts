@@ -1,24 +1,32 @@
 import { Engine } from './engine.ts';
+import { releaseCoreBytes } from './wasm_bytes.ts';
 
 export { Engine } from './engine.ts';
 export type { CoreExports } from './engine.ts';
 export type { CoreBuild } from './wasm_bytes.ts';
 
-let defaultEngine: Engine | undefined;
-let loading: Promise<Engine> | undefined;
+// Importing the library does no work: the shared core is compiled on first use (getEngine), or ahead of time
+// and off the calling thread by `await ready()`.
+let shared: Engine | undefined;
+let compiling: Promise<Engine> | undefined;
 
-/** Loads (once) the shared release build of the core. Importing this module already awaits it. */
-export function loadEngine(): Promise<Engine> {
-  loading ??= Engine.load('release').then((engine) => (defaultEngine = engine));
-  return loading;
+/**
+ * The shared engine (the release build of the WebAssembly core and its linear memory), which models and
+ * optimizers use unless given another. The first call compiles the core synchronously (about 17 KB of
+ * WebAssembly, a millisecond or two); later calls return the same engine.
+ */
+export function getEngine(): Engine {
+  shared ??= Engine.fromBytes(releaseCoreBytes(), 'release');
+  return shared;
 }
 
-// Compiled once, when this module is first imported (anything that builds a model imports it), so models and
-// optimizers can then be built synchronously.
-await loadEngine();
-
-/** The shared engine; models and optimizers use it unless given another. */
-export function getEngine(): Engine {
-  if (!defaultEngine) throw new Error('anneal: the WebAssembly core is not loaded yet; `await loadEngine()` first');
-  return defaultEngine;
+/**
+ * Compiles the shared core asynchronously, like TensorFlow.js's `tf.ready()`. Never required — the first model
+ * built compiles it synchronously — but it moves that compile off the first model's construction, and it is
+ * the way for a page whose browser limits synchronous compilation on the main thread.
+ */
+export async function ready(): Promise<Engine> {
+  if (shared) return shared;
+  compiling ??= WebAssembly.compile(releaseCoreBytes()).then((module) => (shared ??= Engine.fromModule(module, 'release')));
+  return compiling;
 }

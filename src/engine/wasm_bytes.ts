@@ -1,28 +1,15 @@
-// Where the compiled core comes from: the file next to the sources in Node, a fetched asset in the browser.
+// Where the compiled core comes from: the release build travels inside the library as base64
+// (src/engine/core_wasm.generated.ts, written by scripts/build-wasm.mjs), so that Node ESM, CommonJS and any
+// bundler get it without reading or fetching a file.
+import { CORE_WASM_BASE64 } from './core_wasm.generated.ts';
 
+/** The core's builds: `release` (what the library uses) and `debug` (bounds-checked, for the tests). */
 export type CoreBuild = 'release' | 'debug';
 
-function coreUrl(build: CoreBuild): URL {
-  return build === 'release'
-    ? new URL('../../build/anneal.wasm', import.meta.url)
-    : new URL('../../build/anneal.debug.wasm', import.meta.url);
-}
-
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-
-export async function compileCore(build: CoreBuild): Promise<WebAssembly.Module> {
-  const url = coreUrl(build);
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = await readFile(url);
-    } catch (err) {
-      throw new Error(`anneal: cannot read the WebAssembly core at ${url.pathname} (run \`npm run build:wasm\`): ${(err as Error).message}`);
-    }
-    return WebAssembly.compile(bytes);
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`anneal: cannot fetch the WebAssembly core at ${url}: HTTP ${response.status}`);
-  return WebAssembly.compile(await response.arrayBuffer());
+/** The release core's bytes, decoded on each call (callers compile them once). */
+export function releaseCoreBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(CORE_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }

@@ -3,6 +3,7 @@ import { hasClosedForm, LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions, formatValue } from './validate.ts';
 
+/** Options of `SequentialLR` (PyTorch's `schedulers`, `milestones`, `last_epoch`). */
 export interface SequentialLROptions {
   /** Built on the same optimizer, in order; the first is the one running after construction. */
   schedulers: readonly LRScheduler[];
@@ -18,7 +19,9 @@ export interface SequentialLROptions {
  * the initial lr.
  */
 export class SequentialLR extends LRScheduler implements ClosedForm {
+  /** The schedulers run one after another. */
   readonly schedulers: readonly LRScheduler[];
+  /** The epochs at which each scheduler after the first takes over. */
   milestones: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
@@ -43,6 +46,7 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
     this.lastLr = schedulers[0].getLastLr();
   }
 
+  /** Advances one epoch: steps the scheduler running at the new epoch, restarting it from epoch 0 at its milestone. */
   override step(): void {
     this.stepCount += 1;
     this.lastEpoch += 1;
@@ -96,6 +100,7 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
   }
 }
 
+/** Options of `ChainedScheduler` (PyTorch's `schedulers`). */
 export interface ChainedSchedulerOptions {
   /** Built on the same optimizer; each step() steps them all, in this order. */
   schedulers: readonly LRScheduler[];
@@ -107,6 +112,7 @@ export interface ChainedSchedulerOptions {
  * chain is defined by the successive updates.
  */
 export class ChainedScheduler extends LRScheduler {
+  /** The chained schedulers, stepped in this order. */
   readonly schedulers: readonly LRScheduler[];
 
   constructor(optimizer: SchedulableOptimizer, options: ChainedSchedulerOptions) {
@@ -119,6 +125,7 @@ export class ChainedScheduler extends LRScheduler {
     this.lastLr = this.groupLrs();
   }
 
+  /** Steps every chained scheduler, in order. */
   override step(): void {
     this.stepCount += 1;
     this.lastEpoch += 1;

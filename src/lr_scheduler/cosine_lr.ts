@@ -4,11 +4,13 @@ import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `CosineAnnealingLR` (PyTorch's `T_max`, `eta_min`, `last_epoch`). */
 export interface CosineAnnealingLROptions {
   /** Half-period of the cosine, in steps. */
   tMax: number;
   /** Default 0. */
   etaMin?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -22,7 +24,9 @@ export interface CosineAnnealingLROptions {
  * (base - etaMin) (1 - cos(pi / T)) / 2. Resuming in the constructor uses the closed form (as 1.13 does).
  */
 export class CosineAnnealingLR extends LRScheduler implements ClosedForm {
+  /** Half-period of the cosine, in steps (PyTorch's `T_max`). */
   tMax: number;
+  /** Minimum lr (PyTorch's `eta_min`): `lr = etaMin + (initialLr - etaMin) * (1 + cos(pi * epoch / tMax)) / 2`. */
   etaMin: number;
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
@@ -70,6 +74,7 @@ export class CosineAnnealingLR extends LRScheduler implements ClosedForm {
   }
 }
 
+/** Options of `CosineAnnealingWarmRestarts` (PyTorch's `T_0`, `T_mult`, `eta_min`, `last_epoch`). */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Length of the first cycle, in steps. */
   t0: number;
@@ -77,6 +82,7 @@ export interface CosineAnnealingWarmRestartsOptions {
   tMult?: number;
   /** Default 0. */
   etaMin?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -89,8 +95,11 @@ export interface CosineAnnealingWarmRestartsOptions {
  * cycle arithmetic from `t0` there, which is wrong past the first restart when `tMult > 1`).
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedForm {
+  /** Length of the first cycle, in steps (PyTorch's `T_0`). */
   t0: number;
+  /** Growth factor of the cycle length at each restart (PyTorch's `T_mult`). */
   tMult: number;
+  /** Minimum lr (PyTorch's `eta_min`): `lr = etaMin + (initialLr - etaMin) * (1 + cos(pi * tCur / tI)) / 2`. */
   etaMin: number;
   /** Length of the current cycle (PyTorch's `T_i`). */
   tI: number;

@@ -6,12 +6,21 @@ import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle 
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** The built-in amplitude policies of CyclicLR (PyTorch's `mode`). */
 export const CYCLIC_MODES = ['triangular', 'triangular2', 'exp_range'] as const;
+/**
+ * One of `CYCLIC_MODES`: 'triangular' (constant amplitude), 'triangular2' (halved each cycle), 'exp_range' (`gamma
+ * ** iteration`).
+ */
 export type CyclicMode = (typeof CYCLIC_MODES)[number];
+/** What CyclicLR's scale function is evaluated at (PyTorch's `scale_mode`). */
 export const SCALE_MODES = ['cycle', 'iterations'] as const;
+/** One of `SCALE_MODES`: 'cycle' (the cycle number, from 1) or 'iterations' (the step). */
 export type ScaleMode = (typeof SCALE_MODES)[number];
+/** A custom amplitude scaling of CyclicLR, in [0, 1], of the cycle number or the iteration (PyTorch's `scale_fn`). */
 export type ScaleFn = (x: number) => number;
 
+/** Options of `CyclicLR`, PyTorch's keyword arguments in camelCase. */
 export interface CyclicLROptions {
   /** Lower lr bound, one for all groups or one per group. Sets the groups' lrs when starting. */
   baseLr: number | readonly number[];
@@ -35,6 +44,7 @@ export interface CyclicLROptions {
   baseMomentum?: number | readonly number[];
   /** Default 0.9. */
   maxMomentum?: number | readonly number[];
+  /** Index of the last batch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -45,14 +55,23 @@ export interface CyclicLROptions {
  * baseMomentum.
  */
 export class CyclicLR extends LRScheduler implements ClosedForm {
+  /** Upper lr bound per group. */
   maxLrs: number[];
+  /** Length of a cycle in steps: `stepSizeUp + stepSizeDown`. */
   totalSize: number;
+  /** Fraction of the cycle spent going up: `stepSizeUp / totalSize`. */
   stepRatio: number;
+  /** The amplitude policy (ignored when a custom scaleFn was given). */
   mode: CyclicMode;
+  /** exp_range's factor per iteration. */
   gamma: number;
+  /** What scaleFn() is given: the cycle number or the iteration. */
   scaleMode: ScaleMode;
+  /** Whether momentum (or Adam's beta1) cycles inversely to the lr. */
   cycleMomentum: boolean;
+  /** Lower momentum bound per group, reached at the lr's peak. */
   baseMomentums: number[];
+  /** Upper momentum bound per group, at the start of each cycle. */
   maxMomentums: number[];
   /** What momentum cycling writes; undefined when cycleMomentum is false. */
   momentumTarget: MomentumTarget | undefined;

@@ -3,13 +3,17 @@ import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `ExponentialLR` (PyTorch's `gamma`, `last_epoch`). */
 export interface ExponentialLROptions {
+  /** Multiplicative decay factor per step: `lr = initialLr * gamma ** epoch`. */
   gamma: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
 /** Multiplies the lr by `gamma` every step (PyTorch's ExponentialLR). */
 export class ExponentialLR extends LRScheduler implements ClosedForm {
+  /** Multiplicative decay factor per step. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {

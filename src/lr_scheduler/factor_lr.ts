@@ -3,11 +3,13 @@ import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `ConstantLR` (PyTorch's `factor`, `total_iters`, `last_epoch`). */
 export interface ConstantLROptions {
   /** Factor applied until `totalIters`; default 1/3. In (0, 1]. */
   factor?: number;
   /** Default 5. */
   totalIters?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -16,7 +18,9 @@ export interface ConstantLROptions {
  * Unlike PyTorch, factor 0 is refused: the chainable form would divide by it.
  */
 export class ConstantLR extends LRScheduler implements ClosedForm {
+  /** Factor applied to the lr before step `totalIters`. */
   factor: number;
+  /** Steps at the reduced lr: `lr = initialLr * (epoch < totalIters ? factor : 1)`. */
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {
@@ -57,6 +61,7 @@ export class ConstantLR extends LRScheduler implements ClosedForm {
   }
 }
 
+/** Options of `LinearLR` (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`). */
 export interface LinearLROptions {
   /** Factor at step 0; default 1/3. In (0, 1]. */
   startFactor?: number;
@@ -64,6 +69,7 @@ export interface LinearLROptions {
   endFactor?: number;
   /** Default 5. */
   totalIters?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -73,8 +79,14 @@ export interface LinearLROptions {
  * clamped at 0 there, which changes nothing wherever PyTorch's value is >= 0.
  */
 export class LinearLR extends LRScheduler implements ClosedForm {
+  /** Factor at step 0. */
   startFactor: number;
+  /** Factor from step `totalIters` on. */
   endFactor: number;
+  /**
+   * Steps of the ramp:
+   * `lr = initialLr * (startFactor + (endFactor - startFactor) * min(epoch, totalIters) / totalIters)`.
+   */
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {

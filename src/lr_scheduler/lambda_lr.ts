@@ -6,13 +6,16 @@ import { displayName } from './names.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** A function of the epoch: LambdaLR's lr factor, or MultiplicativeLR's factor per step. */
 export type LrLambda = (epoch: number) => number;
 /** A function of the epoch, or an expression in `epoch` such as "0.95 ** epoch" (see src/expr). */
 export type LrLambdaInput = LrLambda | string;
 
+/** Options of `LambdaLR` (PyTorch's `lr_lambda`, `last_epoch`). */
 export interface LambdaLROptions {
   /** One lambda for every group, or a list with one per group. */
   lrLambda: LrLambdaInput | readonly LrLambdaInput[];
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -22,6 +25,7 @@ export interface LambdaLROptions {
  * scheduler's own); a lambda built from an expression string is stored as its source and rebuilt on load.
  */
 export class LambdaLR extends LRScheduler implements ClosedForm {
+  /** One lambda per param group: `lr = initialLr * lrLambda(epoch)`. */
   lrLambdas: LrLambda[];
 
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
@@ -51,14 +55,17 @@ export class LambdaLR extends LRScheduler implements ClosedForm {
   }
 }
 
+/** Options of `MultiplicativeLR` (PyTorch's `lr_lambda`, `last_epoch`). */
 export interface MultiplicativeLROptions {
   /** The factor applied at each step, given the epoch; one for every group or one per group. */
   lrLambda: LrLambdaInput | readonly LrLambdaInput[];
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
 /** Multiplies the lr by `lrLambda(epoch)` at every step after the first (PyTorch's MultiplicativeLR). */
 export class MultiplicativeLR extends LRScheduler implements ClosedForm {
+  /** One lambda per param group: `lr = lr * lrLambda(epoch)` at each step after the first. */
   lrLambdas: LrLambda[];
 
   constructor(optimizer: SchedulableOptimizer, options: MultiplicativeLROptions) {

@@ -4,10 +4,13 @@ import { ArgChecker } from './validate.ts';
 
 /** What every scheduler offers, ReduceLROnPlateau included. */
 export interface Scheduler {
+  /** The optimizer whose param groups' lrs the scheduler sets. */
   readonly optimizer: SchedulableOptimizer;
   /** The lrs the scheduler last set, one per param group (PyTorch's `get_last_lr()`). */
   getLastLr(): number[];
+  /** The scheduler's state as a JSON-compatible object with PyTorch's snake_case keys (`state_dict()`). */
   stateDict(): StateDict;
+  /** Restores a state saved by stateDict() (PyTorch's `load_state_dict()`). */
   loadStateDict(state: StateDict): void;
 }
 
@@ -21,6 +24,7 @@ export interface ClosedForm {
   lrAt(step: number): number[];
 }
 
+/** Whether `scheduler` has a closed form (an `lrAt` method), narrowing its type to `ClosedForm`. */
 export function hasClosedForm<T extends object>(scheduler: T): scheduler is T & ClosedForm {
   return typeof (scheduler as Partial<ClosedForm>).lrAt === 'function';
 }
@@ -46,7 +50,9 @@ export abstract class LRScheduler implements Scheduler {
   baseLrs: number[];
   /** PyTorch's `_step_count`: calls of step(), the constructor's included. */
   protected stepCount = 0;
+  /** The lrs the last step set, one per group (getLastLr() returns a copy). */
   protected lastLr: number[] = [];
+  /** The class name (`'StepLR'`, ...), used in error messages and state-dict checks. */
   protected readonly schedulerName: string;
   /** True while the constructor's step (initialStep) runs. */
   protected inInitialStep = false;
@@ -65,6 +71,10 @@ export abstract class LRScheduler implements Scheduler {
   /** The chainable form: the lrs for `lastEpoch`, mostly computed from the groups' current lrs. */
   abstract getLr(): number[];
 
+  /**
+   * Advances one epoch (or batch) and sets each group's lr for it (PyTorch's `scheduler.step()`); call it
+   * after `optimizer.step()`.
+   */
   step(): void {
     this.stepCount += 1;
     this.lastEpoch += 1;
@@ -156,10 +166,12 @@ export abstract class LRScheduler implements Scheduler {
     return this.inInitialStep && this.lastEpoch > 0;
   }
 
+  /** The groups' current lrs, which the chainable forms update. */
   protected groupLrs(): number[] {
     return this.optimizer.paramGroups.map((group) => group.lr);
   }
 
+  /** Writes `lrs` to the param groups (an unchanged lr is not rewritten) and records them as the last lrs. */
   protected applyLrs(lrs: readonly number[]): void {
     const groups = this.optimizer.paramGroups;
     // This runs every training step: an unchanged lr is not written again (the group already holds exactly
@@ -173,6 +185,7 @@ export abstract class LRScheduler implements Scheduler {
     }
   }
 
+  /** Throws unless `step` is an integer >= 0: the argument check of `lrAt`. */
   protected checkStep(step: number): void {
     if (!Number.isInteger(step) || step < 0) {
       throw new Error(`${this.schedulerName}.lrAt: step must be an integer >= 0, got ${step}`);

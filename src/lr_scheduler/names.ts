@@ -3,11 +3,13 @@
  * `T_max` ↔ `tMax`, `T_0` ↔ `t0`.
  */
 
+/** PyTorch's keyword name in camelCase: `step_size` → `stepSize`, `T_max` → `tMax`. */
 export function snakeToCamel(name: string): string {
   const [first, ...rest] = name.split('_');
   return first.toLowerCase() + rest.map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }
 
+/** A camelCase option name in PyTorch's snake_case: `stepSize` → `step_size`, `tMax` → `T_max`. */
 export function camelToSnake(name: string): string {
   // SGDR's T_0 / T_max / T_mult keep their capital T in PyTorch.
   const period = /^t([A-Z0-9].*)$/.exec(name);

@@ -5,15 +5,20 @@ import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle 
 import type { JsonValue, StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** OneCycleLR's annealing shapes (PyTorch's `anneal_strategy`). */
 export const ANNEAL_STRATEGIES = ['cos', 'linear'] as const;
+/** One of `ANNEAL_STRATEGIES`: 'cos' (cosine annealing) or 'linear'. */
 export type AnnealStrategy = (typeof ANNEAL_STRATEGIES)[number];
 
+/** Options of `OneCycleLR`, PyTorch's keyword arguments in camelCase. */
 export interface OneCycleLROptions {
   /** Peak lr, one for all groups or one per group. */
   maxLr: number | readonly number[];
   /** Steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** Epochs of training; with stepsPerEpoch, gives `totalSteps = epochs * stepsPerEpoch`. */
   epochs?: number;
+  /** Steps per epoch; see `epochs`. */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent warming up; default 0.3. */
   pctStart?: number;
@@ -31,6 +36,7 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** Warm up, come back down to the initial lr symmetrically, then anneal to the final lr; default false. */
   threePhase?: boolean;
+  /** Index of the last batch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -56,8 +62,11 @@ interface SchedulePhase {
  * which changes nothing wherever PyTorch's lr is >= 0.
  */
 export class OneCycleLR extends LRScheduler implements ClosedForm {
+  /** Steps in the cycle; stepping beyond it throws. */
   totalSteps: number;
+  /** How each phase anneals: 'cos' (`end + (start - end) * (1 + cos(pi * pct)) / 2`) or 'linear'. */
   annealStrategy: AnnealStrategy;
+  /** Whether momentum (or Adam's beta1) cycles inversely to the lr. */
   cycleMomentum: boolean;
   /** What momentum cycling writes; undefined when cycleMomentum is false. */
   momentumTarget: MomentumTarget | undefined;
@@ -113,6 +122,7 @@ export class OneCycleLR extends LRScheduler implements ClosedForm {
     this.initialStep();
   }
 
+  /** Advances one step (see LRScheduler.step); throws, changing nothing, past `totalSteps` steps. */
   override step(): void {
     if (this.lastEpoch + 1 > this.totalSteps) {
       throw new Error(

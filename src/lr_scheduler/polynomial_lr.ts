@@ -3,17 +3,21 @@ import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `PolynomialLR` (PyTorch's `total_iters`, `power`, `last_epoch`). */
 export interface PolynomialLROptions {
   /** Steps until the lr reaches 0; default 5. */
   totalIters?: number;
   /** Default 1 (linear). */
   power?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
 /** Decays the lr to 0 as `(1 - step / totalIters) ** power` (PyTorch's PolynomialLR). */
 export class PolynomialLR extends LRScheduler implements ClosedForm {
+  /** Steps until the lr reaches 0. */
   totalIters: number;
+  /** Exponent of the decay: `lr = initialLr * (1 - min(epoch, totalIters) / totalIters) ** power`. */
   power: number;
 
   constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {

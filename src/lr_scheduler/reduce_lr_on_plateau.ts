@@ -3,11 +3,16 @@ import type { Scheduler } from './lr_scheduler.ts';
 import { encodeFloat, StateReader, type StateDict } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** ReduceLROnPlateau's modes (PyTorch's `mode`). */
 export const PLATEAU_MODES = ['min', 'max'] as const;
+/** One of `PLATEAU_MODES`: 'min' (the metric should fall) or 'max' (it should rise). */
 export type PlateauMode = (typeof PLATEAU_MODES)[number];
+/** ReduceLROnPlateau's threshold modes (PyTorch's `threshold_mode`). */
 export const THRESHOLD_MODES = ['rel', 'abs'] as const;
+/** One of `THRESHOLD_MODES`: 'rel' (relative to the best metric) or 'abs' (absolute). */
 export type ThresholdMode = (typeof THRESHOLD_MODES)[number];
 
+/** Options of `ReduceLROnPlateau`, PyTorch's keyword arguments in camelCase. */
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should fall (a loss); 'max': it should rise (an accuracy). Default 'min'. */
   mode?: PlateauMode;
@@ -34,18 +39,29 @@ export interface ReduceLROnPlateauOptions {
  */
 export class ReduceLROnPlateau implements Scheduler {
   readonly optimizer: SchedulableOptimizer;
+  /** Whether the metric should fall ('min') or rise ('max'). */
   mode: PlateauMode;
+  /** Reduction factor: `newLr = max(lr * factor, minLr)`. */
   factor: number;
+  /** Steps without improvement tolerated before reducing. */
   patience: number;
+  /** How much better counts as better. */
   threshold: number;
+  /** 'rel': better than `best * (1 ∓ threshold)`; 'abs': better than `best ∓ threshold`. */
   thresholdMode: ThresholdMode;
+  /** Steps to wait after a reduction before counting bad steps again. */
   cooldown: number;
+  /** Steps of cooldown left. */
   cooldownCounter = 0;
+  /** Lower bound on the lr, per group. */
   minLrs: number[];
+  /** A reduction smaller than `eps` is skipped. */
   eps: number;
+  /** Calls of step(metric) so far. */
   lastEpoch = 0;
   /** The best metric so far; starts at the worst value for the mode (±Infinity). */
   best: number;
+  /** Consecutive steps without improvement (not counted during cooldown). */
   numBadEpochs = 0;
   private lastLr: number[];
 
@@ -79,6 +95,7 @@ export class ReduceLROnPlateau implements Scheduler {
     return this.mode === 'min' ? Infinity : -Infinity;
   }
 
+  /** True while a cooldown runs. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -107,6 +124,7 @@ export class ReduceLROnPlateau implements Scheduler {
     this.lastLr = this.optimizer.paramGroups.map((group) => group.lr);
   }
 
+  /** Whether `metric` improves on `best` by more than the threshold, for the mode and threshold mode. */
   isBetter(metric: number, best: number): boolean {
     if (this.mode === 'min' && this.thresholdMode === 'rel') return metric < best * (1.0 - this.threshold);
     if (this.mode === 'min') return metric < best - this.threshold;

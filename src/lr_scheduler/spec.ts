@@ -7,6 +7,7 @@ import { ConstantLR, LinearLR } from './factor_lr.ts';
 import { LambdaLR, MultiplicativeLR } from './lambda_lr.ts';
 import type { LRScheduler } from './lr_scheduler.ts';
 import { snakeToCamel } from './names.ts';
+import { canonicalName } from '../canonical_name.ts';
 import { OneCycleLR } from './one_cycle_lr.ts';
 import { PolynomialLR } from './polynomial_lr.ts';
 import { ReduceLROnPlateau } from './reduce_lr_on_plateau.ts';
@@ -22,10 +23,13 @@ import { formatValue } from './validate.ts';
  * (the default).
  */
 export interface SchedulerSpec {
+  /** PyTorch's class name, e.g. 'StepLR'. */
   type: string;
+  /** PyTorch's keyword arguments, snake_case (`step_size`, `T_max`, ...); omitted ones take their defaults. */
   args?: { [name: string]: unknown };
 }
 
+/** Any of the schedulers `schedulerFromSpec` builds: an LRScheduler or ReduceLROnPlateau. */
 export type AnyScheduler = LRScheduler | ReduceLROnPlateau;
 
 type Options = { [name: string]: unknown };
@@ -117,26 +121,29 @@ export function schedulerFromSpec(optimizer: SchedulableOptimizer, spec: Schedul
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string') {
     throw new Error(`schedulerFromSpec: a spec must be an object {type, args}, got ${formatValue(spec)}`);
   }
-  const entry = entryFor(spec.type);
+  const type = schedulerSpecType(spec.type);
+  const entry = REGISTRY[type];
   const args = spec.args ?? {};
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new Error(`schedulerFromSpec: ${spec.type}'s args must be an object, got ${formatValue(args)}`);
+    throw new Error(`schedulerFromSpec: ${type}'s args must be an object, got ${formatValue(args)}`);
   }
   const options: Options = {};
   for (const [name, value] of Object.entries(args)) {
     if (!entry.args.includes(name)) {
-      throw new Error(`schedulerFromSpec: ${spec.type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
+      throw new Error(`schedulerFromSpec: ${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
     }
     if (value !== null && value !== undefined) options[snakeToCamel(name)] = value;
   }
   return entry.build(optimizer, options);
 }
 
+/** PyTorch's class name of a scheduler type given in any casing (`steplr` → `StepLR`); throws listing the known ones. */
+export function schedulerSpecType(type: string): string {
+  return canonicalName(type, SCHEDULER_TYPES, { what: 'scheduler type', where: 'schedulerFromSpec', error: Error });
+}
+
 function entryFor(type: string): SpecEntry {
-  if (!Object.hasOwn(REGISTRY, type)) {
-    throw new Error(`schedulerFromSpec: unknown scheduler type '${type}' (known: ${SCHEDULER_TYPES.join(', ')})`);
-  }
-  return REGISTRY[type];
+  return REGISTRY[schedulerSpecType(type)];
 }
 
 function buildNested(optimizer: SchedulableOptimizer, specs: unknown, parent: string): AnyScheduler[] {

@@ -1,5 +1,6 @@
 import { formatValue } from './validate.ts';
 
+/** A JSON value: what a state dict holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** A scheduler's state: a plain JSON-serialisable object, keyed like PyTorch's `state_dict()`. */

@@ -3,17 +3,21 @@ import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `StepLR` (PyTorch's `step_size`, `gamma`, `last_epoch`). */
 export interface StepLROptions {
   /** Period of the decay, in steps. */
   stepSize: number;
   /** Multiplicative decay factor; default 0.1. */
   gamma?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
 /** Multiplies the lr by `gamma` every `stepSize` steps (PyTorch's StepLR). */
 export class StepLR extends LRScheduler implements ClosedForm {
+  /** Period of the decay, in steps: `lr = initialLr * gamma ** floor(epoch / stepSize)`. */
   stepSize: number;
+  /** Multiplicative decay factor. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
@@ -52,11 +56,13 @@ export class StepLR extends LRScheduler implements ClosedForm {
   }
 }
 
+/** Options of `MultiStepLR` (PyTorch's `milestones`, `gamma`, `last_epoch`). */
 export interface MultiStepLROptions {
   /** Steps at which the lr is multiplied by `gamma`; increasing, a repeated milestone decays that many times. */
   milestones: readonly number[];
   /** Default 0.1. */
   gamma?: number;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -64,6 +70,7 @@ export interface MultiStepLROptions {
 export class MultiStepLR extends LRScheduler implements ClosedForm {
   /** Sorted, with repeats (PyTorch keeps a Counter). */
   milestones: number[];
+  /** Multiplicative decay factor, applied once per milestone passed. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {

@@ -4,6 +4,7 @@ import { ANNEAL_STRATEGIES, type AnnealStrategy } from './one_cycle_lr.ts';
 import type { StateDict, StateReader } from './state.ts';
 import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
+/** Options of `SWALR` (PyTorch's `swa_lr`, `anneal_epochs`, `anneal_strategy`, `last_epoch`). */
 export interface SWALROptions {
   /** The lr to anneal to, one for all groups or one per group (stored as each group's `swaLr`). */
   swaLr: number | readonly number[];
@@ -11,6 +12,7 @@ export interface SWALROptions {
   annealEpochs?: number;
   /** Default 'cos'. */
   annealStrategy?: AnnealStrategy;
+  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
   lastEpoch?: number;
 }
 
@@ -20,7 +22,9 @@ export interface SWALROptions {
  * lr from the current one at every step, so an lr changed by hand reshapes the rest of the annealing.
  */
 export class SWALR extends LRScheduler implements ClosedForm {
+  /** Steps of annealing, after which the lr stays at `swaLr`. */
   annealEpochs: number;
+  /** The shape of the annealing: 'cos' or 'linear'. */
   annealStrategy: AnnealStrategy;
   /** The groups' lrs when the scheduler was built: where lrAt() anneals from. */
   private startLrs: number[];

@@ -6,15 +6,25 @@ import type { Matrix } from './matrix.ts';
  * gather its batch inside the core instead of copying from JavaScript every step.
  */
 export class DeviceData {
+  /** Byte offset of the features (f32, row-major [rows][cols]) in linear memory. */
   readonly xPtr: number;
+  /** Byte offset of the labels (i32[rows]) in linear memory. */
   readonly yPtr: number;
+  /** Number of samples. */
   readonly rows: number;
+  /** Number of features per sample. */
   readonly cols: number;
   /** Largest label: a model needs more outputs than this. */
   readonly maxLabel: number;
   private indexPtr = 0;
   private indexCapacity = 0;
 
+  /**
+   * Copies `x` and `y` into the engine's memory.
+   * @param engine The engine whose memory holds the data; only models of the same engine can read it.
+   * @param x The features.
+   * @param y The labels, one per row of `x`.
+   */
   constructor(readonly engine: Engine, x: Matrix, y: Int32Array) {
     this.rows = x.rows;
     this.cols = x.cols;
@@ -44,6 +54,7 @@ export class DeviceData {
     return this.indexPtr;
   }
 
+  /** Returns the data's memory to the engine; the data is unusable afterwards. */
   dispose(): void {
     this.engine.free(this.xPtr);
     this.engine.free(this.yPtr);

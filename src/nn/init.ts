@@ -2,6 +2,7 @@ import { initTorchLinear, TorchCpuGenerator } from '../data/torch_init.ts';
 
 /** Draws the initial weights of a Linear layer (row-major weight [out][in], then bias). */
 export interface WeightGenerator {
+  /** The initial weight ([outFeatures][inFeatures], row-major) and bias ([outFeatures]) of one Linear layer. */
   initLinear(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array };
 }
 
@@ -16,6 +17,7 @@ export class TorchGenerator implements WeightGenerator {
     this.generator = new TorchCpuGenerator(seed);
   }
 
+  /** nn.Linear's `reset_parameters()`: kaiming_uniform_ weight, then bias, both uniform in ±1/√inFeatures. */
   initLinear(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array } {
     return initTorchLinear(this.generator, inFeatures, outFeatures);
   }

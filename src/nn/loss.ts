@@ -1,12 +1,19 @@
-/** The value of a loss and the way back through the forward pass that produced it, like a 0-dim torch tensor. */
+/**
+ * The value of a loss and the way back through the forward pass that produced it, like a 0-dim torch tensor.
+ * The loss is nn.CrossEntropyLoss's softmax cross-entropy, averaged over the batch:
+ * `mean over samples of (log Σ_c exp(z_c) − z_y)`, computed by `crossEntropy` in assembly/loss.ts (which also
+ * writes the gradient `(softmax(z) − onehot(y)) / n` that backward() propagates).
+ */
 export class Loss {
   private used = false;
 
   constructor(
+    /** The mean loss. */
     readonly value: number,
     private readonly runBackward: () => void,
   ) {}
 
+  /** The loss as a number, as `loss.item()`. */
   item(): number {
     return this.value;
   }
@@ -18,6 +25,7 @@ export class Loss {
     this.used = true;
   }
 
+  /** The loss as a number, so that a Loss works in arithmetic. */
   valueOf(): number {
     return this.value;
   }

@@ -1,14 +1,19 @@
 /** A row-major 2-D array of f32 values: rows are samples, columns features. */
 export interface Matrix {
+  /** Number of rows (samples). */
   readonly rows: number;
+  /** Number of columns (features). */
   readonly cols: number;
+  /** The values, row-major: `data[r * cols + c]`; at least `rows * cols` of them. */
   readonly data: Float32Array;
 }
 
 /** What model methods accept as inputs: nested arrays, a Matrix, or a dataset-shaped object. */
 export type Features = readonly (readonly number[])[] | Matrix | { readonly x: Float32Array; readonly nSamples: number; readonly nFeatures: number };
+/** Class labels, integers in [0, classes), one per sample. */
 export type Labels = ArrayLike<number>;
 
+/** A Matrix over `data`, which must hold exactly `rows * cols` values (not copied). */
 export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
   if (data.length !== rows * cols) throw new RangeError(`matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`);
   return { rows, cols, data };

@@ -4,6 +4,7 @@ import { TorchGenerator } from './init.ts';
 import { activationFromName, Linear, type Layer } from './modules.ts';
 import { Sequential } from './sequential.ts';
 
+/** Options of `MLP`. */
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [2, 3, 2]. */
   sizes: readonly number[];
@@ -11,6 +12,7 @@ export interface MLPOptions {
   activation?: string;
   /** Seeds the initial weights as `torch.manual_seed(seed)` would; without it the global generator is used. */
   seed?: number;
+  /** The engine holding the model; default the shared one (`getEngine()`). */
   engine?: Engine;
 }
 
@@ -31,7 +33,9 @@ function buildLayers(sizes: readonly number[], activation: string, seed: number 
 
 /** Linear layers of the given widths with one activation between them; state-dict keys `layers.{i}.weight`. */
 export class MLP extends Sequential {
+  /** Layer widths from input to output. */
   readonly sizes: readonly number[];
+  /** The activation between layers, as given in the options. */
   readonly activation: string;
 
   constructor(options: MLPOptions) {
@@ -46,11 +50,17 @@ export class MLP extends Sequential {
   }
 }
 
+/** Options of `LogicNet`: the lesson's `LogicNet(inputs_dim, hidden_dim, outputs_dim)`. */
 export interface LogicNetOptions {
+  /** Input features. */
   inputDim: number;
+  /** Width of the hidden layer. */
   hiddenDim: number;
+  /** Classes (outputs). */
   outputDim: number;
+  /** Seeds the initial weights as `torch.manual_seed(seed)` would; without it the global generator is used. */
   seed?: number;
+  /** The engine holding the model; default the shared one (`getEngine()`). */
   engine?: Engine;
 }
 

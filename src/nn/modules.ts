@@ -2,8 +2,11 @@ import { getEngine, type Engine } from '../engine/index.ts';
 import { KIND_RELU, KIND_SIGMOID, KIND_TANH } from '../engine/layout.ts';
 import { defaultGenerator, type WeightGenerator } from './init.ts';
 import { Parameter } from './parameter.ts';
+import { canonicalName } from '../canonical_name.ts';
 
+/** Options of `Linear`. */
 export interface LinearOptions {
+  /** The engine that holds the parameters; default the shared one (`getEngine()`). */
   engine?: Engine;
   /** Draws the initial weights; defaults to the global generator that `manualSeed` seeds, as in PyTorch. */
   generator?: WeightGenerator;
@@ -11,9 +14,18 @@ export interface LinearOptions {
 
 /** y = x Wᵀ + b, initialised like torch.nn.Linear: weight and bias uniform in ±1/√inFeatures. */
 export class Linear {
+  /** The weight, shape [outFeatures, inFeatures], initialised uniform in ±1/√inFeatures. */
   readonly weight: Parameter;
+  /** The bias, shape [outFeatures], initialised uniform in ±1/√inFeatures. */
   readonly bias: Parameter;
 
+  /**
+   * torch.nn.Linear(inFeatures, outFeatures). The forward pass is `linearForward`, the backward pass
+   * `linearBackward` (assembly/linear.ts).
+   * @param inFeatures Features per input sample.
+   * @param outFeatures Features per output sample.
+   * @param options The engine holding the parameters and the generator of the initial weights.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     checkDim(inFeatures, 'inFeatures');
     checkDim(outFeatures, 'outFeatures');
@@ -25,23 +37,33 @@ export class Linear {
     this.bias.data.set(init.bias);
   }
 
+  /** `[weight, bias]`, as `module.parameters()`. */
   parameters(): Parameter[] {
     return [this.weight, this.bias];
   }
 
+  /** PyTorch's repr: `Linear(in_features=2, out_features=3, bias=True)`. */
   toString(): string {
     return `Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=True)`;
   }
 }
 
+/**
+ * An elementwise activation layer, applied in the core by `activationForward` and differentiated by
+ * `activationBackward` (assembly/activations.ts).
+ */
 export abstract class Activation {
+  /** The activation's name: 'tanh', 'relu' or 'sigmoid'. */
   abstract readonly name: ActivationName;
+  /** The activation's kind code in the core's model descriptor (src/engine/layout.ts). */
   abstract readonly kind: number;
+  /** None: an activation has no parameters. */
   parameters(): Parameter[] {
     return [];
   }
 }
 
+/** torch.nn.Tanh: `y = tanh(x)` (`tanhV` in assembly/vmath.ts); gradient `gy * (1 - y²)`. */
 export class Tanh extends Activation {
   readonly name = 'tanh';
   readonly kind = KIND_TANH;
@@ -50,6 +72,7 @@ export class Tanh extends Activation {
   }
 }
 
+/** torch.nn.ReLU: `y = max(0, x)`; gradient `gy` where `y > 0`, else 0. */
 export class ReLU extends Activation {
   readonly name = 'relu';
   readonly kind = KIND_RELU;
@@ -58,6 +81,7 @@ export class ReLU extends Activation {
   }
 }
 
+/** torch.nn.Sigmoid: `y = 1 / (1 + exp(-x))` (`sigmoidV` in assembly/vmath.ts); gradient `gy * (1 - y) * y`. */
 export class Sigmoid extends Activation {
   readonly name = 'sigmoid';
   readonly kind = KIND_SIGMOID;
@@ -66,21 +90,26 @@ export class Sigmoid extends Activation {
   }
 }
 
+/** A layer of a Sequential: a Linear layer or an activation. */
 export type Layer = Linear | Activation;
 
+/** The activations' names, as configs and the CLI spell them. */
 export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
+/** One of `ACTIVATIONS`. */
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
+/**
+ * The activation layer named `name` in any casing ('tanh', 'relu', 'sigmoid'); `what` prefixes the error for an
+ * unknown name.
+ */
 export function activationFromName(name: string, what = 'activation'): Activation {
-  switch (name) {
+  switch (canonicalName(name, ACTIVATIONS, { what: 'activation', where: what })) {
     case 'tanh':
       return new Tanh();
     case 'relu':
       return new ReLU();
     case 'sigmoid':
       return new Sigmoid();
-    default:
-      throw new RangeError(`${what}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATIONS.join(', ')}`);
   }
 }
 

@@ -5,10 +5,17 @@ import type { Engine } from '../engine/index.ts';
  * are fresh views on every read (memory may have grown since the last one); write through `copyFrom`.
  */
 export class Parameter {
+  /** Byte offset of the values (f32, row-major) in the engine's linear memory. */
   readonly ptr: number;
+  /** Byte offset of the gradient (f32, same layout) in the engine's linear memory. */
   readonly gradPtr: number;
+  /** Number of elements, as `tensor.numel()`. */
   readonly numel: number;
 
+  /**
+   * Allocates the values and the gradient, both zeroed (a layer then writes its initial weights).
+   * @param engine The engine whose linear memory holds the parameter.
+   */
   constructor(
     readonly engine: Engine,
     /** PyTorch shape: [out, in] for a weight, [out] for a bias. */
@@ -19,10 +26,12 @@ export class Parameter {
     this.gradPtr = engine.alloc(this.numel * 4);
   }
 
+  /** The values, a fresh view on the engine's memory (`param.data`). */
   get data(): Float32Array {
     return this.engine.f32.subarray(this.ptr >> 2, (this.ptr >> 2) + this.numel);
   }
 
+  /** The accumulated gradient, a fresh view on the engine's memory (`param.grad`). */
   get grad(): Float32Array {
     return this.engine.f32.subarray(this.gradPtr >> 2, (this.gradPtr >> 2) + this.numel);
   }
@@ -43,6 +52,7 @@ export class Parameter {
     return toNested(source, this.shape);
   }
 
+  /** Returns the parameter's memory to the engine; the parameter is unusable afterwards. */
   dispose(): void {
     this.engine.free(this.ptr);
     this.engine.free(this.gradPtr);

@@ -11,22 +11,34 @@ import { fromNested, type Parameter } from './parameter.ts';
 
 /** What the fused training step needs of an optimizer. */
 export interface FusedOptimizer {
+  /** The engine the optimizer lives in, which must be the model's. */
   readonly engine: Engine;
+  /** Byte offset of the optimizer descriptor the core reads. */
   readonly descriptor: number;
 }
 
+/** The result of `evaluate`: the model's performance on a labelled batch. */
 export interface Evaluation {
+  /** Mean cross-entropy. */
   loss: number;
+  /** Fraction of samples whose predicted class is the label, in [0, 1]. */
   accuracy: number;
+  /** The predicted class of every sample (arg-max of the logits). */
   predictions: Int32Array;
 }
 
 /** Weights of one Linear layer in PyTorch layout, as `training.json` stores them (`init`, `final`). */
 export interface LayerWeights {
+  /** Weight rows, [outFeatures][inFeatures]. */
   weight: number[][];
+  /** Bias, [outFeatures]. */
   bias: number[];
 }
 
+/**
+ * A model's weights as PyTorch's `state_dict()`: parameter name (`0.weight`, `layers.1.bias`, ...) to nested
+ * arrays.
+ */
 export type ModelStateDict = Record<string, number[] | number[][]>;
 
 /**
@@ -34,11 +46,15 @@ export type ModelStateDict = Record<string, number[] | number[][]>;
  * The output is the logits of a classifier trained with softmax cross-entropy.
  */
 export class Sequential {
+  /** The layers, in order (`Sequential`'s modules, activations included). */
   readonly modules: readonly Layer[];
   /** The parameterised (Linear) layers, in order. */
   readonly layers: readonly Linear[];
+  /** The engine whose linear memory holds the model. */
   readonly engine: Engine;
+  /** Input features (the first Linear layer's inFeatures). */
   readonly inputDim: number;
+  /** Outputs, i.e. classes (the last Linear layer's outFeatures). */
   readonly outputDim: number;
   /** Byte offset of the model descriptor the core reads. */
   readonly descriptor: number;
@@ -135,10 +151,12 @@ export class Sequential {
     return params + this.activationBytes + (M_OPS + this.modules.length * OP_WORDS) * 4;
   }
 
+  /** The largest batch the activations are laid out for (a multiple of 4); grows with the batches seen. */
   get batchCapacity(): number {
     return this.capacity;
   }
 
+  /** Every parameter (weight, then bias, of each Linear layer), as `model.parameters()`. */
   parameters(): Parameter[] {
     return this.layers.flatMap((l) => l.parameters());
   }
@@ -148,11 +166,13 @@ export class Sequential {
     return this.modules.flatMap((m, i) => (m instanceof Linear ? [String(i)] : []));
   }
 
+  /** `[name, parameter]` pairs with PyTorch's state-dict names, as `model.named_parameters()`. */
   namedParameters(): [string, Parameter][] {
     const keys = this.layerKeys();
     return this.layers.flatMap((l, i) => [[`${keys[i]}.weight`, l.weight], [`${keys[i]}.bias`, l.bias]] as [string, Parameter][]);
   }
 
+  /** The weights as nested arrays in PyTorch layout, keyed as `model.state_dict()`. */
   stateDict(): ModelStateDict {
     const out: ModelStateDict = {};
     for (const [key, p] of this.namedParameters()) out[key] = p.toNested();
@@ -177,6 +197,10 @@ export class Sequential {
     return this.layers.map((l) => ({ weight: l.weight.toNested() as number[][], bias: l.bias.toNested() as number[] }));
   }
 
+  /**
+   * Loads per-layer weights in the `training.json` layout; all are checked before any is written. `what` names them
+   * in errors.
+   */
   loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
       throw new RangeError(`${what}: expected weights for ${this.layers.length} layers, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
@@ -191,6 +215,7 @@ export class Sequential {
     });
   }
 
+  /** Zeroes every parameter's gradient (`model.zero_grad()`), in the core (`zeroGrad` in assembly/index.ts). */
   zeroGrad(): void {
     this.engine.core.zeroGrad(this.descriptor);
   }
@@ -319,6 +344,7 @@ export class Sequential {
     return this.evaluateStaged(n);
   }
 
+  /** `evaluate` on the first `n` samples staged by `loadBatch`. */
   evaluateStaged(n: number): Evaluation {
     const loss = this.engine.core.evaluate(this.descriptor, n, 1);
     this.forwardCount++;
@@ -336,12 +362,14 @@ export class Sequential {
     return this.trainStepStaged(n, optimizer);
   }
 
+  /** `trainStep` on the first `n` samples staged by `loadBatch`; returns the loss. */
   trainStepStaged(n: number, optimizer: FusedOptimizer): number {
     if (optimizer.engine !== this.engine) throw new RangeError('trainStep: the optimizer lives in another engine');
     this.forwardCount++;
     return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
   }
 
+  /** PyTorch's repr: the class name and the numbered layers. */
   toString(): string {
     return `${this.constructor.name}(\n${this.modules.map((m, i) => `  (${i}): ${m}`).join('\n')}\n)`;
   }

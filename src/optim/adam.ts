@@ -5,12 +5,19 @@ import { AdamParamGroup } from './group.ts';
 import { Optimizer, type ParamsArgument, type StateSlot } from './optimizer.ts';
 import { check, checkBoolean } from './rules.ts';
 
+/** Hyper-parameters of `Adam` and `AdamW`, torch.optim.Adam's keyword arguments in camelCase. */
 export interface AdamOptions {
+  /** Learning rate; default 1e-3. */
   lr: number;
+  /** Decay rates (β1, β2) of the moment estimates; default [0.9, 0.999]. */
   betas: readonly [number, number];
+  /** Added to the denominator for numerical stability; default 1e-8. */
   eps: number;
+  /** Weight decay: L2 for Adam (default 0), decoupled for AdamW (default 0.01). */
   weightDecay: number;
+  /** Use the maximum of all second-moment estimates (AMSGrad); default false. */
   amsgrad: boolean;
+  /** Maximise the objective (step along the gradient); default false. */
   maximize: boolean;
 }
 
@@ -46,8 +53,13 @@ const makeGroup = (name: string) => (engine: Engine, block: number, params: read
 /**
  * Adam as torch.optim.Adam (1.13): L2 weight decay added to the gradient, eps added after the bias
  * correction, optional amsgrad and maximize. The AMSGrad buffer is always laid out so it can be switched on.
+ *
+ * Per step t, with g the gradient (+ weightDecay · p): `m = β1·m + (1−β1)·g`, `v = β2·v + (1−β2)·g²`,
+ * `p −= lr / (1−β1^t) · m / (√v / √(1−β2^t) + eps)` (with amsgrad, v is the running maximum of v).
+ * Computed by `adamStep` in assembly/optim.ts.
  */
 export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
+  /** torch.optim.Adam's defaults. */
   static readonly defaultOptions: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 
   constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
@@ -55,8 +67,12 @@ export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
   }
 }
 
-/** AdamW as torch.optim.AdamW (1.13): decoupled weight decay `param *= 1 - lr * weightDecay`, default 0.01. */
+/**
+ * AdamW as torch.optim.AdamW (1.13): decoupled weight decay `param *= 1 - lr * weightDecay`, default 0.01,
+ * then Adam's update without the L2 term. Computed by `adamStep` in assembly/optim.ts.
+ */
 export class AdamW extends Optimizer<AdamOptions, AdamParamGroup> {
+  /** torch.optim.AdamW's defaults: Adam's, with weightDecay 0.01. */
   static readonly defaultOptions: AdamOptions = { ...Adam.defaultOptions, weightDecay: 1e-2 };
 
   constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {

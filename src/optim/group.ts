@@ -18,6 +18,12 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   baseMomentum?: number = undefined;
   swaLr?: number = undefined;
 
+  /**
+   * Wraps the hyper-parameter block at `block`; the optimizer writes the initial values.
+   * @param engine The engine whose memory holds the block.
+   * @param params The group's parameters.
+   * @param owner The optimizer's class name, for error messages.
+   */
   constructor(
     protected readonly engine: Engine,
     /** Byte offset of this group's hyper-parameter block. */
@@ -26,14 +32,20 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     protected readonly owner: string,
   ) {}
 
+  /** Reads hyper-parameter word `word` (an f64) of the block. */
   protected read(word: number): number {
     return this.engine.f64[(this.block >> 3) + word];
   }
 
+  /** Writes hyper-parameter word `word` of the block, unchecked. */
   protected write(word: number, value: number): void {
     this.engine.f64[(this.block >> 3) + word] = value;
   }
 
+  /**
+   * Writes hyper-parameter word `word` after checking `value` against `rule`; `name` is the option's name in
+   * errors.
+   */
   protected set(word: number, name: string, value: number, rule: Rule): void {
     check(this.owner, name, value, rule);
     this.write(word, value);
@@ -46,9 +58,11 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     this.set(G_LR, 'lr', value, 'nonNegative');
   }
 
+  /** Weight decay: L2 for Adam and SGD, decoupled for AdamW. */
   get weightDecay(): number {
     return this.read(G_WEIGHT_DECAY);
   }
+  /** Sets the weight decay: a finite number >= 0, else a RangeError. */
   set weightDecay(value: number) {
     this.set(G_WEIGHT_DECAY, 'weightDecay', value, 'nonNegative');
   }
@@ -58,9 +72,11 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     return this.read(G_BETA1);
   }
 
+  /** Whether the optimizer maximises the objective. */
   get maximize(): boolean {
     return this.read(G_MAXIMIZE) !== 0;
   }
+  /** Sets whether the optimizer maximises the objective. */
   set maximize(value: boolean) {
     this.write(G_MAXIMIZE, value ? 1 : 0);
   }
@@ -79,10 +95,13 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   abstract hyperParameters(): Record<string, number | boolean | number[]>;
 }
 
+/** A param group of Adam or AdamW: `betas`, `eps`, `amsgrad` besides lr, weightDecay and maximize. */
 export class AdamParamGroup extends ParamGroup {
+  /** Adam's (beta1, beta2), a frozen pair: assign a new pair to change them. */
   get betas(): readonly [number, number] {
     return Object.freeze([this.read(G_BETA1), this.read(G_BETA2)] as [number, number]);
   }
+  /** Sets (beta1, beta2): each a number in [0, 1), else a RangeError. */
   set betas(value: readonly [number, number]) {
     if (!Array.isArray(value) || value.length !== 2) throw new RangeError(`${this.owner}: betas must be a pair [beta1, beta2], got ${JSON.stringify(value)}`);
     check(this.owner, 'betas[0]', value[0], 'unitInterval');
@@ -91,16 +110,20 @@ export class AdamParamGroup extends ParamGroup {
     this.write(G_BETA2, value[1]);
   }
 
+  /** Added to the denominator for numerical stability. */
   get eps(): number {
     return this.read(G_EPS);
   }
+  /** Sets eps: a finite number >= 0, else a RangeError. */
   set eps(value: number) {
     this.set(G_EPS, 'eps', value, 'nonNegative');
   }
 
+  /** Whether the AMSGrad variant is used. */
   get amsgrad(): boolean {
     return this.read(G_AMSGRAD) !== 0;
   }
+  /** Switches AMSGrad on or off (its buffer is always laid out). */
   set amsgrad(value: boolean) {
     this.write(G_AMSGRAD, value ? 1 : 0);
   }
@@ -113,24 +136,31 @@ export class AdamParamGroup extends ParamGroup {
   }
 }
 
+/** A param group of SGD: `momentum`, `dampening`, `nesterov` besides lr, weightDecay and maximize. */
 export class SGDParamGroup extends ParamGroup {
+  /** SGD's momentum factor. */
   get momentum(): number {
     return this.read(G_BETA1);
   }
+  /** Sets the momentum factor: a finite number >= 0, else a RangeError. */
   set momentum(value: number) {
     this.set(G_BETA1, 'momentum', value, 'nonNegative');
   }
 
+  /** Dampening of the momentum. */
   get dampening(): number {
     return this.read(G_DAMPENING);
   }
+  /** Sets the dampening: a finite number, else a RangeError. */
   set dampening(value: number) {
     this.set(G_DAMPENING, 'dampening', value, 'finite');
   }
 
+  /** Whether Nesterov momentum is used. */
   get nesterov(): boolean {
     return this.read(G_NESTEROV) !== 0;
   }
+  /** Switches Nesterov momentum on or off. */
   set nesterov(value: boolean) {
     this.write(G_NESTEROV, value ? 1 : 0);
   }

@@ -9,19 +9,28 @@ import type { SchedulableOptimizer } from './param_group.ts';
 
 /** A param group as given to a constructor: its parameters plus any hyper-parameter overriding the defaults. */
 export type ParamGroupSpec<H> = { params: readonly Parameter[] } & Partial<H>;
+/** What an optimizer takes, as in PyTorch: a list of parameters (one group), or a list of param groups. */
 export type ParamsArgument<H> = readonly Parameter[] | readonly ParamGroupSpec<H>[];
 
 /** Per-parameter optimizer state in PyTorch layout (nested arrays shaped like the parameter). */
 export type ParamState = Record<string, number | number[] | number[][] | null>;
 
+/** The optimizer's state in PyTorch's `optimizer.state_dict()` layout: per-parameter state and the param groups. */
 export interface OptimizerStateDict {
+  /**
+   * Per-parameter state (step count and buffers, e.g. Adam's `expAvg`), by parameter index; absent before the first
+   * step.
+   */
   state: Record<number, ParamState>;
+  /** Each group's hyper-parameters and scheduler bookkeeping, with `params`: the indices of its parameters. */
   paramGroups: (Record<string, number | boolean | number[]> & { params: number[] })[];
 }
 
 /** State tensors an optimizer keeps per parameter, by the descriptor slot that holds them. */
 export interface StateSlot {
+  /** The state's name in `stateDict()` (`expAvg`, `momentumBuffer`, ...). */
   key: string;
+  /** The word of the parameter's descriptor that holds the state tensor's address. */
   slot: typeof P_STATE1 | typeof P_STATE2 | typeof P_STATE3;
 }
 
@@ -37,13 +46,31 @@ interface ParamEntry {
  * and its per-parameter state in linear memory once; `step()` is a single call into the core.
  */
 export abstract class Optimizer<H extends object, G extends ParamGroup> implements SchedulableOptimizer {
+  /** The engine holding the optimizer (that of its parameters). */
   readonly engine: Engine;
+  /** Byte offset of the optimizer descriptor the core reads. */
   readonly descriptor: number;
+  /**
+   * The param groups, as `optimizer.param_groups`; their hyper-parameters read and write the core's memory
+   * directly.
+   */
   readonly paramGroups: G[];
+  /** The hyper-parameters a group takes unless it overrides them (`optimizer.defaults`). */
   readonly defaults: Readonly<H>;
   private readonly entries: ParamEntry[] = [];
   private readonly groupsBlock: number;
 
+  /**
+   * Lays out the optimizer in linear memory, after validating every group's hyper-parameters.
+   * @param name The class name, for messages and `stateDict()`.
+   * @param kind The optimizer's code in the core (src/engine/layout.ts).
+   * @param params The parameters, or param groups.
+   * @param defaults The hyper-parameters of a group that does not override them.
+   * @param stateSlots The state tensors kept per parameter.
+   * @param validate Checks one group's hyper-parameters.
+   * @param makeGroup Builds the ParamGroup over a hyper-parameter block.
+   * @param write Writes hyper-parameters into a group.
+   */
   protected constructor(
     readonly name: string,
     kind: number,
@@ -123,6 +150,7 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     return this.engine.f64[this.entries[paramIndex].meta >> 3];
   }
 
+  /** The state as `optimizer.state_dict()`: per-parameter state in PyTorch layout and the groups' hyper-parameters. */
   stateDict(): OptimizerStateDict {
     const f64 = this.engine.f64;
     const state: Record<number, ParamState> = {};
@@ -206,6 +234,7 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     });
   }
 
+  /** Whether a saved parameter state holds a momentum buffer (SGD overrides this). */
   protected restoreHasBuffer(_saved: ParamState): boolean {
     return false;
   }
@@ -224,6 +253,7 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     return (O_PARAMS + this.entries.length * P_WORDS) * 4 + this.paramGroups.length * G_WORDS * 8 + perParam;
   }
 
+  /** Returns the optimizer's memory to the engine; the optimizer is unusable afterwards. */
   dispose(): void {
     for (const e of this.entries) {
       for (const { slot } of this.stateSlots) this.engine.free(e.state[slot]);

@@ -6,12 +6,19 @@ import { SGDParamGroup } from './group.ts';
 import { Optimizer, type ParamState, type ParamsArgument, type StateSlot } from './optimizer.ts';
 import { check, checkBoolean } from './rules.ts';
 
+/** Hyper-parameters of `SGD`, torch.optim.SGD's keyword arguments in camelCase. */
 export interface SGDOptions {
+  /** Learning rate; required. */
   lr: number;
+  /** Momentum factor; default 0 (none). */
   momentum: number;
+  /** Dampening of the momentum; default 0. */
   dampening: number;
+  /** L2 weight decay, added to the gradient as `weightDecay * param`; default 0. */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0); default false. */
   nesterov: boolean;
+  /** Maximise the objective (step along the gradient); default false. */
   maximize: boolean;
 }
 
@@ -38,8 +45,15 @@ function writeSGD(g: SGDParamGroup, h: SGDOptions): void {
   g.maximize = h.maximize;
 }
 
-/** SGD as torch.optim.SGD (1.13): momentum (buffer cloned from the first gradient), dampening, nesterov, L2 decay. */
+/**
+ * SGD as torch.optim.SGD (1.13): momentum (buffer cloned from the first gradient), dampening, nesterov, L2 decay.
+ *
+ * Per step, with g the gradient (+ weightDecay · p): `b = momentum·b + (1−dampening)·g`,
+ * `d = nesterov ? g + momentum·b : b` (d = g without momentum), `p −= lr·d`. Computed by `sgdParam` in
+ * assembly/optim.ts.
+ */
 export class SGD extends Optimizer<SGDOptions, SGDParamGroup> {
+  /** torch.optim.SGD's defaults (lr has none). */
   static readonly defaultOptions: Omit<SGDOptions, 'lr'> = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
 
   constructor(params: ParamsArgument<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
@@ -55,6 +69,10 @@ export class SGD extends Optimizer<SGDOptions, SGDParamGroup> {
     if (!hasBuffer) state.momentumBuffer = null;
   }
 
+  /**
+   * Whether a saved state holds a momentum buffer (PyTorch saves `momentum_buffer: None` before the first momentum
+   * step).
+   */
   protected override restoreHasBuffer(saved: ParamState): boolean {
     return saved.momentumBuffer !== null && saved.momentumBuffer !== undefined;
   }

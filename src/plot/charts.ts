@@ -3,16 +3,21 @@ import type { CustomSeriesOption, EChartsOption, LineSeriesOption, ScatterSeries
 // Chart options for ECharts, which renders the same chart as SVG on the server (renderSvg) and in a page
 // (echarts.init(element).setOption(option)). Every builder here is a pure function of its data.
 
+/** The data of `lrChartOption`: lrs (and momentum) per step and param group, as in a run's history. */
 export interface LrCurve {
   /** lr of each group at each point; row i is plotted at step `firstStep + i`. */
   lr: number[][];
   /** SGD momentum or Adam beta1 per group, when a scheduler cycles it. */
   momentum?: number[][];
+  /** What `momentum` holds, for the axis and legend: 'momentum' (default) or 'beta1'. */
   momentumName?: 'momentum' | 'beta1';
+  /** The step of the first row; default 0. */
   firstStep?: number;
+  /** Legend names of the groups; default 'lr' or 'lr, group g'. */
   groupNames?: string[];
 }
 
+/** The series colours, in order of use. */
 export const PALETTE = ['#2f6fde', '#e4572e', '#29a36a', '#9b5de5', '#f4a259', '#3bb3c3', '#d6457a', '#6b7a8f', '#a0c55f', '#8c564b'];
 
 function points(rows: number[][], group: number, firstStep: number): [number, number][] {
@@ -45,10 +50,13 @@ export function lrChartOption(curve: LrCurve, title = 'Learning rate'): EChartsO
   return base(title, 'step', yAxis, series, first, first + Math.max(curve.lr.length - 1, 1));
 }
 
+/** The data of `lossChartOption`: the loss of each step, and optionally whole-dataset evaluations. */
 export interface LossCurve {
   /** The loss of each step's batch; row i is step `firstStep + i`. */
   loss: number[];
+  /** The step of the first value; default 0. */
   firstStep?: number;
+  /** Plot the loss on a log scale; default false. */
   logScale?: boolean;
   /** Whole-dataset loss and accuracy at some steps (RunResult.evals): a second loss line and an accuracy line. */
   evals?: readonly { step: number; loss: number; accuracy: number }[];
@@ -79,25 +87,35 @@ function lossAxis(logScale?: boolean) {
     : { type: 'value' as const, name: 'loss', nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } };
 }
 
+/** One curve of an `OverlayChart`. */
 export interface OverlaySeries {
+  /** Legend name. */
   name: string;
   /** [x, y] points. */
   points: [number, number][];
   /** Optional band around the line (min and max over seeds), same x as `points`. */
   band?: { low: number[]; high: number[] };
+  /** Draw the line dashed; default solid. */
   dashed?: boolean;
   /** Default: the palette colour of its place. */
   color?: string;
 }
 
+/** The data of `overlayChartOption`: several curves on one pair of axes. */
 export interface OverlayChart {
+  /** The chart's title. */
   title: string;
+  /** Name of the x axis; default 'step'. */
   xName?: string;
+  /** Name of the y axis. */
   yName: string;
+  /** Plot y on a log scale; default false. */
   logScale?: boolean;
+  /** The curves, one colour and legend entry each. */
   series: OverlaySeries[];
   /** Force the y range. */
   yMin?: number;
+  /** Force the top of the y range. */
   yMax?: number;
   /** The width it will be rendered at (for the legend's layout); default 900. */
   width?: number;
@@ -150,26 +168,37 @@ function bandSeries(name: string, xs: number[], low: number[], high: number[], c
   };
 }
 
+/** A model's predictions on a grid over the data's bounding box (what `boundaryGrid` in `anneal` computes). */
 export interface BoundaryGrid {
   /** The grid covers [xMin, xMax] × [yMin, yMax] in nx × ny cells; cell (i, j) is column i, row j (y upward). */
   xMin: number;
+  /** Right edge of the grid. */
   xMax: number;
+  /** Bottom edge of the grid. */
   yMin: number;
+  /** Top edge of the grid. */
   yMax: number;
+  /** Number of cells across. */
   nx: number;
+  /** Number of cells up. */
   ny: number;
   /** Predicted class of each cell, row-major from the bottom row: classes[j * nx + i]. */
   classes: Int32Array;
   /** Probability of the predicted class in each cell. */
   confidence: Float32Array;
+  /** Number of classes the model predicts. */
   nClasses: number;
 }
 
+/** One panel of a decision-boundary chart: a model's grid and the data it was trained on. */
 export interface BoundaryPanel {
+  /** The panel's title, above it. */
   title?: string;
+  /** The model's predictions over the plane. */
   grid: BoundaryGrid;
   /** The data: 2-D points and their labels. */
   x: ArrayLike<number>;
+  /** The class label of each point. */
   y: ArrayLike<number>;
 }
 
@@ -227,13 +256,17 @@ export function boundaryChartSize(panels: number, columns = panels, titled = tru
 const PANEL_W = 340;
 const PANEL_H = 350;
 
+/** Options of `decisionBoundaryOption`. */
 export interface BoundaryChartOptions {
+  /** The chart's title, above all panels. */
   title?: string;
   /** Panels per row; default all in one row. */
   columns?: number;
+  /** Legend names of the classes; default 'class k'. */
   classNames?: string[];
   /** Room for each panel in pixels (plot, axes and panel title); default 340 × 350. */
   panelWidth?: number;
+  /** Height of each panel in pixels; default 350. */
   panelHeight?: number;
 }
 

@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 
+/** Options of `boundaryGrid`. */
 export interface BoundaryGridOptions {
   /** Cells along each axis, an integer in [2, 1000]. Default 100. */
   resolution?: number;

@@ -13,18 +13,25 @@ import { strategyConfig, type Strategy } from './strategies.ts';
 
 /** What every strategy shares. */
 export interface CompareBase {
+  /** The layer widths of the MLP, input features first. */
   sizes: number[];
+  /** The activation between the Linear layers. */
   activation: 'tanh' | 'relu' | 'sigmoid';
   /** A dataset spec; generated data gets a fixed seed, so every run sees the same points. */
   data: DatasetSpec;
+  /** The optimizer type ('Adam', 'AdamW', 'SGD') and its keyword arguments besides the lr, which each strategy sets. */
   optimizer: { type: string; kwargs?: Record<string, unknown> };
+  /** Training steps of every run. */
   steps: number;
   /** The batch size (the first epoch's, for batch-size schedules); null for the whole dataset. */
   batchSize: number | null;
 }
 
+/** What `runComparison` runs: the shared base, the strategies, the seeds and what to measure. */
 export interface CompareSettings {
+  /** What every strategy shares: model, data, optimizer, steps, batch size. */
   base: CompareBase;
+  /** The strategies compared (lr schedules, manual decays, batch-size schedules). */
   strategies: Strategy[];
   /** The seeds of the initial weights and the batch order; each strategy runs once per seed. */
   seeds: number[];
@@ -34,51 +41,77 @@ export interface CompareSettings {
   evalEvery: number;
   /** Draw each strategy's decision boundary (2-D data), from the first seed's run. */
   boundary: boolean;
+  /** Cells along each axis of the boundary grid; default 100. */
   gridResolution?: number;
 }
 
+/** Summary statistics of a value over runs. */
 export interface Stat {
+  /** The mean. */
   mean: number;
+  /** The sample standard deviation (n - 1 in the denominator); 0 for a single value. */
   sd: number;
+  /** The smallest value. */
   min: number;
+  /** The largest value. */
   max: number;
   /** Values the statistic is over. */
   n: number;
 }
 
+/** One run of a strategy: one seed. */
 export interface StrategyRun {
+  /** The seed of the initial weights and the batch order. */
   seed: number;
+  /** The run's config, which `anneal train --config` reproduces. */
   config: RunConfig;
+  /** The loss on the whole dataset with the trained weights; NaN when the run diverged. */
   finalLoss: number;
+  /** The accuracy on the whole dataset with the trained weights, in [0, 1]; NaN when the run diverged. */
   finalAccuracy: number;
   /** The first evaluated step at which the whole dataset's loss was <= targetLoss; null if never. */
   stepsToTarget: number | null;
+  /** Milliseconds spent in the training steps; NaN when the run diverged. */
   wallMs: number;
   /** lr of the first param group at each step. */
   lr: number[];
+  /** The batch size of every step; empty when the run diverged. */
   batchSizes: number[];
+  /** The evaluations on the whole dataset, every `evalEvery` steps. */
   evals: EvalPoint[];
   /** Set when the loss became NaN or Inf: the run stopped there. */
   diverged: { step: number; loss: number } | null;
+  /** The decision boundary of the trained model (first seed's run, 2-D data, when asked for); null otherwise. */
   boundary: BoundaryGrid | null;
 }
 
+/** A strategy's runs (one per seed) and their statistics. */
 export interface StrategyResult {
+  /** The strategy. */
   strategy: Strategy;
+  /** Its runs, one per seed, in the order of `settings.seeds`. */
   runs: StrategyRun[];
+  /** The final loss over the runs that did not diverge; null if all did. */
   finalLoss: Stat | null;
+  /** The final accuracy over the runs that did not diverge; null if all did. */
   finalAccuracy: Stat | null;
   /** Over the runs that reached the target. */
   stepsToTarget: Stat | null;
+  /** How many runs reached the target loss. */
   reached: number;
+  /** Training milliseconds over the runs that did not diverge (NaN, n 0 if all did). */
   wallMs: Stat;
 }
 
+/** The result of `runComparison`: the settings and each strategy's runs and statistics. */
 export interface ComparisonResult {
+  /** The settings compared under. */
   settings: CompareSettings;
+  /** One result per strategy, in the order of `settings.strategies`. */
   strategies: StrategyResult[];
   /** The dataset (for the boundary scatter). */
   data: Dataset;
+  /** Milliseconds the whole comparison took. */
   wallMs: number;
 }
 
@@ -132,7 +165,9 @@ export function stat(values: readonly number[]): Stat | null {
   return { mean, sd, min: Math.min(...values), max: Math.max(...values), n };
 }
 
+/** Optional callbacks of `runComparison`. */
 export interface CompareHooks {
+  /** Reads a CSV dataset spec (Node only; the browser has no file system). */
   loadCsv?: RunHooks['loadCsv'];
   /** After every training step of every run: steps done over the whole comparison, and the run's label. */
   onProgress?: (done: number, total: number, label: string) => void;

@@ -1,6 +1,5 @@
 /** The comparison report: overlaid charts, decision boundaries side by side, a table; as HTML, Markdown and JSON. */
 import { boundaryChartSize, decisionBoundaryOption, overlayChartOption, PALETTE, type OverlaySeries } from '../plot/charts.ts';
-import { renderPng, renderSvg } from '../plot/render.ts';
 import { runConfigToJson } from '../train/run.ts';
 import { meanSeries, type ComparisonResult, type Stat, type StrategyResult } from './compare.ts';
 import type { OutputFile } from './output_dir.ts';
@@ -174,6 +173,7 @@ export interface ReportOptions {
 
 /** Every file of a comparison: report.html (charts inlined), report.md, the charts (SVG, PNG), results.json, runs/*.json. */
 export async function comparisonFiles(result: ComparisonResult, options: ReportOptions = {}): Promise<OutputFile[]> {
+  const { renderPng, renderSvg } = await import('../plot/render.ts'); // ECharts and resvg load only to draw
   const charts = comparisonCharts(result, { lossScale: options.lossScale });
   const svgs = charts.map((c) => ({ chart: c, svg: renderSvg(c.option, c.width, c.height) }));
   const files: OutputFile[] = [];

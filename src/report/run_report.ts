@@ -2,7 +2,6 @@ import type { EChartsOption } from 'echarts';
 import type { RunConfig } from '../config/run_config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { decisionBoundaryOption, boundaryChartSize, lossChartOption, lrChartOption, momentumCycles, overlayChartOption, type BoundaryGrid } from '../plot/charts.ts';
-import { renderPng, renderSvg } from '../plot/render.ts';
 import { runConfigToJson, type RunResult } from '../train/run.ts';
 import type { OutputFile } from './output_dir.ts';
 
@@ -91,6 +90,7 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
 
 /** Renders charts to SVG files, and PNG files with `png`. */
 export async function chartFiles(charts: readonly ChartSpec[], png: boolean): Promise<OutputFile[]> {
+  const { renderPng, renderSvg } = await import('../plot/render.ts'); // ECharts and resvg load only to draw
   const files: OutputFile[] = [];
   for (const c of charts) {
     const svg = renderSvg(c.option, c.width, c.height);

@@ -8,7 +8,9 @@ import type { RunConfigInput } from '../config/run_config.ts';
 import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
 import { BATCH_INTERVALS, BATCH_SCHEDULE_TYPES, batchScheduleSpecArgs, batchScheduleType, type BatchInterval, type BatchScheduleSpec } from '../train/batch_schedule.ts';
 import { parseSpecCall, parseSpecList, type SpecCall, type SpecValue } from './spec_text.ts';
+import { findCanonicalName } from '../canonical_name.ts';
 
+/** One training strategy of a comparison: an initial lr and how it (or the batch size) changes. */
 export interface Strategy {
   /** A file-name-safe id, unique in a comparison: `constant-0.1`, `step`, `steplr-step-size-100-gamma-0.5`. */
   id: string;
@@ -16,8 +18,11 @@ export interface Strategy {
   label: string;
   /** The initial lr. */
   lr: number;
+  /** The lr scheduler, or null for none. */
   scheduler: SchedulerSpec | null;
+  /** The hand-written decay (lr × factor every `every` steps), or null for none. */
   manualDecay: { every: number; factor: number } | null;
+  /** The batch-size schedule, or null for a constant batch size. */
   batchSchedule: (BatchScheduleSpec & { interval: BatchInterval }) | null;
   /** The spec as written (or the preset's name). */
   spec: string;
@@ -169,7 +174,7 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
       return { ...preset.build(ctx, rest, lr), lr, spec: call.text };
     }
     const lr = lrOf(call.args, ctx.lr, name);
-    const schedulerType = SCHEDULER_TYPES.find((t) => t.toLowerCase() === key) ?? SCHEDULER_ALIASES[key];
+    const schedulerType = findCanonicalName(name, SCHEDULER_TYPES, SCHEDULER_ALIASES);
     if (schedulerType) {
       const accepted = schedulerSpecArgs(schedulerType);
       for (const k of Object.keys(rest)) {
@@ -178,7 +183,7 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
       const label = `${schedulerType}(${Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
       return { label: call.args.lr !== undefined ? `${label}, lr ${fmt(lr)}` : label, lr, scheduler: { type: schedulerType, args: rest }, manualDecay: null, batchSchedule: null, spec: call.text };
     }
-    if (BATCH_SCHEDULE_TYPES.some((t) => t.toLowerCase() === key)) {
+    if (findCanonicalName(name, BATCH_SCHEDULE_TYPES) !== undefined) {
       const spec = batchScheduleSpecFromCall(call, what);
       const { lr: _l, ...args } = spec.args ?? {};
       const label = `${spec.type}(${Object.entries(args).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${spec.interval}`;

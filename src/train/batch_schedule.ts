@@ -14,10 +14,12 @@ import { compileLambda, lambdaSource } from '../expr/compile.ts';
 import { ExprError } from '../expr/errors.ts';
 import { RandomState } from '../data/numpy_random.ts';
 import { snakeToCamel } from '../lr_scheduler/names.ts';
+import { canonicalName } from '../canonical_name.ts';
 import { StateReader, type StateDict } from '../lr_scheduler/state.ts';
 import { ArgChecker, formatValue } from '../lr_scheduler/validate.ts';
 import type { BatchSource } from './trainer.ts';
 
+/** Options every batch-size schedule takes. */
 export interface BatchSizeSchedulerOptions {
   /** The batch size of epoch 0, an integer in [1, datasetSize]. */
   batchSize: number;
@@ -35,11 +37,17 @@ export interface BatchSizeSchedulerOptions {
  * the next epoch. `batchSizeAt(epoch)` is the closed form, pure.
  */
 export abstract class BatchSizeScheduler {
+  /** The class name ('StepBS', ...), used in messages and state-dict checks. */
   readonly name: string;
+  /** The batch size of epoch 0. */
   baseBatchSize: number;
+  /** The number of samples: no batch may be larger. */
   datasetSize: number;
+  /** Cap on the batch size (sizes above it are clamped to it), or null for none. */
   maxBatchSize: number | null;
+  /** The epoch of the last step: 0 right after a fresh construction. */
   lastEpoch: number;
+  /** Calls of step() or advanceTo(), the constructor's step included (PyTorch's `_step_count`). */
   protected stepCount = 0;
   private lastBatchSize = 0;
 
@@ -108,6 +116,7 @@ export abstract class BatchSizeScheduler {
     return size;
   }
 
+  /** The schedule's state as JSON with snake_case keys, hyper-parameters included, as a scheduler's `state_dict()`. */
   stateDict(): StateDict {
     return {
       base_batch_size: this.baseBatchSize,
@@ -137,7 +146,9 @@ export abstract class BatchSizeScheduler {
     this.lastBatchSize = reader.integer('_last_batch_size');
   }
 
+  /** The schedule's own hyper-parameters, snake_case, for stateDict(). */
   protected abstract hyperParameters(): StateDict;
+  /** Restores the hyper-parameters saved by hyperParameters(); the hyper-parameter part of loadStateDict(). */
   protected abstract loadHyperParameters(reader: StateReader): void;
 
   /** The constructor's step (PyTorch's `_initial_step`). */
@@ -149,6 +160,7 @@ export abstract class BatchSizeScheduler {
   }
 }
 
+/** Options of `StepBS`. */
 export interface StepBSOptions extends BatchSizeSchedulerOptions {
   /** Period of the growth, in epochs (or steps, see ScheduledBatches' interval). */
   stepSize: number;
@@ -158,7 +170,9 @@ export interface StepBSOptions extends BatchSizeSchedulerOptions {
 
 /** Multiplies the batch size by `gamma` every `stepSize` epochs: round(b₀ · γ^⌊t / stepSize⌋). */
 export class StepBS extends BatchSizeScheduler {
+  /** Period of the growth, in epochs. */
   stepSize: number;
+  /** Multiplicative factor of the batch size every `stepSize` epochs. */
   gamma: number;
 
   constructor(options: StepBSOptions) {
@@ -186,16 +200,19 @@ export class StepBS extends BatchSizeScheduler {
   }
 }
 
+/** Options of `MultiStepBS`. */
 export interface MultiStepBSOptions extends BatchSizeSchedulerOptions {
   /** Epochs at which the batch size is multiplied by gamma; increasing (a repeat multiplies twice). */
   milestones: readonly number[];
-  /** Default 2. */
+  /** Multiplicative factor at each milestone; default 2. */
   gamma?: number;
 }
 
 /** Multiplies the batch size by `gamma` at each milestone: round(b₀ · γ^(milestones ≤ t)). */
 export class MultiStepBS extends BatchSizeScheduler {
+  /** The epochs at which the batch size is multiplied by `gamma`, sorted. */
   milestones: number[];
+  /** Multiplicative factor of the batch size at each milestone. */
   gamma: number;
 
   constructor(options: MultiStepBSOptions) {
@@ -225,6 +242,7 @@ export class MultiStepBS extends BatchSizeScheduler {
   }
 }
 
+/** Options of `ExponentialBS`. */
 export interface ExponentialBSOptions extends BatchSizeSchedulerOptions {
   /** Multiplicative factor per epoch. */
   gamma: number;
@@ -232,6 +250,7 @@ export interface ExponentialBSOptions extends BatchSizeSchedulerOptions {
 
 /** Multiplies the batch size by `gamma` every epoch: round(b₀ · γ^t). */
 export class ExponentialBS extends BatchSizeScheduler {
+  /** Multiplicative factor of the batch size per epoch. */
   gamma: number;
 
   constructor(options: ExponentialBSOptions) {
@@ -256,8 +275,10 @@ export class ExponentialBS extends BatchSizeScheduler {
   }
 }
 
+/** The factor of the initial batch size at `epoch`, as LambdaLR's `lr_lambda`. */
 export type BatchLambda = (epoch: number) => number;
 
+/** Options of `LambdaBS`. */
 export interface LambdaBSOptions extends BatchSizeSchedulerOptions {
   /** The factor at each epoch: a function, or an expression in `epoch` such as "2 ** (epoch // 10)". */
   batchLambda: BatchLambda | string;
@@ -268,6 +289,7 @@ export interface LambdaBSOptions extends BatchSizeSchedulerOptions {
  * stateDict() stores an expression lambda as its text and a function as null (loadStateDict keeps its own).
  */
 export class LambdaBS extends BatchSizeScheduler {
+  /** The factor of the initial batch size at each epoch. */
   batchLambda: BatchLambda;
 
   constructor(options: LambdaBSOptions) {
@@ -327,9 +349,13 @@ function checkOptions<T extends BatchSizeSchedulerOptions>(check: ArgChecker, op
 export type BatchInterval = 'epoch' | 'step';
 export const BATCH_INTERVALS: readonly BatchInterval[] = ['epoch', 'step'];
 
+/** A batch-size schedule as JSON (a run config's `batch_schedule`), what `batchScheduleFromSpec` builds. */
 export interface BatchScheduleSpec {
+  /** The class name ('StepBS', 'MultiStepBS', 'ExponentialBS', 'LambdaBS') or an alias such as 'step'. */
   type: string;
+  /** The schedule's arguments, snake_case (`step_size`, `gamma`, `max_batch_size`, ...). */
   args?: { [name: string]: unknown };
+  /** Whether the schedule counts epochs (default) or training steps. */
   interval?: BatchInterval;
 }
 
@@ -347,10 +373,7 @@ const BS_ALIASES: Record<string, string> = { step: 'StepBS', multistep: 'MultiSt
 
 /** Resolves `step`, `StepBS` or `stepbs` to the class name; throws naming the known ones. */
 export function batchScheduleType(name: string): string {
-  const key = name.trim();
-  const found = BATCH_SCHEDULE_TYPES.find((t) => t.toLowerCase() === key.toLowerCase()) ?? BS_ALIASES[key.toLowerCase()];
-  if (!found) throw new Error(`unknown batch schedule ${JSON.stringify(name)}; expected one of ${BATCH_SCHEDULE_TYPES.join(', ')} (or ${Object.keys(BS_ALIASES).join(', ')})`);
-  return found;
+  return canonicalName(name, BATCH_SCHEDULE_TYPES, { what: 'batch schedule', aliases: BS_ALIASES, error: Error });
 }
 
 /** The snake_case arguments a batch schedule spec of `type` accepts. */
@@ -375,8 +398,11 @@ export function batchScheduleFromSpec(spec: BatchScheduleSpec, start: { batchSiz
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** Options of `ScheduledBatches`. */
 export interface ScheduledBatchesOptions {
+  /** The dataset size; must equal the schedule's `datasetSize`. */
   nSamples: number;
+  /** The batch-size schedule, fresh (`lastEpoch` 0). */
   schedule: BatchSizeScheduler;
   /** Seed of the RandomState that draws each epoch's permutation, an integer in [0, 2^32 - 1]. Default 0. */
   seed?: number;
@@ -399,8 +425,11 @@ export interface ScheduledBatchesOptions {
  * a StepLR with the same step_size would decay the lr).
  */
 export class ScheduledBatches implements BatchSource {
+  /** The batch-size schedule, stepped at each epoch start. */
   readonly schedule: BatchSizeScheduler;
+  /** Whether the schedule counts epochs ('epoch') or training steps ('step'). */
   readonly interval: BatchInterval;
+  /** The dataset size. */
   readonly nSamples: number;
   /** The batches handed out, one per step. */
   readonly record: number[][] = [];
@@ -430,6 +459,7 @@ export class ScheduledBatches implements BatchSource {
     if (options.steps !== undefined) planBatchSizes(schedule, options.nSamples, options.steps, interval);
   }
 
+  /** The sample indices of step `step`'s batch; steps must come in order, from 0. */
   next(step: number): Int32Array {
     if (step !== this.stepsSeen) throw new RangeError(`ScheduledBatches.next: steps must come in order; expected step ${this.stepsSeen}, got ${step}`);
     if (this.order === null || this.position + this.size > this.nSamples) {

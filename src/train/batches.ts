@@ -21,10 +21,12 @@ export class ExplicitBatches implements BatchSource {
 
 /** Adapts anything with `nextBatch()` (a DataLoader) and records what it handed out. */
 export class RecordedBatches implements BatchSource {
+  /** The batches handed out, one per step. */
   readonly record: number[][] = [];
 
   constructor(private readonly source: { nextBatch(): ArrayLike<number> }) {}
 
+  /** The source's next batch, recorded. */
   next(): ArrayLike<number> {
     const batch = this.source.nextBatch();
     this.record.push(Array.from(batch));

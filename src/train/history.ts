@@ -2,8 +2,11 @@ import type { ParamGroup } from '../optim/group.ts';
 
 /** Per-step record, in the layout of a `training.json` case: the values each step used. */
 export interface History {
+  /** The loss of each step, computed before that step's update. */
   loss: number[];
+  /** `lr[step][group]`: the lr each group used at each step. */
   lr: number[][];
+  /** `momentum[step][group]`: SGD's momentum or Adam's beta1 each group used at each step. */
   momentum: number[][];
 }
 

@@ -14,14 +14,23 @@ import { Trainer, type BatchSource, type SteppableScheduler } from './trainer.ts
 
 /** A finished run in the layout of a training.json case: the config plus what the run produced. */
 export interface RunResult {
+  /** The config the run followed, defaults filled in. */
   config: RunConfig;
+  /** The initial weights of each Linear layer. */
   init: LayerWeights[];
+  /** The sample indices of every step's batch; null when every step used the whole dataset. */
   batches: number[][] | null;
+  /** The loss of each step (before its update). */
   loss: number[];
+  /** `lr[step][group]`: the lr of each param group at each step. */
   lr: number[][];
+  /** `momentum[step][group]`: SGD's momentum or Adam's beta1 at each step. */
   momentum: number[][];
+  /** The trained weights of each Linear layer. */
   final: LayerWeights[];
+  /** The loss on the whole dataset with the trained weights. */
   final_loss: number;
+  /** The accuracy on the whole dataset with the trained weights, in [0, 1]. */
   final_accuracy: number;
   /** The batch size of every step. */
   batch_sizes: number[];
@@ -36,20 +45,26 @@ export interface RunResult {
 
 /** The whole dataset's loss and accuracy with the weights of step `step` (before that step's update). */
 export interface EvalPoint {
+  /** The step whose weights were evaluated (`steps` for the final weights). */
   step: number;
+  /** The loss on the whole dataset. */
   loss: number;
+  /** The accuracy on the whole dataset, in [0, 1]. */
   accuracy: number;
 }
 
+/** Optional callbacks and settings of `runTraining` and `prepareRun`. */
 export interface RunHooks {
   /** Reads a CSV dataset spec (Node only; the browser has no file system). */
   loadCsv?: (path: string, labelColumn?: string | number) => Dataset;
+  /** After every training step: the step's index and its loss. */
   onStep?: (step: number, loss: number) => void;
   /**
    * Evaluate on the whole dataset every `evalEvery` steps (an integer >= 1; default: steps / 100, rounded
    * up). Evaluating does not change the training: the same config gives the same numbers for any value.
    */
   evalEvery?: number;
+  /** After every evaluation on the whole dataset (every `evalEvery` steps, and at the end). */
   onEval?: (point: EvalPoint) => void;
   /** Sees the trained model before it is disposed (to draw a decision boundary, say). */
   onModel?: (run: PreparedRun) => void;
@@ -82,15 +97,26 @@ export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
 
 /** Everything a config describes, built and checked, ready to train. */
 export interface PreparedRun {
+  /** The config the run follows. */
   config: RunConfig;
+  /** The data the config names (inline, generated or read from a CSV file). */
   data: Dataset;
+  /** The model, its initial weights set (from `init` when the config gives them). */
   model: MLP;
+  /** The optimizer over the model's parameters (one param group per layer with `group_by_layer`). */
   optimizer: AnyOptimizer;
+  /** The lr scheduler the config names, or null for none. */
   scheduler: SteppableScheduler | null;
+  /** The trainer that runs the steps. */
   trainer: Trainer;
+  /** The batch source recording the batches it hands out (mini-batches, batch-size schedule); else null. */
   recorded: RecordedBatches | ScheduledBatches | null;
 }
 
+/**
+ * Builds and checks what `config` describes (data, model, optimizer, scheduler, trainer) without training;
+ * the caller disposes of the trainer, the optimizer and the model.
+ */
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
   const data = resolveData(config, hooks);
   const { sizes } = config;

@@ -9,32 +9,48 @@ export type { History } from './history.ts';
 
 /** What the trainer needs of a learning-rate scheduler: `step()`, or `step(metric)` for ReduceLROnPlateau. */
 export interface SteppableScheduler {
+  /** Advances the schedule by one step; `metric` is the watched value (the loss) for ReduceLROnPlateau. */
   step(metric?: number): void;
 }
 
 /** Picks the rows of each step's batch; returns null for the whole dataset. */
 export interface BatchSource {
+  /** The sample indices of step `step`'s batch, or null for the whole dataset. */
   next(step: number): ArrayLike<number> | null;
 }
 
+/** The lesson's hand-written lr decay: `for group of paramGroups: group.lr *= factor` after every `every`-th step. */
 export interface ManualDecay {
   /** Multiply every group's lr by `factor` after each step i with i % every == 0 (step 0 included). */
   every: number;
+  /** The factor the lrs are multiplied by, > 0. */
   factor: number;
 }
 
+/** Options of `Trainer` (besides the data, `x` and `y`). */
 export interface TrainerOptions {
+  /** The model to train. */
   model: Sequential;
+  /** The optimizer over the model's parameters (in the model's engine). */
   optimizer: Optimizer<object, ParamGroup>;
+  /** Stepped after every training step (and after the manual decay). */
   scheduler?: SteppableScheduler | null;
   /** Pass the step's training loss to `scheduler.step(loss)` (ReduceLROnPlateau). */
   schedulerMetric?: 'loss' | null;
+  /** The hand-written decay, applied after every step's update. */
   manualDecay?: ManualDecay | null;
+  /** Picks each step's batch; default the whole dataset at every step. */
   batches?: BatchSource | null;
 }
 
 
+/** Thrown by `Trainer.run` when a step's loss is NaN or infinite; that step's update was not applied. */
 export class NonFiniteLossError extends Error {
+  /**
+   * @param step The index of the failing step.
+   * @param loss The non-finite loss.
+   * @param history The record of the steps before it.
+   */
   constructor(readonly step: number, readonly loss: number, readonly history: History) {
     super(`training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`);
     this.name = 'NonFiniteLossError';
@@ -47,7 +63,9 @@ export class NonFiniteLossError extends Error {
  * lesson's loop does.
  */
 export class Trainer {
+  /** The model being trained. */
   readonly model: Sequential;
+  /** The optimizer stepping it. */
   readonly optimizer: Optimizer<object, ParamGroup>;
   private readonly recorder: HistoryRecorder;
   private readonly data: DeviceData;
@@ -69,7 +87,9 @@ export class Trainer {
     this.y = y;
   }
 
+  /** The training features, as given (checked against the model's input width). */
   readonly x: Matrix;
+  /** The training labels. */
   readonly y: Int32Array;
 
   /** Steps taken so far. */
@@ -118,6 +138,7 @@ export class Trainer {
     return this.model.evaluateStaged(n);
   }
 
+  /** Returns the dataset's copy in linear memory to the engine (the model and optimizer are left alone). */
   dispose(): void {
     this.data.dispose();
   }

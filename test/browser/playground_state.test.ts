@@ -247,6 +247,22 @@ describe('URL codec', () => {
     expect(s).toEqual(state((x) => (x.optimizer.type = 'Adam')));
   });
 
+  it('reads names in any casing and writes them back canonically', () => {
+    const shouted = decodeState('?data=MOONS&act=Tanh&opt=adam&sched=steplr&s.step_size=50&s.gamma=0.99');
+    expect(shouted).toEqual({ state: lessonState(), problems: [] });
+    expect(encodeState(shouted.state)).toBe(encodeState(lessonState()));
+    const nested = decodeState('?data=Spirals&act=RELU&opt=sgd&sched=SEQUENTIALLR&s.schedulers=linearlr,CosineAnnealingLr&s.milestones=100&s.1.T_max=900&@500.sched=NONE');
+    expect(nested.problems).toEqual([]);
+    expect([nested.state.data.type, nested.state.network.activation, nested.state.optimizer.type]).toEqual(['spirals', 'relu', 'SGD']);
+    expect(nested.state.schedule.scheduler.type).toBe('SequentialLR');
+    expect((nested.state.schedule.scheduler.args.schedulers as { type: string }[]).map((c) => c.type)).toEqual(['LinearLR', 'CosineAnnealingLR']);
+    expect((nested.state.schedule.scheduler.args.schedulers as { args: Record<string, unknown> }[])[1].args.T_max).toBe(900);
+    expect(nested.state.edits.map((e) => [e.at, e.schedule.scheduler.type])).toEqual([[500, 'none']]);
+    expect(encodeState(nested.state)).toContain('&opt=SGD&');
+    expect(encodeState(nested.state)).toContain('&sched=SequentialLR&s.schedulers=LinearLR,CosineAnnealingLR&');
+    expect(decodeState('?opt=adagrad').problems).toEqual(['opt: expected one of Adam, AdamW, SGD, got "adagrad"']);
+  });
+
   it('never evaluates: an expression is kept as text for the library parser, which reports its mistakes', () => {
     const { state: s, problems } = decodeState(`?sched=LambdaLR&s.lr_lambda=${encodeURIComponent('alert(1)')}`);
     expect(problems).toEqual([]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,30 @@ describe('anneal schedule with flags', () => {
   it('lambdas from text, one per group', async () => {
     const { stdout } = await runCli('schedule', '--scheduler', 'lambda', '--lr', '0.1,0.2', '--lr-lambda', '0.5 ** epoch', '--lr-lambda', 'min(1, (epoch + 1) / 4)', '--steps', '3', '--json');
     expect(JSON.parse(stdout).lr).toEqual([[0.1, 0.05], [0.05, 0.1], [0.025, 0.15000000000000002], [0.0125, 0.2]]);
+  });
+
+  it('--plot draws by the extension: SVG for .svg, a real PNG for .png; any other is refused before any work', async () => {
+    const args = ['schedule', '--scheduler', 'step', '--step-size', '10', '--steps', '30'];
+    const svgFile = join(tmp, 'lr.svg');
+    const pngFile = join(tmp, 'lr.png');
+    const upperFile = join(tmp, 'LR.PNG');
+    expect((await runCli(...args, '--plot', svgFile)).code).toBe(0);
+    expect((await runCli(...args, '--plot', pngFile)).code).toBe(0);
+    expect((await runCli(...args, '--plot', upperFile)).code).toBe(0);
+    expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg width="800" height="420" /);
+    for (const file of [pngFile, upperFile]) {
+      const png = readFileSync(file);
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // the PNG signature
+      expect(png.toString('latin1', 12, 16)).toBe('IHDR');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 840]); // the 800 × 420 chart at twice the size
+      expect(png.includes(Buffer.from('<svg'))).toBe(false);
+    }
+    const jpg = join(tmp, 'lr.jpg');
+    const bad = await runCli(...args, '--plot', jpg);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`error: option '--plot <file>' argument '${jpg}' is invalid. expected a file name ending in .svg or .png, got ${JSON.stringify(jpg)}`);
+    expect(bad.stdout).toBe('');
+    expect(existsSync(jpg)).toBe(false);
   });
 
   it('errors name the flag or argument', async () => {

@@ -54,6 +54,36 @@ describe('anneal train', () => {
     expect(stdout).toMatch(/wall time\s+[\d.]+ ms/);
   });
 
+  it('--batch-size full is the whole dataset every step, as in anneal compare', async () => {
+    const lesson = JSON.parse((await runCli('train', '--steps', '60', '--json')).stdout);
+    for (const full of ['full', 'FULL']) {
+      const run = await runCli('train', '--batch-size', full, '--steps', '60', '--json');
+      expect(run.code, run.stderr).toBe(0);
+      const json = JSON.parse(run.stdout);
+      expect(json.batch_size).toBeNull();
+      expect(json.loss).toEqual(lesson.loss);
+      expect(json.loss.slice(0, 3)).toEqual(byName('seed_steplr').loss.slice(0, 3).map((l) => expect.closeTo(l, 5)));
+    }
+    const summary = await runCli('train', '--batch-size', 'full', '--steps', '10', '--quiet');
+    expect(summary.stdout).toMatch(/, 10 steps, batch full, data: moons /);
+    const bad = await runCli('train', '--batch-size', 'half');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`error: option '--batch-size <n>' argument 'half' is invalid. expected an integer in [1, ∞] or full, got "half"`);
+    const zero = await runCli('compare', '--batch-size', '0');
+    expect(zero.stderr).toContain(`error: option '--batch-size <n>' argument '0' is invalid. expected an integer in [1, ∞] or full, got "0"`);
+  });
+
+  it('--steps 0 evaluates the initial weights and prints no rate: never NaN steps/s', async () => {
+    const { code, stdout } = await runCli('train', '--steps', '0', '--quiet');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    // With no step taken the whole-dataset loss is that of the initial weights: PyTorch's first loss of the lesson.
+    expect(lines[1]).toBe(`  final loss      ${byName('seed_steplr').loss[0].toPrecision(6)}  (whole dataset; last step -)`);
+    expect(lines[3]).toBe('  final lr        -  (no steps)');
+    expect(lines[4]).toMatch(/^ {2}wall time {7}\d+\.\d ms {2}\(no steps\)$/);
+    expect(stdout).not.toMatch(/NaN|Infinity|∞/);
+  });
+
   it('the --json output fed back with --config reruns bit-identically', async () => {
     const first = await runCli('train', '--dataset', 'blobs', '--samples', '60', '--hidden', '8', '--optimizer', 'SGD', '--lr', '0.05', '--momentum', '0.9',
       '--batch-size', '16', '--steps', '120', '--seed', '3', '--json');
@@ -130,8 +160,8 @@ describe('anneal train', () => {
     }
   });
 
-  it('the installed bin runs (npm start runs `anneal train`)', () => {
-    const out = execFileSync(process.execPath, ['bin/anneal.js', 'train', '--steps', '100'], { encoding: 'utf8' });
+  it("npm start runs the compiled CLI's anneal train", () => {
+    const out = execFileSync(process.execPath, ['scripts/start.mjs', 'train', '--steps', '100'], { encoding: 'utf8' });
     expect(out).toMatch(/final loss\s+\d/);
   });
 });

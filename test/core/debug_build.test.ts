@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { Adam, Engine, MLP } from '../../src/index.ts';
 import { M_OPS, M_STRIDE, OP_W } from '../../src/engine/layout.ts';
 import fixture from '../fixtures/gradients.json' with { type: 'json' };
 
-const debug = await Engine.load('debug');
+const debug = Engine.fromBytes(readFileSync(new URL('../../build/anneal.debug.wasm', import.meta.url)), 'debug');
 
 describe('debug build of the core (bounds-checked)', () => {
   it('computes the same bits as the release build', () => {

@@ -58,8 +58,26 @@ describe('schedulerFromSpec', () => {
   });
 
   it('rejects an unknown type, listing the known ones', () => {
-    expect(() => schedulerFromSpec(adam(0.1), { type: 'StepLr', args: {} })).toThrow(
-      `schedulerFromSpec: unknown scheduler type 'StepLr' (known: ${SCHEDULER_TYPES.join(', ')})`,
+    expect(() => schedulerFromSpec(adam(0.1), { type: 'WarmupLR', args: {} })).toThrow(
+      `schedulerFromSpec: unknown scheduler type "WarmupLR"; expected one of ${SCHEDULER_TYPES.join(', ')}`,
+    );
+  });
+
+  it('reads the type in any casing, and names it in PyTorch\'s spelling', () => {
+    const a = adam(0.1);
+    const b = adam(0.1);
+    const lower = schedulerFromSpec(a, { type: 'steplr', args: { step_size: 2, gamma: 0.5 } });
+    const upper = schedulerFromSpec(b, { type: 'STEPLR', args: { step_size: 2, gamma: 0.5 } });
+    expect(lower).toBeInstanceOf(StepLR);
+    for (let i = 0; i < 5; i++) {
+      (lower as StepLR).step();
+      (upper as StepLR).step();
+    }
+    expect(lrsOf(a)).toEqual([0.1 * 0.5 ** 2]);
+    expect(lrsOf(b)).toEqual([0.1 * 0.5 ** 2]);
+    expect(schedulerSpecArgs('cosineannealinglr')).toEqual(['T_max', 'eta_min', 'last_epoch']);
+    expect(() => schedulerFromSpec(adam(0.1), { type: 'steplr', args: { stepSize: 3 } })).toThrow(
+      "schedulerFromSpec: StepLR has no argument 'stepSize' (accepted: step_size, gamma, last_epoch)",
     );
   });
 

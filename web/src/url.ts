@@ -12,6 +12,7 @@ import {
   ACTIVATIONS, DATASETS, DATA_DEFAULTS, MAX_STEPS, OPTIMIZERS, OPTIMIZER_DEFAULTS, lessonState,
   type PlaygroundState, type ScheduleState,
 } from './state.ts';
+import { findCanonicalName } from '../../src/canonical_name.ts';
 
 export const MAX_SAMPLES = 10_000;
 export const MAX_LAYERS = 8;
@@ -163,7 +164,7 @@ function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: nu
       const given = r.raw(key);
       let children = (args.schedulers as SchedulerChoice[]) ?? [];
       if (given !== undefined) {
-        const types = given.split(',');
+        const types = given.split(',').map((t) => findCanonicalName(t, CHILD_TYPES) ?? t);
         const bad = types.find((t) => !(CHILD_TYPES as readonly string[]).includes(t));
         if (bad !== undefined) r.problem(key, `expected a comma-separated list of ${CHILD_TYPES.join(', ')}; "${bad}" is not one`);
         else children = types.map((t, i) => (children[i]?.type === t ? children[i] : initialChoice(t, steps)));
@@ -264,10 +265,11 @@ class Reader {
     return this.bad(key, 'true or false', raw, fallback);
   }
 
+  /** One of `options` in any casing, in its canonical spelling (`act=Tanh` → `tanh`, `sched=steplr` → `StepLR`). */
   choice<T extends string>(key: string, fallback: T, options: readonly T[] | readonly string[]): T {
     const raw = this.raw(key);
     if (raw === undefined) return fallback;
-    return (options as readonly string[]).includes(raw) ? (raw as T) : this.bad(key, `one of ${options.join(', ')}`, raw, fallback);
+    return (findCanonicalName(raw, options) as T | undefined) ?? this.bad(key, `one of ${options.join(', ')}`, raw, fallback);
   }
 
   numbers(key: string, fallback: number[], length: number): number[] {
