@@ -75,7 +75,9 @@ export function tfId(backend: TfBackendName): string {
 
 export function tfLabel(slot: TfSlot): string {
   if (!slot.session) return `TF.js ${slot.backend}`;
-  return slot.session.threads === null ? slot.session.label : `${slot.session.label} (${slot.session.threads} thread${slot.session.threads === 1 ? '' : 's'})`;
+  return slot.session.threads === null
+    ? slot.session.label
+    : `${slot.session.label} (${slot.session.threads} thread${slot.session.threads === 1 ? '' : 's'})`;
 }
 
 /**
@@ -85,7 +87,11 @@ export function tfLabel(slot: TfSlot): string {
 export async function tfMeasurements(
   ctx: BenchContext,
   base: { group: string; unit: string; higherIsBetter: boolean },
-  measure: (session: TfSession, slot: TfSlot, row: Omit<Measurement, 'value' | 'skipped'>) => Measurement | Promise<Measurement>,
+  measure: (
+    session: TfSession,
+    slot: TfSlot,
+    row: Omit<Measurement, 'value' | 'skipped'>,
+  ) => Measurement | Promise<Measurement>,
 ): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const slot of ctx.tf) {
@@ -119,10 +125,21 @@ export function torchMeasurements(
   const rows: Measurement[] = [];
   const one = t.stats(key('threads=1'));
   const oneLabel = def === 1 ? `${version} (1 thread, the default here)` : `${version} (1 thread)`;
-  if (one) rows.push(measured({ ...base, id: 'torch-1', impl: oneLabel, kind: 'baseline', stats: one, ...convert(one) }));
+  if (one)
+    rows.push(measured({ ...base, id: 'torch-1', impl: oneLabel, kind: 'baseline', stats: one, ...convert(one) }));
   if (def !== 1 && !onlySingleThread) {
     const many = t.stats(key('threads=default'));
-    if (many) rows.push(measured({ ...base, id: 'torch-default', impl: `${version} (${def} threads, default)`, kind: 'baseline', stats: many, ...convert(many) }));
+    if (many)
+      rows.push(
+        measured({
+          ...base,
+          id: 'torch-default',
+          impl: `${version} (${def} threads, default)`,
+          kind: 'baseline',
+          stats: many,
+          ...convert(many),
+        }),
+      );
   }
   return rows;
 }
@@ -130,6 +147,21 @@ export function torchMeasurements(
 /** The issue's native C (AVX2) figures: not measured in this run. */
 export const NATIVE_REFERENCE = { w1MsPer1000: 0.2, w2MsPerStep: 1.6, w3Gflops: 111 };
 
-export function nativeReference(group: string, unit: string, higherIsBetter: boolean, value: number, note?: string): Measurement {
-  return { group, id: 'native-ref', impl: 'native C, AVX2 — reference, not measured here', kind: 'reference', unit, higherIsBetter, value, note };
+export function nativeReference(
+  group: string,
+  unit: string,
+  higherIsBetter: boolean,
+  value: number,
+  note?: string,
+): Measurement {
+  return {
+    group,
+    id: 'native-ref',
+    impl: 'native C, AVX2 — reference, not measured here',
+    kind: 'reference',
+    unit,
+    higherIsBetter,
+    value,
+    note,
+  };
 }

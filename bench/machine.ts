@@ -53,7 +53,10 @@ export function machineInfo(): Record<string, string> {
     'SIMD flags': cpu.flags,
     'logical CPUs': `${os.availableParallelism()} (os.cpus: ${os.cpus().length})`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    'load average at start': os.loadavg().map((l) => l.toFixed(2)).join(', ') + ' (other processes share these CPUs)',
+    'load average at start': `${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (other processes share these CPUs)`,
     OS: `${os.type()} ${os.release()} ${os.arch()}`,
     Node: process.version,
     V8: process.versions.v8,

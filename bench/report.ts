@@ -112,7 +112,12 @@ function speedup(a: Measurement, b: Measurement): number {
   return a.higherIsBetter ? a.value! / b.value! : b.value! / a.value!;
 }
 
-export function findRatio(ratios: readonly Ratio[], group: string, anneal: string, baseline: string): Ratio | undefined {
+export function findRatio(
+  ratios: readonly Ratio[],
+  group: string,
+  anneal: string,
+  baseline: string,
+): Ratio | undefined {
   return ratios.find((r) => r.group === group && r.anneal === anneal && r.baseline === baseline);
 }
 
@@ -158,14 +163,23 @@ function groupTable(group: string, ms: readonly Measurement[], ratios: readonly 
   const anneal = ms.filter((m) => m.kind === 'anneal' && m.value !== null && !m.diagnostic && !m.relativeTo);
   const bases = ms.filter((b) => ms.some((m) => m.relativeTo === b.id));
   const unit = ms[0].unit;
-  const header = ['implementation', `${unit} (median)`, 'min – max', 'timed runs', ...anneal.map((a) => `${a.impl}: × faster`), ...bases.map((b) => `× ${b.impl}`)];
+  const header = [
+    'implementation',
+    `${unit} (median)`,
+    'min – max',
+    'timed runs',
+    ...anneal.map((a) => `${a.impl}: × faster`),
+    ...bases.map((b) => `× ${b.impl}`),
+  ];
   const rows = ms.map((m) => [
     m.kind === 'reference' ? `*${m.impl}*` : m.impl,
     m.skipped ? `skipped: ${m.skipped}` : fmt(m.value),
     spread(m),
     runs(m),
     ...anneal.map((a) => (a === m ? '' : fmtRatio(findRatio(ratios, group, a.id, m.id)?.speedup))),
-    ...bases.map((b) => (m.relativeTo === b.id && m.value !== null && b.value !== null ? fmtRatio(m.value / b.value) : '')),
+    ...bases.map((b) =>
+      m.relativeTo === b.id && m.value !== null && b.value !== null ? fmtRatio(m.value / b.value) : '',
+    ),
   ]);
   const notes = ms.filter((m) => m.note).map((m) => `- ${m.impl}: ${m.note}`);
   return [`### ${group}`, '', table(header, rows), ...(notes.length ? ['', ...notes] : [])].join('\n');
@@ -175,17 +189,27 @@ function sweepTable(ms: readonly Measurement[], ratios: readonly Ratio[]): strin
   const groups = [...new Set(ms.map((m) => m.group))];
   const impls = [...new Map(ms.map((m) => [m.id, m.impl])).entries()];
   const annealId = impls.find(([id]) => ms.some((m) => m.id === id && m.kind === 'anneal'))?.[0];
-  const header = ['batch', 'hidden', ...impls.flatMap(([id, label]) => (id === annealId ? [`${label} µs/step`, 'µs/sample'] : [`${label} µs/step`, `× faster`]))];
+  const header = [
+    'batch',
+    'hidden',
+    ...impls.flatMap(([id, label]) =>
+      id === annealId ? [`${label} µs/step`, 'µs/sample'] : [`${label} µs/step`, `× faster`],
+    ),
+  ];
   const rows = groups.map((group) => {
     const row = ms.filter((m) => m.group === group);
     const { batch, width } = row[0].sweep!;
-    return [String(batch), String(width), ...impls.flatMap(([id]) => {
-      const m = row.find((r) => r.id === id);
-      if (!m || m.value === null) return [m?.skipped ? 'skipped' : '—', ''];
-      const us = m.value * 1000;
-      if (id === annealId) return [fmt(us), fmt(us / batch)];
-      return [fmt(us), fmtRatio(annealId ? findRatio(ratios, group, annealId, id)?.speedup : undefined)];
-    })];
+    return [
+      String(batch),
+      String(width),
+      ...impls.flatMap(([id]) => {
+        const m = row.find((r) => r.id === id);
+        if (!m || m.value === null) return [m?.skipped ? 'skipped' : '—', ''];
+        const us = m.value * 1000;
+        if (id === annealId) return [fmt(us), fmt(us / batch)];
+        return [fmt(us), fmtRatio(annealId ? findRatio(ratios, group, annealId, id)?.speedup : undefined)];
+      }),
+    ];
   });
   return table(header, rows);
 }
@@ -193,33 +217,99 @@ function sweepTable(ms: readonly Measurement[], ratios: readonly Ratio[]): strin
 export function toMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# anneal benchmark — ${r.mode} run, ${r.date}`, '');
-  out.push(`Wall time of the run: ${r.durationSeconds.toFixed(1)} s. Medians of several timed runs after warm-up; "× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower). Rows in *italics* are static reference figures, not measured here.`, '');
-  out.push('## Machine', '', table(['', ''], Object.entries(r.machine).map(([k, v]) => [k, v])), '');
+  out.push(
+    `Wall time of the run: ${r.durationSeconds.toFixed(1)} s. Medians of several timed runs after warm-up; "× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower). Rows in *italics* are static reference figures, not measured here.`,
+    '',
+  );
+  out.push(
+    '## Machine',
+    '',
+    table(
+      ['', ''],
+      Object.entries(r.machine).map(([k, v]) => [k, v]),
+    ),
+    '',
+  );
 
   const main = r.measurements.filter((m) => !m.sweep);
   const groups = [...new Set(main.map((m) => m.group))];
   if (groups.length) {
     out.push('## Workloads', '');
-    for (const g of groups) out.push(groupTable(g, main.filter((m) => m.group === g), r.ratios), '');
+    for (const g of groups)
+      out.push(
+        groupTable(
+          g,
+          main.filter((m) => m.group === g),
+          r.ratios,
+        ),
+        '',
+      );
   }
   const sweep = r.measurements.filter((m) => m.sweep);
   if (sweep.length) {
-    out.push('## Scaling sweep (MLP 2-W-2, tanh, Adam, one fused step on a staged batch of moons)', '', sweepTable(sweep, r.ratios), '');
+    out.push(
+      '## Scaling sweep (MLP 2-W-2, tanh, Adam, one fused step on a staged batch of moons)',
+      '',
+      sweepTable(sweep, r.ratios),
+      '',
+    );
     const notes = [...new Set(sweep.filter((m) => m.note).map((m) => `- ${m.impl}: ${m.note}`))];
     if (notes.length) out.push(...notes, '');
   }
   if (r.memory.length) {
     out.push('## Memory (bytes of linear memory)', '');
-    out.push(table(
-      ['model', 'batch (capacity S)', 'model.memoryBytes', 'by hand', 'optimizer.memoryBytes (Adam)', 'by hand', 'allocated (16-byte blocks)', 'agree'],
-      r.memory.map((m) => [m.model, `${m.batch} (${m.capacity})`, String(m.modelBytes), String(m.modelBytesByHand), String(m.optimizerBytes), String(m.optimizerBytesByHand), String(m.allocatedBytes), m.agree ? 'yes' : '**NO**']),
-    ), '');
+    out.push(
+      table(
+        [
+          'model',
+          'batch (capacity S)',
+          'model.memoryBytes',
+          'by hand',
+          'optimizer.memoryBytes (Adam)',
+          'by hand',
+          'allocated (16-byte blocks)',
+          'agree',
+        ],
+        r.memory.map((m) => [
+          m.model,
+          `${m.batch} (${m.capacity})`,
+          String(m.modelBytes),
+          String(m.modelBytesByHand),
+          String(m.optimizerBytes),
+          String(m.optimizerBytesByHand),
+          String(m.allocatedBytes),
+          m.agree ? 'yes' : '**NO**',
+        ]),
+      ),
+      '',
+    );
   }
   if (r.checks.length) {
-    out.push('## Checks', '', table(['check', 'result', 'detail'], r.checks.map((c) => [c.name, c.ok === null ? 'not checked' : c.ok ? 'ok' : '**FAILED**', c.detail])), '');
+    out.push(
+      '## Checks',
+      '',
+      table(
+        ['check', 'result', 'detail'],
+        r.checks.map((c) => [c.name, c.ok === null ? 'not checked' : c.ok ? 'ok' : '**FAILED**', c.detail]),
+      ),
+      '',
+    );
   }
   if (r.targets.length) {
-    out.push('## Targets (reported, not asserted)', '', table(['target', 'measured', 'verdict', 'detail'], r.targets.map((t) => [t.target, t.measured, t.verdict === 'pass' ? 'pass' : t.verdict === 'falls short' ? '**falls short**' : 'not measured', t.detail])), '');
+    out.push(
+      '## Targets (reported, not asserted)',
+      '',
+      table(
+        ['target', 'measured', 'verdict', 'detail'],
+        r.targets.map((t) => [
+          t.target,
+          t.measured,
+          t.verdict === 'pass' ? 'pass' : t.verdict === 'falls short' ? '**falls short**' : 'not measured',
+          t.detail,
+        ]),
+      ),
+      '',
+    );
   }
   out.push('## Skipped', '', ...(r.skipped.length ? r.skipped.map((s) => `- ${s}`) : ['- nothing']), '');
   return out.join('\n');

@@ -57,7 +57,9 @@ async function loadTf(disabled: string | null, log: (line: string) => void): Pro
     try {
       const session = await openTf(backend);
       slots.push({ backend, session });
-      log(`loaded ${session.label}${session.threads !== null ? ` (${session.threads} thread${session.threads === 1 ? '' : 's'})` : ''}`);
+      log(
+        `loaded ${session.label}${session.threads !== null ? ` (${session.threads} thread${session.threads === 1 ? '' : 's'})` : ''}`,
+      );
     } catch (err) {
       const reason = `the ${backend} backend cannot initialise in Node: ${errorMessage(err)}`;
       slots.push({ backend, session: null, reason });
@@ -69,11 +71,21 @@ async function loadTf(disabled: string | null, log: (line: string) => void): Pro
 
 const pyPlan = (p: CallPlan) => ({ warmup: p.warmup, runs: p.runs, target_ms: p.targetMs });
 
-function torchBaseline(options: BenchOptions, selected: Set<WorkloadName>, p: Plans, log: (line: string) => void): TorchOutcome {
+function torchBaseline(
+  options: BenchOptions,
+  selected: Set<WorkloadName>,
+  p: Plans,
+  log: (line: string) => void,
+): TorchOutcome {
   if (options.torch === false) return { ok: false, reason: 'PyTorch disabled (--no-torch)' };
   if (!TIMED.some((w) => selected.has(w))) return { ok: false, reason: 'no workload with a PyTorch baseline selected' };
   const config: TorchConfig = {
-    plans: { w1: { warmup: p.w1Slow.warmup, runs: p.w1Slow.runs }, w2: pyPlan(p.w2), w3: pyPlan(p.w3), sweep: pyPlan(p.sweep) },
+    plans: {
+      w1: { warmup: p.w1Slow.warmup, runs: p.w1Slow.runs },
+      w2: pyPlan(p.w2),
+      w3: pyPlan(p.w3),
+      sweep: pyPlan(p.sweep),
+    },
     w1: selected.has('W1') ? w1TorchConfig(p.w1Slow.steps) : null,
     w2: selected.has('W2') ? w2TorchConfig() : null,
     w3: selected.has('W3') ? W3_SHAPES : null,
@@ -81,7 +93,10 @@ function torchBaseline(options: BenchOptions, selected: Set<WorkloadName>, p: Pl
   };
   log(`running the PyTorch baseline in ${options.python ?? DEFAULT_PYTHON} ...`);
   const outcome = runTorch(config, { python: options.python, timeoutMs: options.quick ? 120_000 : 600_000 });
-  if (outcome.ok) log(`PyTorch ${outcome.report.torch} (Python ${outcome.report.python}, default threads ${outcome.report.default_threads}) done in ${outcome.seconds.toFixed(1)} s`);
+  if (outcome.ok)
+    log(
+      `PyTorch ${outcome.report.torch} (Python ${outcome.report.python}, default threads ${outcome.report.default_threads}) done in ${outcome.seconds.toFixed(1)} s`,
+    );
   else log(`PyTorch: skipped, ${outcome.reason}`);
   return outcome;
 }
@@ -94,9 +109,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const selected = new Set<WorkloadName>(options.only?.length ? options.only : WORKLOADS);
   const plans = plansFor(quick);
   const machine = machineInfo();
-  log(`anneal bench (${quick ? 'quick' : 'full'}) on ${machine.CPU}, ${machine['logical CPUs']} logical CPUs, Node ${machine.Node}`);
+  log(
+    `anneal bench (${quick ? 'quick' : 'full'}) on ${machine.CPU}, ${machine['logical CPUs']} logical CPUs, Node ${machine.Node}`,
+  );
 
-  const tfDisabled = options.tfjs === false ? 'TF.js disabled (--no-tfjs)' : TIMED.some((w) => selected.has(w)) ? null : 'no workload with a TF.js baseline selected';
+  const tfDisabled =
+    options.tfjs === false
+      ? 'TF.js disabled (--no-tfjs)'
+      : TIMED.some((w) => selected.has(w))
+        ? null
+        : 'no workload with a TF.js baseline selected';
   const tf = await loadTf(tfDisabled, log);
   const torch = torchBaseline(options, selected, plans, log);
   const ctx: BenchContext = { quick, plans, tf, torch, log };
@@ -104,7 +126,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const measurements: Measurement[] = [];
   const checks: Check[] = [];
   let memory: MemoryRow[] = [];
-  for (const [name, run] of [['W1', runW1], ['W2', runW2], ['W3', runW3]] as const) {
+  for (const [name, run] of [
+    ['W1', runW1],
+    ['W2', runW2],
+    ['W3', runW3],
+  ] as const) {
     if (!selected.has(name)) continue;
     const r = await run(ctx);
     measurements.push(...r.measurements);
@@ -113,13 +139,19 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   if (selected.has('sweep')) measurements.push(...(await runSweep(ctx)));
   if (selected.has('memory')) {
     memory = runMemory();
-    checks.push({ name: 'memory: memoryBytes vs the layout by hand', ok: memory.every((m) => m.agree), detail: `${memory.filter((m) => m.agree).length} of ${memory.length} models agree` });
+    checks.push({
+      name: 'memory: memoryBytes vs the layout by hand',
+      ok: memory.every((m) => m.agree),
+      detail: `${memory.filter((m) => m.agree).length} of ${memory.length} models agree`,
+    });
   }
   if (selected.has('cli')) measurements.push(...runCli(ctx));
 
-  if (torch.ok) machine.PyTorch = `${torch.report.torch} (Python ${torch.report.python}, default threads ${torch.report.default_threads})`;
+  if (torch.ok)
+    machine.PyTorch = `${torch.report.torch} (Python ${torch.report.python}, default threads ${torch.report.default_threads})`;
   else machine.PyTorch = `not measured: ${torch.reason}`;
-  for (const slot of tf) if (slot.session?.threads != null) machine['TF.js wasm threads'] = String(slot.session.threads);
+  for (const slot of tf)
+    if (slot.session?.threads != null) machine['TF.js wasm threads'] = String(slot.session.threads);
 
   const ratios = computeRatios(measurements);
   const result: BenchResult = {
@@ -149,7 +181,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
 }
 
 /** Everything that was not run, and why, once each. */
-function skippedList(ms: readonly Measurement[], selected: Set<WorkloadName>, tf: readonly TfSlot[], torch: TorchOutcome): string[] {
+function skippedList(
+  ms: readonly Measurement[],
+  selected: Set<WorkloadName>,
+  tf: readonly TfSlot[],
+  torch: TorchOutcome,
+): string[] {
   const out: string[] = [];
   const notSelected = WORKLOADS.filter((w) => !selected.has(w));
   if (notSelected.length) out.push(`Workloads not selected (--only): ${notSelected.join(', ')}.`);
@@ -164,8 +201,13 @@ function skippedList(ms: readonly Measurement[], selected: Set<WorkloadName>, tf
     byImpl.set(key, (byImpl.get(key) ?? new Set()).add(m.group));
   }
   for (const [key, groups] of byImpl) out.push(`${key} (${[...groups].join(', ')}).`);
-  if (selected.has('sweep')) out.push('TF.js cpu backend: not run in the scaling sweep (its steps are slow; the wasm backend stands for TF.js there).');
-  out.push('Native C (AVX2): not run here; the rows marked "reference, not measured here" are the figures from the issue\'s table (W1 0.20 ms, W2 1.6 ms, W3 111 GFLOP/s).');
+  if (selected.has('sweep'))
+    out.push(
+      'TF.js cpu backend: not run in the scaling sweep (its steps are slow; the wasm backend stands for TF.js there).',
+    );
+  out.push(
+    'Native C (AVX2): not run here; the rows marked "reference, not measured here" are the figures from the issue\'s table (W1 0.20 ms, W2 1.6 ms, W3 111 GFLOP/s).',
+  );
   out.push('@tensorflow/tfjs-node: not used (its install downloads a native binary, which fails on this machine).');
   return out;
 }
@@ -174,9 +216,13 @@ function skippedList(ms: readonly Measurement[], selected: Set<WorkloadName>, tf
 // Command line: tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
 
 export function parseWorkloads(list: string): WorkloadName[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
-    if (!(WORKLOADS as readonly string[]).includes(n)) throw new RangeError(`unknown workload "${n}"; choose from ${WORKLOADS.join(', ')}`);
+    if (!(WORKLOADS as readonly string[]).includes(n))
+      throw new RangeError(`unknown workload "${n}"; choose from ${WORKLOADS.join(', ')}`);
   }
   return names as WorkloadName[];
 }
@@ -203,7 +249,14 @@ async function cli(argv: string[]): Promise<number> {
       return 0;
     }
     const only = values.only ? parseWorkloads(values.only) : undefined;
-    options = { quick: values.quick, only, torch: !values['no-torch'], tfjs: !values['no-tfjs'], python: values.python, outDir: values.out };
+    options = {
+      quick: values.quick,
+      only,
+      torch: !values['no-torch'],
+      tfjs: !values['no-tfjs'],
+      python: values.python,
+      outDir: values.out,
+    };
   } catch (err) {
     console.error(`bench: ${errorMessage(err)}\n${USAGE}`);
     return 2;

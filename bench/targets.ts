@@ -13,11 +13,21 @@ function find(ms: readonly Measurement[], group: string, idPrefix: string): Meas
 }
 
 /** Target: anneal `annealId` at least `min`× as fast as the first baseline whose id starts with `baseline`. */
-function speedupTarget(ms: readonly Measurement[], ratios: readonly Ratio[], target: string, group: string, annealId: string, baseline: string, min: number): TargetResult {
+function speedupTarget(
+  ms: readonly Measurement[],
+  ratios: readonly Ratio[],
+  target: string,
+  group: string,
+  annealId: string,
+  baseline: string,
+  min: number,
+): TargetResult {
   const a = find(ms, group, annealId);
   const b = find(ms, group, baseline);
-  if (!a || a.value === null) return { target, measured: '—', verdict: 'not measured', detail: `anneal: ${a?.skipped ?? 'not run'}` };
-  if (!b || b.value === null) return { target, measured: '—', verdict: 'not measured', detail: `baseline skipped: ${b?.skipped ?? 'not run'}` };
+  if (!a || a.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: `anneal: ${a?.skipped ?? 'not run'}` };
+  if (!b || b.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: `baseline skipped: ${b?.skipped ?? 'not run'}` };
   const r = findRatio(ratios, group, a.id, b.id)!;
   return {
     target,
@@ -31,23 +41,44 @@ function speedupTarget(ms: readonly Measurement[], ratios: readonly Ratio[], tar
 function startupTarget(ms: readonly Measurement[], target: string, id: string, max: number): TargetResult {
   const a = find(ms, CLI_GROUP, id);
   const b = find(ms, CLI_GROUP, NODE_ID);
-  if (!a || a.value === null) return { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' };
-  if (!b || b.value === null) return { target, measured: '—', verdict: 'not measured', detail: `node -e 0: ${b?.skipped ?? 'not run'}` };
+  if (!a || a.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' };
+  if (!b || b.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: `node -e 0: ${b?.skipped ?? 'not run'}` };
   const times = a.value / b.value;
-  return { target, measured: `${fmt(times)}×`, verdict: verdict(times <= max), detail: `${a.impl} ${fmt(a.value)} vs ${b.impl} ${fmt(b.value)} ms (median)` };
+  return {
+    target,
+    measured: `${fmt(times)}×`,
+    verdict: verdict(times <= max),
+    detail: `${a.impl} ${fmt(a.value)} vs ${b.impl} ${fmt(b.value)} ms (median)`,
+  };
 }
 
 export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Ratio[]): TargetResult[] {
   const has = (group: string) => ms.some((m) => m.group === group);
   const out: TargetResult[] = [];
   if (has('W1')) {
-    out.push(speedupTarget(ms, ratios, 'W1 fused ≥ 500× faster than PyTorch eager', 'W1', 'anneal-fused', 'torch', 500));
+    out.push(
+      speedupTarget(ms, ratios, 'W1 fused ≥ 500× faster than PyTorch eager', 'W1', 'anneal-fused', 'torch', 500),
+    );
     out.push(speedupTarget(ms, ratios, 'W1 fused ≥ 5× faster than plain JS', 'W1', 'anneal-fused', 'plain-js', 5));
     const fused = find(ms, 'W1', 'anneal-fused');
     const goal = 0.4;
-    out.push(fused?.value != null
-      ? { target: 'W1 fused within 2× of 0.4 ms / 1000 steps', measured: `${fmt(fused.value)} ms`, verdict: verdict(fused.value <= 2 * goal), detail: `${fmt(fused.value / goal)}× the 0.4 ms goal (allowed: 2×)` }
-      : { target: 'W1 fused within 2× of 0.4 ms / 1000 steps', measured: '—', verdict: 'not measured', detail: 'anneal fused not run' });
+    out.push(
+      fused?.value != null
+        ? {
+            target: 'W1 fused within 2× of 0.4 ms / 1000 steps',
+            measured: `${fmt(fused.value)} ms`,
+            verdict: verdict(fused.value <= 2 * goal),
+            detail: `${fmt(fused.value / goal)}× the 0.4 ms goal (allowed: 2×)`,
+          }
+        : {
+            target: 'W1 fused within 2× of 0.4 ms / 1000 steps',
+            measured: '—',
+            verdict: 'not measured',
+            detail: 'anneal fused not run',
+          },
+    );
   }
   if (has('W2')) {
     out.push(speedupTarget(ms, ratios, 'W2 ≥ 8× faster than TF.js wasm', 'W2', 'anneal-staged', 'tfjs-wasm', 8));
@@ -58,9 +89,16 @@ export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Rat
     if (!has(group)) continue;
     const a = find(ms, group, 'anneal-matmul');
     const target = `${group} ≥ 35 GFLOP/s`;
-    out.push(a?.value != null
-      ? { target, measured: `${fmt(a.value)} GFLOP/s`, verdict: verdict(a.value >= 35), detail: `${fmt(a.value / 35)}× the target` }
-      : { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' });
+    out.push(
+      a?.value != null
+        ? {
+            target,
+            measured: `${fmt(a.value)} GFLOP/s`,
+            verdict: verdict(a.value >= 35),
+            detail: `${fmt(a.value / 35)}× the target`,
+          }
+        : { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' },
+    );
   }
   if (has(CLI_GROUP)) {
     out.push(startupTarget(ms, 'CLI --version ≤ 3× node -e 0', 'cli-version', 3));

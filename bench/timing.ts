@@ -28,7 +28,15 @@ export function median(values: readonly number[]): number {
 }
 
 export function summarise(samples: readonly number[], warmup: number, callsPerRun: number): Stats {
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), runs: samples.length, warmup, callsPerRun, samples: [...samples] };
+  return {
+    median: median(samples),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+    runs: samples.length,
+    warmup,
+    callsPerRun,
+    samples: [...samples],
+  };
 }
 
 /**
@@ -57,9 +65,15 @@ export function timeRounds<T>(
 
 /** Times `calls` calls of `step` per run on one long-lived context: milliseconds per call. */
 export function timeCalls(plan: Plan, calls: number, step: () => void): Stats {
-  return timeRounds(plan, () => null, () => {
-    for (let i = 0; i < calls; i++) step();
-  }, undefined, calls);
+  return timeRounds(
+    plan,
+    () => null,
+    () => {
+      for (let i = 0; i < calls; i++) step();
+    },
+    undefined,
+    calls,
+  );
 }
 
 /** How many calls fit in about `targetMs`, from one probe call (at least 1, at most `cap`). */

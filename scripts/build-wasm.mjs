@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = [join(root, 'asconfig.json'), ...readdirSync(join(root, 'assembly')).map((f) => join(root, 'assembly', f))];
+const sources = [
+  join(root, 'asconfig.json'),
+  ...readdirSync(join(root, 'assembly')).map((f) => join(root, 'assembly', f)),
+];
 const newestSource = Math.max(...sources.map((f) => statSync(f).mtimeMs));
 const force = process.argv.includes('--force');
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');

@@ -8,7 +8,18 @@
 // builds only when a source is newer than dist/. It builds into a fresh sibling folder and swaps that in, so a
 // reader of dist/ (a test, the CLI) sees the old build or the new one, never a half-written one.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,7 +29,17 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.stamp');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const PARTS = ['esm', 'cjs', 'cli', 'anneal.wasm'];
-const INPUTS = ['src', 'assembly', 'asconfig.json', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.build.cjs.json', 'scripts/build.mjs', 'scripts/build-wasm.mjs'];
+const INPUTS = [
+  'src',
+  'assembly',
+  'asconfig.json',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.build.cjs.json',
+  'scripts/build.mjs',
+  'scripts/build-wasm.mjs',
+];
 
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -40,7 +61,9 @@ function newestInput() {
 
 /** True when dist/ is missing a part or older than one of its inputs. */
 export function isStale() {
-  return !existsSync(stamp) || !PARTS.every((p) => existsSync(join(dist, p))) || statSync(stamp).mtimeMs < newestInput();
+  return (
+    !existsSync(stamp) || !PARTS.every((p) => existsSync(join(dist, p))) || statSync(stamp).mtimeMs < newestInput()
+  );
 }
 
 const run = (script, ...args) => execFileSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit' });
@@ -72,7 +95,9 @@ async function buildInto(out) {
     external: ['echarts', '@resvg/resvg-js'],
     logLevel: 'warning',
     // Bundled CommonJS dependencies (commander, cli-progress) call require(): give the ES module one.
-    banner: { js: "import { createRequire as __annealRequire } from 'node:module'; const require = __annealRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __annealRequire } from 'node:module'; const require = __annealRequire(import.meta.url);",
+    },
   });
   chmodSync(join(out, 'cli', 'bin.js'), 0o755);
 }

@@ -7,5 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
-const run = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'bin.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const run = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'bin.js'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.exitCode = run.status ?? 1;

@@ -8,7 +8,11 @@
  * The canonical name `given` spells in any casing (surrounding spaces ignored), or the name an alias of it
  * stands for; undefined when it is neither. Alias keys are lower case (`cosine` → `CosineAnnealingLR`).
  */
-export function findCanonicalName<T extends string>(given: string, names: readonly T[], aliases: Readonly<Record<string, T>> = {}): T | undefined {
+export function findCanonicalName<T extends string>(
+  given: string,
+  names: readonly T[],
+  aliases: Readonly<Record<string, T>> = {},
+): T | undefined {
   if (typeof given !== 'string') return undefined; // a number or null from JSON: not a name
   const key = given.trim().toLowerCase();
   return names.find((name) => name.toLowerCase() === key) ?? (Object.hasOwn(aliases, key) ? aliases[key] : undefined);
@@ -21,14 +25,20 @@ export interface CanonicalNameOptions<T extends string> {
   where?: string;
   aliases?: Readonly<Record<string, T>>;
   /** The kind of error the caller throws (default RangeError). */
-  error?: new (message: string) => Error;
+  error?: new (
+    message: string,
+  ) => Error;
 }
 
 /**
  * `findCanonicalName`, or an error naming what was given and listing the canonical names (and the aliases):
  * `unknown optimizer "Adagrad"; expected one of Adam, AdamW, SGD`.
  */
-export function canonicalName<T extends string>(given: string, names: readonly T[], options: CanonicalNameOptions<T>): T {
+export function canonicalName<T extends string>(
+  given: string,
+  names: readonly T[],
+  options: CanonicalNameOptions<T>,
+): T {
   const found = findCanonicalName(given, names, options.aliases);
   if (found !== undefined) return found;
   const aliases = Object.keys(options.aliases ?? {});

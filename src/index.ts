@@ -10,20 +10,54 @@ export * from './optim/index.ts';
 export * from './lr_scheduler/index.ts';
 export * from './data/index.ts';
 export {
-  Trainer, NonFiniteLossError, type History, type TrainerOptions, type ManualDecay, type BatchSource, type SteppableScheduler,
+  Trainer,
+  NonFiniteLossError,
+  type History,
+  type TrainerOptions,
+  type ManualDecay,
+  type BatchSource,
+  type SteppableScheduler,
 } from './train/trainer.ts';
-export { runTraining, prepareRun, resultToJson, type RunResult, type RunHooks, type PreparedRun, type EvalPoint } from './train/run.ts';
+export {
+  runTraining,
+  prepareRun,
+  resultToJson,
+  type RunResult,
+  type RunHooks,
+  type PreparedRun,
+  type EvalPoint,
+} from './train/run.ts';
 export { parseRunConfig, ConfigError, type RunConfig } from './config/run_config.ts';
 export { optimizerFromSpec, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
 export {
-  BatchSizeScheduler, StepBS, MultiStepBS, ExponentialBS, LambdaBS, ScheduledBatches, batchScheduleFromSpec, BATCH_SCHEDULE_TYPES,
-  type BatchLambda, type BatchInterval, type BatchScheduleSpec, type BatchSizeSchedulerOptions, type StepBSOptions,
-  type MultiStepBSOptions, type ExponentialBSOptions, type LambdaBSOptions, type ScheduledBatchesOptions,
+  BatchSizeScheduler,
+  StepBS,
+  MultiStepBS,
+  ExponentialBS,
+  LambdaBS,
+  ScheduledBatches,
+  batchScheduleFromSpec,
+  BATCH_SCHEDULE_TYPES,
+  type BatchLambda,
+  type BatchInterval,
+  type BatchScheduleSpec,
+  type BatchSizeSchedulerOptions,
+  type StepBSOptions,
+  type MultiStepBSOptions,
+  type ExponentialBSOptions,
+  type LambdaBSOptions,
+  type ScheduledBatchesOptions,
 } from './train/batch_schedule.ts';
 export type { RecordedBatches } from './train/batches.ts';
 export {
-  runComparison, type CompareSettings, type ComparisonResult, type CompareBase, type CompareHooks, type StrategyResult,
-  type StrategyRun, type Stat,
+  runComparison,
+  type CompareSettings,
+  type ComparisonResult,
+  type CompareBase,
+  type CompareHooks,
+  type StrategyResult,
+  type StrategyRun,
+  type Stat,
 } from './report/compare.ts';
 export type { Strategy } from './report/strategies.ts';
 export { boundaryGrid, type BoundaryGridOptions } from './report/boundary.ts';

@@ -33,7 +33,7 @@ describe('README', () => {
     lrList.slice(0, 999).forEach((lr, i) => expect(lr).toBe(lesson.lr[i + 1][0]));
   });
 
-  it('the same decay through StepLR gives PyTorch\'s lr sequence', async () => {
+  it("the same decay through StepLR gives PyTorch's lr sequence", async () => {
     const steplr = training.cases.find((c) => c.name === 'seed_steplr')!;
     const { lrList } = (await runSnippet(joinSnippets(setup, withScheduler), ['lrList'])) as { lrList: number[] };
     expect(lrList.length).toBe(1000);

@@ -10,7 +10,8 @@ export interface PlainLayerInit {
 }
 
 function checkedCopy(values: ArrayLike<number>, length: number, what: string): Float32Array {
-  if (values.length !== length) throw new RangeError(`PlainMlp: ${what} has ${values.length} values, expected ${length}`);
+  if (values.length !== length)
+    throw new RangeError(`PlainMlp: ${what} has ${values.length} values, expected ${length}`);
   return Float32Array.from(values);
 }
 
@@ -30,7 +31,8 @@ export class PlainMlp {
   constructor(sizes: readonly number[], capacity: number, init: readonly PlainLayerInit[]) {
     this.sizes = [...sizes];
     this.capacity = capacity;
-    if (init.length !== sizes.length - 1) throw new RangeError(`PlainMlp: ${init.length} layers of weights for sizes ${sizes.join('-')}`);
+    if (init.length !== sizes.length - 1)
+      throw new RangeError(`PlainMlp: ${init.length} layers of weights for sizes ${sizes.join('-')}`);
     this.weights = init.map((layer, l) => checkedCopy(layer.weight, sizes[l + 1] * sizes[l], `layer ${l} weight`));
     this.biases = init.map((layer, l) => checkedCopy(layer.bias, sizes[l + 1], `layer ${l} bias`));
     this.gradWeights = this.weights.map((w) => new Float32Array(w.length));
@@ -168,7 +170,10 @@ export class PlainAdam {
   private readonly beta2: number;
   private readonly eps: number;
 
-  constructor(params: readonly { data: Float32Array; grad: Float32Array }[], options: { lr: number; betas?: readonly [number, number]; eps?: number }) {
+  constructor(
+    params: readonly { data: Float32Array; grad: Float32Array }[],
+    options: { lr: number; betas?: readonly [number, number]; eps?: number },
+  ) {
     this.lr = options.lr;
     this.beta1 = options.betas?.[0] ?? 0.9;
     this.beta2 = options.betas?.[1] ?? 0.999;
@@ -199,7 +204,11 @@ export class PlainAdam {
 export class PlainStepLR {
   private epoch = 0;
 
-  constructor(private readonly optimizer: { lr: number }, private readonly stepSize: number, private readonly gamma: number) {}
+  constructor(
+    private readonly optimizer: { lr: number },
+    private readonly stepSize: number,
+    private readonly gamma: number,
+  ) {}
 
   step(): void {
     this.epoch++;
@@ -208,7 +217,13 @@ export class PlainStepLR {
 }
 
 /** One training step as the lesson writes it: zero_grad, forward, loss, backward, Adam. Returns the loss. */
-export function plainTrainStep(model: PlainMlp, optimizer: PlainAdam, x: Float32Array, y: Int32Array, n: number): number {
+export function plainTrainStep(
+  model: PlainMlp,
+  optimizer: PlainAdam,
+  x: Float32Array,
+  y: Int32Array,
+  n: number,
+): number {
   const loss = model.lossAndGrad(x, y, n);
   optimizer.step();
   return loss;

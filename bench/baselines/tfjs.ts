@@ -78,12 +78,21 @@ export class TfMlp {
   private readonly biases: TfCore.Variable[];
   private readonly optimizer: TfCore.AdamOptimizer;
 
-  constructor(private readonly session: TfSession, sizes: readonly number[], init: readonly PlainLayerInit[], lr: number) {
+  constructor(
+    private readonly session: TfSession,
+    sizes: readonly number[],
+    init: readonly PlainLayerInit[],
+    lr: number,
+  ) {
     const { tf } = session;
     // Kernels in TF's own layout, [in, out] as tf.layers.dense keeps them, so the forward pass is x·W without
     // a transpose (the wasm backend is markedly slower with transposed operands).
     // tf.tidy keeps the variables and releases the tensors they were made from.
-    this.weights = tf.tidy(() => init.map((layer, l) => tf.variable(tf.transpose(tf.tensor2d(Float32Array.from(layer.weight), [sizes[l + 1], sizes[l]])))));
+    this.weights = tf.tidy(() =>
+      init.map((layer, l) =>
+        tf.variable(tf.transpose(tf.tensor2d(Float32Array.from(layer.weight), [sizes[l + 1], sizes[l]]))),
+      ),
+    );
     this.biases = tf.tidy(() => init.map((layer) => tf.variable(tf.tensor1d(Float32Array.from(layer.bias)))));
     this.optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8); // TF.js defaults to eps 1e-7; PyTorch uses 1e-8
   }
@@ -119,9 +128,18 @@ export class TfMlp {
 }
 
 /** Batch tensors for a TfMlp: features n×d and one-hot labels. */
-export function tfBatch(session: TfSession, x: Float32Array, y: Int32Array, n: number, features: number, classes: number) {
+export function tfBatch(
+  session: TfSession,
+  x: Float32Array,
+  y: Int32Array,
+  n: number,
+  features: number,
+  classes: number,
+) {
   const { tf } = session;
   const xs = tf.tensor2d(x.subarray(0, n * features), [n, features]);
-  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y.subarray(0, n), 'int32'), classes), 'float32') as TfCore.Tensor2D);
+  const oneHot = tf.tidy(
+    () => tf.cast(tf.oneHot(tf.tensor1d(y.subarray(0, n), 'int32'), classes), 'float32') as TfCore.Tensor2D,
+  );
   return { xs, oneHot, dispose: () => tf.dispose([xs, oneHot]) };
 }

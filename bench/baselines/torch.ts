@@ -9,9 +9,22 @@ export const DEFAULT_PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
 export interface TorchConfig {
-  plans: { w1: Plan; w2: Plan & { target_ms: number }; w3: Plan & { target_ms: number }; sweep: Plan & { target_ms: number } };
+  plans: {
+    w1: Plan;
+    w2: Plan & { target_ms: number };
+    w3: Plan & { target_ms: number };
+    sweep: Plan & { target_ms: number };
+  };
   /** Each section is null when its workload is not part of this run. */
-  w1: { x: number[][]; y: number[]; init: { weight: number[][]; bias: number[] }[]; steps: number; lr: number; step_size: number; gamma: number } | null;
+  w1: {
+    x: number[][];
+    y: number[];
+    init: { weight: number[][]; bias: number[] }[];
+    steps: number;
+    lr: number;
+    step_size: number;
+    gamma: number;
+  } | null;
   w2: { sizes: number[]; batch: number; seed: number } | null;
   /** GEMM shapes as [m, k, n]. */
   w3: [number, number, number][] | null;
@@ -50,14 +63,22 @@ export function runTorch(config: TorchConfig, options: { python?: string; timeou
   const seconds = (performance.now() - t0) / 1000;
   if (child.error) {
     const timedOut = (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-    return { ok: false, reason: timedOut ? `the PyTorch child timed out after ${options.timeoutMs / 1000} s` : `cannot run ${python}: ${child.error.message}` };
+    return {
+      ok: false,
+      reason: timedOut
+        ? `the PyTorch child timed out after ${options.timeoutMs / 1000} s`
+        : `cannot run ${python}: ${child.error.message}`,
+    };
   }
   let parsed: (TorchReport & { error?: undefined }) | { error: string };
   try {
     parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '');
   } catch {
     const tail = (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ');
-    return { ok: false, reason: `${python} ${SCRIPT} exited with ${child.status ?? child.signal}: ${tail || 'no output'}` };
+    return {
+      ok: false,
+      reason: `${python} ${SCRIPT} exited with ${child.status ?? child.signal}: ${tail || 'no output'}`,
+    };
   }
   if (parsed.error !== undefined) return { ok: false, reason: `${parsed.error} (in ${python})` };
   const report = parsed as TorchReport;

@@ -59,7 +59,9 @@ export function runCli(ctx: BenchContext): Measurement[] {
       const t0 = performance.now();
       const r = spawnSync(process.execPath, CLI_COMMANDS[i].args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       const ms = performance.now() - t0;
-      if (r.status !== 0) failed[i] ??= `exited with ${r.status ?? r.signal}: ${r.error?.message ?? r.stderr.toString().trim().split('\n')[0]}`;
+      if (r.status !== 0)
+        failed[i] ??=
+          `exited with ${r.status ?? r.signal}: ${r.error?.message ?? r.stderr.toString().trim().split('\n')[0]}`;
       if (round >= warmup) samples[i].push(ms);
     }
   }

@@ -14,7 +14,12 @@ export function nestedWeightsOf(model: Sequential): { weight: number[][]; bias: 
 }
 
 /** Seeded random features uniform in [-1, 1) and labels in [0, classes). */
-export function randomBatch(n: number, features: number, classes: number, seed: number): { x: Float32Array; y: Int32Array } {
+export function randomBatch(
+  n: number,
+  features: number,
+  classes: number,
+  seed: number,
+): { x: Float32Array; y: Int32Array } {
   const random = seededRandom(seed);
   const x = Float32Array.from({ length: n * features }, () => random() * 2 - 1);
   const y = Int32Array.from({ length: n }, () => Math.floor(random() * classes));

@@ -11,8 +11,18 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'LogicNet 2-3-2 (W1)', sizes: [2, 3, 2], batch: 20, build: () => new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 }) },
-  { name: 'MLP 784-256-10 (W2)', sizes: [784, 256, 10], batch: 128, build: () => new MLP({ sizes: [784, 256, 10], seed: 0 }) },
+  {
+    name: 'LogicNet 2-3-2 (W1)',
+    sizes: [2, 3, 2],
+    batch: 20,
+    build: () => new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 }),
+  },
+  {
+    name: 'MLP 784-256-10 (W2)',
+    sizes: [784, 256, 10],
+    batch: 128,
+    build: () => new MLP({ sizes: [784, 256, 10], seed: 0 }),
+  },
   { name: 'MLP 2-16-2 (sweep)', sizes: [2, 16, 2], batch: 4096, build: () => new MLP({ sizes: [2, 16, 2], seed: 0 }) },
   { name: 'MLP 2-16-16-2', sizes: [2, 16, 16, 2], batch: 61, build: () => new MLP({ sizes: [2, 16, 16, 2], seed: 0 }) },
 ];
@@ -67,7 +77,10 @@ export function runMemory(): MemoryRow[] {
       optimizerBytes: optimizer.memoryBytes,
       optimizerBytesByHand: hand.adam,
       allocatedBytes,
-      agree: model.memoryBytes === hand.model && optimizer.memoryBytes === hand.adam && model.batchCapacity === hand.capacity,
+      agree:
+        model.memoryBytes === hand.model &&
+        optimizer.memoryBytes === hand.adam &&
+        model.batchCapacity === hand.capacity,
     };
     optimizer.dispose();
     model.dispose();

@@ -64,26 +64,54 @@ export async function runSweep(ctx: BenchContext): Promise<Measurement[]> {
 
     const plainModel = new PlainMlp([2, width, 2], batch, init);
     const plainOpt = new PlainAdam(plainModel.parameters(), { lr: LR });
-    out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS', kind: 'baseline', stats: time(() => plainTrainStep(plainModel, plainOpt, x, y, batch)) }));
+    out.push(
+      measured({
+        ...base,
+        id: 'plain-js',
+        impl: 'plain JS',
+        kind: 'baseline',
+        stats: time(() => plainTrainStep(plainModel, plainOpt, x, y, batch)),
+      }),
+    );
 
     if (wasm?.session) {
       try {
         await wasm.session.activate();
         const tb = tfBatch(wasm.session, x, y, batch, 2, 2);
         const mlp = new TfMlp(wasm.session, [2, width, 2], init, LR);
-        out.push(measured({ ...base, id: tfId('wasm'), impl: tfLabel(wasm), kind: 'baseline', stats: time(() => mlp.step(tb.xs, tb.oneHot)) }));
+        out.push(
+          measured({
+            ...base,
+            id: tfId('wasm'),
+            impl: tfLabel(wasm),
+            kind: 'baseline',
+            stats: time(() => mlp.step(tb.xs, tb.oneHot)),
+          }),
+        );
         mlp.dispose();
         tb.dispose();
       } catch (err) {
-        out.push(skippedMeasurement({ ...base, id: tfId('wasm'), impl: tfLabel(wasm), kind: 'baseline' }, `failed: ${errorMessage(err)}`));
+        out.push(
+          skippedMeasurement(
+            { ...base, id: tfId('wasm'), impl: tfLabel(wasm), kind: 'baseline' },
+            `failed: ${errorMessage(err)}`,
+          ),
+        );
       }
     } else {
-      out.push(skippedMeasurement({ ...base, id: tfId('wasm'), impl: 'TF.js wasm', kind: 'baseline' }, wasm?.reason ?? 'not loaded'));
+      out.push(
+        skippedMeasurement(
+          { ...base, id: tfId('wasm'), impl: 'TF.js wasm', kind: 'baseline' },
+          wasm?.reason ?? 'not loaded',
+        ),
+      );
     }
 
     out.push(...torchMeasurements(ctx, base, () => key, undefined, true));
     const a = out.find((m) => m.group === key && m.kind === 'anneal')!;
-    ctx.log(`${key}: anneal ${(a.value! * 1000).toFixed(1)} µs / step, ${((a.value! * 1000) / batch).toFixed(3)} µs / sample`);
+    ctx.log(
+      `${key}: anneal ${(a.value! * 1000).toFixed(1)} µs / step, ${((a.value! * 1000) / batch).toFixed(3)} µs / sample`,
+    );
   }
   return out;
 }

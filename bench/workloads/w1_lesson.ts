@@ -53,33 +53,64 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
 
   // (a) the fused path: one call into the core per step, scheduler stepped in between.
   let annealLosses: number[] = [];
-  const fused = timeRounds(plan, () => {
-    const l = lesson();
-    return { ...l, trainer: new Trainer({ model: l.model, optimizer: l.optimizer, scheduler: l.scheduler, x: d, y: d.y }) };
-  }, (c) => {
-    const h = c.trainer.run(STEPS);
-    if (annealLosses.length === 0) annealLosses = h.loss.slice(0, 10);
-  }, (c) => {
-    c.trainer.dispose();
-    c.dispose();
-  });
-  out.push(measured({ ...base, id: 'anneal-fused', impl: 'anneal fused (Trainer.run)', kind: 'anneal', stats: fused, perRun: perRun(fused) }));
+  const fused = timeRounds(
+    plan,
+    () => {
+      const l = lesson();
+      return {
+        ...l,
+        trainer: new Trainer({ model: l.model, optimizer: l.optimizer, scheduler: l.scheduler, x: d, y: d.y }),
+      };
+    },
+    (c) => {
+      const h = c.trainer.run(STEPS);
+      if (annealLosses.length === 0) annealLosses = h.loss.slice(0, 10);
+    },
+    (c) => {
+      c.trainer.dispose();
+      c.dispose();
+    },
+  );
+  out.push(
+    measured({
+      ...base,
+      id: 'anneal-fused',
+      impl: 'anneal fused (Trainer.run)',
+      kind: 'anneal',
+      stats: fused,
+      perRun: perRun(fused),
+    }),
+  );
   ctx.log(`W1 anneal fused: ${fused.median.toFixed(3)} ms / 1000 steps`);
 
   // (b) the line-by-line loop, as the lesson writes it.
   const loopLosses: number[] = [];
-  const loop = timeRounds(plan, lesson, ({ model, optimizer, scheduler }) => {
-    const keep = loopLosses.length === 0;
-    for (let i = 0; i < STEPS; i++) {
-      const loss = model.getLoss(d, d.y);
-      if (keep && i < 10) loopLosses.push(loss.item());
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      scheduler.step();
-    }
-  }, (c) => c.dispose());
-  out.push(measured({ ...base, id: 'anneal-loop', impl: 'anneal line-by-line', kind: 'anneal', stats: loop, perRun: perRun(loop) }));
+  const loop = timeRounds(
+    plan,
+    lesson,
+    ({ model, optimizer, scheduler }) => {
+      const keep = loopLosses.length === 0;
+      for (let i = 0; i < STEPS; i++) {
+        const loss = model.getLoss(d, d.y);
+        if (keep && i < 10) loopLosses.push(loss.item());
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        scheduler.step();
+      }
+    },
+    (c) => c.dispose(),
+  );
+  out.push(
+    measured({
+      ...base,
+      id: 'anneal-loop',
+      impl: 'anneal line-by-line',
+      kind: 'anneal',
+      stats: loop,
+      perRun: perRun(loop),
+    }),
+  );
   ctx.log(`W1 anneal line-by-line: ${loop.median.toFixed(3)} ms / 1000 steps`);
   checks.push({
     name: 'W1: fused vs line-by-line, first 10 losses',
@@ -88,20 +119,33 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
   });
 
   // Diagnostic floor: the core's fused step alone on the batch staged once, no scheduler and no history.
-  const core = timeRounds(plan, () => {
-    const l = lesson();
-    const resident = new DeviceData(l.model.engine, toMatrix(d, 2), d.y);
-    return { ...l, resident, n: l.model.loadBatch(resident, null) };
-  }, ({ model, optimizer, n }) => {
-    for (let i = 0; i < STEPS; i++) model.trainStepStaged(n, optimizer);
-  }, (c) => {
-    c.resident.dispose();
-    c.dispose();
-  });
-  out.push(measured({
-    ...base, id: 'anneal-core', impl: 'anneal core steps only (diagnostic)', kind: 'anneal', stats: core, perRun: perRun(core), diagnostic: true,
-    note: '1000 × model.trainStepStaged on the batch staged once: no scheduler, no per-step history; the floor under the fused path',
-  }));
+  const core = timeRounds(
+    plan,
+    () => {
+      const l = lesson();
+      const resident = new DeviceData(l.model.engine, toMatrix(d, 2), d.y);
+      return { ...l, resident, n: l.model.loadBatch(resident, null) };
+    },
+    ({ model, optimizer, n }) => {
+      for (let i = 0; i < STEPS; i++) model.trainStepStaged(n, optimizer);
+    },
+    (c) => {
+      c.resident.dispose();
+      c.dispose();
+    },
+  );
+  out.push(
+    measured({
+      ...base,
+      id: 'anneal-core',
+      impl: 'anneal core steps only (diagnostic)',
+      kind: 'anneal',
+      stats: core,
+      perRun: perRun(core),
+      diagnostic: true,
+      note: '1000 × model.trainStepStaged on the batch staged once: no scheduler, no per-step history; the floor under the fused path',
+    }),
+  );
   ctx.log(`W1 anneal core steps only: ${core.median.toFixed(3)} ms / 1000 steps`);
 
   // Everything else starts from anneal's initial weights (those of torch.manual_seed(0)).
@@ -114,17 +158,30 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
 
   // Plain JavaScript on Float32Arrays.
   const plainLosses = new Float64Array(STEPS);
-  const plain = timeRounds(plan, () => {
-    const model = new PlainMlp([2, 3, 2], 20, init);
-    const optimizer = new PlainAdam(model.parameters(), { lr: LR });
-    return { model, optimizer, scheduler: new PlainStepLR(optimizer, STEP_SIZE, GAMMA) };
-  }, ({ model, optimizer, scheduler }) => {
-    for (let i = 0; i < STEPS; i++) {
-      plainLosses[i] = plainTrainStep(model, optimizer, d.x, d.y, 20);
-      scheduler.step();
-    }
-  });
-  out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS (Float32Array)', kind: 'baseline', stats: plain, perRun: perRun(plain) }));
+  const plain = timeRounds(
+    plan,
+    () => {
+      const model = new PlainMlp([2, 3, 2], 20, init);
+      const optimizer = new PlainAdam(model.parameters(), { lr: LR });
+      return { model, optimizer, scheduler: new PlainStepLR(optimizer, STEP_SIZE, GAMMA) };
+    },
+    ({ model, optimizer, scheduler }) => {
+      for (let i = 0; i < STEPS; i++) {
+        plainLosses[i] = plainTrainStep(model, optimizer, d.x, d.y, 20);
+        scheduler.step();
+      }
+    },
+  );
+  out.push(
+    measured({
+      ...base,
+      id: 'plain-js',
+      impl: 'plain JS (Float32Array)',
+      kind: 'baseline',
+      stats: plain,
+      perRun: perRun(plain),
+    }),
+  );
   ctx.log(`W1 plain JS: ${plain.median.toFixed(3)} ms / 1000 steps`);
   const plainDiff = maxRelativeDiff(plainLosses.subarray(0, 10), annealLosses);
   checks.push({
@@ -135,37 +192,69 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
 
   // TF.js: runs of `steps` steps (fewer than 1000 in a quick run), reported per 1000 steps.
   const slow = ctx.plans.w1Slow;
-  out.push(...(await tfMeasurements(ctx, base, (session, slot, row) => {
-    const batch = tfBatch(session, d.x, d.y, 20, 2, 2);
-    const losses: number[] = [];
-    const stats = timeRounds(slow, () => new TfMlp(session, [2, 3, 2], init, LR), (mlp) => {
-      let lr = LR;
-      const keep = losses.length === 0;
-      for (let i = 1; i <= slow.steps; i++) {
-        const loss = mlp.step(batch.xs, batch.oneHot);
-        if (keep && i <= 10) losses.push(loss);
-        if (i % STEP_SIZE === 0) mlp.lr = lr *= GAMMA; // StepLR(50, 0.99)
-      }
-    }, (mlp) => mlp.dispose(), slow.steps / STEPS);
-    batch.dispose();
-    const note = slow.steps === STEPS ? undefined : `timed over runs of ${slow.steps} steps, scaled to 1000`;
-    ctx.log(`W1 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / 1000 steps`);
-    const diff = maxRelativeDiff(losses, annealLosses);
-    checks.push({ name: `W1: ${tfLabel(slot)} vs anneal, first 10 losses (informational)`, ok: diff <= 1e-4, detail: `max relative difference ${diff.toExponential(2)} (same weights, data and Adam eps; f32 kernels differ)` });
-    return measured({ ...row, stats, note, perRun: perRun(stats) });
-  })));
+  out.push(
+    ...(await tfMeasurements(ctx, base, (session, slot, row) => {
+      const batch = tfBatch(session, d.x, d.y, 20, 2, 2);
+      const losses: number[] = [];
+      const stats = timeRounds(
+        slow,
+        () => new TfMlp(session, [2, 3, 2], init, LR),
+        (mlp) => {
+          let lr = LR;
+          const keep = losses.length === 0;
+          for (let i = 1; i <= slow.steps; i++) {
+            const loss = mlp.step(batch.xs, batch.oneHot);
+            if (keep && i <= 10) losses.push(loss);
+            if (i % STEP_SIZE === 0) mlp.lr = lr *= GAMMA; // StepLR(50, 0.99)
+          }
+        },
+        (mlp) => mlp.dispose(),
+        slow.steps / STEPS,
+      );
+      batch.dispose();
+      const note = slow.steps === STEPS ? undefined : `timed over runs of ${slow.steps} steps, scaled to 1000`;
+      ctx.log(`W1 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / 1000 steps`);
+      const diff = maxRelativeDiff(losses, annealLosses);
+      checks.push({
+        name: `W1: ${tfLabel(slot)} vs anneal, first 10 losses (informational)`,
+        ok: diff <= 1e-4,
+        detail: `max relative difference ${diff.toExponential(2)} (same weights, data and Adam eps; f32 kernels differ)`,
+      });
+      return measured({ ...row, stats, note, perRun: perRun(stats) });
+    })),
+  );
 
   // PyTorch eager (child process), at its default thread count.
   const t = ctx.torch;
   if (t.ok && t.stats('W1')) {
     const threads = t.report.default_threads;
     const stats = t.stats('W1')!;
-    const note = stats.callsPerRun === 1 ? undefined : `timed over runs of ${stats.callsPerRun * STEPS} steps, scaled to 1000`;
-    out.push(measured({ ...base, id: threads === 1 ? 'torch-1' : 'torch-default', impl: `PyTorch ${t.report.torch} eager (${threads} thread${threads === 1 ? '' : 's'}, default)`, kind: 'baseline', stats, note, perRun: perRun(stats) }));
+    const note =
+      stats.callsPerRun === 1 ? undefined : `timed over runs of ${stats.callsPerRun * STEPS} steps, scaled to 1000`;
+    out.push(
+      measured({
+        ...base,
+        id: threads === 1 ? 'torch-1' : 'torch-default',
+        impl: `PyTorch ${t.report.torch} eager (${threads} thread${threads === 1 ? '' : 's'}, default)`,
+        kind: 'baseline',
+        stats,
+        note,
+        perRun: perRun(stats),
+      }),
+    );
     const diff = maxRelativeDiff(t.report.w1_losses, annealLosses);
-    checks.push({ name: 'W1: PyTorch vs anneal, first 10 losses (informational)', ok: diff <= 1e-5, detail: `max relative difference ${diff.toExponential(2)}` });
+    checks.push({
+      name: 'W1: PyTorch vs anneal, first 10 losses (informational)',
+      ok: diff <= 1e-5,
+      detail: `max relative difference ${diff.toExponential(2)}`,
+    });
   } else {
-    out.push(skippedMeasurement({ ...base, id: 'torch-1', impl: 'PyTorch eager', kind: 'baseline' }, t.ok ? 'no W1 result from the child' : t.reason));
+    out.push(
+      skippedMeasurement(
+        { ...base, id: 'torch-1', impl: 'PyTorch eager', kind: 'baseline' },
+        t.ok ? 'no W1 result from the child' : t.reason,
+      ),
+    );
   }
 
   out.push(nativeReference(GROUP, UNIT, false, NATIVE_REFERENCE.w1MsPer1000));

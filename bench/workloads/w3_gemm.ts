@@ -1,7 +1,14 @@
 // W3: f32 GEMM C[m×n] = A[m×k]·B[k×n] (row-major) through the core's exported `matmul` kernel, in GFLOP/s.
 import { getEngine, type Engine } from '../../src/index.ts';
 import { plainMatmul } from '../baselines/plain_js.ts';
-import { nativeReference, NATIVE_REFERENCE, tfMeasurements, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
+import {
+  nativeReference,
+  NATIVE_REFERENCE,
+  tfMeasurements,
+  torchMeasurements,
+  type BenchContext,
+  type CallPlan,
+} from '../context.ts';
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { callsFor, seededRandom, timeCalls, type Stats } from '../timing.ts';
 
@@ -72,40 +79,97 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
       f32.set(B, b >> 2);
       matmul(a, b, c, m, n, k);
       const err = maxAbsError(engine.f32.subarray(c >> 2, (c >> 2) + m * n), ref);
-      checks.push({ name: `${group}: anneal matmul vs plain-JS f64 product`, ok: err < 1e-3, detail: `max abs error ${err.toExponential(2)} (entries are sums of ${k} products of values in [-1, 1))` });
+      checks.push({
+        name: `${group}: anneal matmul vs plain-JS f64 product`,
+        ok: err < 1e-3,
+        detail: `max abs error ${err.toExponential(2)} (entries are sums of ${k} products of values in [-1, 1))`,
+      });
       const stats = timeCall(ctx.plans.w3, () => matmul(a, b, c, m, n, k));
       engine.free(a);
       engine.free(b);
       engine.free(c);
-      out.push(measured({ ...base, id: 'anneal-matmul', impl: 'anneal core matmul', kind: 'anneal', stats, ...rate(stats, flops) }));
-      ctx.log(`${group} anneal: ${rate(stats, flops).value.toFixed(1)} GFLOP/s (max abs error ${err.toExponential(2)})`);
+      out.push(
+        measured({
+          ...base,
+          id: 'anneal-matmul',
+          impl: 'anneal core matmul',
+          kind: 'anneal',
+          stats,
+          ...rate(stats, flops),
+        }),
+      );
+      ctx.log(
+        `${group} anneal: ${rate(stats, flops).value.toFixed(1)} GFLOP/s (max abs error ${err.toExponential(2)})`,
+      );
     } else {
-      out.push(skippedMeasurement({ ...base, id: 'anneal-matmul', impl: 'anneal core matmul', kind: 'anneal' }, 'build/anneal.wasm exports no `matmul` (rebuild the core: npm run build:wasm)'));
-      checks.push({ name: `${group}: anneal matmul vs plain-JS f64 product`, ok: null, detail: 'the core has no matmul export' });
+      out.push(
+        skippedMeasurement(
+          { ...base, id: 'anneal-matmul', impl: 'anneal core matmul', kind: 'anneal' },
+          'build/anneal.wasm exports no `matmul` (rebuild the core: npm run build:wasm)',
+        ),
+      );
+      checks.push({
+        name: `${group}: anneal matmul vs plain-JS f64 product`,
+        ok: null,
+        detail: 'the core has no matmul export',
+      });
     }
 
     const C = new Float32Array(m * n);
-    const plain = timeCall({ ...ctx.plans.w3, runs: Math.max(3, ctx.plans.w3.runs >> 1) }, () => plainMatmul(A, B, C, m, n, k));
-    out.push(measured({ ...base, id: 'plain-js', impl: 'plain JS (Float32Array, i-p-j loops)', kind: 'baseline', stats: plain, ...rate(plain, flops) }));
+    const plain = timeCall({ ...ctx.plans.w3, runs: Math.max(3, ctx.plans.w3.runs >> 1) }, () =>
+      plainMatmul(A, B, C, m, n, k),
+    );
+    out.push(
+      measured({
+        ...base,
+        id: 'plain-js',
+        impl: 'plain JS (Float32Array, i-p-j loops)',
+        kind: 'baseline',
+        stats: plain,
+        ...rate(plain, flops),
+      }),
+    );
 
-    out.push(...(await tfMeasurements(ctx, base, ({ tf }, _slot, row) => {
-      const ta = tf.tensor2d(A, [m, k]);
-      const tb = tf.tensor2d(B, [k, n]);
-      const stats = timeCall(ctx.plans.w3, () => {
-        const tc = tf.matMul(ta, tb);
-        tc.dataSync();
-        tc.dispose();
-      });
-      tf.dispose([ta, tb]);
-      return measured({ ...row, stats, ...rate(stats, flops), note: 'tf.matMul plus dataSync() of the result' });
-    })));
+    out.push(
+      ...(await tfMeasurements(ctx, base, ({ tf }, _slot, row) => {
+        const ta = tf.tensor2d(A, [m, k]);
+        const tb = tf.tensor2d(B, [k, n]);
+        const stats = timeCall(ctx.plans.w3, () => {
+          const tc = tf.matMul(ta, tb);
+          tc.dataSync();
+          tc.dispose();
+        });
+        tf.dispose([ta, tb]);
+        return measured({ ...row, stats, ...rate(stats, flops), note: 'tf.matMul plus dataSync() of the result' });
+      })),
+    );
 
-    out.push(...torchMeasurements(ctx, base, (threads) => `W3 ${m}x${k}x${n} ${threads}`, (stats) => rate(stats, flops)));
+    out.push(
+      ...torchMeasurements(
+        ctx,
+        base,
+        (threads) => `W3 ${m}x${k}x${n} ${threads}`,
+        (stats) => rate(stats, flops),
+      ),
+    );
     if (ctx.torch.ok) {
       const err = ctx.torch.report.w3_max_abs_err[`${m}x${k}x${n}`];
-      if (err !== undefined) checks.push({ name: `${group}: torch.mm vs f64 product (informational)`, ok: err < 1e-3, detail: `max abs error ${err.toExponential(2)}` });
+      if (err !== undefined)
+        checks.push({
+          name: `${group}: torch.mm vs f64 product (informational)`,
+          ok: err < 1e-3,
+          detail: `max abs error ${err.toExponential(2)}`,
+        });
     }
-    out.push(nativeReference(group, UNIT, true, NATIVE_REFERENCE.w3Gflops, "the issue's single W3 figure (its shape is not given there)"));
+    out.push(
+      nativeReference(
+        group,
+        UNIT,
+        true,
+        NATIVE_REFERENCE.w3Gflops,
+        "the issue's single W3 figure (its shape is not given there)",
+      ),
+    );
   }
   return { measurements: out, checks };
 }

@@ -21,7 +21,9 @@ interface BenchFlags {
  */
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('Benchmark anneal against plain JS, TF.js and PyTorch in one run (from a clone of the repository); writes bench/results/latest.{json,md} and prints the Markdown.')
+    .description(
+      'Benchmark anneal against plain JS, TF.js and PyTorch in one run (from a clone of the repository); writes bench/results/latest.{json,md} and prints the Markdown.',
+    )
     .option('--quick', 'fewer repetitions and a smaller sweep: under a minute')
     .option('--only <workloads>', 'comma-separated subset of W1,W2,W3,sweep,memory,cli')
     .option('--no-torch', 'skip the PyTorch baseline')
@@ -38,7 +40,10 @@ export function benchCommand(): Command {
         ...(flags.python ? ['--python', flags.python] : []),
         ...(flags.out ? ['--out', flags.out] : []),
       ];
-      const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...args], { cwd: root, stdio: 'inherit' });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...args], {
+        cwd: root,
+        stdio: 'inherit',
+      });
       if (run.status !== 0) throw new Error(`the benchmark exited with ${run.status ?? run.signal}`);
     });
 }
@@ -49,5 +54,7 @@ function repositoryRoot(): string {
   for (let up = 0; up < 4; up++, dir = dirname(dir)) {
     if (existsSync(join(dir, 'bench', 'run.ts')) && existsSync(join(dir, 'node_modules', 'tsx'))) return dir;
   }
-  throw new UsageError('anneal bench runs from a clone of the repository (bench/ and its baselines are not published): git clone, npm install, npm run bench');
+  throw new UsageError(
+    'anneal bench runs from a clone of the repository (bench/ and its baselines are not published): git clone, npm install, npm run bench',
+  );
 }

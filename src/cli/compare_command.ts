@@ -37,28 +37,51 @@ export function compareCommand(): Command {
   const command = new Command('compare')
     .description(
       'Train the same model from the same initial weights on the same data under several lr strategies, and write report.html ' +
-        '(charts inlined), report.md, the charts, results.json and every run\'s config (runs/*.json, rerun with anneal train --config). ' +
+        "(charts inlined), report.md, the charts, results.json and every run's config (runs/*.json, rerun with anneal train --config). " +
         'Default: 2000 steps of Adam (lr 0.05 for the decaying strategies) on 300 moons points (noise 0.2), MLP 2-16-16-2 (tanh), batches of 64.',
     )
-    .option('--strategies <list>', `comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. Presets: ${presetHelp()}`, DEFAULT_STRATEGIES.join(','))
-    .option('--seeds <n>', 'run every strategy over N seeds (--seed, --seed+1, ...) and show the mean and spread', intArg(1, 1000), 1)
+    .option(
+      '--strategies <list>',
+      `comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. Presets: ${presetHelp()}`,
+      DEFAULT_STRATEGIES.join(','),
+    )
+    .option(
+      '--seeds <n>',
+      'run every strategy over N seeds (--seed, --seed+1, ...) and show the mean and spread',
+      intArg(1, 1000),
+      1,
+    )
     .option('--seed <n>', 'the first seed of the initial weights and the batch order', intArg(0, 2 ** 32 - 1000), 0);
-  addDataAndModelFlags(command, { samplesHelp: 'number of samples (default 300)', dataHelp: 'compare on', hidden: [16, 16] });
+  addDataAndModelFlags(command, {
+    samplesHelp: 'number of samples (default 300)',
+    dataHelp: 'compare on',
+    hidden: [16, 16],
+  });
   return command
     .option('--lr <x>', 'the initial lr of the decaying strategies (and max_lr of onecycle)', numberArg(0), 0.05)
     .option('--momentum <x>', 'SGD momentum', numberArg(0))
     .option('--weight-decay <x>', 'weight decay', numberArg(0))
     .option('--steps <n>', 'training steps per run', intArg(1, 10_000_000), 2000)
-    .option('--batch-size <n>', 'samples per step (the first epoch\'s for batch-size schedules), or full', batchSizeArg, 64)
-    .option('--target-loss <x>', 'for "steps to target": the whole-dataset loss to reach', numberArg(0, Infinity, { minExclusive: true }), 0.05)
+    .option(
+      '--batch-size <n>',
+      "samples per step (the first epoch's for batch-size schedules), or full",
+      batchSizeArg,
+      64,
+    )
+    .option(
+      '--target-loss <x>',
+      'for "steps to target": the whole-dataset loss to reach',
+      numberArg(0, Infinity, { minExclusive: true }),
+      0.05,
+    )
     .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps', intArg(1), 1)
     .option('--out <dir>', 'the report folder (created if needed; checked before training)', 'compare-report')
     .option('--png', 'also write every chart as PNG (report.md then shows the PNGs)')
-    .addOption(new Option('--loss-scale <scale>', 'the loss chart\'s y axis').choices(['linear', 'log']).default('log'))
+    .addOption(new Option('--loss-scale <scale>', "the loss chart's y axis").choices(['linear', 'log']).default('log'))
     .option('--boundary', 'draw the decision boundaries (default when the data is 2-D; an error otherwise)')
     .option('--no-boundary', 'do not draw the decision boundaries')
     .option('--grid <n>', 'cells per axis of the decision-boundary grids', intArg(2, 1000), 100)
-    .option('--json', 'print the table as JSON (results.json\'s content) and nothing else')
+    .option('--json', "print the table as JSON (results.json's content) and nothing else")
     .option('--quiet', 'print no progress bar')
     .action(async function (this: Command, flags: CompareFlags) {
       const given = (name: string) => this.getOptionValueSource(name) === 'cli';
@@ -84,7 +107,13 @@ export function compareCommand(): Command {
         process.stdout.write(`${JSON.stringify({ settings: settingsJson(result), rows: comparisonRows(result) })}\n`);
         return;
       }
-      process.stdout.write(summary(result, flags.out, files.filter((f) => !f.name.startsWith('runs/')).map((f) => f.name)));
+      process.stdout.write(
+        summary(
+          result,
+          flags.out,
+          files.filter((f) => !f.name.startsWith('runs/')).map((f) => f.name),
+        ),
+      );
     });
 }
 
@@ -93,23 +122,55 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
   let data: DatasetSpec;
   if (flags.data) {
     data = { type: 'csv', path: flags.data, ...labelColumnOf(flags) };
-    for (const f of ['dataset', 'samples', 'noise', 'dataSeed']) if (given(f)) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --data`);
+    for (const f of ['dataset', 'samples', 'noise', 'dataSeed'])
+      if (given(f))
+        throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --data`);
   } else {
     const n = flags.samples ?? 300;
     switch (flags.dataset) {
-      case 'moons': data = { type: 'moons', n_samples: n, noise: flags.noise ?? 0.2, shuffle: true, seed: dataSeed }; break;
-      case 'circles': data = { type: 'circles', n_samples: n, noise: flags.noise ?? 0.1, factor: 0.5, shuffle: true, seed: dataSeed }; break;
-      case 'blobs': data = { type: 'blobs', n_samples: n, centers: 3, n_features: 2, cluster_std: flags.noise ?? 1, shuffle: true, seed: dataSeed }; break;
-      case 'spirals': data = { type: 'spirals', n_samples: n, noise: flags.noise ?? 0.2, n_arms: 2, turns: 1, shuffle: true, seed: dataSeed }; break;
+      case 'moons':
+        data = { type: 'moons', n_samples: n, noise: flags.noise ?? 0.2, shuffle: true, seed: dataSeed };
+        break;
+      case 'circles':
+        data = { type: 'circles', n_samples: n, noise: flags.noise ?? 0.1, factor: 0.5, shuffle: true, seed: dataSeed };
+        break;
+      case 'blobs':
+        data = {
+          type: 'blobs',
+          n_samples: n,
+          centers: 3,
+          n_features: 2,
+          cluster_std: flags.noise ?? 1,
+          shuffle: true,
+          seed: dataSeed,
+        };
+        break;
+      case 'spirals':
+        data = {
+          type: 'spirals',
+          n_samples: n,
+          noise: flags.noise ?? 0.2,
+          n_arms: 2,
+          turns: 1,
+          shuffle: true,
+          seed: dataSeed,
+        };
+        break;
     }
   }
-  const dataset = resolveData(parseRunConfig({ sizes: [1, 1], data, optimizer: { type: flags.optimizer }, steps: 0 }, 'flags'), { loadCsv: csvLoader });
+  const dataset = resolveData(
+    parseRunConfig({ sizes: [1, 1], data, optimizer: { type: flags.optimizer }, steps: 0 }, 'flags'),
+    { loadCsv: csvLoader },
+  );
   const batchSize = flags.batchSize === 'full' ? null : flags.batchSize;
-  if (batchSize !== null && batchSize > dataset.nSamples) throw new UsageError(`--batch-size: must be at most the dataset size ${dataset.nSamples}, or full; got ${batchSize}`);
+  if (batchSize !== null && batchSize > dataset.nSamples)
+    throw new UsageError(
+      `--batch-size: must be at most the dataset size ${dataset.nSamples}, or full; got ${batchSize}`,
+    );
   const kwargs: Record<string, unknown> = {};
   if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
   if (flags.weightDecay !== undefined) kwargs.weight_decay = flags.weightDecay;
-  let strategies;
+  let strategies: ReturnType<typeof parseStrategies>;
   try {
     strategies = parseStrategies(flags.strategies, { lr: flags.lr, steps: flags.steps });
   } catch (err) {
@@ -138,7 +199,12 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
 function progressBar(settings: CompareSettings) {
   const total = settings.strategies.length * settings.seeds.length * settings.base.steps;
   const bar = new cliProgress.SingleBar(
-    { stream: process.stdout, format: '  training [{bar}] {percentage}% | {run} | eta {eta_formatted}', hideCursor: true, etaBuffer: 200 },
+    {
+      stream: process.stdout,
+      format: '  training [{bar}] {percentage}% | {run} | eta {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 200,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { run: settings.strategies[0].label });
@@ -159,7 +225,8 @@ function progressBar(settings: CompareSettings) {
 function summary(result: ReturnType<typeof runComparison>, out: string, files: string[]): string {
   const { head, rows } = tableCells(result);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
+  const line = (cells: string[]) =>
+    `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
   const { base } = result.settings;
   return [
     `anneal compare — ${result.strategies.length} strategies × ${result.settings.seeds.length} seed${result.settings.seeds.length > 1 ? 's' : ''}, MLP ${base.sizes.join('-')}, ${base.optimizer.type}, ${base.steps} steps, batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} samples`,
@@ -173,4 +240,3 @@ function summary(result: ReturnType<typeof runComparison>, out: string, files: s
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_.,:=/@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-

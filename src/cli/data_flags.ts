@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadCsvSync } from '../data/csv_file.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { ACTIVATIONS, type ActivationName } from '../nn/modules.ts';
@@ -30,15 +30,34 @@ export interface DataAndModelDefaults {
 
 export function addDataAndModelFlags(command: Command, defaults: DataAndModelDefaults): Command {
   return command
-    .addOption(new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals').default('moons').argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)))
+    .addOption(
+      new Option('--dataset <name>', 'generated dataset: moons, circles, blobs, spirals')
+        .default('moons')
+        .argParser(choiceArg(['moons', 'circles', 'blobs', 'spirals'] as const)),
+    )
     .option('--samples <n>', defaults.samplesHelp, intArg(1, 1_000_000))
-    .option('--noise <x>', 'standard deviation of the Gaussian noise (default 0.2; blobs: the cluster std, default 1)', numberArg(0, 1e6))
+    .option(
+      '--noise <x>',
+      'standard deviation of the Gaussian noise (default 0.2; blobs: the cluster std, default 1)',
+      numberArg(0, 1e6),
+    )
     .option('--data-seed <n>', 'seed of the generated data (default: --seed)', intArg(0, 2 ** 32 - 1))
-    .option('--data <file.csv>', `${defaults.dataHelp} a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)`)
+    .option(
+      '--data <file.csv>',
+      `${defaults.dataHelp} a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)`,
+    )
     .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
     .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), defaults.hidden)
-    .addOption(new Option('--activation <name>', 'activation between layers: tanh, relu or sigmoid').default('tanh').argParser(choiceArg(ACTIVATIONS)))
-    .addOption(new Option('--optimizer <name>', 'Adam, AdamW or SGD').default('Adam').argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)));
+    .addOption(
+      new Option('--activation <name>', 'activation between layers: tanh, relu or sigmoid')
+        .default('tanh')
+        .argParser(choiceArg(ACTIVATIONS)),
+    )
+    .addOption(
+      new Option('--optimizer <name>', 'Adam, AdamW or SGD')
+        .default('Adam')
+        .argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)),
+    );
 }
 
 /** `--label-column 2` is a column index, `--label-column label` a header name. */

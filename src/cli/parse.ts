@@ -7,7 +7,9 @@ export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}], got ${JSON.stringify(value)}`);
+      throw new InvalidArgumentError(
+        `expected an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}], got ${JSON.stringify(value)}`,
+      );
     }
     return n;
   };
@@ -27,8 +29,12 @@ export function numberArg(min = -Infinity, max = Infinity, { minExclusive = fals
 
 export function listArg<T>(item: (v: string) => T, { min = 1 } = {}) {
   return (value: string): T[] => {
-    const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (parts.length < min) throw new InvalidArgumentError(`expected at least ${min} comma-separated value(s), got ${JSON.stringify(value)}`);
+    const parts = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (parts.length < min)
+      throw new InvalidArgumentError(`expected at least ${min} comma-separated value(s), got ${JSON.stringify(value)}`);
     return parts.map(item);
   };
 }
@@ -46,7 +52,8 @@ export function manualDecayArg(value: string): { every: number; factor: number }
 export function choiceArg<T extends string>(choices: readonly T[], aliases: Record<string, T> = {}) {
   return (value: string): T => {
     const found = findCanonicalName(value, choices, aliases);
-    if (found === undefined) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    if (found === undefined)
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
     return found;
   };
 }
@@ -66,7 +73,9 @@ export function fileExtensionArg(extensions: readonly string[]) {
   return (value: string): string => {
     const lower = value.toLowerCase();
     if (!extensions.some((ext) => lower.endsWith(ext) && lower.length > ext.length)) {
-      throw new InvalidArgumentError(`expected a file name ending in ${extensions.join(' or ')}, got ${JSON.stringify(value)}`);
+      throw new InvalidArgumentError(
+        `expected a file name ending in ${extensions.join(' or ')}, got ${JSON.stringify(value)}`,
+      );
     }
     return value;
   };

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
 import { UsageError } from './files.ts';
 import { canonicalName } from '../canonical_name.ts';
@@ -7,10 +7,24 @@ import { canonicalName } from '../canonical_name.ts';
 // ReduceLROnPlateau's eps is --plateau-eps (--eps is Adam's), and last_epoch is left to run configs.
 
 const ALIASES: Record<string, string> = {
-  lambda: 'LambdaLR', multiplicative: 'MultiplicativeLR', step: 'StepLR', multistep: 'MultiStepLR', constant: 'ConstantLR',
-  linear: 'LinearLR', exponential: 'ExponentialLR', exp: 'ExponentialLR', polynomial: 'PolynomialLR', poly: 'PolynomialLR',
-  cosine: 'CosineAnnealingLR', 'cosine-restarts': 'CosineAnnealingWarmRestarts', 'warm-restarts': 'CosineAnnealingWarmRestarts',
-  cyclic: 'CyclicLR', onecycle: 'OneCycleLR', 'one-cycle': 'OneCycleLR', plateau: 'ReduceLROnPlateau', swa: 'SWALR',
+  lambda: 'LambdaLR',
+  multiplicative: 'MultiplicativeLR',
+  step: 'StepLR',
+  multistep: 'MultiStepLR',
+  constant: 'ConstantLR',
+  linear: 'LinearLR',
+  exponential: 'ExponentialLR',
+  exp: 'ExponentialLR',
+  polynomial: 'PolynomialLR',
+  poly: 'PolynomialLR',
+  cosine: 'CosineAnnealingLR',
+  'cosine-restarts': 'CosineAnnealingWarmRestarts',
+  'warm-restarts': 'CosineAnnealingWarmRestarts',
+  cyclic: 'CyclicLR',
+  onecycle: 'OneCycleLR',
+  'one-cycle': 'OneCycleLR',
+  plateau: 'ReduceLROnPlateau',
+  swa: 'SWALR',
 };
 
 const STRING_ARGS = new Set(['mode', 'scale_mode', 'anneal_strategy', 'threshold_mode', 'lr_lambda', 'scale_fn']);
@@ -26,7 +40,9 @@ function optionKey(arg: string): string {
   return flagName(arg).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const ALL_ARGS = [...new Set(SCHEDULER_TYPES.flatMap((t) => schedulerSpecArgs(t)))].filter((a) => !FLAG_ONLY_IN_CONFIGS.has(a));
+const ALL_ARGS = [...new Set(SCHEDULER_TYPES.flatMap((t) => schedulerSpecArgs(t)))].filter(
+  (a) => !FLAG_ONLY_IN_CONFIGS.has(a),
+);
 
 /** Resolves `cosine`, `CosineAnnealingLR` or `cosineannealinglr` to PyTorch's class name. */
 export function schedulerType(name: string): string {
@@ -39,7 +55,9 @@ function parseValue(arg: string, raw: string): unknown {
   const parts = raw.split(',').map((s) => s.trim());
   const numbers = parts.map(Number);
   if (parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n))) {
-    throw new UsageError(`--${flagName(arg)}: expected a number, a comma-separated list of numbers, true or false, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flagName(arg)}: expected a number, a comma-separated list of numbers, true or false, got ${JSON.stringify(raw)}`,
+    );
   }
   return parts.length > 1 || arg === 'milestones' ? numbers : numbers[0];
 }
@@ -60,7 +78,11 @@ export function addSchedulerFlags(command: Command, skip: readonly string[] = []
 }
 
 /** The scheduler spec the flags describe: only arguments the chosen scheduler takes are allowed. */
-export function schedulerSpecFromFlags(type: string, flags: Record<string, unknown>, given: (key: string) => boolean): SchedulerSpec {
+export function schedulerSpecFromFlags(
+  type: string,
+  flags: Record<string, unknown>,
+  given: (key: string) => boolean,
+): SchedulerSpec {
   if (type === 'SequentialLR' || type === 'ChainedScheduler') {
     throw new UsageError(`${type} combines other schedulers; describe it in a JSON spec and pass --config`);
   }
@@ -70,10 +92,20 @@ export function schedulerSpecFromFlags(type: string, flags: Record<string, unkno
     const key = optionKey(arg);
     if (!given(key) || flags[key] === undefined) continue;
     if (!accepted.has(arg)) {
-      throw new UsageError(`--${flagName(arg)} does not apply to ${type}; its arguments are ${[...accepted].filter((a) => !FLAG_ONLY_IN_CONFIGS.has(a)).map((a) => `--${flagName(a)}`).join(', ')}`);
+      throw new UsageError(
+        `--${flagName(arg)} does not apply to ${type}; its arguments are ${[...accepted]
+          .filter((a) => !FLAG_ONLY_IN_CONFIGS.has(a))
+          .map((a) => `--${flagName(a)}`)
+          .join(', ')}`,
+      );
     }
     const raw = flags[key];
-    args[arg] = arg === 'lr_lambda' ? ((raw as string[]).length === 1 ? (raw as string[])[0] : raw) : parseValue(arg, raw as string);
+    args[arg] =
+      arg === 'lr_lambda'
+        ? (raw as string[]).length === 1
+          ? (raw as string[])[0]
+          : raw
+        : parseValue(arg, raw as string);
   }
   return { type, args };
 }

@@ -46,8 +46,13 @@ const NOT_RUN_FLAGS = ['config', 'json', 'quiet', 'out', 'png', 'evalEvery', 'lo
 
 export function trainCommand(): Command {
   const command = new Command('train')
-    .description("Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.")
-    .option('--config <file>', 'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it');
+    .description(
+      'Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.',
+    )
+    .option(
+      '--config <file>',
+      'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it',
+    );
   addDataAndModelFlags(command, {
     samplesHelp: 'number of samples (default: 20 for moons, as in the lesson; 100 circles, 150 blobs, 200 spirals)',
     dataHelp: 'train on',
@@ -55,23 +60,54 @@ export function trainCommand(): Command {
   });
   command
     .option('--lr <x>', 'learning rate: the step size along the gradient', numberArg(0), 0.01)
-    .option('--betas <b1,b2>', 'Adam/AdamW betas, each in [0, 1) (default 0.9,0.999)', listArg(numberArg(0, 1), { min: 2 }))
+    .option(
+      '--betas <b1,b2>',
+      'Adam/AdamW betas, each in [0, 1) (default 0.9,0.999)',
+      listArg(numberArg(0, 1), { min: 2 }),
+    )
     .option('--eps <x>', 'Adam/AdamW eps (default 1e-8)', numberArg(0))
-    .option('--weight-decay <x>', 'weight decay (Adam, SGD: L2 added to the gradient; AdamW: decoupled, default 0.01)', numberArg(0))
+    .option(
+      '--weight-decay <x>',
+      'weight decay (Adam, SGD: L2 added to the gradient; AdamW: decoupled, default 0.01)',
+      numberArg(0),
+    )
     .option('--amsgrad', 'Adam/AdamW: use the AMSGrad variant')
     .option('--momentum <x>', 'SGD momentum (default 0)', numberArg(0))
     .option('--dampening <x>', 'SGD dampening (default 0)', numberArg())
     .option('--nesterov', 'SGD: Nesterov momentum (needs --momentum > 0)')
     .option('--steps <n>', 'training steps (optimizer updates)', intArg(0, 100_000_000), 1000)
-    .option('--batch-size <n>', 'samples per step, reshuffled every epoch, or full (default: full, the whole dataset)', batchSizeArg)
+    .option(
+      '--batch-size <n>',
+      'samples per step, reshuffled every epoch, or full (default: full, the whole dataset)',
+      batchSizeArg,
+    )
     .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
-    .option('--manual-decay <every:factor>', "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)", manualDecayArg)
-    .option('--scheduler <name>', 'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss', (v: string) => findCanonicalName(v, ['none'] as const) ?? schedulerType(v), 'StepLR')
-    .option('--batch-schedule <spec>', 'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N and interval=epoch|step (what the schedule counts; default epoch). Starts at --batch-size; sizes must stay within the dataset size')
-    .option('--out <dir>', 'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR (created if needed; checked before training)')
+    .option(
+      '--manual-decay <every:factor>',
+      "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)",
+      manualDecayArg,
+    )
+    .option(
+      '--scheduler <name>',
+      'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss',
+      (v: string) => findCanonicalName(v, ['none'] as const) ?? schedulerType(v),
+      'StepLR',
+    )
+    .option(
+      '--batch-schedule <spec>',
+      'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N and interval=epoch|step (what the schedule counts; default epoch). Starts at --batch-size; sizes must stay within the dataset size',
+    )
+    .option(
+      '--out <dir>',
+      'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR (created if needed; checked before training)',
+    )
     .option('--png', 'with --out: also write every chart as PNG')
-    .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps (history.csv, --json evals; default steps/100, rounded up)', intArg(1))
-    .addOption(new Option('--loss-scale <scale>', 'the loss chart\'s y axis').choices(['linear', 'log']).default('log'))
+    .option(
+      '--eval-every <k>',
+      'evaluate loss and accuracy on the whole dataset every K steps (history.csv, --json evals; default steps/100, rounded up)',
+      intArg(1),
+    )
+    .addOption(new Option('--loss-scale <scale>', "the loss chart's y axis").choices(['linear', 'log']).default('log'))
     .option('--boundary', 'with --out: draw the decision boundary (default when the data is 2-D; an error otherwise)')
     .option('--no-boundary', 'with --out: do not draw the decision boundary')
     .option('--grid <n>', 'cells per axis of the decision-boundary grid', intArg(2, 1000), 100)
@@ -79,48 +115,68 @@ export function trainCommand(): Command {
     .option('--quiet', 'print no progress bar');
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: TrainFlags) {
-      const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
-      let config: RunConfig;
-      if (flags.config) {
-        const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !NOT_RUN_FLAGS.includes(k));
-        if (given.length) throw new UsageError(`--config cannot be combined with ${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-        config = parseRunConfig(readJsonFile(flags.config), flags.config);
-      } else {
-        config = configFromFlags(flags, explicit);
-      }
-      const given = (name: string) => this.getOptionValueSource(name) === 'cli';
-      if (!flags.out) {
-        const needOut = ['png', 'boundary', 'grid', 'lossScale'].filter(given);
-        if (needOut.length) throw new UsageError(`${needOut.map(flagOf).join(', ')} only apply with --out DIR`);
-      }
-      // Everything that can be refused is refused before training starts.
-      const is2d = config.sizes[0] === 2;
-      if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
-      const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d;
-      if (flags.out) ensureWritableDir(flags.out);
-      let boundary: { grid: BoundaryGrid; data: Dataset } | null = null;
-      let result: RunResult;
-      try {
-        result = runTraining(config, {
-          loadCsv: csvLoader,
-          evalEvery: flags.evalEvery ?? defaultEvalEvery(config.steps),
-          onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
-          onModel: drawBoundary ? (run) => (boundary = { grid: boundaryGrid(run.model, run.data, { resolution: flags.grid }), data: run.data }) : undefined,
-        });
-      } catch (err) {
-        if (err instanceof NonFiniteLossError && flags.out) err.message += `; nothing was written to ${flags.out} (files from earlier runs there are unchanged)`;
-        throw err;
-      }
-      const written = flags.out
-        ? writeFilesAtomic(flags.out, await (await import('../report/run_report.ts')).runOutputFiles(result, { png: flags.png, lossScale: flags.lossScale, boundary }))
-        : [];
-      if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
-      else {
-        process.stdout.write(summary(result));
-        if (flags.out) process.stdout.write(`  wrote           ${written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ')} in ${flags.out}\n`);
-        if (flags.out && !drawBoundary && flags.boundary !== false) process.stdout.write(`  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`);
-      }
-    });
+    const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
+    let config: RunConfig;
+    if (flags.config) {
+      const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !NOT_RUN_FLAGS.includes(k));
+      if (given.length)
+        throw new UsageError(
+          `--config cannot be combined with ${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
+        );
+      config = parseRunConfig(readJsonFile(flags.config), flags.config);
+    } else {
+      config = configFromFlags(flags, explicit);
+    }
+    const given = (name: string) => this.getOptionValueSource(name) === 'cli';
+    if (!flags.out) {
+      const needOut = ['png', 'boundary', 'grid', 'lossScale'].filter(given);
+      if (needOut.length) throw new UsageError(`${needOut.map(flagOf).join(', ')} only apply with --out DIR`);
+    }
+    // Everything that can be refused is refused before training starts.
+    const is2d = config.sizes[0] === 2;
+    if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
+    const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d;
+    if (flags.out) ensureWritableDir(flags.out);
+    let boundary: { grid: BoundaryGrid; data: Dataset } | null = null;
+    let result: RunResult;
+    try {
+      result = runTraining(config, {
+        loadCsv: csvLoader,
+        evalEvery: flags.evalEvery ?? defaultEvalEvery(config.steps),
+        onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
+        onModel: drawBoundary
+          ? (run) =>
+              (boundary = { grid: boundaryGrid(run.model, run.data, { resolution: flags.grid }), data: run.data })
+          : undefined,
+      });
+    } catch (err) {
+      if (err instanceof NonFiniteLossError && flags.out)
+        err.message += `; nothing was written to ${flags.out} (files from earlier runs there are unchanged)`;
+      throw err;
+    }
+    const written = flags.out
+      ? writeFilesAtomic(
+          flags.out,
+          await (await import('../report/run_report.ts')).runOutputFiles(result, {
+            png: flags.png,
+            lossScale: flags.lossScale,
+            boundary,
+          }),
+        )
+      : [];
+    if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
+    else {
+      process.stdout.write(summary(result));
+      if (flags.out)
+        process.stdout.write(
+          `  wrote           ${written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ')} in ${flags.out}\n`,
+        );
+      if (flags.out && !drawBoundary && flags.boundary !== false)
+        process.stdout.write(
+          `  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`,
+        );
+    }
+  });
 }
 
 function flagOf(key: string): string {
@@ -182,12 +238,22 @@ function describe(config: RunConfig): string {
   const net = `MLP ${config.sizes.join('-')} (${config.activation})`;
   const opt = `${config.optimizer.type} lr=${config.optimizer.groups?.map((g) => g.lr).join('/') ?? ''}`;
   const sched = config.scheduler
-    ? `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`
+    ? `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')})`
     : 'no scheduler';
-  const decay = config.manual_decay ? `, manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps` : '';
-  const data = config.data ? Object.entries(config.data).map(([k, v]) => (k === 'type' ? v : `${k}=${v}`)).join(' ') : `${config.X?.length} inline samples`;
+  const decay = config.manual_decay
+    ? `, manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps`
+    : '';
+  const data = config.data
+    ? Object.entries(config.data)
+        .map(([k, v]) => (k === 'type' ? v : `${k}=${v}`))
+        .join(' ')
+    : `${config.X?.length} inline samples`;
   const bs = config.batch_schedule
-    ? `${config.batch_schedule.type}(${Object.entries(config.batch_schedule.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${config.batch_schedule.interval} from `
+    ? `${config.batch_schedule.type}(${Object.entries(config.batch_schedule.args ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')}) per ${config.batch_schedule.interval} from `
     : '';
   return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, batch ${bs}${config.batch_size ?? 'full'}, data: ${data}`;
 }
@@ -196,7 +262,12 @@ function summary(result: RunResult): string {
   const lastLr = result.lr.length ? result.lr[result.lr.length - 1] : [];
   const steps = result.loss.length;
   // No rate for a run of no steps, or one too short for the clock to see: never NaN or Infinity steps/s.
-  const rate = steps > 0 && result.wallMs > 0 ? `  (${Math.round(steps / (result.wallMs / 1000)).toLocaleString('en-US')} steps/s)` : steps === 0 ? '  (no steps)' : '';
+  const rate =
+    steps > 0 && result.wallMs > 0
+      ? `  (${Math.round(steps / (result.wallMs / 1000)).toLocaleString('en-US')} steps/s)`
+      : steps === 0
+        ? '  (no steps)'
+        : '';
   return [
     `anneal train — ${describe(result.config)}`,
     `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${steps ? result.loss[steps - 1].toPrecision(6) : '-'})`,

@@ -20,8 +20,22 @@ export type AnyOptimizer = Adam | AdamW | SGD;
 
 const KEYWORDS: Record<OptimizerType, Record<string, string>> = {
   Adam: { lr: 'lr', betas: 'betas', eps: 'eps', weight_decay: 'weightDecay', amsgrad: 'amsgrad', maximize: 'maximize' },
-  AdamW: { lr: 'lr', betas: 'betas', eps: 'eps', weight_decay: 'weightDecay', amsgrad: 'amsgrad', maximize: 'maximize' },
-  SGD: { lr: 'lr', momentum: 'momentum', dampening: 'dampening', weight_decay: 'weightDecay', nesterov: 'nesterov', maximize: 'maximize' },
+  AdamW: {
+    lr: 'lr',
+    betas: 'betas',
+    eps: 'eps',
+    weight_decay: 'weightDecay',
+    amsgrad: 'amsgrad',
+    maximize: 'maximize',
+  },
+  SGD: {
+    lr: 'lr',
+    momentum: 'momentum',
+    dampening: 'dampening',
+    weight_decay: 'weightDecay',
+    nesterov: 'nesterov',
+    maximize: 'maximize',
+  },
 };
 
 export function isOptimizerType(name: string): name is OptimizerType {
@@ -34,19 +48,28 @@ function translate(type: OptimizerType, kwargs: Record<string, unknown>, what: s
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
     const name = names[key];
-    if (!name) throw new RangeError(`${what}: ${type} has no keyword ${JSON.stringify(key)}; allowed: ${Object.keys(names).join(', ')}`);
+    if (!name)
+      throw new RangeError(
+        `${what}: ${type} has no keyword ${JSON.stringify(key)}; allowed: ${Object.keys(names).join(', ')}`,
+      );
     out[name] = value;
   }
   return out;
 }
 
 /** Builds the optimizer over `paramsPerGroup` (one parameter list per entry of `spec.groups`). */
-export function optimizerFromSpec(spec: OptimizerSpec, paramsPerGroup: readonly (readonly Parameter[])[], what = 'optimizer'): AnyOptimizer {
+export function optimizerFromSpec(
+  spec: OptimizerSpec,
+  paramsPerGroup: readonly (readonly Parameter[])[],
+  what = 'optimizer',
+): AnyOptimizer {
   if (!spec || typeof spec !== 'object') throw new RangeError(`${what}: expected {type, groups, kwargs}`);
   const type = canonicalName(spec.type, OPTIMIZER_TYPES, { what: 'optimizer', where: `${what}.type` });
   const groups = spec.groups ?? [{}];
   if (!Array.isArray(groups) || groups.length !== paramsPerGroup.length) {
-    throw new RangeError(`${what}.groups: expected ${paramsPerGroup.length} param group(s), got ${Array.isArray(groups) ? groups.length : typeof groups}`);
+    throw new RangeError(
+      `${what}.groups: expected ${paramsPerGroup.length} param group(s), got ${Array.isArray(groups) ? groups.length : typeof groups}`,
+    );
   }
   const kwargs = translate(type, spec.kwargs ?? {}, `${what}.kwargs`);
   const specs: ({ params: readonly Parameter[] } & Record<string, unknown>)[] = groups.map((g, i) => ({

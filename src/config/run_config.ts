@@ -52,7 +52,13 @@ const csvSpec = z.strictObject({
   label_column: z.union([z.string().min(1), int(0)]).optional(),
 });
 
-export const datasetSpecSchema = z.discriminatedUnion('type', [moonsSpec, circlesSpec, blobsSpec, spiralsSpec, csvSpec]);
+export const datasetSpecSchema = z.discriminatedUnion('type', [
+  moonsSpec,
+  circlesSpec,
+  blobsSpec,
+  spiralsSpec,
+  csvSpec,
+]);
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv'] as const;
 
@@ -63,7 +69,9 @@ const canonical = (names: readonly string[]) => (value: string) => findCanonical
 /** A dataset spec with its type in the canonical spelling (`MOONS` → `moons`). */
 const canonicalDatasetSpec = z.preprocess(
   (value: z.input<typeof datasetSpecSchema>) =>
-    value !== null && typeof value === 'object' && typeof value.type === 'string' ? { ...value, type: canonical(DATASET_TYPES)(value.type) } : value,
+    value !== null && typeof value === 'object' && typeof value.type === 'string'
+      ? { ...value, type: canonical(DATASET_TYPES)(value.type) }
+      : value,
   datasetSpecSchema,
 );
 
@@ -87,7 +95,9 @@ function canonicalSchedulerSpec<S extends { type: string; args?: Record<string, 
   return {
     ...spec,
     type: canonical(SCHEDULER_TYPES)(spec.type),
-    ...(Array.isArray(nested) ? { args: { ...spec.args, schedulers: nested.map((c: unknown) => (isSpec(c) ? canonicalSchedulerSpec(c) : c)) } } : {}),
+    ...(Array.isArray(nested)
+      ? { args: { ...spec.args, schedulers: nested.map((c: unknown) => (isSpec(c) ? canonicalSchedulerSpec(c) : c)) } }
+      : {}),
   };
 }
 
@@ -106,7 +116,12 @@ export const runConfigSchema = z
     name: z.string().optional(),
     seed: int(0).max(Number.MAX_SAFE_INTEGER).optional(),
     sizes: z.array(int(1).max(1 << 20)).min(2),
-    activation: z.preprocess((value: string) => (typeof value === 'string' ? canonical(ACTIVATIONS)(value) : value), z.enum(ACTIVATIONS)).default('tanh'),
+    activation: z
+      .preprocess(
+        (value: string) => (typeof value === 'string' ? canonical(ACTIVATIONS)(value) : value),
+        z.enum(ACTIVATIONS),
+      )
+      .default('tanh'),
     init: z.array(layerWeights).nullable().optional(),
     X: z.array(z.array(finite)).min(1).optional(),
     Y: z.array(int(0)).optional(),
@@ -115,9 +130,15 @@ export const runConfigSchema = z
     scheduler: schedulerSpecSchema.nullable().optional(),
     steps: int(0).max(100_000_000),
     batch_size: int(1).nullable().optional(),
-    batches: z.array(z.array(int(0))).nullable().optional(),
+    batches: z
+      .array(z.array(int(0)))
+      .nullable()
+      .optional(),
     batch_schedule: batchScheduleSpecSchema.nullable().optional(),
-    manual_decay: z.strictObject({ every: int(1), factor: z.number().gt(0).refine(Number.isFinite, 'must be finite') }).nullable().optional(),
+    manual_decay: z
+      .strictObject({ every: int(1), factor: z.number().gt(0).refine(Number.isFinite, 'must be finite') })
+      .nullable()
+      .optional(),
     group_by_layer: z.boolean().default(false),
     plateau_metric: z.enum(['loss']).nullable().optional(),
     // Result keys of a training.json case: accepted so a case can be fed back, and ignored.
@@ -132,11 +153,22 @@ export const runConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const inline = c.X !== undefined || c.Y !== undefined;
-    if (inline && c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'give the data inline as X and Y, or as a dataset spec in data, not both' });
-    if (!inline && !c.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'no data: give X and Y, or a dataset spec in data' });
-    if (inline && (c.X === undefined || c.Y === undefined)) ctx.addIssue({ code: 'custom', path: [c.X ? 'Y' : 'X'], message: 'X and Y go together' });
+    if (inline && c.data)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: 'give the data inline as X and Y, or as a dataset spec in data, not both',
+      });
+    if (!inline && !c.data)
+      ctx.addIssue({ code: 'custom', path: ['data'], message: 'no data: give X and Y, or a dataset spec in data' });
+    if (inline && (c.X === undefined || c.Y === undefined))
+      ctx.addIssue({ code: 'custom', path: [c.X ? 'Y' : 'X'], message: 'X and Y go together' });
     if (c.batch_schedule && !c.batch_size) {
-      ctx.addIssue({ code: 'custom', path: ['batch_schedule'], message: 'needs batch_size, the batch size of the first epoch (an integer >= 1)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batch_schedule'],
+        message: 'needs batch_size, the batch size of the first epoch (an integer >= 1)',
+      });
     }
   });
 

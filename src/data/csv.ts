@@ -47,7 +47,9 @@ function splitFields(line: string, delimiter: string, lineNumber: number): strin
       for (;;) {
         const close = line.indexOf('"', i);
         if (close < 0) {
-          throw new CsvParseError(`parseCsv: line ${lineNumber}: a quoted field is not closed (quoted fields cannot span lines)`);
+          throw new CsvParseError(
+            `parseCsv: line ${lineNumber}: a quoted field is not closed (quoted fields cannot span lines)`,
+          );
         }
         field += line.slice(i, close);
         if (line[close + 1] === '"') {
@@ -92,7 +94,9 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
   }
   const matches = header.flatMap((h, i) => (h === option ? [i] : []));
   if (matches.length === 0) {
-    throw new CsvParseError(`parseCsv: labelColumn ${JSON.stringify(option)} is not in the header (columns: ${columns})`);
+    throw new CsvParseError(
+      `parseCsv: labelColumn ${JSON.stringify(option)} is not in the header (columns: ${columns})`,
+    );
   }
   if (matches.length > 1) {
     throw new CsvParseError(
@@ -106,8 +110,16 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
 export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDataset {
   if (typeof text !== 'string') throw new TypeError(`parseCsv: text must be a string, got ${typeof text}`);
   const delimiter = options.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new CsvParseError(`parseCsv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length !== 1 ||
+    delimiter === '"' ||
+    delimiter === '\n' ||
+    delimiter === '\r'
+  ) {
+    throw new CsvParseError(
+      `parseCsv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+    );
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   const rows: { lineNumber: number; fields: string[] }[] = [];
@@ -140,7 +152,9 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
   let maxLabel = 0;
   dataRows.forEach(({ lineNumber, fields }, row) => {
     if (fields.length !== header.length) {
-      throw new CsvParseError(`parseCsv: line ${lineNumber} has ${fields.length} fields, expected ${header.length} as in the header`);
+      throw new CsvParseError(
+        `parseCsv: line ${lineNumber} has ${fields.length} fields, expected ${header.length} as in the header`,
+      );
     }
     let feature = 0;
     fields.forEach((field, column) => {
@@ -154,17 +168,23 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
       }
       const value = Number(field);
       if (!Number.isFinite(value)) {
-        throw new CsvParseError(`parseCsv: ${where}: ${JSON.stringify(field)} is not a finite number (out of double range)`);
+        throw new CsvParseError(
+          `parseCsv: ${where}: ${JSON.stringify(field)} is not a finite number (out of double range)`,
+        );
       }
       if (column === labelIndex) {
         if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-          throw new CsvParseError(`parseCsv: ${where}: the label must be an integer >= 0, got ${JSON.stringify(field)}`);
+          throw new CsvParseError(
+            `parseCsv: ${where}: the label must be an integer >= 0, got ${JSON.stringify(field)}`,
+          );
         }
         y[row] = value;
         maxLabel = Math.max(maxLabel, value);
       } else {
         if (!Number.isFinite(Math.fround(value))) {
-          throw new CsvParseError(`parseCsv: ${where}: ${field} is outside the float32 range (|value| <= 3.4028234663852886e38)`);
+          throw new CsvParseError(
+            `parseCsv: ${where}: ${field} is outside the float32 range (|value| <= 3.4028234663852886e38)`,
+          );
         }
         xF64[row * nFeatures + feature++] = value;
       }

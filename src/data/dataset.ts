@@ -18,11 +18,6 @@ export interface Dataset {
 }
 
 /** Wraps float64 features and labels as a `Dataset`, keeping the float64 copy. No validation. */
-export function datasetFromFloat64(
-  xF64: Float64Array,
-  y: Int32Array,
-  nFeatures: number,
-  nClasses: number,
-): Dataset {
+export function datasetFromFloat64(xF64: Float64Array, y: Int32Array, nFeatures: number, nClasses: number): Dataset {
   return { x: Float32Array.from(xF64), xF64, y, nSamples: y.length, nFeatures, nClasses };
 }

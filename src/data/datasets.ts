@@ -84,7 +84,9 @@ function splitTwoShapes(fn: string, nSamples: number | readonly [number, number]
     return [nOuter, n - nOuter];
   }
   if (!Array.isArray(nSamples) || nSamples.length !== 2) {
-    throw new RangeError(`${fn}: nSamples must be an integer >= 1 or a pair [nOuter, nInner], got ${describe(nSamples)}`);
+    throw new RangeError(
+      `${fn}: nSamples must be an integer >= 1 or a pair [nOuter, nInner], got ${describe(nSamples)}`,
+    );
   }
   const nOuter = checkInteger(fn, 'nSamples[0]', nSamples[0], 0);
   const nInner = checkInteger(fn, 'nSamples[1]', nSamples[1], 0);
@@ -192,9 +194,14 @@ export function makeCircles(options: MakeCirclesOptions = {}): Dataset {
   return datasetFromFloat64(xF64, labels, 2, 2);
 }
 
-function checkCenterRows(fn: string, centers: readonly (readonly number[])[]): { flat: Float64Array; nFeatures: number } {
+function checkCenterRows(
+  fn: string,
+  centers: readonly (readonly number[])[],
+): { flat: Float64Array; nFeatures: number } {
   if (!Array.isArray(centers) || centers.length === 0) {
-    throw new RangeError(`${fn}: centers must be an integer >= 1 or a non-empty array of coordinate rows, got ${describe(centers)}`);
+    throw new RangeError(
+      `${fn}: centers must be an integer >= 1 or a non-empty array of coordinate rows, got ${describe(centers)}`,
+    );
   }
   const nFeatures = Array.isArray(centers[0]) ? centers[0].length : 0;
   if (nFeatures < 1) {
@@ -203,7 +210,9 @@ function checkCenterRows(fn: string, centers: readonly (readonly number[])[]): {
   const flat = new Float64Array(centers.length * nFeatures);
   centers.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== nFeatures) {
-      throw new RangeError(`${fn}: centers[${i}] must have ${nFeatures} coordinates like centers[0], got ${describe(row)}`);
+      throw new RangeError(
+        `${fn}: centers[${i}] must have ${nFeatures} coordinates like centers[0], got ${describe(row)}`,
+      );
     }
     row.forEach((v, j) => (flat[i * nFeatures + j] = checkFinite(fn, `centers[${i}][${j}]`, v)));
   });
@@ -219,7 +228,10 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   if (!Array.isArray(centerBox) || centerBox.length !== 2) {
     throw new RangeError(`${fn}: centerBox must be a pair [min, max], got ${describe(centerBox)}`);
   }
-  const [boxMin, boxMax] = [checkFinite(fn, 'centerBox[0]', centerBox[0]), checkFinite(fn, 'centerBox[1]', centerBox[1])];
+  const [boxMin, boxMax] = [
+    checkFinite(fn, 'centerBox[0]', centerBox[0]),
+    checkFinite(fn, 'centerBox[1]', centerBox[1]),
+  ];
   if (boxMin > boxMax) {
     throw new RangeError(`${fn}: centerBox must satisfy min <= max, got ${describe(centerBox)}`);
   }
@@ -235,11 +247,15 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
     if (options.centers === undefined) {
       nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, 1);
     } else if (typeof options.centers === 'number') {
-      throw new RangeError(`${fn}: centers must be coordinate rows (or omitted) when nSamples is an array, got ${options.centers}`);
+      throw new RangeError(
+        `${fn}: centers must be coordinate rows (or omitted) when nSamples is an array, got ${options.centers}`,
+      );
     } else {
       ({ flat: givenCenters, nFeatures } = checkCenterRows(fn, options.centers));
       if (options.centers.length !== nCenters) {
-        throw new RangeError(`${fn}: centers must have one row per entry of nSamples (${nCenters}), got ${options.centers.length}`);
+        throw new RangeError(
+          `${fn}: centers must have one row per entry of nSamples (${nCenters}), got ${options.centers.length}`,
+        );
       }
     }
   } else {
@@ -260,7 +276,9 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
     for (let i = 0; i < nCenters; i++) stds.push(clusterStd);
   } else {
     if (!Array.isArray(clusterStd) || clusterStd.length !== nCenters) {
-      throw new RangeError(`${fn}: clusterStd must be a number or an array with one entry per center (${nCenters}), got ${describe(clusterStd)}`);
+      throw new RangeError(
+        `${fn}: clusterStd must be a number or an array with one entry per center (${nCenters}), got ${describe(clusterStd)}`,
+      );
     }
     clusterStd.forEach((s, i) => stds.push(checkNonNegative(fn, `clusterStd[${i}]`, s)));
   }

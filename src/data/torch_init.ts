@@ -28,7 +28,7 @@ const floatBitsAsInt = new Int32Array(floatBits.buffer);
 function nextFloat32(f: number, toward: number): number {
   if (f === 0) return toward > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
   floatBits[0] = f;
-  floatBitsAsInt[0] += (toward > f) === (f > 0) ? 1 : -1;
+  floatBitsAsInt[0] += toward > f === f > 0 ? 1 : -1;
   return floatBits[0];
 }
 
@@ -47,7 +47,7 @@ export function fusedMultiplyAddFloat32(a: number, b: number, c: number): number
   const other = nextFloat32(rounded, s);
   const isMidpoint = Math.abs(s - rounded) === Math.abs(other - s);
   if (!isMidpoint) return rounded;
-  return (e > 0) === (other > rounded) ? other : rounded;
+  return e > 0 === other > rounded ? other : rounded;
 }
 
 /**
@@ -107,8 +107,15 @@ function leakyReluGain(negativeSlope: number): number {
 }
 
 /** `nn.Linear(inFeatures, outFeatures).reset_parameters()`, drawing from `generator`. */
-export function initTorchLinear(generator: TorchCpuGenerator, inFeatures: number, outFeatures: number): LinearLayerInit {
-  for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+export function initTorchLinear(
+  generator: TorchCpuGenerator,
+  inFeatures: number,
+  outFeatures: number,
+): LinearLayerInit {
+  for (const [name, v] of [
+    ['inFeatures', inFeatures],
+    ['outFeatures', outFeatures],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) {
       throw new RangeError(`initTorchLinear: ${name} must be an integer >= 1, got ${v}`);
     }

@@ -48,15 +48,15 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
     throw new RangeError(`${fn}: nFeatures must be ${expected.nFeatures} (the model's input width), got ${nFeatures}`);
   }
   if (expected.nClasses !== undefined && nClasses > expected.nClasses) {
-    throw new RangeError(
-      `${fn}: nClasses must be <= ${expected.nClasses} (the model's output width), got ${nClasses}`,
-    );
+    throw new RangeError(`${fn}: nClasses must be <= ${expected.nClasses} (the model's output width), got ${nClasses}`);
   }
   const classLimit = expected.nClasses ?? nClasses;
   for (let i = 0; i < nSamples; i++) {
     const label = y[i];
     if (label < 0 || label >= classLimit) {
-      throw new RangeError(`${fn}: y[${i}] = ${label} is out of range: labels must be integers in [0, ${classLimit - 1}]`);
+      throw new RangeError(
+        `${fn}: y[${i}] = ${label} is out of range: labels must be integers in [0, ${classLimit - 1}]`,
+      );
     }
   }
   for (let i = 0; i < nSamples; i++) {
@@ -78,7 +78,11 @@ export interface ToDatasetOptions {
 }
 
 /** Builds a validated `Dataset` from rows of numbers and integer labels. */
-export function toDataset(x: readonly (readonly number[])[], y: readonly number[], options: ToDatasetOptions = {}): Dataset {
+export function toDataset(
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+  options: ToDatasetOptions = {},
+): Dataset {
   const fn = 'toDataset';
   if (!Array.isArray(x) || x.length === 0) {
     throw new RangeError(`${fn}: x must be a non-empty array of rows, got ${Array.isArray(x) ? '[]' : describe(x)}`);
@@ -92,7 +96,9 @@ export function toDataset(x: readonly (readonly number[])[], y: readonly number[
   const xF64 = new Float64Array(x.length * nFeatures);
   x.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== nFeatures) {
-      throw new RangeError(`${fn}: x[${i}] must have ${nFeatures} features like x[0], got ${Array.isArray(row) ? row.length : describe(row)}`);
+      throw new RangeError(
+        `${fn}: x[${i}] must have ${nFeatures} features like x[0], got ${Array.isArray(row) ? row.length : describe(row)}`,
+      );
     }
     row.forEach((v, j) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) {

@@ -13,7 +13,10 @@ export class LinearMemoryAllocator {
   private readonly used = new Map<number, number>();
   private top: number;
 
-  constructor(base: number, private readonly grow: (bytesNeeded: number) => void) {
+  constructor(
+    base: number,
+    private readonly grow: (bytesNeeded: number) => void,
+  ) {
     this.top = align(base);
   }
 

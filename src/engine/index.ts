@@ -27,6 +27,8 @@ export function getEngine(): Engine {
  */
 export async function ready(): Promise<Engine> {
   if (shared) return shared;
-  compiling ??= WebAssembly.compile(releaseCoreBytes()).then((module) => (shared ??= Engine.fromModule(module, 'release')));
+  compiling ??= WebAssembly.compile(releaseCoreBytes()).then(
+    (module) => (shared ??= Engine.fromModule(module, 'release')),
+  );
   return compiling;
 }

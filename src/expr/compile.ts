@@ -59,13 +59,23 @@ function compileUnfolded(node: ExprNode, source: string): CompiledExpression {
       return node.op === '-' ? (x) => -operand(x) : operand;
     }
     case 'binary':
-      return compileBinary(node.op, compileNode(node.left, source), compileNode(node.right, source), source, node.offset);
+      return compileBinary(
+        node.op,
+        compileNode(node.left, source),
+        compileNode(node.right, source),
+        source,
+        node.offset,
+      );
     case 'call': {
       const fn = FUNCTIONS[node.name];
       const args = node.args.map((arg) => compileNode(arg, source));
       const name = node.name;
       const fail = (value: number): never => {
-        throw new ExprError(Number.isNaN(value) ? `Math domain error in ${name}()` : `Result too large in ${name}()`, source, node.offset);
+        throw new ExprError(
+          Number.isNaN(value) ? `Math domain error in ${name}()` : `Result too large in ${name}()`,
+          source,
+          node.offset,
+        );
       };
       if (args.length === 1) {
         const [arg] = args;

@@ -49,7 +49,11 @@ class Parser {
 
   private parseProduct(): ExprNode {
     let node = this.parseUnary();
-    for (let op = this.peekOperator('*', '/', '//', '%'); op !== undefined; op = this.peekOperator('*', '/', '//', '%')) {
+    for (
+      let op = this.peekOperator('*', '/', '//', '%');
+      op !== undefined;
+      op = this.peekOperator('*', '/', '//', '%')
+    ) {
       const token = this.advance();
       node = { kind: 'binary', op, left: node, right: this.parseUnary(), offset: token.offset };
     }
@@ -92,7 +96,10 @@ class Parser {
   private parseCall(nameToken: Token): ExprNode {
     const name = stripMathPrefix(nameToken.text);
     if (!Object.hasOwn(FUNCTIONS, name)) {
-      throw this.error(`Unknown function '${nameToken.text}' (allowed: ${Object.keys(FUNCTIONS).join(', ')})`, nameToken);
+      throw this.error(
+        `Unknown function '${nameToken.text}' (allowed: ${Object.keys(FUNCTIONS).join(', ')})`,
+        nameToken,
+      );
     }
     const fn = FUNCTIONS[name];
     const open = this.advance();
@@ -107,8 +114,15 @@ class Parser {
     this.expect(')', open);
     if (args.length < fn.minArgs || args.length > fn.maxArgs) {
       const expected =
-        fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : `${fn.minArgs} or ${fn.maxArgs}`;
-      throw this.error(`${name}() takes ${expected} argument${expected === '1' ? '' : 's'}, got ${args.length}`, nameToken);
+        fn.maxArgs === Infinity
+          ? `at least ${fn.minArgs}`
+          : fn.minArgs === fn.maxArgs
+            ? `${fn.minArgs}`
+            : `${fn.minArgs} or ${fn.maxArgs}`;
+      throw this.error(
+        `${name}() takes ${expected} argument${expected === '1' ? '' : 's'}, got ${args.length}`,
+        nameToken,
+      );
     }
     return { kind: 'call', name, args, offset: nameToken.offset };
   }
@@ -119,14 +133,20 @@ class Parser {
     if (Object.hasOwn(CONSTANTS, name)) return { kind: 'constant', name, value: CONSTANTS[name], offset: token.offset };
     if (Object.hasOwn(FUNCTIONS, name)) throw this.error(`Function '${name}' must be called, e.g. ${name}(...)`, token);
     const allowed = [this.variable, ...Object.keys(CONSTANTS)].join(', ');
-    throw this.error(`Unknown name '${token.text}' (allowed: ${allowed} and the functions ${Object.keys(FUNCTIONS).join(', ')})`, token);
+    throw this.error(
+      `Unknown name '${token.text}' (allowed: ${allowed} and the functions ${Object.keys(FUNCTIONS).join(', ')})`,
+      token,
+    );
   }
 
   private expect(operator: string, opening: Token): void {
     const token = this.peek();
     if (!this.isOperator(token, operator)) {
       const found = token.kind === 'end' ? 'end of expression' : describe(token);
-      throw this.error(`Expected '${operator}' (to close the '${opening.text}' of column ${opening.offset + 1}) but found ${found}`, token);
+      throw this.error(
+        `Expected '${operator}' (to close the '${opening.text}' of column ${opening.offset + 1}) but found ${found}`,
+        token,
+      );
     }
     this.advance();
   }
@@ -158,5 +178,9 @@ function stripMathPrefix(name: string): string {
 }
 
 function describe(token: Token): string {
-  return token.kind === 'number' ? `number '${token.text}'` : token.kind === 'name' ? `name '${token.text}'` : `'${token.text}'`;
+  return token.kind === 'number'
+    ? `number '${token.text}'`
+    : token.kind === 'name'
+      ? `name '${token.text}'`
+      : `'${token.text}'`;
 }

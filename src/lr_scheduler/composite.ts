@@ -35,7 +35,8 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
           `and ${milestones.length} milestones ${formatValue(milestones)}`,
       );
     }
-    if ((o.lastEpoch ?? -1) !== -1) check.fail('lastEpoch', '-1 (resume a SequentialLR with loadStateDict())', o.lastEpoch);
+    if ((o.lastEpoch ?? -1) !== -1)
+      check.fail('lastEpoch', '-1 (resume a SequentialLR with loadStateDict())', o.lastEpoch);
     super('SequentialLR', optimizer, -1);
     this.schedulers = schedulers;
     this.milestones = milestones;
@@ -95,7 +96,11 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
   }
 
   protected loadHyperParameters(reader: StateReader): void {
-    this.milestones = new ArgChecker('SequentialLR.loadStateDict').milestones('_milestones', reader.raw('_milestones'), 1);
+    this.milestones = new ArgChecker('SequentialLR.loadStateDict').milestones(
+      '_milestones',
+      reader.raw('_milestones'),
+      1,
+    );
     loadSchedulerStates(reader, this.schedulers);
   }
 }
@@ -167,11 +172,15 @@ function checkSchedulers(check: ArgChecker, value: unknown, optimizer: Schedulab
       const name = (scheduler as object | null)?.constructor?.name;
       throw new Error(
         `${check.scheduler}: schedulers[${i}] must be an LRScheduler` +
-          (name === 'ReduceLROnPlateau' ? ' (ReduceLROnPlateau needs a metric at every step and cannot be combined)' : `, got ${formatValue(scheduler)}`),
+          (name === 'ReduceLROnPlateau'
+            ? ' (ReduceLROnPlateau needs a metric at every step and cannot be combined)'
+            : `, got ${formatValue(scheduler)}`),
       );
     }
     if (scheduler.optimizer !== optimizer) {
-      throw new Error(`${check.scheduler}: schedulers[${i}] (${scheduler.constructor.name}) drives another optimizer; all must drive the same one`);
+      throw new Error(
+        `${check.scheduler}: schedulers[${i}] (${scheduler.constructor.name}) drives another optimizer; all must drive the same one`,
+      );
     }
     return scheduler;
   });
@@ -180,7 +189,8 @@ function checkSchedulers(check: ArgChecker, value: unknown, optimizer: Schedulab
 function loadSchedulerStates(reader: StateReader, schedulers: readonly LRScheduler[]): void {
   const states = reader.list('_schedulers', schedulers.length);
   states.forEach((state, i) => {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) reader.fail(`_schedulers[${i}]`, 'a state object', state);
+    if (typeof state !== 'object' || state === null || Array.isArray(state))
+      reader.fail(`_schedulers[${i}]`, 'a state object', state);
     schedulers[i].loadStateDict(state);
   });
 }

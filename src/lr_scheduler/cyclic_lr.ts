@@ -177,7 +177,8 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
     this.gamma = reader.number('gamma');
     this.scaleMode = reader.string('scale_mode', SCALE_MODES);
     const scaleSource = reader.has('_scale_fn_custom') ? reader.raw('_scale_fn_custom') : null;
-    if (typeof scaleSource === 'string') this.customScaleFn = resolveScaleFn(new ArgChecker('CyclicLR.loadStateDict'), scaleSource);
+    if (typeof scaleSource === 'string')
+      this.customScaleFn = resolveScaleFn(new ArgChecker('CyclicLR.loadStateDict'), scaleSource);
     this.cycleMomentum = reader.boolean('cycle_momentum');
     this.baseMomentums = reader.numbers('base_momentums');
     this.maxMomentums = reader.numbers('max_momentums');
@@ -208,7 +209,9 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
     if (!this.cycleMomentum) return undefined;
     const { cycle, scaleFactor } = this.position(epoch);
     const scale = this.scaleFn(this.scaleMode === 'cycle' ? cycle : epoch);
-    return this.maxMomentums.map((maxMomentum, i) => maxMomentum - (maxMomentum - this.baseMomentums[i]) * scaleFactor * scale);
+    return this.maxMomentums.map(
+      (maxMomentum, i) => maxMomentum - (maxMomentum - this.baseMomentums[i]) * scaleFactor * scale,
+    );
   }
 }
 
@@ -224,7 +227,9 @@ function resolveScaleFn(check: ArgChecker, input: unknown): ScaleFn {
     compiled = compileExpression(input, { variable: 'x' });
   } catch (error) {
     if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: scaleFn (scale_fn) is not a valid expression: ${error.message}`, { cause: error });
+    throw new Error(`${check.scheduler}: scaleFn (scale_fn) is not a valid expression: ${error.message}`, {
+      cause: error,
+    });
   }
   const scaleFn = (x: number): number => compiled(x);
   return Object.defineProperty(scaleFn, 'source', { value: input, enumerable: true });

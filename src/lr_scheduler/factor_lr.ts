@@ -91,7 +91,12 @@ export class LinearLR extends LRScheduler implements ClosedForm {
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
     const check = new ArgChecker('LinearLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
+    const o = checkOptimizerAndOptions(check, optimizer, options, [
+      'startFactor',
+      'endFactor',
+      'totalIters',
+      'lastEpoch',
+    ]);
     const startFactor = check.number('startFactor', o.startFactor ?? 1.0 / 3, { min: 0, above: true, max: 1 });
     const endFactor = check.number('endFactor', o.endFactor ?? 1.0, { min: 0, max: 1 });
     const totalIters = check.integer('totalIters', o.totalIters ?? 5, 1);
@@ -107,7 +112,9 @@ export class LinearLR extends LRScheduler implements ClosedForm {
     if (this.lastEpoch === 0) return lrs.map((lr) => lr * this.startFactor);
     if (this.resumingInConstructor || this.lastEpoch > this.totalIters) return lrs;
     const slope = this.endFactor - this.startFactor;
-    return lrs.map((lr) => Math.max(0, lr * (1.0 + slope / (this.totalIters * this.startFactor + (this.lastEpoch - 1) * slope))));
+    return lrs.map((lr) =>
+      Math.max(0, lr * (1.0 + slope / (this.totalIters * this.startFactor + (this.lastEpoch - 1) * slope))),
+    );
   }
 
   lrAt(step: number): number[] {

@@ -121,7 +121,9 @@ function resolveLambda(check: ArgChecker, param: string, input: unknown): LrLamb
     return compileLambda(input);
   } catch (error) {
     if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: ${displayName(param)} is not a valid expression: ${error.message}`, { cause: error });
+    throw new Error(`${check.scheduler}: ${displayName(param)} is not a valid expression: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -25,7 +25,12 @@ export function writeMomentum(group: SchedulableParamGroup, target: MomentumTarg
 }
 
 /** At construction, a cycling schedule starts every group's momentum at its maximum and records both ends. */
-export function startMomentumCycle(group: SchedulableParamGroup, target: MomentumTarget | undefined, baseMomentum: number, maxMomentum: number): void {
+export function startMomentumCycle(
+  group: SchedulableParamGroup,
+  target: MomentumTarget | undefined,
+  baseMomentum: number,
+  maxMomentum: number,
+): void {
   if (target === undefined) return;
   writeMomentum(group, target, maxMomentum);
   group.maxMomentum = maxMomentum;

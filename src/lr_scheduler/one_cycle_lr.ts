@@ -235,7 +235,13 @@ function schedulePhases(totalSteps: number, pctStart: number, threePhase: boolea
   const warmUpEnd = pctStart * totalSteps - 1;
   const phases: SchedulePhase[] = threePhase
     ? [
-        { endStep: warmUpEnd, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+        {
+          endStep: warmUpEnd,
+          startLr: 'initialLr',
+          endLr: 'maxLr',
+          startMomentum: 'maxMomentum',
+          endMomentum: 'baseMomentum',
+        },
         {
           endStep: 2 * pctStart * totalSteps - 2,
           startLr: 'maxLr',
@@ -243,11 +249,29 @@ function schedulePhases(totalSteps: number, pctStart: number, threePhase: boolea
           startMomentum: 'baseMomentum',
           endMomentum: 'maxMomentum',
         },
-        { endStep: totalSteps - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+        {
+          endStep: totalSteps - 1,
+          startLr: 'initialLr',
+          endLr: 'minLr',
+          startMomentum: 'maxMomentum',
+          endMomentum: 'maxMomentum',
+        },
       ]
     : [
-        { endStep: warmUpEnd, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
-        { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        {
+          endStep: warmUpEnd,
+          startLr: 'initialLr',
+          endLr: 'maxLr',
+          startMomentum: 'maxMomentum',
+          endMomentum: 'baseMomentum',
+        },
+        {
+          endStep: totalSteps - 1,
+          startLr: 'maxLr',
+          endLr: 'minLr',
+          startMomentum: 'baseMomentum',
+          endMomentum: 'maxMomentum',
+        },
       ];
   // PyTorch divides by a phase's length: a phase of length 0 that some step reaches is a ZeroDivisionError.
   const lastStart = phases[phases.length - 2].endStep;
@@ -273,7 +297,11 @@ function readPhase(reader: StateReader, value: JsonValue, i: number): SchedulePh
     !momentumKeys.includes(start_momentum as string) ||
     !momentumKeys.includes(end_momentum as string)
   ) {
-    return reader.fail(key, 'a phase {end_step, start_lr, end_lr, start_momentum, end_momentum} with group key names', value);
+    return reader.fail(
+      key,
+      'a phase {end_step, start_lr, end_lr, start_momentum, end_momentum} with group key names',
+      value,
+    );
   }
   return {
     endStep: end_step,

@@ -53,7 +53,10 @@ const REGISTRY: Readonly<Record<string, SpecEntry>> = {
   },
   ExponentialLR: { args: ['gamma', 'last_epoch'], build: (opt, o) => new ExponentialLR(opt, o as never) },
   PolynomialLR: { args: ['total_iters', 'power', 'last_epoch'], build: (opt, o) => new PolynomialLR(opt, o as never) },
-  CosineAnnealingLR: { args: ['T_max', 'eta_min', 'last_epoch'], build: (opt, o) => new CosineAnnealingLR(opt, o as never) },
+  CosineAnnealingLR: {
+    args: ['T_max', 'eta_min', 'last_epoch'],
+    build: (opt, o) => new CosineAnnealingLR(opt, o as never),
+  },
   CosineAnnealingWarmRestarts: {
     args: ['T_0', 'T_mult', 'eta_min', 'last_epoch'],
     build: (opt, o) => new CosineAnnealingWarmRestarts(opt, o as never),
@@ -99,13 +102,18 @@ const REGISTRY: Readonly<Record<string, SpecEntry>> = {
   },
   SequentialLR: {
     args: ['schedulers', 'milestones', 'last_epoch'],
-    build: (opt, o) => new SequentialLR(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'SequentialLR') } as never),
+    build: (opt, o) =>
+      new SequentialLR(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'SequentialLR') } as never),
   },
   ChainedScheduler: {
     args: ['schedulers'],
-    build: (opt, o) => new ChainedScheduler(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'ChainedScheduler') } as never),
+    build: (opt, o) =>
+      new ChainedScheduler(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'ChainedScheduler') } as never),
   },
-  SWALR: { args: ['swa_lr', 'anneal_epochs', 'anneal_strategy', 'last_epoch'], build: (opt, o) => new SWALR(opt, o as never) },
+  SWALR: {
+    args: ['swa_lr', 'anneal_epochs', 'anneal_strategy', 'last_epoch'],
+    build: (opt, o) => new SWALR(opt, o as never),
+  },
 };
 
 /** PyTorch's class names that schedulerFromSpec() knows. */

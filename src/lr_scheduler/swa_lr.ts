@@ -31,7 +31,12 @@ export class SWALR extends LRScheduler implements ClosedForm {
 
   constructor(optimizer: SchedulableOptimizer, options: SWALROptions) {
     const check = new ArgChecker('SWALR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['swaLr', 'annealEpochs', 'annealStrategy', 'lastEpoch']);
+    const o = checkOptimizerAndOptions(check, optimizer, options, [
+      'swaLr',
+      'annealEpochs',
+      'annealStrategy',
+      'lastEpoch',
+    ]);
     const swaLrs = check.perGroup('swaLr', o.swaLr, optimizer, { min: 0 });
     const annealStrategy = check.oneOf('annealStrategy', o.annealStrategy ?? 'cos', ANNEAL_STRATEGIES);
     const annealEpochs = check.integer('annealEpochs', o.annealEpochs ?? 10, 0);
@@ -59,7 +64,9 @@ export class SWALR extends LRScheduler implements ClosedForm {
   lrAt(step: number): number[] {
     this.checkStep(step);
     const alpha = this.anneal(clamp01(this.annealStep(step) / Math.max(1, this.annealEpochs)));
-    return this.optimizer.paramGroups.map((group, i) => (group.swaLr as number) * alpha + this.startLrs[i] * (1 - alpha));
+    return this.optimizer.paramGroups.map(
+      (group, i) => (group.swaLr as number) * alpha + this.startLrs[i] * (1 - alpha),
+    );
   }
 
   override stateDict(): StateDict {

@@ -81,7 +81,11 @@ export class ArgChecker {
    * PyTorch's `last_epoch`: -1 starts the schedule; k >= 0 resumes it (the constructor's step then takes
    * it to k + 1), which needs `initialLr` in every group, as PyTorch needs `initial_lr`.
    */
-  lastEpoch(value: unknown, optimizer: SchedulableOptimizer, requiredGroupKeys: readonly string[] = ['initialLr']): number {
+  lastEpoch(
+    value: unknown,
+    optimizer: SchedulableOptimizer,
+    requiredGroupKeys: readonly string[] = ['initialLr'],
+  ): number {
     const lastEpoch = this.integer('lastEpoch', value, -1);
     if (lastEpoch >= 0) {
       optimizer.paramGroups.forEach((group, i) => {
@@ -107,7 +111,8 @@ function inRange(value: number, range: NumberRange): boolean {
 
 function describeRange(range: NumberRange): string {
   const { min, max } = range;
-  if (min !== undefined && max !== undefined) return ` in ${range.above ? '(' : '['}${min}, ${max}${range.below ? ')' : ']'}`;
+  if (min !== undefined && max !== undefined)
+    return ` in ${range.above ? '(' : '['}${min}, ${max}${range.below ? ')' : ']'}`;
   if (min !== undefined) return ` ${range.above ? '>' : '>='} ${min}`;
   if (max !== undefined) return ` ${range.below ? '<' : '<='} ${max}`;
   return '';

@@ -25,7 +25,11 @@ export class DeviceData {
    * @param x The features.
    * @param y The labels, one per row of `x`.
    */
-  constructor(readonly engine: Engine, x: Matrix, y: Int32Array) {
+  constructor(
+    readonly engine: Engine,
+    x: Matrix,
+    y: Int32Array,
+  ) {
     this.rows = x.rows;
     this.cols = x.cols;
     this.maxLabel = y.reduce((a, b) => Math.max(a, b), 0);

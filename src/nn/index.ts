@@ -1,5 +1,22 @@
-export { Linear, Tanh, ReLU, Sigmoid, Activation, activationFromName, ACTIVATIONS, type Layer, type ActivationName, type LinearOptions } from './modules.ts';
-export { Sequential, type Evaluation, type LayerWeights, type ModelStateDict, type FusedOptimizer } from './sequential.ts';
+export {
+  Linear,
+  Tanh,
+  ReLU,
+  Sigmoid,
+  Activation,
+  activationFromName,
+  ACTIVATIONS,
+  type Layer,
+  type ActivationName,
+  type LinearOptions,
+} from './modules.ts';
+export {
+  Sequential,
+  type Evaluation,
+  type LayerWeights,
+  type ModelStateDict,
+  type FusedOptimizer,
+} from './sequential.ts';
 export { MLP, LogicNet, type MLPOptions, type LogicNetOptions } from './models.ts';
 export { Parameter } from './parameter.ts';
 export { Loss } from './loss.ts';

@@ -9,13 +9,17 @@ export interface Matrix {
 }
 
 /** What model methods accept as inputs: nested arrays, a Matrix, or a dataset-shaped object. */
-export type Features = readonly (readonly number[])[] | Matrix | { readonly x: Float32Array; readonly nSamples: number; readonly nFeatures: number };
+export type Features =
+  | readonly (readonly number[])[]
+  | Matrix
+  | { readonly x: Float32Array; readonly nSamples: number; readonly nFeatures: number };
 /** Class labels, integers in [0, classes), one per sample. */
 export type Labels = ArrayLike<number>;
 
 /** A Matrix over `data`, which must hold exactly `rows * cols` values (not copied). */
 export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
-  if (data.length !== rows * cols) throw new RangeError(`matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`);
+  if (data.length !== rows * cols)
+    throw new RangeError(`matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`);
   return { rows, cols, data };
 }
 
@@ -28,7 +32,9 @@ export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix 
     for (let r = 0; r < rows; r++) {
       const row = x[r];
       if (!Array.isArray(row) || row.length !== expectedCols) {
-        throw new RangeError(`${what}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} features; the model takes ${expectedCols}`);
+        throw new RangeError(
+          `${what}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} features; the model takes ${expectedCols}`,
+        );
       }
       for (let c = 0; c < expectedCols; c++) data[r * expectedCols + c] = row[c];
     }
@@ -38,12 +44,16 @@ export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix 
   } else {
     m = x as Matrix;
   }
-  if (m.cols !== expectedCols) throw new RangeError(`${what}: ${m.cols} features per sample; the model takes ${expectedCols}`);
+  if (m.cols !== expectedCols)
+    throw new RangeError(`${what}: ${m.cols} features per sample; the model takes ${expectedCols}`);
   if (m.rows < 1) throw new RangeError(`${what}: the batch is empty; at least 1 sample is needed`);
-  if (m.data.length < m.rows * m.cols) throw new RangeError(`${what}: data holds ${m.data.length} values, fewer than rows*cols = ${m.rows * m.cols}`);
+  if (m.data.length < m.rows * m.cols)
+    throw new RangeError(`${what}: data holds ${m.data.length} values, fewer than rows*cols = ${m.rows * m.cols}`);
   for (let i = 0; i < m.rows * m.cols; i++) {
     if (!Number.isFinite(m.data[i])) {
-      throw new RangeError(`${what}: sample ${Math.floor(i / m.cols)}, feature ${i % m.cols} is ${m.data[i]}; inputs must be finite`);
+      throw new RangeError(
+        `${what}: sample ${Math.floor(i / m.cols)}, feature ${i % m.cols} is ${m.data[i]}; inputs must be finite`,
+      );
     }
   }
   return m;

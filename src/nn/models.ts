@@ -16,8 +16,15 @@ export interface MLPOptions {
   engine?: Engine;
 }
 
-function buildLayers(sizes: readonly number[], activation: string, seed: number | undefined, engine: Engine | undefined, what: string): Layer[] {
-  if (!Array.isArray(sizes) || sizes.length < 2) throw new RangeError(`${what}: sizes must list at least 2 widths (input and output), got ${JSON.stringify(sizes)}`);
+function buildLayers(
+  sizes: readonly number[],
+  activation: string,
+  seed: number | undefined,
+  engine: Engine | undefined,
+  what: string,
+): Layer[] {
+  if (!Array.isArray(sizes) || sizes.length < 2)
+    throw new RangeError(`${what}: sizes must list at least 2 widths (input and output), got ${JSON.stringify(sizes)}`);
   sizes.forEach((s, i) => {
     if (!Number.isInteger(s) || s < 1) throw new RangeError(`${what}: sizes[${i}] must be an integer >= 1, got ${s}`);
   });

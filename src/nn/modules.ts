@@ -26,7 +26,11 @@ export class Linear {
    * @param outFeatures Features per output sample.
    * @param options The engine holding the parameters and the generator of the initial weights.
    */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     checkDim(inFeatures, 'inFeatures');
     checkDim(outFeatures, 'outFeatures');
     const engine = options.engine ?? getEngine();
@@ -114,5 +118,6 @@ export function activationFromName(name: string, what = 'activation'): Activatio
 }
 
 function checkDim(n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1 << 20) throw new RangeError(`Linear: ${what} must be an integer in [1, 1048576], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 20)
+    throw new RangeError(`Linear: ${what} must be an integer in [1, 1048576], got ${n}`);
 }

@@ -39,10 +39,13 @@ export class Parameter {
   /** Copies values (flat, row-major) into the parameter after checking count and finiteness. */
   copyFrom(values: ArrayLike<number>, what = 'parameter'): void {
     if (values.length !== this.numel) {
-      throw new RangeError(`${what}: expected ${this.numel} values for shape [${this.shape.join(', ')}], got ${values.length}`);
+      throw new RangeError(
+        `${what}: expected ${this.numel} values for shape [${this.shape.join(', ')}], got ${values.length}`,
+      );
     }
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new RangeError(`${what}: value ${i} is ${values[i]}; values must be finite`);
+      if (!Number.isFinite(values[i]))
+        throw new RangeError(`${what}: value ${i} is ${values[i]}; values must be finite`);
     }
     this.data.set(values);
   }
@@ -80,7 +83,8 @@ export function fromNested(value: unknown, shape: readonly number[], what: strin
   }
   const out: number[] = [];
   arr.forEach((row, r) => {
-    if (!Array.isArray(row) || row.length !== shape[1]) fail(`row ${r} has ${Array.isArray(row) ? row.length : typeof row} entries`);
+    if (!Array.isArray(row) || row.length !== shape[1])
+      fail(`row ${r} has ${Array.isArray(row) ? row.length : typeof row} entries`);
     (row as unknown[]).forEach((v, c) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) fail(`element [${r}][${c}] is ${String(v)}`);
       out.push(v as number);

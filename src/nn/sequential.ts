@@ -1,7 +1,24 @@
 import type { Engine } from '../engine/index.ts';
 import {
-  KIND_LINEAR, M_CORRECT, M_LABELS, M_NOPS, M_OPS, M_PRED, M_STRIDE, OP_B, OP_GB, OP_GW, OP_IN_ACT, OP_IN_DIM,
-  OP_IN_GRAD, OP_KIND, OP_OUT_ACT, OP_OUT_DIM, OP_OUT_GRAD, OP_W, OP_WORDS,
+  KIND_LINEAR,
+  M_CORRECT,
+  M_LABELS,
+  M_NOPS,
+  M_OPS,
+  M_PRED,
+  M_STRIDE,
+  OP_B,
+  OP_GB,
+  OP_GW,
+  OP_IN_ACT,
+  OP_IN_DIM,
+  OP_IN_GRAD,
+  OP_KIND,
+  OP_OUT_ACT,
+  OP_OUT_DIM,
+  OP_OUT_GRAD,
+  OP_W,
+  OP_WORDS,
 } from '../engine/layout.ts';
 import type { DeviceData } from './device_data.ts';
 import { Loss } from './loss.ts';
@@ -69,14 +86,18 @@ export class Sequential {
   constructor(...modules: Layer[]) {
     if (modules.length === 0) throw new RangeError('Sequential: needs at least one layer');
     const first = modules[0];
-    if (!(first instanceof Linear)) throw new RangeError(`Sequential: the first layer must be a Linear layer, got ${String(first)}`);
+    if (!(first instanceof Linear))
+      throw new RangeError(`Sequential: the first layer must be a Linear layer, got ${String(first)}`);
     let dim = first.inFeatures;
     for (const [i, m] of modules.entries()) {
       if (m instanceof Linear) {
         if (m.inFeatures !== dim) {
-          throw new RangeError(`Sequential: layer ${i} (${m}) takes ${m.inFeatures} features but the layer before gives ${dim}`);
+          throw new RangeError(
+            `Sequential: layer ${i} (${m}) takes ${m.inFeatures} features but the layer before gives ${dim}`,
+          );
         }
-        if (m.weight.engine !== first.weight.engine) throw new RangeError(`Sequential: layer ${i} lives in another engine`);
+        if (m.weight.engine !== first.weight.engine)
+          throw new RangeError(`Sequential: layer ${i} lives in another engine`);
         dim = m.outFeatures;
       } else if (!(m instanceof Activation)) {
         throw new RangeError(`Sequential: layer ${i} is not a layer (Linear, Tanh, ReLU or Sigmoid)`);
@@ -169,7 +190,13 @@ export class Sequential {
   /** `[name, parameter]` pairs with PyTorch's state-dict names, as `model.named_parameters()`. */
   namedParameters(): [string, Parameter][] {
     const keys = this.layerKeys();
-    return this.layers.flatMap((l, i) => [[`${keys[i]}.weight`, l.weight], [`${keys[i]}.bias`, l.bias]] as [string, Parameter][]);
+    return this.layers.flatMap(
+      (l, i) =>
+        [
+          [`${keys[i]}.weight`, l.weight],
+          [`${keys[i]}.bias`, l.bias],
+        ] as [string, Parameter][],
+    );
   }
 
   /** The weights as nested arrays in PyTorch layout, keyed as `model.state_dict()`. */
@@ -186,7 +213,9 @@ export class Sequential {
     const unexpected = Object.keys(state).filter((k) => !known.has(k));
     const missing = named.filter(([k]) => !(k in state)).map(([k]) => k);
     if (unexpected.length || missing.length) {
-      throw new RangeError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; expected ${[...known].join(', ')}`);
+      throw new RangeError(
+        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; expected ${[...known].join(', ')}`,
+      );
     }
     const values = named.map(([key, p]) => fromNested(state[key], p.shape, `loadStateDict: ${key}`));
     named.forEach(([, p], i) => p.data.set(values[i]));
@@ -203,7 +232,9 @@ export class Sequential {
    */
   loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
-      throw new RangeError(`${what}: expected weights for ${this.layers.length} layers, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+      throw new RangeError(
+        `${what}: expected weights for ${this.layers.length} layers, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+      );
     }
     const values = this.layers.map((l, i) => [
       fromNested(weights[i]?.weight, l.weight.shape, `${what}[${i}].weight`),
@@ -246,9 +277,12 @@ export class Sequential {
   /** Gathers a batch of a resident dataset inside the core (no per-sample JavaScript work). */
   loadBatch(data: DeviceData, indices: ArrayLike<number> | null = null): number {
     if (data.engine !== this.engine) throw new RangeError('loadBatch: the data lives in another engine');
-    if (data.cols !== this.inputDim) throw new RangeError(`loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`);
+    if (data.cols !== this.inputDim)
+      throw new RangeError(`loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`);
     if (data.maxLabel >= this.outputDim) {
-      throw new RangeError(`loadBatch: the data has label ${data.maxLabel}; labels must be integers in [0, ${this.outputDim - 1}]`);
+      throw new RangeError(
+        `loadBatch: the data has label ${data.maxLabel}; labels must be integers in [0, ${this.outputDim - 1}]`,
+      );
     }
     const n = indices ? indices.length : data.rows;
     if (n < 1) throw new RangeError('loadBatch: the batch is empty');
@@ -269,7 +303,8 @@ export class Sequential {
     const stride = this.capacity;
     const f32 = this.engine.f32;
     const out = new Float32Array(n * this.outputDim);
-    for (let c = 0; c < this.outputDim; c++) for (let s = 0; s < n; s++) out[s * this.outputDim + c] = f32[logits + c * stride + s];
+    for (let c = 0; c < this.outputDim; c++)
+      for (let s = 0; s < n; s++) out[s * this.outputDim + c] = f32[logits + c * stride + s];
     return { rows: n, cols: this.outputDim, data: out };
   }
 
@@ -295,7 +330,7 @@ export class Sequential {
       let max = -Infinity;
       for (let c = 0; c < k; c++) max = Math.max(max, logits.data[r * k + c]);
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += (out[r * k + c] = Math.exp(logits.data[r * k + c] - max));
+      for (let c = 0; c < k; c++) sum += out[r * k + c] = Math.exp(logits.data[r * k + c] - max);
       for (let c = 0; c < k; c++) out[r * k + c] /= sum;
     }
     return { rows: logits.rows, cols: k, data: out };
@@ -331,7 +366,9 @@ export class Sequential {
     this.staged = { n, version };
     return new Loss(value, () => {
       if (!this.staged || this.staged.version !== version) {
-        throw new Error('Loss.backward: the model has run another forward pass since this loss was computed; compute the loss again');
+        throw new Error(
+          'Loss.backward: the model has run another forward pass since this loss was computed; compute the loss again',
+        );
       }
       core.backward(this.descriptor, n);
     });

@@ -30,7 +30,8 @@ const ADAM_STATE: readonly StateSlot[] = [
 function validateAdam(h: AdamOptions, what: string): void {
   check(what, 'lr', h.lr, 'nonNegative');
   check(what, 'eps', h.eps, 'nonNegative');
-  if (!Array.isArray(h.betas) || h.betas.length !== 2) throw new RangeError(`${what}: betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+  if (!Array.isArray(h.betas) || h.betas.length !== 2)
+    throw new RangeError(`${what}: betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
   check(what, 'betas[0]', h.betas[0], 'unitInterval');
   check(what, 'betas[1]', h.betas[1], 'unitInterval');
   check(what, 'weightDecay', h.weightDecay, 'nonNegative');
@@ -60,10 +61,26 @@ const makeGroup = (name: string) => (engine: Engine, block: number, params: read
  */
 export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
   /** torch.optim.Adam's defaults. */
-  static readonly defaultOptions: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+  static readonly defaultOptions: AdamOptions = {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    amsgrad: false,
+    maximize: false,
+  };
 
   constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', OPT_ADAM, params, withDefaults('Adam', Adam.defaultOptions, options), ADAM_STATE, validateAdam, makeGroup('Adam'), writeAdam);
+    super(
+      'Adam',
+      OPT_ADAM,
+      params,
+      withDefaults('Adam', Adam.defaultOptions, options),
+      ADAM_STATE,
+      validateAdam,
+      makeGroup('Adam'),
+      writeAdam,
+    );
   }
 }
 
@@ -76,16 +93,25 @@ export class AdamW extends Optimizer<AdamOptions, AdamParamGroup> {
   static readonly defaultOptions: AdamOptions = { ...Adam.defaultOptions, weightDecay: 1e-2 };
 
   constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', OPT_ADAMW, params, withDefaults('AdamW', AdamW.defaultOptions, options), ADAM_STATE, validateAdam, makeGroup('AdamW'), writeAdam);
+    super(
+      'AdamW',
+      OPT_ADAMW,
+      params,
+      withDefaults('AdamW', AdamW.defaultOptions, options),
+      ADAM_STATE,
+      validateAdam,
+      makeGroup('AdamW'),
+      writeAdam,
+    );
   }
 }
 
 export function withDefaults<H extends object>(name: string, defaults: H, options: Partial<H>): H {
   if (options === null || typeof options !== 'object') throw new RangeError(`${name}: options must be an object`);
   const unknown = Object.keys(options).filter((k) => !(k in defaults));
-  if (unknown.length) throw new RangeError(`${name}: unknown option ${unknown.join(', ')}; allowed: ${Object.keys(defaults).join(', ')}`);
+  if (unknown.length)
+    throw new RangeError(`${name}: unknown option ${unknown.join(', ')}; allowed: ${Object.keys(defaults).join(', ')}`);
   const out = { ...defaults };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
-

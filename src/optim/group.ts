@@ -1,6 +1,14 @@
 import type { Engine } from '../engine/index.ts';
 import {
-  G_AMSGRAD, G_BETA1, G_BETA2, G_DAMPENING, G_EPS, G_LR, G_MAXIMIZE, G_NESTEROV, G_WEIGHT_DECAY,
+  G_AMSGRAD,
+  G_BETA1,
+  G_BETA2,
+  G_DAMPENING,
+  G_EPS,
+  G_LR,
+  G_MAXIMIZE,
+  G_NESTEROV,
+  G_WEIGHT_DECAY,
 } from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import type { SchedulableParamGroup } from './param_group.ts';
@@ -103,7 +111,8 @@ export class AdamParamGroup extends ParamGroup {
   }
   /** Sets (beta1, beta2): each a number in [0, 1), else a RangeError. */
   set betas(value: readonly [number, number]) {
-    if (!Array.isArray(value) || value.length !== 2) throw new RangeError(`${this.owner}: betas must be a pair [beta1, beta2], got ${JSON.stringify(value)}`);
+    if (!Array.isArray(value) || value.length !== 2)
+      throw new RangeError(`${this.owner}: betas must be a pair [beta1, beta2], got ${JSON.stringify(value)}`);
     check(this.owner, 'betas[0]', value[0], 'unitInterval');
     check(this.owner, 'betas[1]', value[1], 'unitInterval');
     this.write(G_BETA1, value[0]);
@@ -130,8 +139,13 @@ export class AdamParamGroup extends ParamGroup {
 
   hyperParameters(): Record<string, number | boolean | number[]> {
     return {
-      lr: this.lr, betas: [...this.betas], eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad,
-      maximize: this.maximize, ...this.bookkeeping(),
+      lr: this.lr,
+      betas: [...this.betas],
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      amsgrad: this.amsgrad,
+      maximize: this.maximize,
+      ...this.bookkeeping(),
     };
   }
 }
@@ -167,8 +181,13 @@ export class SGDParamGroup extends ParamGroup {
 
   hyperParameters(): Record<string, number | boolean | number[]> {
     return {
-      lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay,
-      nesterov: this.nesterov, maximize: this.maximize, ...this.bookkeeping(),
+      lr: this.lr,
+      momentum: this.momentum,
+      dampening: this.dampening,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov,
+      maximize: this.maximize,
+      ...this.bookkeeping(),
     };
   }
 }

@@ -1,7 +1,19 @@
 import type { Engine } from '../engine/index.ts';
 import {
-  G_WORDS, O_GROUPS, O_KIND, O_NPARAMS, O_PARAMS, P_DATA, P_GRAD, P_GROUP, P_META, P_SIZE, P_STATE1, P_STATE2,
-  P_STATE3, P_WORDS,
+  G_WORDS,
+  O_GROUPS,
+  O_KIND,
+  O_NPARAMS,
+  O_PARAMS,
+  P_DATA,
+  P_GRAD,
+  P_GROUP,
+  P_META,
+  P_SIZE,
+  type P_STATE1,
+  type P_STATE2,
+  type P_STATE3,
+  P_WORDS,
 } from '../engine/layout.ts';
 import { fromNested, Parameter } from '../nn/parameter.ts';
 import type { ParamGroup } from './group.ts';
@@ -87,7 +99,9 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       const { params: _params, ...overrides } = spec;
       const unknown = Object.keys(overrides).filter((k) => !(k in (defaults as object)));
       if (unknown.length) {
-        throw new RangeError(`${name}: param group ${i} has unknown option ${unknown.join(', ')}; allowed: params, ${Object.keys(defaults).join(', ')}`);
+        throw new RangeError(
+          `${name}: param group ${i} has unknown option ${unknown.join(', ')}; allowed: params, ${Object.keys(defaults).join(', ')}`,
+        );
       }
       const hyper = { ...defaults, ...overrides } as H;
       validate(hyper, `${name} (param group ${i})`);
@@ -185,20 +199,27 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       throw new RangeError(`${what}: expected {state, paramGroups}`);
     }
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(`${what}: the saved state has ${sd.paramGroups.length} param groups; this optimizer has ${this.paramGroups.length}`);
+      throw new RangeError(
+        `${what}: the saved state has ${sd.paramGroups.length} param groups; this optimizer has ${this.paramGroups.length}`,
+      );
     }
     sd.paramGroups.forEach((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
-        throw new RangeError(`${what}: param group ${i} holds ${g.params?.length} parameters; this optimizer's holds ${this.paramGroups[i].params.length}`);
+        throw new RangeError(
+          `${what}: param group ${i} holds ${g.params?.length} parameters; this optimizer's holds ${this.paramGroups[i].params.length}`,
+        );
       }
     });
     const restored = this.entries.map((e, i) => {
       const saved = sd.state[i];
       if (saved === undefined) return null;
       const step = saved.step;
-      if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${what}: state[${i}].step must be an integer >= 0, got ${String(step)}`);
+      if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
+        throw new RangeError(`${what}: state[${i}].step must be an integer >= 0, got ${String(step)}`);
       const tensors = this.stateSlots.map(({ key }) =>
-        saved[key] === null || saved[key] === undefined ? null : fromNested(saved[key], e.param.shape, `${what}: state[${i}].${key}`),
+        saved[key] === null || saved[key] === undefined
+          ? null
+          : fromNested(saved[key], e.param.shape, `${what}: state[${i}].${key}`),
       );
       return { step, tensors, hasBuffer: this.restoreHasBuffer(saved) };
     });
@@ -240,7 +261,16 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
   }
 
   private applyHyper(group: G, hyper: Record<string, unknown>): void {
-    const known = new Set(Object.keys(group.hyperParameters()).concat(['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum', 'swaLr']));
+    const known = new Set(
+      Object.keys(group.hyperParameters()).concat([
+        'initialLr',
+        'maxLr',
+        'minLr',
+        'maxMomentum',
+        'baseMomentum',
+        'swaLr',
+      ]),
+    );
     for (const [key, value] of Object.entries(hyper)) {
       if (!known.has(key)) throw new RangeError(`${this.name}.loadStateDict: unknown param-group key ${key}`);
       (group as unknown as Record<string, unknown>)[key] = value;
@@ -265,7 +295,8 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
 }
 
 function normaliseGroups<H>(name: string, params: ParamsArgument<H>): readonly ParamGroupSpec<H>[] {
-  if (!Array.isArray(params) || params.length === 0) throw new RangeError(`${name}: got an empty parameter list; pass model.parameters() or param groups`);
+  if (!Array.isArray(params) || params.length === 0)
+    throw new RangeError(`${name}: got an empty parameter list; pass model.parameters() or param groups`);
   const specs: readonly ParamGroupSpec<H>[] = params.every((p) => p instanceof Parameter)
     ? [{ params: params as readonly Parameter[] } as ParamGroupSpec<H>]
     : (params as readonly ParamGroupSpec<H>[]);
@@ -276,7 +307,8 @@ function normaliseGroups<H>(name: string, params: ParamsArgument<H>): readonly P
     }
     if (spec.params.length === 0) throw new RangeError(`${name}: param group ${i} has no parameters`);
     for (const p of spec.params) {
-      if (!(p instanceof Parameter)) throw new RangeError(`${name}: param group ${i} holds something that is not a Parameter`);
+      if (!(p instanceof Parameter))
+        throw new RangeError(`${name}: param group ${i} holds something that is not a Parameter`);
       if (seen.has(p)) throw new RangeError(`${name}: some parameters appear in more than one parameter group`);
       seen.add(p);
     }

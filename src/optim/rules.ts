@@ -11,7 +11,9 @@ export function check(owner: string, name: string, value: unknown, rule: Rule): 
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
-    (rule === 'finite' || (rule === 'nonNegative' && value >= 0) || (rule === 'unitInterval' && value >= 0 && value < 1));
+    (rule === 'finite' ||
+      (rule === 'nonNegative' && value >= 0) ||
+      (rule === 'unitInterval' && value >= 0 && value < 1));
   if (!ok) throw new RangeError(`${owner}: ${name} must be ${ALLOWED[rule]}, got ${String(value)}`);
 }
 

@@ -32,7 +32,9 @@ function validateSGD(h: SGDOptions, what: string): void {
   checkBoolean(what, 'nesterov', h.nesterov);
   checkBoolean(what, 'maximize', h.maximize);
   if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-    throw new RangeError(`${what}: nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum}, dampening ${h.dampening}`);
+    throw new RangeError(
+      `${what}: nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum}, dampening ${h.dampening}`,
+    );
   }
 }
 
@@ -54,15 +56,29 @@ function writeSGD(g: SGDParamGroup, h: SGDOptions): void {
  */
 export class SGD extends Optimizer<SGDOptions, SGDParamGroup> {
   /** torch.optim.SGD's defaults (lr has none). */
-  static readonly defaultOptions: Omit<SGDOptions, 'lr'> = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+  static readonly defaultOptions: Omit<SGDOptions, 'lr'> = {
+    momentum: 0,
+    dampening: 0,
+    weightDecay: 0,
+    nesterov: false,
+    maximize: false,
+  };
 
   constructor(params: ParamsArgument<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
     if (options === null || typeof options !== 'object' || options.lr === undefined) {
       throw new RangeError('SGD: lr is required (a finite number >= 0)');
     }
     const hyper = withDefaults('SGD', { lr: options.lr, ...SGD.defaultOptions }, options);
-    super('SGD', OPT_SGD, params, hyper, SGD_STATE, validateSGD,
-      (engine: Engine, block: number, ps: readonly Parameter[]) => new SGDParamGroup(engine, block, ps, 'SGD'), writeSGD);
+    super(
+      'SGD',
+      OPT_SGD,
+      params,
+      hyper,
+      SGD_STATE,
+      validateSGD,
+      (engine: Engine, block: number, ps: readonly Parameter[]) => new SGDParamGroup(engine, block, ps, 'SGD'),
+      writeSGD,
+    );
   }
 
   protected override describeState(state: ParamState, hasBuffer: boolean): void {

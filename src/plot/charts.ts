@@ -18,7 +18,18 @@ export interface LrCurve {
 }
 
 /** The series colours, in order of use. */
-export const PALETTE = ['#2f6fde', '#e4572e', '#29a36a', '#9b5de5', '#f4a259', '#3bb3c3', '#d6457a', '#6b7a8f', '#a0c55f', '#8c564b'];
+export const PALETTE = [
+  '#2f6fde',
+  '#e4572e',
+  '#29a36a',
+  '#9b5de5',
+  '#f4a259',
+  '#3bb3c3',
+  '#d6457a',
+  '#6b7a8f',
+  '#a0c55f',
+  '#8c564b',
+];
 
 function points(rows: number[][], group: number, firstStep: number): [number, number][] {
   return rows.map((row, i) => [firstStep + i, row[group]]);
@@ -36,16 +47,46 @@ export function lrChartOption(curve: LrCurve, title = 'Learning rate'): EChartsO
   const name = (g: number) => curve.groupNames?.[g] ?? (groups > 1 ? `lr, group ${g}` : 'lr');
   const series: LineSeriesOption[] = [];
   for (let g = 0; g < groups; g++) {
-    series.push({ type: 'line', name: name(g), showSymbol: false, step: false, data: points(curve.lr, g, first), lineStyle: { width: 2, color: PALETTE[g % PALETTE.length] }, itemStyle: { color: PALETTE[g % PALETTE.length] } });
+    series.push({
+      type: 'line',
+      name: name(g),
+      showSymbol: false,
+      step: false,
+      data: points(curve.lr, g, first),
+      lineStyle: { width: 2, color: PALETTE[g % PALETTE.length] },
+      itemStyle: { color: PALETTE[g % PALETTE.length] },
+    });
   }
-  const yAxis: EChartsOption['yAxis'] = [{ type: 'value', name: 'lr', nameTextStyle: { fontWeight: 'bold' }, scale: false, axisLabel: { formatter: (v: number) => formatTick(v) } }];
+  const yAxis: EChartsOption['yAxis'] = [
+    {
+      type: 'value',
+      name: 'lr',
+      nameTextStyle: { fontWeight: 'bold' },
+      scale: false,
+      axisLabel: { formatter: (v: number) => formatTick(v) },
+    },
+  ];
   if (curve.momentum) {
     const label = curve.momentumName ?? 'momentum';
     for (let g = 0; g < groups; g++) {
-      series.push({ type: 'line', name: groups > 1 ? `${label}, group ${g}` : label, yAxisIndex: 1, showSymbol: false, data: points(curve.momentum, g, first),
-        lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[(g + 3) % PALETTE.length] }, itemStyle: { color: PALETTE[(g + 3) % PALETTE.length] } });
+      series.push({
+        type: 'line',
+        name: groups > 1 ? `${label}, group ${g}` : label,
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: points(curve.momentum, g, first),
+        lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[(g + 3) % PALETTE.length] },
+        itemStyle: { color: PALETTE[(g + 3) % PALETTE.length] },
+      });
     }
-    yAxis.push({ type: 'value', name: label, nameTextStyle: { fontWeight: 'bold' }, scale: true, splitLine: { show: false }, axisLabel: { formatter: (v: number) => formatTick(v) } });
+    yAxis.push({
+      type: 'value',
+      name: label,
+      nameTextStyle: { fontWeight: 'bold' },
+      scale: true,
+      splitLine: { show: false },
+      axisLabel: { formatter: (v: number) => formatTick(v) },
+    });
   }
   return base(title, 'step', yAxis, series, first, first + Math.max(curve.lr.length - 1, 1));
 }
@@ -67,15 +108,44 @@ export function lossChartOption(curve: LossCurve, title = 'Training loss'): ECha
   const first = curve.firstStep ?? 0;
   const yAxis: EChartsOption['yAxis'] = [lossAxis(curve.logScale)];
   const evals = curve.evals ?? [];
-  const series: LineSeriesOption[] = [{ type: 'line', name: evals.length ? 'loss (batch)' : 'loss', showSymbol: false, data: curve.loss.map((l, i) => [first + i, l]),
-    lineStyle: { width: evals.length ? 1 : 2, color: evals.length ? '#f0a48f' : PALETTE[1] }, itemStyle: { color: evals.length ? '#f0a48f' : PALETTE[1] } }];
+  const series: LineSeriesOption[] = [
+    {
+      type: 'line',
+      name: evals.length ? 'loss (batch)' : 'loss',
+      showSymbol: false,
+      data: curve.loss.map((l, i) => [first + i, l]),
+      lineStyle: { width: evals.length ? 1 : 2, color: evals.length ? '#f0a48f' : PALETTE[1] },
+      itemStyle: { color: evals.length ? '#f0a48f' : PALETTE[1] },
+    },
+  ];
   let xMax = first + Math.max(curve.loss.length - 1, 1);
   if (evals.length) {
-    series.push({ type: 'line', name: 'loss (whole dataset)', showSymbol: evals.length <= 60, symbolSize: 4, data: evals.map((e) => [e.step, e.loss]),
-      lineStyle: { width: 2, color: PALETTE[1] }, itemStyle: { color: PALETTE[1] } });
-    series.push({ type: 'line', name: 'accuracy (whole dataset)', yAxisIndex: 1, showSymbol: false, data: evals.map((e) => [e.step, 100 * e.accuracy]),
-      lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[2] }, itemStyle: { color: PALETTE[2] } });
-    yAxis.push({ type: 'value', name: 'accuracy %', nameTextStyle: { fontWeight: 'bold' }, min: 0, max: 100, splitLine: { show: false } });
+    series.push({
+      type: 'line',
+      name: 'loss (whole dataset)',
+      showSymbol: evals.length <= 60,
+      symbolSize: 4,
+      data: evals.map((e) => [e.step, e.loss]),
+      lineStyle: { width: 2, color: PALETTE[1] },
+      itemStyle: { color: PALETTE[1] },
+    });
+    series.push({
+      type: 'line',
+      name: 'accuracy (whole dataset)',
+      yAxisIndex: 1,
+      showSymbol: false,
+      data: evals.map((e) => [e.step, 100 * e.accuracy]),
+      lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[2] },
+      itemStyle: { color: PALETTE[2] },
+    });
+    yAxis.push({
+      type: 'value',
+      name: 'accuracy %',
+      nameTextStyle: { fontWeight: 'bold' },
+      min: 0,
+      max: 100,
+      splitLine: { show: false },
+    });
     xMax = Math.max(xMax, evals[evals.length - 1].step);
   }
   return base(title, 'step', yAxis, series, first, xMax);
@@ -83,8 +153,18 @@ export function lossChartOption(curve: LossCurve, title = 'Training loss'): ECha
 
 function lossAxis(logScale?: boolean) {
   return logScale
-    ? { type: 'log' as const, name: 'loss (log scale)', nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } }
-    : { type: 'value' as const, name: 'loss', nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } };
+    ? {
+        type: 'log' as const,
+        name: 'loss (log scale)',
+        nameTextStyle: { fontWeight: 'bold' as const },
+        axisLabel: { formatter: (v: number) => formatTick(v) },
+      }
+    : {
+        type: 'value' as const,
+        name: 'loss',
+        nameTextStyle: { fontWeight: 'bold' as const },
+        axisLabel: { formatter: (v: number) => formatTick(v) },
+      };
 }
 
 /** One curve of an `OverlayChart`. */
@@ -132,16 +212,47 @@ export function overlayChartOption(chart: OverlayChart): EChartsOption {
       xMin = Math.min(xMin, x);
       xMax = Math.max(xMax, x);
     }
-    series.push({ type: 'line', name: s.name, showSymbol: s.points.length === 1, data: s.points, lineStyle: { width: 1.6, color, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: { color }, z: 3 });
-    if (s.band && s.points.length > 1) series.push(bandSeries(s.name, s.points.map((p) => p[0]), s.band.low, s.band.high, color));
+    series.push({
+      type: 'line',
+      name: s.name,
+      showSymbol: s.points.length === 1,
+      data: s.points,
+      lineStyle: { width: 1.6, color, type: s.dashed ? 'dashed' : 'solid' },
+      itemStyle: { color },
+      z: 3,
+    });
+    if (s.band && s.points.length > 1)
+      series.push(
+        bandSeries(
+          s.name,
+          s.points.map((p) => p[0]),
+          s.band.low,
+          s.band.high,
+          color,
+        ),
+      );
   });
   if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
-  const yAxis = chart.logScale ? lossAxis(true) : { type: 'value' as const, name: chart.yName, nameTextStyle: { fontWeight: 'bold' as const }, axisLabel: { formatter: (v: number) => formatTick(v) } };
+  const yAxis = chart.logScale
+    ? lossAxis(true)
+    : {
+        type: 'value' as const,
+        name: chart.yName,
+        nameTextStyle: { fontWeight: 'bold' as const },
+        axisLabel: { formatter: (v: number) => formatTick(v) },
+      };
   if (chart.logScale) yAxis.name = `${chart.yName} (log scale)`;
   const y: Record<string, unknown> = { ...yAxis };
   if (chart.yMin !== undefined) y.min = chart.yMin;
   if (chart.yMax !== undefined) y.max = chart.yMax;
-  const option = base(chart.title, chart.xName ?? 'step', [y as never], series as LineSeriesOption[], xMin, xMax === xMin ? xMin + 1 : xMax);
+  const option = base(
+    chart.title,
+    chart.xName ?? 'step',
+    [y as never],
+    series as LineSeriesOption[],
+    xMin,
+    xMax === xMin ? xMin + 1 : xMax,
+  );
   const names = chart.series.map((s) => s.name);
   const legendWidth = Math.round((chart.width ?? 900) * 0.94);
   option.legend = { top: 36, left: 'center', width: legendWidth, type: 'plain', itemGap: 28, data: names };
@@ -151,7 +262,10 @@ export function overlayChartOption(chart: OverlayChart): EChartsOption {
 
 /** A filled band between `low` and `high` (a custom series: one polygon through api.coord, so it works on log axes too). */
 function bandSeries(name: string, xs: number[], low: number[], high: number[], color: string): CustomSeriesOption {
-  const data = xs.flatMap((x, i) => [[x, low[i]], [x, high[i]]]);
+  const data = xs.flatMap((x, i) => [
+    [x, low[i]],
+    [x, high[i]],
+  ]);
   return {
     type: 'custom',
     name,
@@ -163,7 +277,11 @@ function bandSeries(name: string, xs: number[], low: number[], high: number[], c
       if (params.dataIndex !== 0) return null;
       const top = xs.map((x, i) => api.coord([x, high[i]]));
       const bottom = xs.map((x, i) => api.coord([x, low[i]])).reverse();
-      return { type: 'polygon', shape: { points: [...top, ...bottom] }, style: { fill: color, opacity: 0.15 } } as never;
+      return {
+        type: 'polygon',
+        shape: { points: [...top, ...bottom] },
+        style: { fill: color, opacity: 0.15 },
+      } as never;
     },
   };
 }
@@ -237,8 +355,19 @@ export function boundaryRuns(grid: BoundaryGrid): number[][] {
     for (let i = 1; i <= nx; i++) {
       const k0 = j * nx + start;
       const k = j * nx + i;
-      if (i === nx || grid.classes[k] !== grid.classes[k0] || level(grid.confidence[k]) !== level(grid.confidence[k0])) {
-        runs.push([xMin + start * dx, xMin + i * dx, yMin + j * dy, yMin + (j + 1) * dy, grid.classes[k0], level(grid.confidence[k0])]);
+      if (
+        i === nx ||
+        grid.classes[k] !== grid.classes[k0] ||
+        level(grid.confidence[k]) !== level(grid.confidence[k0])
+      ) {
+        runs.push([
+          xMin + start * dx,
+          xMin + i * dx,
+          yMin + j * dy,
+          yMin + (j + 1) * dy,
+          grid.classes[k0],
+          level(grid.confidence[k0]),
+        ]);
         start = i;
       }
     }
@@ -247,7 +376,12 @@ export function boundaryRuns(grid: BoundaryGrid): number[][] {
 }
 
 /** A good size in pixels for `panels` boundary panels, `columns` a row (each panel about 300 × 300 of plot). */
-export function boundaryChartSize(panels: number, columns = panels, titled = true, panel: { width?: number; height?: number } = {}): { width: number; height: number } {
+export function boundaryChartSize(
+  panels: number,
+  columns = panels,
+  titled = true,
+  panel: { width?: number; height?: number } = {},
+): { width: number; height: number } {
   const cols = Math.max(1, Math.min(columns, panels));
   const rows = Math.ceil(panels / cols);
   return { width: cols * (panel.width ?? PANEL_W), height: rows * (panel.height ?? PANEL_H) + (titled ? 70 : 40) };
@@ -275,7 +409,10 @@ export interface BoundaryChartOptions {
  * sure), under a scatter of the data coloured by label. Several panels sit side by side, `columns` a row;
  * render at boundaryChartSize(panels, columns).
  */
-export function decisionBoundaryOption(panels: BoundaryPanel | BoundaryPanel[], options: BoundaryChartOptions = {}): EChartsOption {
+export function decisionBoundaryOption(
+  panels: BoundaryPanel | BoundaryPanel[],
+  options: BoundaryChartOptions = {},
+): EChartsOption {
   const PW = options.panelWidth ?? PANEL_W;
   const PH = options.panelHeight ?? PANEL_H;
   const list = Array.isArray(panels) ? panels : [panels];
@@ -297,9 +434,38 @@ export function decisionBoundaryOption(panels: BoundaryPanel | BoundaryPanel[], 
     const left = c * PW + 52;
     const panelTop = top + r * PH + 30;
     grids.push({ left, top: panelTop, width: PW - 70, height: PH - 80 });
-    xAxes.push({ type: 'value', gridIndex: p, min: g.xMin, max: g.xMax, name: 'x₁', nameLocation: 'middle', nameGap: 24, axisLine: { onZero: false }, axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 }, splitLine: { show: false } });
-    yAxes.push({ type: 'value', gridIndex: p, min: g.yMin, max: g.yMax, name: 'x₂', nameLocation: 'middle', nameGap: 32, axisLine: { onZero: false }, axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 }, splitLine: { show: false } });
-    if (panel.title) titles.push({ text: panel.title, left: left + (PW - 70) / 2, textAlign: 'center', top: panelTop - 24, textStyle: { fontSize: 13, fontWeight: 'bold' } });
+    xAxes.push({
+      type: 'value',
+      gridIndex: p,
+      min: g.xMin,
+      max: g.xMax,
+      name: 'x₁',
+      nameLocation: 'middle',
+      nameGap: 24,
+      axisLine: { onZero: false },
+      axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 },
+      splitLine: { show: false },
+    });
+    yAxes.push({
+      type: 'value',
+      gridIndex: p,
+      min: g.yMin,
+      max: g.yMax,
+      name: 'x₂',
+      nameLocation: 'middle',
+      nameGap: 32,
+      axisLine: { onZero: false },
+      axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 },
+      splitLine: { show: false },
+    });
+    if (panel.title)
+      titles.push({
+        text: panel.title,
+        left: left + (PW - 70) / 2,
+        textAlign: 'center',
+        top: panelTop - 24,
+        textStyle: { fontSize: 13, fontWeight: 'bold' },
+      });
     // One path per (class, confidence level): every run of that kind is a sub-rectangle of it.
     const groups = new Map<number, number[][]>();
     for (const run of boundaryRuns(g)) {
@@ -327,7 +493,10 @@ export function decisionBoundaryOption(panels: BoundaryPanel | BoundaryPanel[], 
           // Half a pixel of overlap hides the seams between neighbouring cells.
           parts.push(`M${r1(a[0])} ${r1(a[1])}H${r1(b[0] + 0.5)}V${r1(b[1] + 0.5)}H${r1(a[0])}Z`);
         }
-        const fill = tint(CLASS_COLORS[Math.floor(key / TINTS.length) % CLASS_COLORS.length], TINTS[key % TINTS.length]);
+        const fill = tint(
+          CLASS_COLORS[Math.floor(key / TINTS.length) % CLASS_COLORS.length],
+          TINTS[key % TINTS.length],
+        );
         return { type: 'path', shape: { pathData: parts.join('') }, style: { fill } } as never;
       },
     });
@@ -335,7 +504,15 @@ export function decisionBoundaryOption(panels: BoundaryPanel | BoundaryPanel[], 
       const pts: [number, number][] = [];
       for (let s = 0; s < panel.y.length; s++) if (panel.y[s] === k) pts.push([panel.x[2 * s], panel.x[2 * s + 1]]);
       series.push({
-        type: 'scatter', name: classNames[k], xAxisIndex: p, yAxisIndex: p, z: 3, symbolSize: 6, data: pts, large: true, largeThreshold: 0,
+        type: 'scatter',
+        name: classNames[k],
+        xAxisIndex: p,
+        yAxisIndex: p,
+        z: 3,
+        symbolSize: 6,
+        data: pts,
+        large: true,
+        largeThreshold: 0,
         itemStyle: { color: CLASS_COLORS[k % CLASS_COLORS.length], borderColor: '#ffffff', borderWidth: 0.8 },
       });
     }
@@ -358,7 +535,14 @@ function maxLabel(y: ArrayLike<number>): number {
   return m;
 }
 
-function base(title: string, xName: string, yAxis: EChartsOption['yAxis'], series: LineSeriesOption[], xMin: number, xMax: number): EChartsOption {
+function base(
+  title: string,
+  xName: string,
+  yAxis: EChartsOption['yAxis'],
+  series: LineSeriesOption[],
+  xMin: number,
+  xMax: number,
+): EChartsOption {
   return {
     animation: false,
     backgroundColor: '#ffffff',
@@ -366,7 +550,15 @@ function base(title: string, xName: string, yAxis: EChartsOption['yAxis'], serie
     legend: { top: 36, type: 'plain', itemGap: 28 },
     grid: { left: 70, right: Array.isArray(yAxis) && yAxis.length > 1 ? 70 : 30, top: 80, bottom: 50 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, nameTextStyle: { fontWeight: 'bold' }, min: xMin, max: xMax },
+    xAxis: {
+      type: 'value',
+      name: xName,
+      nameLocation: 'middle',
+      nameGap: 28,
+      nameTextStyle: { fontWeight: 'bold' },
+      min: xMin,
+      max: xMax,
+    },
     yAxis,
     series,
   };
@@ -375,7 +567,8 @@ function base(title: string, xName: string, yAxis: EChartsOption['yAxis'], serie
 // zrender's own table of Helvetica widths (in em) for ASCII 32..126, what ECharts measures text with when
 // there is no canvas.
 const HELVETICA_WIDTHS: Record<string, number> = (() => {
-  const table = "007LLmW'55;N0500LLLLLLLLLL00NNNLzWW\\\\WQb\\0FWLg\\bWb\\WQ\\WrWWQ000CL5LLFLL0LL**F*gLLLL5F0LF\\FFF5.5N";
+  const table =
+    "007LLmW'55;N0500LLLLLLLLLL00NNNLzWW\\\\WQb\\0FWLg\\bWb\\WQ\\WrWWQ000CL5LLFLL0LL**F*gLLLL5F0LF\\FFF5.5N";
   const map: Record<string, number> = {};
   for (let i = 0; i < table.length; i++) map[String.fromCharCode(i + 32)] = (table.charCodeAt(i) - 20) / 100;
   return map;

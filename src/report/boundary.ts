@@ -13,7 +13,9 @@ export interface BoundaryGridOptions {
 /** Refuses data that is not 2-D, naming what it got. */
 export function checkBoundaryData(nFeatures: number, what = 'decision boundary'): void {
   if (nFeatures !== 2) {
-    throw new RangeError(`${what}: the data has ${nFeatures} feature${nFeatures === 1 ? '' : 's'} per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)`);
+    throw new RangeError(
+      `${what}: the data has ${nFeatures} feature${nFeatures === 1 ? '' : 's'} per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)`,
+    );
   }
 }
 
@@ -23,11 +25,16 @@ export function checkBoundaryData(nFeatures: number, what = 'decision boundary')
  */
 export function boundaryGrid(model: Sequential, data: Dataset, options: BoundaryGridOptions = {}): BoundaryGrid {
   checkBoundaryData(data.nFeatures);
-  if (model.inputDim !== 2) throw new RangeError(`decision boundary: the model takes ${model.inputDim} inputs; a decision boundary needs a model of 2 inputs`);
+  if (model.inputDim !== 2)
+    throw new RangeError(
+      `decision boundary: the model takes ${model.inputDim} inputs; a decision boundary needs a model of 2 inputs`,
+    );
   const n = options.resolution ?? 100;
-  if (!Number.isInteger(n) || n < 2 || n > 1000) throw new RangeError(`decision boundary: resolution must be an integer in [2, 1000], got ${n}`);
+  if (!Number.isInteger(n) || n < 2 || n > 1000)
+    throw new RangeError(`decision boundary: resolution must be an integer in [2, 1000], got ${n}`);
   const margin = options.margin ?? 0.1;
-  if (!(margin >= 0 && margin <= 10)) throw new RangeError(`decision boundary: margin must be a number in [0, 10], got ${margin}`);
+  if (!(margin >= 0 && margin <= 10))
+    throw new RangeError(`decision boundary: margin must be a number in [0, 10], got ${margin}`);
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (let s = 0; s < data.nSamples; s++) {
     x0 = Math.min(x0, data.x[2 * s]);
@@ -37,7 +44,12 @@ export function boundaryGrid(model: Sequential, data: Dataset, options: Boundary
   }
   const padX = Math.max((x1 - x0) * margin, 1e-3);
   const padY = Math.max((y1 - y0) * margin, 1e-3);
-  const grid = { xMin: nice(x0 - padX, 'down'), xMax: nice(x1 + padX, 'up'), yMin: nice(y0 - padY, 'down'), yMax: nice(y1 + padY, 'up') };
+  const grid = {
+    xMin: nice(x0 - padX, 'down'),
+    xMax: nice(x1 + padX, 'up'),
+    yMin: nice(y0 - padY, 'down'),
+    yMax: nice(y1 + padY, 'up'),
+  };
   const dx = (grid.xMax - grid.xMin) / n;
   const dy = (grid.yMax - grid.yMin) / n;
   const points = new Float32Array(n * n * 2);

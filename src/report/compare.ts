@@ -124,7 +124,11 @@ export function compareRunConfig(base: CompareBase, strategy: Strategy, seed: nu
     sizes: base.sizes,
     activation: base.activation,
     data: base.data,
-    optimizer: { type: base.optimizer.type, groups: [{ lr: s.lr }], ...(base.optimizer.kwargs && Object.keys(base.optimizer.kwargs).length ? { kwargs: base.optimizer.kwargs } : {}) },
+    optimizer: {
+      type: base.optimizer.type,
+      groups: [{ lr: s.lr }],
+      ...(base.optimizer.kwargs && Object.keys(base.optimizer.kwargs).length ? { kwargs: base.optimizer.kwargs } : {}),
+    },
     scheduler: s.scheduler,
     manual_decay: s.manual_decay,
     batch_schedule: s.batch_schedule,
@@ -140,7 +144,7 @@ export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks,
   if (settings.seeds.length === 0) throw new RangeError('compare: give at least one seed');
   for (const strategy of settings.strategies) {
     const config = compareRunConfig(settings.base, strategy, settings.seeds[0]);
-    let run;
+    let run: ReturnType<typeof prepareRun>;
     try {
       run = prepareRun(config, hooks);
     } catch (err) {
@@ -195,12 +199,16 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           onStep: hooks.onProgress ? () => hooks.onProgress!(++done, total, label) : undefined,
           onModel: (run) => {
             data ??= run.data;
-            if (settings.boundary && k === 0) boundary = boundaryGrid(run.model, run.data, { resolution: settings.gridResolution });
+            if (settings.boundary && k === 0)
+              boundary = boundaryGrid(run.model, run.data, { resolution: settings.gridResolution });
           },
         });
         done = before + settings.base.steps;
         return {
-          seed, config, evals, boundary,
+          seed,
+          config,
+          evals,
+          boundary,
           finalLoss: result.final_loss,
           finalAccuracy: result.final_accuracy,
           stepsToTarget: stepsToTarget(evals, settings.targetLoss),
@@ -214,7 +222,10 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
         done = before + settings.base.steps;
         hooks.onProgress?.(done, total, label);
         return {
-          seed, config, evals, boundary: null,
+          seed,
+          config,
+          evals,
+          boundary: null,
           finalLoss: NaN,
           finalAccuracy: NaN,
           stepsToTarget: stepsToTarget(evals, settings.targetLoss),

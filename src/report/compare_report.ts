@@ -1,5 +1,11 @@
 /** The comparison report: overlaid charts, decision boundaries side by side, a table; as HTML, Markdown and JSON. */
-import { boundaryChartSize, decisionBoundaryOption, overlayChartOption, PALETTE, type OverlaySeries } from '../plot/charts.ts';
+import {
+  boundaryChartSize,
+  decisionBoundaryOption,
+  overlayChartOption,
+  PALETTE,
+  type OverlaySeries,
+} from '../plot/charts.ts';
 import { runConfigToJson } from '../train/run.ts';
 import { meanSeries, type ComparisonResult, type Stat, type StrategyResult } from './compare.ts';
 import type { OutputFile } from './output_dir.ts';
@@ -19,7 +25,14 @@ export interface ComparisonRow {
   wall_ms: Stat;
   diverged: { seed: number; step: number }[];
   /** Per seed: the numbers of each run, and its run config file under runs/. */
-  runs: { seed: number; final_loss: number | null; final_accuracy: number | null; steps_to_target: number | null; wall_ms: number | null; config: string }[];
+  runs: {
+    seed: number;
+    final_loss: number | null;
+    final_accuracy: number | null;
+    steps_to_target: number | null;
+    wall_ms: number | null;
+    config: string;
+  }[];
 }
 
 export function runConfigFile(strategyId: string, seed: number): string {
@@ -54,7 +67,9 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
 /** The settings shared by every run, in words. */
 export function describeSettings(result: ComparisonResult): string[] {
   const { base, seeds, targetLoss, evalEvery } = result.settings;
-  const data = Object.entries(base.data).map(([k, v]) => (k === 'type' ? v : `${k}=${v}`)).join(' ');
+  const data = Object.entries(base.data)
+    .map(([k, v]) => (k === 'type' ? v : `${k}=${v}`))
+    .join(' ');
   return [
     `model: MLP ${base.sizes.join('-')} (${base.activation}), the same initial weights for every strategy (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})`,
     `data: ${data} (${result.data.nSamples} samples, the same for every run)`,
@@ -72,50 +87,78 @@ function seriesOf(s: StrategyResult, pick: (r: StrategyResult['runs'][number]) =
 }
 
 /** The charts of a comparison: lr, loss, batch size (when some strategy changes it), decision boundaries. */
-export function comparisonCharts(result: ComparisonResult, options: { lossScale?: 'linear' | 'log'; columns?: number } = {}): ChartSpec[] {
+export function comparisonCharts(
+  result: ComparisonResult,
+  options: { lossScale?: 'linear' | 'log'; columns?: number } = {},
+): ChartSpec[] {
   const seeds = result.settings.seeds.length;
   const over = seeds > 1 ? ` (mean over ${seeds} seeds, band: min–max)` : '';
   const charts: ChartSpec[] = [
     {
       name: 'lr',
-      option: overlayChartOption({ width: 1000, title: `Learning rate per step${seeds > 1 && result.strategies.some((s) => s.strategy.scheduler?.type === 'ReduceLROnPlateau') ? over : ''}`, yName: 'lr', yMin: 0,
-        series: result.strategies.map((s) => seriesOf(s, (r) => r.lr.map((v, i) => [i, v]))) }),
-      width: 1000, height: 540,
+      option: overlayChartOption({
+        width: 1000,
+        title: `Learning rate per step${seeds > 1 && result.strategies.some((s) => s.strategy.scheduler?.type === 'ReduceLROnPlateau') ? over : ''}`,
+        yName: 'lr',
+        yMin: 0,
+        series: result.strategies.map((s) => seriesOf(s, (r) => r.lr.map((v, i) => [i, v]))),
+      }),
+      width: 1000,
+      height: 540,
     },
     {
       name: 'loss',
-      option: overlayChartOption({ width: 1000, title: `Loss on the whole dataset${over}`, yName: 'loss', logScale: (options.lossScale ?? 'log') === 'log',
-        series: result.strategies.map((s) => seriesOf(s, (r) => r.evals.map((e) => [e.step, e.loss]))) }),
-      width: 1000, height: 540,
+      option: overlayChartOption({
+        width: 1000,
+        title: `Loss on the whole dataset${over}`,
+        yName: 'loss',
+        logScale: (options.lossScale ?? 'log') === 'log',
+        series: result.strategies.map((s) => seriesOf(s, (r) => r.evals.map((e) => [e.step, e.loss]))),
+      }),
+      width: 1000,
+      height: 540,
     },
   ];
   const varies = result.strategies.filter((s) => s.runs.some((r) => r.batchSizes.some((b) => b !== r.batchSizes[0])));
   if (varies.length) {
-    const shown = result.strategies.filter((s) => varies.includes(s) || s === result.strategies.find((o) => !varies.includes(o)));
+    const shown = result.strategies.filter(
+      (s) => varies.includes(s) || s === result.strategies.find((o) => !varies.includes(o)),
+    );
     charts.push({
       name: 'batch_size',
-      option: overlayChartOption({ width: 1000, title: 'Batch size per step', yName: 'batch size', yMin: 0,
+      option: overlayChartOption({
+        width: 1000,
+        title: 'Batch size per step',
+        yName: 'batch size',
+        yMin: 0,
         series: shown.map((s) => ({
           ...seriesOf(s, (r) => r.batchSizes.map((b, i) => [i, b])),
           name: varies.includes(s) ? s.strategy.label : 'the other strategies',
           color: PALETTE[result.strategies.indexOf(s) % PALETTE.length],
           band: undefined,
-        })) }),
-      width: 1000, height: 400,
+        })),
+      }),
+      width: 1000,
+      height: 400,
     });
   }
-  const panels = result.strategies.filter((s) => s.runs[0].boundary).map((s) => ({
-    title: `${s.strategy.label}`,
-    grid: s.runs[0].boundary!,
-    x: result.data.x,
-    y: result.data.y,
-  }));
+  const panels = result.strategies
+    .filter((s) => s.runs[0].boundary)
+    .map((s) => ({
+      title: `${s.strategy.label}`,
+      grid: s.runs[0].boundary!,
+      x: result.data.x,
+      y: result.data.y,
+    }));
   if (panels.length) {
     const columns = options.columns ?? Math.min(4, panels.length);
     const size = boundaryChartSize(panels.length, columns, true);
     charts.push({
       name: 'boundaries',
-      option: decisionBoundaryOption(panels, { title: `Decision boundaries after ${result.settings.base.steps} steps${seeds > 1 ? ` (seed ${result.settings.seeds[0]})` : ''}`, columns }),
+      option: decisionBoundaryOption(panels, {
+        title: `Decision boundaries after ${result.settings.base.steps} steps${seeds > 1 ? ` (seed ${result.settings.seeds[0]})` : ''}`,
+        columns,
+      }),
       ...size,
     });
   }
@@ -141,7 +184,9 @@ export function tableCells(result: ComparisonResult): { head: string[]; rows: st
   const rows = result.strategies.map((s) => {
     const n = s.runs.length;
     const diverged = s.runs.filter((r) => r.diverged);
-    const name = diverged.length ? `${s.strategy.label} (diverged: ${diverged.map((r) => `seed ${r.seed} at step ${r.diverged!.step}`).join(', ')})` : s.strategy.label;
+    const name = diverged.length
+      ? `${s.strategy.label} (diverged: ${diverged.map((r) => `seed ${r.seed} at step ${r.diverged!.step}`).join(', ')})`
+      : s.strategy.label;
     let steps = statText(s.stepsToTarget, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), n);
     if (s.reached === 0) steps = 'not reached';
     else if (n > 1) steps = `${steps}; ${s.reached}/${n} reached`;
@@ -182,18 +227,45 @@ export async function comparisonFiles(result: ComparisonResult, options: ReportO
     if (options.png) files.push({ name: `${chart.name}.png`, contents: await renderPng(svg) });
   }
   const rows = comparisonRows(result);
-  files.push({ name: 'report.html', contents: reportHtml(result, svgs.map((s) => ({ name: s.chart.name, svg: s.svg })), options) });
-  files.push({ name: 'report.md', contents: reportMarkdown(result, charts.map((c) => `${c.name}.${options.png ? 'png' : 'svg'}`), options) });
-  files.push({ name: 'results.json', contents: `${JSON.stringify({ settings: settingsJson(result), rows }, null, 2)}\n` });
+  files.push({
+    name: 'report.html',
+    contents: reportHtml(
+      result,
+      svgs.map((s) => ({ name: s.chart.name, svg: s.svg })),
+      options,
+    ),
+  });
+  files.push({
+    name: 'report.md',
+    contents: reportMarkdown(
+      result,
+      charts.map((c) => `${c.name}.${options.png ? 'png' : 'svg'}`),
+      options,
+    ),
+  });
+  files.push({
+    name: 'results.json',
+    contents: `${JSON.stringify({ settings: settingsJson(result), rows }, null, 2)}\n`,
+  });
   for (const s of result.strategies) {
-    for (const r of s.runs) files.push({ name: runConfigFile(s.strategy.id, r.seed), contents: `${JSON.stringify(runConfigToJson(r.config), null, 2)}\n` });
+    for (const r of s.runs)
+      files.push({
+        name: runConfigFile(s.strategy.id, r.seed),
+        contents: `${JSON.stringify(runConfigToJson(r.config), null, 2)}\n`,
+      });
   }
   return files;
 }
 
 export function settingsJson(result: ComparisonResult): Record<string, unknown> {
   const { base, seeds, targetLoss, evalEvery } = result.settings;
-  return { ...base, seeds, target_loss: targetLoss, eval_every: evalEvery, strategies: result.settings.strategies.map((s) => s.spec) };
+  return {
+    ...base,
+    seeds,
+    target_loss: targetLoss,
+    eval_every: evalEvery,
+    strategies: result.settings.strategies.map((s) => s.spec),
+  };
 }
 
 const CHART_CAPTIONS: Record<string, string> = {
@@ -203,19 +275,30 @@ const CHART_CAPTIONS: Record<string, string> = {
   boundaries: 'The class regions each trained model predicts (lighter where it is less sure), under the data.',
 };
 
-export function reportHtml(result: ComparisonResult, svgs: { name: string; svg: string }[], options: ReportOptions = {}): string {
+export function reportHtml(
+  result: ComparisonResult,
+  svgs: { name: string; svg: string }[],
+  options: ReportOptions = {},
+): string {
   const { head, rows } = tableCells(result);
   const figure = (name: string) => {
     const s = svgs.find((v) => v.name === name);
-    return s ? `<figure>${s.svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>${escapeHtml(CHART_CAPTIONS[name] ?? '')}</figcaption></figure>` : '';
+    return s
+      ? `<figure>${s.svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>${escapeHtml(CHART_CAPTIONS[name] ?? '')}</figcaption></figure>`
+      : '';
   };
-  const runsList = result.strategies.map((s) => `<li><b>${escapeHtml(s.strategy.label)}</b> (<code>${escapeHtml(s.strategy.spec)}</code>): ${s.runs.map((r) => `<code>anneal train --config ${escapeHtml(runConfigFile(s.strategy.id, r.seed))}</code>`).join(', ')}</li>`).join('\n');
+  const runsList = result.strategies
+    .map(
+      (s) =>
+        `<li><b>${escapeHtml(s.strategy.label)}</b> (<code>${escapeHtml(s.strategy.spec)}</code>): ${s.runs.map((r) => `<code>anneal train --config ${escapeHtml(runConfigFile(s.strategy.id, r.seed))}</code>`).join(', ')}</li>`,
+    )
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>anneal compare — ${escapeHtml(result.settings.strategies.length + ' strategies')}</title>
+<title>anneal compare — ${escapeHtml(`${result.settings.strategies.length} strategies`)}</title>
 <style>
   body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em; color: #222; }
   h1 { font-size: 1.6em; margin-bottom: 0.2em; }
@@ -234,7 +317,9 @@ export function reportHtml(result: ComparisonResult, svgs: { name: string; svg: 
 <h1>Learning-rate strategies compared</h1>
 <p>The same model from the same initial weights on the same data, trained under ${result.settings.strategies.length} strategies${result.settings.seeds.length > 1 ? `, each over ${result.settings.seeds.length} seeds (mean ± standard deviation, then min–max)` : ''}.</p>
 <ul class="settings">
-${describeSettings(result).map((line) => `  <li>${escapeHtml(line)}</li>`).join('\n')}
+${describeSettings(result)
+  .map((line) => `  <li>${escapeHtml(line)}</li>`)
+  .join('\n')}
 </ul>
 <table>
 <thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
@@ -275,7 +360,10 @@ export function reportMarkdown(result: ComparisonResult, images: string[], optio
   lines.push('## Reproduce', '');
   if (options.command) lines.push('```sh', options.command, '```', '');
   lines.push('Every run is an ordinary run config; `anneal train --config` reruns it with the same numbers:', '');
-  for (const s of result.strategies) lines.push(`- ${escapeMd(s.strategy.label)} (\`${s.strategy.spec}\`): ${s.runs.map((r) => `\`${runConfigFile(s.strategy.id, r.seed)}\``).join(', ')}`);
+  for (const s of result.strategies)
+    lines.push(
+      `- ${escapeMd(s.strategy.label)} (\`${s.strategy.spec}\`): ${s.runs.map((r) => `\`${runConfigFile(s.strategy.id, r.seed)}\``).join(', ')}`,
+    );
   lines.push('');
   return lines.join('\n');
 }

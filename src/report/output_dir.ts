@@ -18,7 +18,8 @@ function reason(err: unknown): string {
  * and removing a probe file. Call it before a long run, so that a bad --out fails at once.
  */
 export function ensureWritableDir(dir: string, flag = '--out'): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OutputError(`${flag} ${dir}: is a file, not a folder; give a folder you can write to`);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new OutputError(`${flag} ${dir}: is a file, not a folder; give a folder you can write to`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -30,7 +31,9 @@ export function ensureWritableDir(dir: string, flag = '--out'): void {
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (err) {
-    throw new OutputError(`${flag} ${dir}: the folder is not writable (${reason(err)}); give a folder you can write to`);
+    throw new OutputError(
+      `${flag} ${dir}: the folder is not writable (${reason(err)}); give a folder you can write to`,
+    );
   }
 }
 
@@ -57,7 +60,9 @@ export function writeFilesAtomic(dir: string, files: readonly OutputFile[]): str
     }
   } catch (err) {
     for (const s of staged) rmSync(s.tmp, { force: true });
-    throw new OutputError(`cannot write to ${dir}: ${reason(err)} (nothing was written; its previous files are unchanged)`);
+    throw new OutputError(
+      `cannot write to ${dir}: ${reason(err)} (nothing was written; its previous files are unchanged)`,
+    );
   }
   for (const s of staged) renameSync(s.tmp, s.path);
   return staged.map((s) => s.path);

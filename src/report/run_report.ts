@@ -1,7 +1,15 @@
 import type { EChartsOption } from 'echarts';
 import type { RunConfig } from '../config/run_config.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { decisionBoundaryOption, boundaryChartSize, lossChartOption, lrChartOption, momentumCycles, overlayChartOption, type BoundaryGrid } from '../plot/charts.ts';
+import {
+  decisionBoundaryOption,
+  boundaryChartSize,
+  lossChartOption,
+  lrChartOption,
+  momentumCycles,
+  overlayChartOption,
+  type BoundaryGrid,
+} from '../plot/charts.ts';
 import { runConfigToJson, type RunResult } from '../train/run.ts';
 import type { OutputFile } from './output_dir.ts';
 
@@ -16,11 +24,21 @@ export interface ChartSpec {
 /** `StepLR(step_size=50, gamma=0.99)`, `manual decay ×0.99 every 50 steps`, or `constant lr`. */
 export function scheduleLabel(config: RunConfig): string {
   const parts: string[] = [];
-  if (config.scheduler) parts.push(`${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`);
-  if (config.manual_decay) parts.push(`manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps`);
+  if (config.scheduler)
+    parts.push(
+      `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')})`,
+    );
+  if (config.manual_decay)
+    parts.push(`manual decay ×${config.manual_decay.factor} every ${config.manual_decay.every} steps`);
   if (config.batch_schedule) {
     const b = config.batch_schedule;
-    parts.push(`${b.type}(${Object.entries(b.args ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${b.interval}`);
+    parts.push(
+      `${b.type}(${Object.entries(b.args ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')}) per ${b.interval}`,
+    );
   }
   return parts.length ? parts.join(' + ') : 'constant lr';
 }
@@ -49,11 +67,23 @@ export function historyCsv(result: RunResult): string {
   const steps = result.loss.length;
   for (let i = 0; i < steps; i++) {
     const e = evals.get(i);
-    lines.push([String(i), ...result.lr[i].map(num), ...result.momentum[i].map(num), String(result.batch_sizes[i]), num(result.loss[i]),
-      e ? num(e.loss) : '', e ? num(e.accuracy) : ''].join(','));
+    lines.push(
+      [
+        String(i),
+        ...result.lr[i].map(num),
+        ...result.momentum[i].map(num),
+        String(result.batch_sizes[i]),
+        num(result.loss[i]),
+        e ? num(e.loss) : '',
+        e ? num(e.accuracy) : '',
+      ].join(','),
+    );
   }
   const last = evals.get(steps);
-  if (last) lines.push([String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(','));
+  if (last)
+    lines.push(
+      [String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(','),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -69,11 +99,37 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
   const label = scheduleLabel(config);
   const cycles = result.momentum.length > 0 && momentumCycles(result.momentum);
   const charts: ChartSpec[] = [
-    { name: 'lr', option: lrChartOption({ lr: result.lr, ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}) }, `Learning rate per step — ${config.optimizer.type}, ${label}`), width: 800, height: 420 },
-    { name: 'loss', option: lossChartOption({ loss: result.loss, evals: result.evals, logScale: (options.lossScale ?? 'log') === 'log' }, `Loss — MLP ${config.sizes.join('-')} (${config.activation}), ${result.loss.length} steps`), width: 800, height: 420 },
+    {
+      name: 'lr',
+      option: lrChartOption(
+        { lr: result.lr, ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}) },
+        `Learning rate per step — ${config.optimizer.type}, ${label}`,
+      ),
+      width: 800,
+      height: 420,
+    },
+    {
+      name: 'loss',
+      option: lossChartOption(
+        { loss: result.loss, evals: result.evals, logScale: (options.lossScale ?? 'log') === 'log' },
+        `Loss — MLP ${config.sizes.join('-')} (${config.activation}), ${result.loss.length} steps`,
+      ),
+      width: 800,
+      height: 420,
+    },
   ];
   if (config.batch_schedule) {
-    charts.push({ name: 'batch_size', option: overlayChartOption({ title: `Batch size per step — ${label}`, yName: 'batch size', yMin: 0, series: [{ name: 'batch size', points: result.batch_sizes.map((b, i) => [i, b]) }] }), width: 800, height: 360 });
+    charts.push({
+      name: 'batch_size',
+      option: overlayChartOption({
+        title: `Batch size per step — ${label}`,
+        yName: 'batch size',
+        yMin: 0,
+        series: [{ name: 'batch size', points: result.batch_sizes.map((b, i) => [i, b]) }],
+      }),
+      width: 800,
+      height: 360,
+    });
   }
   if (options.boundary) {
     const { grid, data } = options.boundary;
@@ -81,7 +137,13 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
     const size = boundaryChartSize(1, 1, true, { width: panel.panelWidth, height: panel.panelHeight });
     charts.push({
       name: 'boundary',
-      option: decisionBoundaryOption({ grid, x: data.x, y: data.y }, { ...panel, title: `Decision boundary after ${result.loss.length} steps — accuracy ${(100 * result.final_accuracy).toFixed(1)} %` }),
+      option: decisionBoundaryOption(
+        { grid, x: data.x, y: data.y },
+        {
+          ...panel,
+          title: `Decision boundary after ${result.loss.length} steps — accuracy ${(100 * result.final_accuracy).toFixed(1)} %`,
+        },
+      ),
       ...size,
     });
   }
@@ -101,7 +163,10 @@ export async function chartFiles(charts: readonly ChartSpec[], png: boolean): Pr
 }
 
 /** Everything `anneal train --out` writes: the charts, history.csv and run.json. */
-export async function runOutputFiles(result: RunResult, options: RunChartOptions & { png?: boolean } = {}): Promise<OutputFile[]> {
+export async function runOutputFiles(
+  result: RunResult,
+  options: RunChartOptions & { png?: boolean } = {},
+): Promise<OutputFile[]> {
   return [
     ...(await chartFiles(runCharts(result, options), options.png ?? false)),
     { name: 'history.csv', contents: historyCsv(result) },

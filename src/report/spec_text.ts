@@ -17,18 +17,25 @@ export interface SpecCall {
 }
 
 export class SpecSyntaxError extends Error {
-  constructor(what: string, message: string, readonly column: number) {
+  constructor(
+    what: string,
+    message: string,
+    readonly column: number,
+  ) {
     super(`${what}: ${message} (at column ${column + 1})`);
     this.name = 'SpecSyntaxError';
   }
 }
 
-const NAME = /[A-Za-z0-9_.+\-]/;
+const NAME = /[A-Za-z0-9_.+-]/;
 const KEY = /[A-Za-z0-9_]/;
 
 class Reader {
   pos = 0;
-  constructor(readonly text: string, readonly what: string) {}
+  constructor(
+    readonly text: string,
+    readonly what: string,
+  ) {}
 
   fail(message: string, at = this.pos): never {
     throw new SpecSyntaxError(this.what, message, at);
@@ -44,7 +51,10 @@ class Reader {
   }
 
   expect(ch: string): void {
-    if (this.peek() !== ch) this.fail(`expected '${ch}'${this.pos < this.text.length ? `, found '${this.text[this.pos]}'` : ' but the text ended'}`);
+    if (this.peek() !== ch)
+      this.fail(
+        `expected '${ch}'${this.pos < this.text.length ? `, found '${this.text[this.pos]}'` : ' but the text ended'}`,
+      );
     this.pos++;
   }
 
@@ -52,7 +62,10 @@ class Reader {
     this.skip();
     const start = this.pos;
     while (this.pos < this.text.length && re.test(this.text[this.pos])) this.pos++;
-    if (this.pos === start) this.fail(`expected ${what}${this.pos < this.text.length ? `, found '${this.text[this.pos]}'` : ' but the text ended'}`);
+    if (this.pos === start)
+      this.fail(
+        `expected ${what}${this.pos < this.text.length ? `, found '${this.text[this.pos]}'` : ' but the text ended'}`,
+      );
     return this.text.slice(start, this.pos);
   }
 
@@ -101,7 +114,8 @@ class Reader {
       this.pos++;
       if (this.peek() !== ')') {
         for (;;) {
-          const keyAt = (this.skip(), this.pos);
+          this.skip();
+          const keyAt = this.pos;
           const key = this.word(KEY, 'an argument name');
           if (Object.hasOwn(args, key)) this.fail(`argument '${key}' is given twice`, keyAt);
           this.expect('=');
@@ -109,7 +123,10 @@ class Reader {
           const next = this.peek();
           if (next === ',') this.pos++;
           else if (next === ')') break;
-          else this.fail(`expected ',' or ')' after the value of '${key}'${next ? `, found '${next}'` : ' but the text ended'}`);
+          else
+            this.fail(
+              `expected ',' or ')' after the value of '${key}'${next ? `, found '${next}'` : ' but the text ended'}`,
+            );
         }
       }
       this.expect(')');

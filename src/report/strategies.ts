@@ -6,7 +6,14 @@
  */
 import type { RunConfigInput } from '../config/run_config.ts';
 import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
-import { BATCH_INTERVALS, BATCH_SCHEDULE_TYPES, batchScheduleSpecArgs, batchScheduleType, type BatchInterval, type BatchScheduleSpec } from '../train/batch_schedule.ts';
+import {
+  BATCH_INTERVALS,
+  BATCH_SCHEDULE_TYPES,
+  batchScheduleSpecArgs,
+  batchScheduleType,
+  type BatchInterval,
+  type BatchScheduleSpec,
+} from '../train/batch_schedule.ts';
 import { parseSpecCall, parseSpecList, type SpecCall, type SpecValue } from './spec_text.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 
@@ -52,9 +59,20 @@ interface Preset {
 }
 
 const SCHEDULER_ALIASES: Record<string, string> = {
-  lambda: 'LambdaLR', multiplicative: 'MultiplicativeLR', multistep: 'MultiStepLR', constantlr: 'ConstantLR', linear: 'LinearLR',
-  exponential: 'ExponentialLR', exp: 'ExponentialLR', polynomial: 'PolynomialLR', poly: 'PolynomialLR',
-  'cosine-restarts': 'CosineAnnealingWarmRestarts', 'warm-restarts': 'CosineAnnealingWarmRestarts', cyclic: 'CyclicLR', 'one-cycle': 'OneCycleLR', swa: 'SWALR',
+  lambda: 'LambdaLR',
+  multiplicative: 'MultiplicativeLR',
+  multistep: 'MultiStepLR',
+  constantlr: 'ConstantLR',
+  linear: 'LinearLR',
+  exponential: 'ExponentialLR',
+  exp: 'ExponentialLR',
+  polynomial: 'PolynomialLR',
+  poly: 'PolynomialLR',
+  'cosine-restarts': 'CosineAnnealingWarmRestarts',
+  'warm-restarts': 'CosineAnnealingWarmRestarts',
+  cyclic: 'CyclicLR',
+  'one-cycle': 'OneCycleLR',
+  swa: 'SWALR',
 };
 
 const fmt = (v: number) => String(Number(v.toPrecision(6)));
@@ -67,25 +85,52 @@ function num(args: Record<string, SpecValue>, key: string, fallback: number): nu
 }
 
 const PRESETS: Record<string, Preset> = {
-  'constant-0.1': { describe: 'constant lr 0.1 (fast but imprecise)', args: [], build: () => ({ label: 'constant lr 0.1', scheduler: null, manualDecay: null, batchSchedule: null }) },
-  'constant-0.001': { describe: 'constant lr 0.001 (precise but slow)', args: [], build: () => ({ label: 'constant lr 0.001', scheduler: null, manualDecay: null, batchSchedule: null }) },
-  constant: { describe: 'constant lr (constant(lr=0.05))', args: [], build: (_c, _a, lr) => ({ label: `constant lr ${fmt(lr)}`, scheduler: null, manualDecay: null, batchSchedule: null }) },
+  'constant-0.1': {
+    describe: 'constant lr 0.1 (fast but imprecise)',
+    args: [],
+    build: () => ({ label: 'constant lr 0.1', scheduler: null, manualDecay: null, batchSchedule: null }),
+  },
+  'constant-0.001': {
+    describe: 'constant lr 0.001 (precise but slow)',
+    args: [],
+    build: () => ({ label: 'constant lr 0.001', scheduler: null, manualDecay: null, batchSchedule: null }),
+  },
+  constant: {
+    describe: 'constant lr (constant(lr=0.05))',
+    args: [],
+    build: (_c, _a, lr) => ({
+      label: `constant lr ${fmt(lr)}`,
+      scheduler: null,
+      manualDecay: null,
+      batchSchedule: null,
+    }),
+  },
   'manual-decay': {
     describe: "the lesson's hand-written decay: lr ×0.99 after steps 0, 50, 100, … (every, factor)",
     args: ['every', 'factor'],
     build: (_c, a) => {
       const every = num(a, 'every', LESSON_DECAY.every);
       const factor = num(a, 'factor', LESSON_DECAY.factor);
-      return { label: `manual decay ×${fmt(factor)} every ${every}`, scheduler: null, manualDecay: { every, factor }, batchSchedule: null };
+      return {
+        label: `manual decay ×${fmt(factor)} every ${every}`,
+        scheduler: null,
+        manualDecay: { every, factor },
+        batchSchedule: null,
+      };
     },
   },
   step: {
-    describe: 'StepLR(step_size=50, gamma=0.99), the lesson\'s scheduler',
+    describe: "StepLR(step_size=50, gamma=0.99), the lesson's scheduler",
     args: ['step_size', 'gamma'],
     build: (_c, a) => {
       const s = num(a, 'step_size', 50);
       const g = num(a, 'gamma', 0.99);
-      return { label: `StepLR(${s}, ${fmt(g)})`, scheduler: { type: 'StepLR', args: { step_size: s, gamma: g } }, manualDecay: null, batchSchedule: null };
+      return {
+        label: `StepLR(${s}, ${fmt(g)})`,
+        scheduler: { type: 'StepLR', args: { step_size: s, gamma: g } },
+        manualDecay: null,
+        batchSchedule: null,
+      };
     },
   },
   cosine: {
@@ -94,7 +139,12 @@ const PRESETS: Record<string, Preset> = {
     build: (c, a) => {
       const tMax = num(a, 'T_max', c.steps);
       const etaMin = num(a, 'eta_min', 0);
-      return { label: `CosineAnnealingLR(T_max=${tMax}${etaMin ? `, eta_min=${fmt(etaMin)}` : ''})`, scheduler: { type: 'CosineAnnealingLR', args: { T_max: tMax, eta_min: etaMin } }, manualDecay: null, batchSchedule: null };
+      return {
+        label: `CosineAnnealingLR(T_max=${tMax}${etaMin ? `, eta_min=${fmt(etaMin)}` : ''})`,
+        scheduler: { type: 'CosineAnnealingLR', args: { T_max: tMax, eta_min: etaMin } },
+        manualDecay: null,
+        batchSchedule: null,
+      };
     },
   },
   plateau: {
@@ -103,7 +153,14 @@ const PRESETS: Record<string, Preset> = {
     build: (_c, a) => {
       const args: Record<string, SpecValue> = { factor: num(a, 'factor', 0.5), patience: num(a, 'patience', 50) };
       for (const k of ['threshold', 'cooldown', 'min_lr']) if (a[k] !== undefined) args[k] = a[k];
-      return { label: `ReduceLROnPlateau(${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(', ')})`, scheduler: { type: 'ReduceLROnPlateau', args }, manualDecay: null, batchSchedule: null };
+      return {
+        label: `ReduceLROnPlateau(${Object.entries(args)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`,
+        scheduler: { type: 'ReduceLROnPlateau', args },
+        manualDecay: null,
+        batchSchedule: null,
+      };
     },
   },
   onecycle: {
@@ -111,41 +168,68 @@ const PRESETS: Record<string, Preset> = {
     args: ['max_lr', 'pct_start', 'div_factor', 'final_div_factor', 'anneal_strategy'],
     build: (c, a, lr) => {
       const args: Record<string, SpecValue> = { max_lr: num(a, 'max_lr', lr), total_steps: c.steps };
-      for (const k of ['pct_start', 'div_factor', 'final_div_factor', 'anneal_strategy']) if (a[k] !== undefined) args[k] = a[k];
-      return { label: `OneCycleLR(max_lr=${fmt(args.max_lr as number)})`, scheduler: { type: 'OneCycleLR', args }, manualDecay: null, batchSchedule: null };
+      for (const k of ['pct_start', 'div_factor', 'final_div_factor', 'anneal_strategy'])
+        if (a[k] !== undefined) args[k] = a[k];
+      return {
+        label: `OneCycleLR(max_lr=${fmt(args.max_lr as number)})`,
+        scheduler: { type: 'OneCycleLR', args },
+        manualDecay: null,
+        batchSchedule: null,
+      };
     },
   },
   'grow-batch': {
-    describe: 'grow the batch instead: constant lr, batch ×1/γ wherever StepLR(step_size=50, gamma=γ=0.99) would multiply the lr by γ (step_size, gamma, max_batch_size)',
+    describe:
+      'grow the batch instead: constant lr, batch ×1/γ wherever StepLR(step_size=50, gamma=γ=0.99) would multiply the lr by γ (step_size, gamma, max_batch_size)',
     args: ['step_size', 'gamma', 'max_batch_size'],
     build: (_c, a) => {
       const s = num(a, 'step_size', 50);
       const g = num(a, 'gamma', 0.99);
-      if (!(g > 0 && g <= 1)) throw new StrategyError(`grow-batch: gamma is the lr factor it mirrors and must be in (0, 1], got ${g}`);
+      if (!(g > 0 && g <= 1))
+        throw new StrategyError(`grow-batch: gamma is the lr factor it mirrors and must be in (0, 1], got ${g}`);
       const args: Record<string, unknown> = { step_size: s, gamma: 1 / g };
       if (a.max_batch_size !== undefined) args.max_batch_size = a.max_batch_size;
-      return { label: `grow batch ×1/${fmt(g)} every ${s}`, scheduler: null, manualDecay: null, batchSchedule: { type: 'StepBS', args, interval: 'step' } };
+      return {
+        label: `grow batch ×1/${fmt(g)} every ${s}`,
+        scheduler: null,
+        manualDecay: null,
+        batchSchedule: { type: 'StepBS', args, interval: 'step' },
+      };
     },
   },
 };
 
 /** The default comparison, in order. */
-export const DEFAULT_STRATEGIES = ['constant-0.1', 'constant-0.001', 'manual-decay', 'step', 'cosine', 'plateau', 'onecycle', 'grow-batch'] as const;
+export const DEFAULT_STRATEGIES = [
+  'constant-0.1',
+  'constant-0.001',
+  'manual-decay',
+  'step',
+  'cosine',
+  'plateau',
+  'onecycle',
+  'grow-batch',
+] as const;
 
 /** Preset names and what they are, for --help. */
 export function presetHelp(): string {
-  return Object.entries(PRESETS).map(([name, p]) => `${name}: ${p.describe}`).join('; ');
+  return Object.entries(PRESETS)
+    .map(([name, p]) => `${name}: ${p.describe}`)
+    .join('; ');
 }
 
 function knownNames(): string {
-  return `presets ${Object.keys(PRESETS).join(', ')} (or constant-<lr>); schedulers ${SCHEDULER_TYPES.join(', ')} (or ${Object.keys(SCHEDULER_ALIASES).join(', ')}); ` +
-    `batch schedules ${BATCH_SCHEDULE_TYPES.join(', ')}`;
+  return (
+    `presets ${Object.keys(PRESETS).join(', ')} (or constant-<lr>); schedulers ${SCHEDULER_TYPES.join(', ')} (or ${Object.keys(SCHEDULER_ALIASES).join(', ')}); ` +
+    `batch schedules ${BATCH_SCHEDULE_TYPES.join(', ')}`
+  );
 }
 
 function lrOf(args: Record<string, SpecValue>, fallback: number, what: string): number {
   const v = args.lr;
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new StrategyError(`${what}: lr must be a finite number >= 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+    throw new StrategyError(`${what}: lr must be a finite number >= 0, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -159,18 +243,28 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
     const constant = /^constant-([0-9.eE+-]+)$/.exec(key);
     if (constant && !PRESETS[key]) {
       const value = Number(constant[1]);
-      if (!Number.isFinite(value) || value < 0) throw new StrategyError(`constant-<lr> needs a finite lr >= 0, got ${JSON.stringify(constant[1])}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new StrategyError(`constant-<lr> needs a finite lr >= 0, got ${JSON.stringify(constant[1])}`);
       if (Object.keys(call.args).length) throw new StrategyError(`${name} takes no arguments`);
-      return { label: `constant lr ${fmt(value)}`, lr: value, scheduler: null, manualDecay: null, batchSchedule: null, spec: call.text };
+      return {
+        label: `constant lr ${fmt(value)}`,
+        lr: value,
+        scheduler: null,
+        manualDecay: null,
+        batchSchedule: null,
+        spec: call.text,
+      };
     }
     if (Object.hasOwn(PRESETS, key)) {
       const preset = PRESETS[key];
       for (const k of Object.keys(rest)) {
-        if (!preset.args.includes(k)) throw new StrategyError(`${name} has no argument '${k}' (accepted: ${['lr', ...preset.args].join(', ')})`);
+        if (!preset.args.includes(k))
+          throw new StrategyError(`${name} has no argument '${k}' (accepted: ${['lr', ...preset.args].join(', ')})`);
       }
       const fixed = key === 'constant-0.1' ? 0.1 : key === 'constant-0.001' ? 0.001 : ctx.lr;
       const lr = lrOf(call.args, fixed, name);
-      if (key === 'constant' && call.args.lr === undefined) throw new StrategyError('constant needs lr, e.g. constant(lr=0.05)');
+      if (key === 'constant' && call.args.lr === undefined)
+        throw new StrategyError('constant needs lr, e.g. constant(lr=0.05)');
       return { ...preset.build(ctx, rest, lr), lr, spec: call.text };
     }
     const lr = lrOf(call.args, ctx.lr, name);
@@ -178,22 +272,36 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
     if (schedulerType) {
       const accepted = schedulerSpecArgs(schedulerType);
       for (const k of Object.keys(rest)) {
-        if (!accepted.includes(k)) throw new StrategyError(`${schedulerType} has no argument '${k}' (accepted: lr, ${accepted.join(', ')})`);
+        if (!accepted.includes(k))
+          throw new StrategyError(`${schedulerType} has no argument '${k}' (accepted: lr, ${accepted.join(', ')})`);
       }
-      const label = `${schedulerType}(${Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
-      return { label: call.args.lr !== undefined ? `${label}, lr ${fmt(lr)}` : label, lr, scheduler: { type: schedulerType, args: rest }, manualDecay: null, batchSchedule: null, spec: call.text };
+      const label = `${schedulerType}(${Object.entries(rest)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')})`;
+      return {
+        label: call.args.lr !== undefined ? `${label}, lr ${fmt(lr)}` : label,
+        lr,
+        scheduler: { type: schedulerType, args: rest },
+        manualDecay: null,
+        batchSchedule: null,
+        spec: call.text,
+      };
     }
     if (findCanonicalName(name, BATCH_SCHEDULE_TYPES) !== undefined) {
       const spec = batchScheduleSpecFromCall(call, what);
       const { lr: _l, ...args } = spec.args ?? {};
-      const label = `${spec.type}(${Object.entries(args).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) per ${spec.interval}`;
+      const label = `${spec.type}(${Object.entries(args)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')}) per ${spec.interval}`;
       return { label, lr, scheduler: null, manualDecay: null, batchSchedule: { ...spec, args }, spec: call.text };
     }
   } catch (err) {
     if (err instanceof StrategyError) throw new StrategyError(`${where}: ${err.message}`);
     throw err;
   }
-  throw new StrategyError(`${what}: unknown strategy ${JSON.stringify(name)}; expected one of: ${knownNames()}, e.g. StepLR(step_size=50, gamma=0.99)`);
+  throw new StrategyError(
+    `${what}: unknown strategy ${JSON.stringify(name)}; expected one of: ${knownNames()}, e.g. StepLR(step_size=50, gamma=0.99)`,
+  );
 }
 
 /** The strategies a --strategies text names, with unique ids. */
@@ -210,11 +318,20 @@ export function parseStrategies(text: string, ctx: StrategyContext, what = '--st
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'strategy';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9.]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'strategy'
+  );
 }
 
 /** A batch schedule spec from a parsed call: `StepBS(step_size=5, gamma=2, interval=epoch)`. */
-export function batchScheduleSpecFromCall(call: SpecCall, what = '--batch-schedule'): BatchScheduleSpec & { interval: BatchInterval } {
+export function batchScheduleSpecFromCall(
+  call: SpecCall,
+  what = '--batch-schedule',
+): BatchScheduleSpec & { interval: BatchInterval } {
   let type: string;
   try {
     type = batchScheduleType(call.name);
@@ -222,16 +339,23 @@ export function batchScheduleSpecFromCall(call: SpecCall, what = '--batch-schedu
     throw new StrategyError(`${what}: ${(err as Error).message}`);
   }
   const { interval = 'epoch', ...args } = call.args;
-  if (!BATCH_INTERVALS.includes(interval as BatchInterval)) throw new StrategyError(`${what}: interval must be 'epoch' or 'step', got ${JSON.stringify(interval)}`);
+  if (!BATCH_INTERVALS.includes(interval as BatchInterval))
+    throw new StrategyError(`${what}: interval must be 'epoch' or 'step', got ${JSON.stringify(interval)}`);
   const accepted = batchScheduleSpecArgs(type);
   for (const k of Object.keys(args)) {
-    if (k !== 'lr' && !accepted.includes(k)) throw new StrategyError(`${what}: ${type} has no argument '${k}' (accepted: ${[...accepted, 'interval'].join(', ')})`);
+    if (k !== 'lr' && !accepted.includes(k))
+      throw new StrategyError(
+        `${what}: ${type} has no argument '${k}' (accepted: ${[...accepted, 'interval'].join(', ')})`,
+      );
   }
   return { type, args, interval: interval as BatchInterval };
 }
 
 /** --batch-schedule's text: `StepBS(step_size=5, gamma=2)` or a JSON spec `{"type": "StepBS", "args": {...}}`. */
-export function batchScheduleSpecFromText(text: string, what = '--batch-schedule'): BatchScheduleSpec & { interval: BatchInterval } {
+export function batchScheduleSpecFromText(
+  text: string,
+  what = '--batch-schedule',
+): BatchScheduleSpec & { interval: BatchInterval } {
   if (text.trim().startsWith('{')) {
     let value: unknown;
     try {
@@ -240,17 +364,28 @@ export function batchScheduleSpecFromText(text: string, what = '--batch-schedule
       throw new StrategyError(`${what}: not valid JSON: ${(err as Error).message}`);
     }
     const v = value as { type?: unknown; args?: Record<string, SpecValue>; interval?: unknown };
-    if (typeof v.type !== 'string') throw new StrategyError(`${what}: a JSON spec needs "type" (one of ${BATCH_SCHEDULE_TYPES.join(', ')})`);
-    return batchScheduleSpecFromCall({ name: v.type, args: { ...(v.args ?? {}), ...(v.interval !== undefined ? { interval: v.interval as SpecValue } : {}) }, text }, what);
+    if (typeof v.type !== 'string')
+      throw new StrategyError(`${what}: a JSON spec needs "type" (one of ${BATCH_SCHEDULE_TYPES.join(', ')})`);
+    return batchScheduleSpecFromCall(
+      {
+        name: v.type,
+        args: { ...(v.args ?? {}), ...(v.interval !== undefined ? { interval: v.interval as SpecValue } : {}) },
+        text,
+      },
+      what,
+    );
   }
   const call = parseSpecCall(text, what);
   const spec = batchScheduleSpecFromCall(call, what);
-  if (spec.args && 'lr' in spec.args) throw new StrategyError(`${what}: ${spec.type} has no argument 'lr' (the lr is --lr)`);
+  if (spec.args && 'lr' in spec.args)
+    throw new StrategyError(`${what}: ${spec.type} has no argument 'lr' (the lr is --lr)`);
   return spec;
 }
 
 /** The run-config part a strategy sets (over a base config). */
-export function strategyConfig(strategy: Strategy): Pick<RunConfigInput, 'scheduler' | 'manual_decay' | 'batch_schedule'> & { lr: number } {
+export function strategyConfig(
+  strategy: Strategy,
+): Pick<RunConfigInput, 'scheduler' | 'manual_decay' | 'batch_schedule'> & { lr: number } {
   return {
     lr: strategy.lr,
     scheduler: strategy.scheduler,

@@ -35,10 +35,16 @@ export function runSchedule(spec: ScheduleSpec): ScheduleTrace {
     const scheduler = schedulerFromSpec(optimizer, spec.scheduler);
     const needsMetrics = scheduler instanceof ReduceLROnPlateau;
     if (needsMetrics && (!spec.metrics || spec.metrics.length < spec.steps)) {
-      throw new ConfigError(`metrics: ReduceLROnPlateau needs one metric per step (${spec.steps}), got ${spec.metrics?.length ?? 0}`);
+      throw new ConfigError(
+        `metrics: ReduceLROnPlateau needs one metric per step (${spec.steps}), got ${spec.metrics?.length ?? 0}`,
+      );
     }
     const track = cyclesMomentum(spec.scheduler) ? (spec.optimizer.type === 'SGD' ? 'momentum' : 'beta1') : null;
-    const groups = optimizer.paramGroups as unknown as { lr: number; momentum?: number; betas?: readonly [number, number] }[];
+    const groups = optimizer.paramGroups as unknown as {
+      lr: number;
+      momentum?: number;
+      betas?: readonly [number, number];
+    }[];
     const read = () => groups.map((g) => g.lr);
     const readMomentum = () => groups.map((g) => (track === 'beta1' ? g.betas![0] : g.momentum!));
     const trace: ScheduleTrace = { lr: [read()] };

@@ -55,11 +55,17 @@ export abstract class BatchSizeScheduler {
     this.name = name;
     const datasetSize = check.integer('datasetSize', o.datasetSize, 1);
     const batchSize = check.integer('batchSize', o.batchSize, 1);
-    if (batchSize > datasetSize) check.fail('batchSize', `an integer in [1, ${datasetSize}] (the dataset size)`, batchSize);
+    if (batchSize > datasetSize)
+      check.fail('batchSize', `an integer in [1, ${datasetSize}] (the dataset size)`, batchSize);
     let cap: number | null = null;
     if (o.maxBatchSize !== undefined && o.maxBatchSize !== null) {
       cap = check.integer('maxBatchSize', o.maxBatchSize, batchSize);
-      if (cap > datasetSize) check.fail('maxBatchSize', `an integer in [${batchSize}, ${datasetSize}] (from batchSize to the dataset size)`, cap);
+      if (cap > datasetSize)
+        check.fail(
+          'maxBatchSize',
+          `an integer in [${batchSize}, ${datasetSize}] (from batchSize to the dataset size)`,
+          cap,
+        );
     }
     this.baseBatchSize = batchSize;
     this.datasetSize = datasetSize;
@@ -72,14 +78,20 @@ export abstract class BatchSizeScheduler {
 
   /** The batch size at `epoch`: `round(batchSize · factor(epoch))`, capped by maxBatchSize; checked against [1, datasetSize]. */
   batchSizeAt(epoch: number, where = `epoch ${epoch}`): number {
-    if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`${this.name}.batchSizeAt: epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new RangeError(`${this.name}.batchSizeAt: epoch must be an integer >= 0, got ${epoch}`);
     const factor = this.factorAt(epoch);
     const raw = this.baseBatchSize * factor;
-    if (!Number.isFinite(raw)) throw new RangeError(`${this.name}: the batch size at ${where} is ${raw} (factor ${factor}); it must be a finite number`);
+    if (!Number.isFinite(raw))
+      throw new RangeError(
+        `${this.name}: the batch size at ${where} is ${raw} (factor ${factor}); it must be a finite number`,
+      );
     let size = Math.round(raw);
     if (this.maxBatchSize !== null && size > this.maxBatchSize) size = this.maxBatchSize;
     if (size < 1) {
-      throw new RangeError(`${this.name}: the batch size at ${where} would be ${size} (${this.baseBatchSize} × ${Number(factor.toPrecision(6))}); a batch size must be at least 1`);
+      throw new RangeError(
+        `${this.name}: the batch size at ${where} would be ${size} (${this.baseBatchSize} × ${Number(factor.toPrecision(6))}); a batch size must be at least 1`,
+      );
     }
     if (size > this.datasetSize) {
       throw new RangeError(
@@ -107,7 +119,9 @@ export abstract class BatchSizeScheduler {
    */
   advanceTo(epoch: number, where?: string): number {
     if (!Number.isInteger(epoch) || epoch < this.lastEpoch) {
-      throw new RangeError(`${this.name}.advanceTo: epoch must be an integer >= lastEpoch (${this.lastEpoch}), got ${epoch}`);
+      throw new RangeError(
+        `${this.name}.advanceTo: epoch must be an integer >= lastEpoch (${this.lastEpoch}), got ${epoch}`,
+      );
     }
     const size = this.batchSizeAt(epoch, where);
     this.lastEpoch = epoch;
@@ -134,9 +148,11 @@ export abstract class BatchSizeScheduler {
     const reader = new StateReader(this.name, state);
     const base = reader.integer('base_batch_size');
     const datasetSize = reader.integer('dataset_size');
-    const cap = reader.has('max_batch_size') && reader.raw('max_batch_size') !== null ? reader.integer('max_batch_size') : null;
+    const cap =
+      reader.has('max_batch_size') && reader.raw('max_batch_size') !== null ? reader.integer('max_batch_size') : null;
     if (base < 1 || base > datasetSize) reader.fail('base_batch_size', `an integer in [1, ${datasetSize}]`, base);
-    if (cap !== null && (cap < base || cap > datasetSize)) reader.fail('max_batch_size', `null or an integer in [${base}, ${datasetSize}]`, cap);
+    if (cap !== null && (cap < base || cap > datasetSize))
+      reader.fail('max_batch_size', `null or an integer in [${base}, ${datasetSize}]`, cap);
     this.loadHyperParameters(reader);
     this.baseBatchSize = base;
     this.datasetSize = datasetSize;
@@ -320,24 +336,32 @@ export class LambdaBS extends BatchSizeScheduler {
 
 function resolveLambda(check: ArgChecker, input: unknown): BatchLambda {
   if (typeof input === 'function') return input as BatchLambda;
-  if (typeof input !== 'string') check.fail('batchLambda', 'a function of the epoch or an expression string in epoch', input);
+  if (typeof input !== 'string')
+    check.fail('batchLambda', 'a function of the epoch or an expression string in epoch', input);
   try {
     return compileLambda(input);
   } catch (error) {
     if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: batchLambda (batch_lambda) is not a valid expression: ${error.message}`, { cause: error });
+    throw new Error(`${check.scheduler}: batchLambda (batch_lambda) is not a valid expression: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 
 const COMMON_OPTIONS = ['batchSize', 'datasetSize', 'maxBatchSize', 'lastEpoch'] as const;
 
-function checkOptions<T extends BatchSizeSchedulerOptions>(check: ArgChecker, options: T, own: readonly string[]): Partial<T> {
+function checkOptions<T extends BatchSizeSchedulerOptions>(
+  check: ArgChecker,
+  options: T,
+  own: readonly string[],
+): Partial<T> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new Error(`${check.scheduler}: options must be an object, got ${formatValue(options)}`);
   }
   const allowed = [...own, ...COMMON_OPTIONS];
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${check.scheduler}: unknown option '${key}' (accepted: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      throw new Error(`${check.scheduler}: unknown option '${key}' (accepted: ${allowed.join(', ')})`);
   }
   return options;
 }
@@ -359,7 +383,9 @@ export interface BatchScheduleSpec {
   interval?: BatchInterval;
 }
 
-const BS_REGISTRY: Readonly<Record<string, { args: readonly string[]; build: (o: Record<string, unknown>) => BatchSizeScheduler }>> = {
+const BS_REGISTRY: Readonly<
+  Record<string, { args: readonly string[]; build: (o: Record<string, unknown>) => BatchSizeScheduler }>
+> = {
   StepBS: { args: ['step_size', 'gamma', 'max_batch_size'], build: (o) => new StepBS(o as never) },
   MultiStepBS: { args: ['milestones', 'gamma', 'max_batch_size'], build: (o) => new MultiStepBS(o as never) },
   ExponentialBS: { args: ['gamma', 'max_batch_size'], build: (o) => new ExponentialBS(o as never) },
@@ -369,7 +395,13 @@ const BS_REGISTRY: Readonly<Record<string, { args: readonly string[]; build: (o:
 /** The class names batchScheduleFromSpec() knows. */
 export const BATCH_SCHEDULE_TYPES: readonly string[] = Object.keys(BS_REGISTRY);
 
-const BS_ALIASES: Record<string, string> = { step: 'StepBS', multistep: 'MultiStepBS', exponential: 'ExponentialBS', exp: 'ExponentialBS', lambda: 'LambdaBS' };
+const BS_ALIASES: Record<string, string> = {
+  step: 'StepBS',
+  multistep: 'MultiStepBS',
+  exponential: 'ExponentialBS',
+  exp: 'ExponentialBS',
+  lambda: 'LambdaBS',
+};
 
 /** Resolves `step`, `StepBS` or `stepbs` to the class name; throws naming the known ones. */
 export function batchScheduleType(name: string): string {
@@ -382,7 +414,10 @@ export function batchScheduleSpecArgs(type: string): readonly string[] {
 }
 
 /** Builds the schedule a spec describes, starting at `batchSize`, for a dataset of `datasetSize` samples. */
-export function batchScheduleFromSpec(spec: BatchScheduleSpec, start: { batchSize: number; datasetSize: number }): BatchSizeScheduler {
+export function batchScheduleFromSpec(
+  spec: BatchScheduleSpec,
+  start: { batchSize: number; datasetSize: number },
+): BatchSizeScheduler {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string') {
     throw new Error(`batchScheduleFromSpec: a spec must be an object {type, args, interval}, got ${formatValue(spec)}`);
   }
@@ -390,7 +425,8 @@ export function batchScheduleFromSpec(spec: BatchScheduleSpec, start: { batchSiz
   const entry = BS_REGISTRY[type];
   const options: Record<string, unknown> = { batchSize: start.batchSize, datasetSize: start.datasetSize };
   for (const [name, value] of Object.entries(spec.args ?? {})) {
-    if (!entry.args.includes(name)) throw new Error(`${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
+    if (!entry.args.includes(name))
+      throw new Error(`${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
     if (value !== null && value !== undefined) options[snakeToCamel(name)] = value;
   }
   return entry.build(options);
@@ -445,13 +481,22 @@ export class ScheduledBatches implements BatchSource {
 
   constructor(options: ScheduledBatchesOptions) {
     const { schedule } = options;
-    if (!(schedule instanceof BatchSizeScheduler)) throw new TypeError('ScheduledBatches: schedule must be a BatchSizeScheduler (StepBS, MultiStepBS, ExponentialBS, LambdaBS)');
+    if (!(schedule instanceof BatchSizeScheduler))
+      throw new TypeError(
+        'ScheduledBatches: schedule must be a BatchSizeScheduler (StepBS, MultiStepBS, ExponentialBS, LambdaBS)',
+      );
     const interval = options.interval ?? 'epoch';
-    if (!BATCH_INTERVALS.includes(interval)) throw new RangeError(`ScheduledBatches: interval must be 'epoch' or 'step', got ${formatValue(interval)}`);
+    if (!BATCH_INTERVALS.includes(interval))
+      throw new RangeError(`ScheduledBatches: interval must be 'epoch' or 'step', got ${formatValue(interval)}`);
     if (options.nSamples !== schedule.datasetSize) {
-      throw new RangeError(`ScheduledBatches: nSamples (${options.nSamples}) must equal the schedule's datasetSize (${schedule.datasetSize})`);
+      throw new RangeError(
+        `ScheduledBatches: nSamples (${options.nSamples}) must equal the schedule's datasetSize (${schedule.datasetSize})`,
+      );
     }
-    if (schedule.lastEpoch !== 0) throw new RangeError(`ScheduledBatches: the schedule must be fresh (lastEpoch 0), got lastEpoch ${schedule.lastEpoch}`);
+    if (schedule.lastEpoch !== 0)
+      throw new RangeError(
+        `ScheduledBatches: the schedule must be fresh (lastEpoch 0), got lastEpoch ${schedule.lastEpoch}`,
+      );
     this.schedule = schedule;
     this.interval = interval;
     this.nSamples = options.nSamples;
@@ -461,7 +506,10 @@ export class ScheduledBatches implements BatchSource {
 
   /** The sample indices of step `step`'s batch; steps must come in order, from 0. */
   next(step: number): Int32Array {
-    if (step !== this.stepsSeen) throw new RangeError(`ScheduledBatches.next: steps must come in order; expected step ${this.stepsSeen}, got ${step}`);
+    if (step !== this.stepsSeen)
+      throw new RangeError(
+        `ScheduledBatches.next: steps must come in order; expected step ${this.stepsSeen}, got ${step}`,
+      );
     if (this.order === null || this.position + this.size > this.nSamples) {
       const epoch = this.epochStarts.length;
       if (epoch > 0) {
@@ -486,16 +534,22 @@ export class ScheduledBatches implements BatchSource {
  * The batch size of every step of a run of `steps` steps, from the schedule's closed form (the schedule is
  * not stepped). Throws, naming the epoch and the step, when a size would leave [1, nSamples].
  */
-export function planBatchSizes(schedule: BatchSizeScheduler, nSamples: number, steps: number, interval: BatchInterval = 'epoch'): number[] {
+export function planBatchSizes(
+  schedule: BatchSizeScheduler,
+  nSamples: number,
+  steps: number,
+  interval: BatchInterval = 'epoch',
+): number[] {
   const sizes: number[] = [];
   let epoch = 0;
   let size = 0;
   let position = nSamples + 1;
   for (let step = 0; step < steps; step++) {
     if (position + size > nSamples) {
-      size = interval === 'epoch'
-        ? schedule.batchSizeAt(epoch, `epoch ${epoch} (which starts at training step ${step})`)
-        : schedule.batchSizeAt(step, `training step ${step} (the start of epoch ${epoch})`);
+      size =
+        interval === 'epoch'
+          ? schedule.batchSizeAt(epoch, `epoch ${epoch} (which starts at training step ${step})`)
+          : schedule.batchSizeAt(step, `training step ${step} (the start of epoch ${epoch})`);
       epoch++;
       position = 0;
     }

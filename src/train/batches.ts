@@ -2,13 +2,20 @@ import type { BatchSource } from './trainer.ts';
 
 /** The batches a run config lists explicitly (`batches`), e.g. a training.json case's recorded ones. */
 export class ExplicitBatches implements BatchSource {
-  constructor(private readonly batches: readonly (readonly number[])[], nSamples: number, steps: number, what = 'batches') {
+  constructor(
+    private readonly batches: readonly (readonly number[])[],
+    nSamples: number,
+    steps: number,
+    what = 'batches',
+  ) {
     if (batches.length < steps) throw new RangeError(`${what}: ${batches.length} batches listed for ${steps} steps`);
     batches.forEach((b, i) => {
       if (b.length === 0) throw new RangeError(`${what}[${i}]: a batch needs at least one index`);
       for (const k of b) {
         if (!Number.isInteger(k) || k < 0 || k >= nSamples) {
-          throw new RangeError(`${what}[${i}]: index ${k} is out of range; indices must be integers in [0, ${nSamples - 1}]`);
+          throw new RangeError(
+            `${what}[${i}]: index ${k} is out of range; indices must be integers in [0, ${nSamples - 1}]`,
+          );
         }
       }
     });

@@ -50,8 +50,15 @@ export class HistoryRecorder {
   range(from: number, to = this.steps): History {
     const k = this.groups.length;
     const end = Math.min(to, this.steps);
-    const rows = (buf: Float64Array) => Array.from({ length: Math.max(end - from, 0) }, (_, i) => Array.from(buf.subarray((from + i) * k, (from + i + 1) * k)));
-    return { loss: Array.from(this.loss.subarray(from, Math.max(end, from))), lr: rows(this.lr), momentum: rows(this.momentum) };
+    const rows = (buf: Float64Array) =>
+      Array.from({ length: Math.max(end - from, 0) }, (_, i) =>
+        Array.from(buf.subarray((from + i) * k, (from + i + 1) * k)),
+      );
+    return {
+      loss: Array.from(this.loss.subarray(from, Math.max(end, from))),
+      lr: rows(this.lr),
+      momentum: rows(this.momentum),
+    };
   }
 
   /** The record so far; each of its arrays is built the first time it is read. */
@@ -62,7 +69,8 @@ export class HistoryRecorder {
     const loss = this.loss;
     const lr = this.lr;
     const momentum = this.momentum;
-    const rows = (buf: Float64Array) => Array.from({ length: steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    const rows = (buf: Float64Array) =>
+      Array.from({ length: steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
     const built: Partial<History> = {};
     this.cached = {
       get loss() {

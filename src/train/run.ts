@@ -84,11 +84,31 @@ export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
     case 'moons':
       return makeMoons({ nSamples: spec.n_samples, noise: spec.noise, shuffle: spec.shuffle, seed });
     case 'circles':
-      return makeCircles({ nSamples: spec.n_samples, noise: spec.noise, factor: spec.factor, shuffle: spec.shuffle, seed });
+      return makeCircles({
+        nSamples: spec.n_samples,
+        noise: spec.noise,
+        factor: spec.factor,
+        shuffle: spec.shuffle,
+        seed,
+      });
     case 'blobs':
-      return makeBlobs({ nSamples: spec.n_samples, centers: spec.centers, nFeatures: spec.n_features, clusterStd: spec.cluster_std, shuffle: spec.shuffle, seed });
+      return makeBlobs({
+        nSamples: spec.n_samples,
+        centers: spec.centers,
+        nFeatures: spec.n_features,
+        clusterStd: spec.cluster_std,
+        shuffle: spec.shuffle,
+        seed,
+      });
     case 'spirals':
-      return makeSpirals({ nSamples: spec.n_samples, noise: spec.noise, nArms: spec.n_arms, turns: spec.turns, shuffle: spec.shuffle, seed });
+      return makeSpirals({
+        nSamples: spec.n_samples,
+        noise: spec.noise,
+        nArms: spec.n_arms,
+        turns: spec.turns,
+        shuffle: spec.shuffle,
+        seed,
+      });
     case 'csv':
       if (!hooks.loadCsv) throw new ConfigError('data: CSV files can only be read in Node');
       return hooks.loadCsv(spec.path, spec.label_column);
@@ -120,10 +140,15 @@ export interface PreparedRun {
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
   const data = resolveData(config, hooks);
   const { sizes } = config;
-  if (sizes[0] !== data.nFeatures) throw new ConfigError(`sizes[0]: the data has ${data.nFeatures} features, so sizes must start with ${data.nFeatures}, got ${sizes[0]}`);
+  if (sizes[0] !== data.nFeatures)
+    throw new ConfigError(
+      `sizes[0]: the data has ${data.nFeatures} features, so sizes must start with ${data.nFeatures}, got ${sizes[0]}`,
+    );
   const maxLabel = data.y.reduce((a, b) => Math.max(a, b), 0);
   if (sizes[sizes.length - 1] <= maxLabel) {
-    throw new ConfigError(`sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, got ${sizes[sizes.length - 1]}`);
+    throw new ConfigError(
+      `sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, got ${sizes[sizes.length - 1]}`,
+    );
   }
   if (config.batch_size && config.batch_size > data.nSamples) {
     throw new ConfigError(`batch_size: must be at most the dataset size ${data.nSamples}, got ${config.batch_size}`);
@@ -136,7 +161,8 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
     const optimizer = optimizerFromSpec(config.optimizer, groups);
     const scheduler = config.scheduler ? schedulerFromSpec(optimizer, config.scheduler) : null;
     const isPlateau = scheduler instanceof ReduceLROnPlateau;
-    if (config.plateau_metric && !isPlateau) throw new ConfigError('plateau_metric: only ReduceLROnPlateau watches a metric');
+    if (config.plateau_metric && !isPlateau)
+      throw new ConfigError('plateau_metric: only ReduceLROnPlateau watches a metric');
     const trainer = new Trainer({
       model,
       optimizer,
@@ -154,20 +180,32 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
   }
 }
 
-function makeBatches(config: RunConfig, nSamples: number): { source: BatchSource | null; recorded: RecordedBatches | ScheduledBatches | null } {
+function makeBatches(
+  config: RunConfig,
+  nSamples: number,
+): { source: BatchSource | null; recorded: RecordedBatches | ScheduledBatches | null } {
   if (config.batches) return { source: new ExplicitBatches(config.batches, nSamples, config.steps), recorded: null };
   if (config.batch_schedule) {
     const spec = config.batch_schedule;
     try {
       const schedule = batchScheduleFromSpec(spec, { batchSize: config.batch_size as number, datasetSize: nSamples });
-      const source = new ScheduledBatches({ nSamples, schedule, seed: config.seed ?? 0, interval: spec.interval, steps: config.steps });
+      const source = new ScheduledBatches({
+        nSamples,
+        schedule,
+        seed: config.seed ?? 0,
+        interval: spec.interval,
+        steps: config.steps,
+      });
       return { source, recorded: source };
     } catch (err) {
       throw new ConfigError(`batch_schedule: ${(err as Error).message}`);
     }
   }
   if (!config.batch_size || config.batch_size >= nSamples) return { source: null, recorded: null };
-  const loader = new DataLoader({ nSamples }, { batchSize: config.batch_size, shuffle: true, seed: config.seed ?? 0, dropLast: true });
+  const loader = new DataLoader(
+    { nSamples },
+    { batchSize: config.batch_size, shuffle: true, seed: config.seed ?? 0, dropLast: true },
+  );
   const recorded = new RecordedBatches(loader);
   return { source: recorded, recorded };
 }
@@ -175,7 +213,8 @@ function makeBatches(config: RunConfig, nSamples: number): { source: BatchSource
 /** Trains as the config says and reports the run in training.json's layout. */
 export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult {
   const evalEvery = hooks.evalEvery ?? defaultEvalEvery(config.steps);
-  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1)
+    throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`);
   const run = prepareRun(config, hooks);
   const { model, trainer } = run;
   try {
@@ -216,7 +255,9 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       final: model.layerWeights(),
       final_loss: final.loss,
       final_accuracy: final.accuracy,
-      batch_sizes: batches ? batches.slice(0, config.steps).map((b) => b.length) : new Array<number>(config.steps).fill(n),
+      batch_sizes: batches
+        ? batches.slice(0, config.steps).map((b) => b.length)
+        : new Array<number>(config.steps).fill(n),
       evals,
       wallMs,
     };
@@ -232,7 +273,17 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
  * run (the run.json of `anneal train --out`). Result keys are left out.
  */
 export function runConfigToJson(config: RunConfig): Record<string, unknown> {
-  const { loss: _l, lr: _r, momentum: _m, final: _f, final_loss: _fl, final_accuracy: _fa, batch_sizes: _bs, evals: _ev, ...settings } = config;
+  const {
+    loss: _l,
+    lr: _r,
+    momentum: _m,
+    final: _f,
+    final_loss: _fl,
+    final_accuracy: _fa,
+    batch_sizes: _bs,
+    evals: _ev,
+    ...settings
+  } = config;
   return {
     ...settings,
     seed: config.seed ?? 0,
@@ -247,7 +298,17 @@ export function runConfigToJson(config: RunConfig): Record<string, unknown> {
 /** The result as JSON in the layout of a training.json case; feeding it to `anneal train --config` reruns it. */
 export function resultToJson(result: RunResult): Record<string, unknown> {
   const { config } = result;
-  const { loss: _l, lr: _r, momentum: _m, final: _f, final_loss: _fl, final_accuracy: _fa, batch_sizes: _bs, evals: _ev, ...settings } = config;
+  const {
+    loss: _l,
+    lr: _r,
+    momentum: _m,
+    final: _f,
+    final_loss: _fl,
+    final_accuracy: _fa,
+    batch_sizes: _bs,
+    evals: _ev,
+    ...settings
+  } = config;
   return {
     ...settings,
     scheduler: config.scheduler ?? null,

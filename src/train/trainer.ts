@@ -43,7 +43,6 @@ export interface TrainerOptions {
   batches?: BatchSource | null;
 }
 
-
 /** Thrown by `Trainer.run` when a step's loss is NaN or infinite; that step's update was not applied. */
 export class NonFiniteLossError extends Error {
   /**
@@ -51,8 +50,14 @@ export class NonFiniteLossError extends Error {
    * @param loss The non-finite loss.
    * @param history The record of the steps before it.
    */
-  constructor(readonly step: number, readonly loss: number, readonly history: History) {
-    super(`training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`);
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly history: History,
+  ) {
+    super(
+      `training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`,
+    );
     this.name = 'NonFiniteLossError';
   }
 }
@@ -74,7 +79,8 @@ export class Trainer {
 
   constructor(options: TrainerOptions & { x: Features; y: Labels }) {
     const { model, optimizer } = options;
-    if (optimizer.engine !== model.engine) throw new RangeError('Trainer: the optimizer and the model live in different engines');
+    if (optimizer.engine !== model.engine)
+      throw new RangeError('Trainer: the optimizer and the model live in different engines');
     const x = toMatrix(options.x, model.inputDim, 'x');
     const y = toLabels(options.y, x.rows, model.outputDim, 'y');
     if (options.manualDecay) checkManualDecay(options.manualDecay);
@@ -109,7 +115,8 @@ export class Trainer {
 
   /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
-    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
     const { model, optimizer } = this;
     const { scheduler, schedulerMetric, manualDecay, batches } = this.options;
     const groups = optimizer.paramGroups;
@@ -145,6 +152,8 @@ export class Trainer {
 }
 
 export function checkManualDecay(d: ManualDecay, what = 'manualDecay'): void {
-  if (!Number.isInteger(d.every) || d.every < 1) throw new RangeError(`${what}: every must be an integer >= 1, got ${d.every}`);
-  if (!Number.isFinite(d.factor) || d.factor <= 0) throw new RangeError(`${what}: factor must be a finite number > 0, got ${d.factor}`);
+  if (!Number.isInteger(d.every) || d.every < 1)
+    throw new RangeError(`${what}: every must be an integer >= 1, got ${d.every}`);
+  if (!Number.isFinite(d.factor) || d.factor <= 0)
+    throw new RangeError(`${what}: factor must be a finite number > 0, got ${d.factor}`);
 }

@@ -13,7 +13,13 @@ import { serveStatic, type StaticServer } from './static_server.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
 const SCREENSHOT = `${repo}build/playground.png`;
 
 let server: StaticServer;
@@ -101,7 +107,15 @@ async function setField(key: string, value: string): Promise<void> {
 }
 
 /** The lesson's run in Node: the reference for every comparison. */
-const lessonConfig = { seed: 0, sizes: [2, 3, 2], activation: 'tanh', data: { type: 'moons', n_samples: 20, noise: 0.2, seed: 0 }, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] }, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } }, steps: 1000 };
+const lessonConfig = {
+  seed: 0,
+  sizes: [2, 3, 2],
+  activation: 'tanh',
+  data: { type: 'moons', n_samples: 20, noise: 0.2, seed: 0 },
+  optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
+  scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } },
+  steps: 1000,
+};
 const lesson = runTraining(parseRunConfig(lessonConfig));
 
 describe('the playground page in Chromium', () => {
@@ -125,12 +139,20 @@ describe('the playground page in Chromium', () => {
 
     // The exported config is the lesson's, and Node gives the page's numbers from it.
     const config = (await download('#export-config')) as Record<string, unknown>;
-    expect(config).toMatchObject({ ...lessonConfig, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] }, batch_size: null, manual_decay: null });
+    expect(config).toMatchObject({
+      ...lessonConfig,
+      optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
+      batch_size: null,
+      manual_decay: null,
+    });
     const replay = runTraining(parseRunConfig(config));
     expect(replay.loss).toEqual(run.loss);
     expect(replay.lr).toEqual(run.lr);
 
-    const weights = (await download('#export-weights')) as { step: number; state_dict: Record<string, number[][] | number[]> };
+    const weights = (await download('#export-weights')) as {
+      step: number;
+      state_dict: Record<string, number[][] | number[]>;
+    };
     expect(weights.step).toBe(1000);
     expect(weights.state_dict['layers.0.weight']).toEqual(lesson.final[0].weight);
     expect(weights.state_dict['layers.1.bias']).toEqual(lesson.final[1].bias);
@@ -217,7 +239,9 @@ describe('the playground page in Chromium', () => {
 
     // Values the URL can carry but the library refuses: the library's own message, the lesson instead.
     await open('?s.step_size=0');
-    await expect.poll(() => page.textContent('#message-text')).toContain('StepLR: stepSize (step_size) must be an integer >= 1, got 0');
+    await expect
+      .poll(() => page.textContent('#message-text'))
+      .toContain('StepLR: stepSize (step_size) must be an integer >= 1, got 0');
     expect(await page.locator('[data-key="sched.step_size"]').inputValue()).toBe('50');
 
     // An expression is parsed by the library (never evaluated as JavaScript): a mistake is reported.

@@ -4,12 +4,27 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  ACTIVATIONS as LIBRARY_ACTIVATIONS, Adam, LogicNet, makeMoons, parseRunConfig, runTraining, SCHEDULER_TYPES, schedulerSpecArgs, StepLR,
+  ACTIVATIONS as LIBRARY_ACTIVATIONS,
+  Adam,
+  LogicNet,
+  makeMoons,
+  parseRunConfig,
+  runTraining,
+  SCHEDULER_TYPES,
+  schedulerSpecArgs,
+  StepLR,
 } from '../../src/index.ts';
 import { OPTIMIZER_TYPES } from '../../src/config/optimizer_spec.ts';
 import { PlaygroundRun } from '../../web/src/run.ts';
 import { CHILD_TYPES, SCHEDULERS, initialChoice } from '../../web/src/schedulers.ts';
-import { ACTIVATIONS, OPTIMIZERS, lessonState, toRunConfig, withEdit, type PlaygroundState } from '../../web/src/state.ts';
+import {
+  ACTIVATIONS,
+  OPTIMIZERS,
+  lessonState,
+  toRunConfig,
+  withEdit,
+  type PlaygroundState,
+} from '../../web/src/state.ts';
 import { decodeState, encodeState } from '../../web/src/url.ts';
 
 function state(edit: (s: PlaygroundState) => void = () => {}): PlaygroundState {
@@ -86,31 +101,51 @@ describe('the page run is the Node run', () => {
     expect(node.final_loss).toBeCloseTo(0.0060654, 6);
     expect(page.lr[999]).toBeCloseTo(0.00826169, 8);
     // The lesson's config, as `anneal train` builds it with no flags.
-    expect(toRunConfig(s)).toMatchObject({ sizes: [2, 3, 2], activation: 'tanh', seed: 0, steps: 1000, batch_size: null, data: { type: 'moons', n_samples: 20, noise: 0.2, seed: 0 }, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } });
+    expect(toRunConfig(s)).toMatchObject({
+      sizes: [2, 3, 2],
+      activation: 'tanh',
+      seed: 0,
+      steps: 1000,
+      batch_size: null,
+      data: { type: 'moons', n_samples: 20, noise: 0.2, seed: 0 },
+      scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } },
+    });
   });
 
   it.each([
-    ['manual decay, SGD with momentum, mini-batches of 8', (s: PlaygroundState) => {
-      Object.assign(s.data, { type: 'circles', samples: 60, noise: 0.1 });
-      Object.assign(s.optimizer, { type: 'SGD', momentum: 0.9, nesterov: true });
-      s.network.hidden = [8, 8];
-      s.network.activation = 'relu';
-      s.batchSize = 8;
-      s.schedule = { lr: 0.1, scheduler: { type: 'manual', args: { every: 40, factor: 0.9 } } };
-      s.steps = 400;
-    }],
-    ['AdamW, OneCycleLR cycling beta1, spirals with 3 arms', (s: PlaygroundState) => {
-      Object.assign(s.data, { type: 'spirals', samples: 90, arms: 3 });
-      Object.assign(s.optimizer, { type: 'AdamW', weightDecay: 0.01 });
-      s.network.hidden = [16];
-      s.schedule = { lr: 0.01, scheduler: initialChoice('OneCycleLR', 300) };
-      s.steps = 300;
-    }],
-    ['ReduceLROnPlateau on the loss, blobs', (s: PlaygroundState) => {
-      Object.assign(s.data, { type: 'blobs', samples: 90, centers: 3, noise: 1.5 });
-      s.schedule = { lr: 0.05, scheduler: { type: 'ReduceLROnPlateau', args: { mode: 'min', factor: 0.5, patience: 5, threshold: 1e-2 } } };
-      s.steps = 300;
-    }],
+    [
+      'manual decay, SGD with momentum, mini-batches of 8',
+      (s: PlaygroundState) => {
+        Object.assign(s.data, { type: 'circles', samples: 60, noise: 0.1 });
+        Object.assign(s.optimizer, { type: 'SGD', momentum: 0.9, nesterov: true });
+        s.network.hidden = [8, 8];
+        s.network.activation = 'relu';
+        s.batchSize = 8;
+        s.schedule = { lr: 0.1, scheduler: { type: 'manual', args: { every: 40, factor: 0.9 } } };
+        s.steps = 400;
+      },
+    ],
+    [
+      'AdamW, OneCycleLR cycling beta1, spirals with 3 arms',
+      (s: PlaygroundState) => {
+        Object.assign(s.data, { type: 'spirals', samples: 90, arms: 3 });
+        Object.assign(s.optimizer, { type: 'AdamW', weightDecay: 0.01 });
+        s.network.hidden = [16];
+        s.schedule = { lr: 0.01, scheduler: initialChoice('OneCycleLR', 300) };
+        s.steps = 300;
+      },
+    ],
+    [
+      'ReduceLROnPlateau on the loss, blobs',
+      (s: PlaygroundState) => {
+        Object.assign(s.data, { type: 'blobs', samples: 90, centers: 3, noise: 1.5 });
+        s.schedule = {
+          lr: 0.05,
+          scheduler: { type: 'ReduceLROnPlateau', args: { mode: 'min', factor: 0.5, patience: 5, threshold: 1e-2 } },
+        };
+        s.steps = 300;
+      },
+    ],
   ])('%s', (_, edit) => {
     const s = state(edit);
     const page = trainInPage(s);
@@ -130,7 +165,9 @@ describe('changes during a run', () => {
     run.changeSchedule({ lr: 0.05, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } });
     while (!run.done) run.advance(137);
     const rec = run.takeRecord();
-    expect(run.state.edits).toEqual([{ at: 500, schedule: { lr: 0.05, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } } }]);
+    expect(run.state.edits).toEqual([
+      { at: 500, schedule: { lr: 0.05, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } } },
+    ]);
     const preview = run.preview();
     run.dispose();
 
@@ -182,7 +219,10 @@ describe('changes during a run', () => {
     expect(s.schedule.lr).toBe(0.1);
     expect(s.edits).toEqual([]);
     const a = withEdit(lessonState(), 300, { lr: 0.02, scheduler: lessonState().schedule.scheduler });
-    const b = withEdit(withEdit(a, 600, { lr: 0.03, scheduler: a.schedule.scheduler }), 200, { lr: 0.05, scheduler: a.schedule.scheduler });
+    const b = withEdit(withEdit(a, 600, { lr: 0.03, scheduler: a.schedule.scheduler }), 200, {
+      lr: 0.05,
+      scheduler: a.schedule.scheduler,
+    });
     expect(b.edits.map((e) => [e.at, e.schedule.lr])).toEqual([[200, 0.05]]);
   });
 
@@ -190,7 +230,9 @@ describe('changes during a run', () => {
     const run = new PlaygroundRun(lessonState());
     run.advance(100);
     const lr = run.hyperParameters.lr;
-    expect(() => run.changeSchedule({ lr: 0.5, scheduler: { type: 'StepLR', args: { step_size: 0, gamma: 0.5 } } })).toThrow(/step_size/);
+    expect(() =>
+      run.changeSchedule({ lr: 0.5, scheduler: { type: 'StepLR', args: { step_size: 0, gamma: 0.5 } } }),
+    ).toThrow(/step_size/);
     expect(run.hyperParameters.lr).toBe(lr);
     expect(run.state.edits).toEqual([]);
     run.dispose();
@@ -201,8 +243,8 @@ describe('URL codec', () => {
   it('the lesson round-trips, and an empty query is the lesson', () => {
     const text = encodeState(lessonState());
     expect(text).toBe(
-      'data=moons&n=20&noise=0.2&dseed=0&hidden=3&act=tanh&seed=0&opt=Adam&lr=0.01&betas=0.9,0.999&eps=1e-8&amsgrad=false&wd=0'
-        + '&sched=StepLR&s.step_size=50&s.gamma=0.99&batch=full&steps=1000&speed=300&log=true',
+      'data=moons&n=20&noise=0.2&dseed=0&hidden=3&act=tanh&seed=0&opt=Adam&lr=0.01&betas=0.9,0.999&eps=1e-8&amsgrad=false&wd=0' +
+        '&sched=StepLR&s.step_size=50&s.gamma=0.99&batch=full&steps=1000&speed=300&log=true',
     );
     expect(decodeState(text)).toEqual({ state: lessonState(), problems: [] });
     expect(decodeState('')).toEqual({ state: lessonState(), problems: [] });
@@ -225,13 +267,18 @@ describe('URL codec', () => {
   it('short links take the lesson for what they leave out', () => {
     const { state: s, problems } = decodeState('?lr=0.1&sched=CosineAnnealingLR&data=spirals&hidden=8,8');
     expect(problems).toEqual([]);
-    expect(s.schedule).toEqual({ lr: 0.1, scheduler: { type: 'CosineAnnealingLR', args: { T_max: 1000, eta_min: 0 } } });
+    expect(s.schedule).toEqual({
+      lr: 0.1,
+      scheduler: { type: 'CosineAnnealingLR', args: { T_max: 1000, eta_min: 0 } },
+    });
     expect(s.data).toMatchObject({ type: 'spirals', samples: 200, noise: 0.2 });
     expect(s.network.hidden).toEqual([8, 8]);
   });
 
   it('names every bad parameter and keeps the lesson value in its place', () => {
-    const { state: s, problems } = decodeState('?lr=abc&data=hexagons&steps=-5&hidden=3,x&colour=red&factor=0.3&sched=StepLR&s.gamma=fast&@x.lr=1&opt=Adam&opt=SGD&betas=0.9');
+    const { state: s, problems } = decodeState(
+      '?lr=abc&data=hexagons&steps=-5&hidden=3,x&colour=red&factor=0.3&sched=StepLR&s.gamma=fast&@x.lr=1&opt=Adam&opt=SGD&betas=0.9',
+    );
     expect(problems).toEqual([
       'data: expected one of moons, circles, blobs, spirals, got "hexagons"',
       'hidden: expected up to 8 comma-separated whole numbers from 1 to 256, got "3,x"',
@@ -251,12 +298,23 @@ describe('URL codec', () => {
     const shouted = decodeState('?data=MOONS&act=Tanh&opt=adam&sched=steplr&s.step_size=50&s.gamma=0.99');
     expect(shouted).toEqual({ state: lessonState(), problems: [] });
     expect(encodeState(shouted.state)).toBe(encodeState(lessonState()));
-    const nested = decodeState('?data=Spirals&act=RELU&opt=sgd&sched=SEQUENTIALLR&s.schedulers=linearlr,CosineAnnealingLr&s.milestones=100&s.1.T_max=900&@500.sched=NONE');
+    const nested = decodeState(
+      '?data=Spirals&act=RELU&opt=sgd&sched=SEQUENTIALLR&s.schedulers=linearlr,CosineAnnealingLr&s.milestones=100&s.1.T_max=900&@500.sched=NONE',
+    );
     expect(nested.problems).toEqual([]);
-    expect([nested.state.data.type, nested.state.network.activation, nested.state.optimizer.type]).toEqual(['spirals', 'relu', 'SGD']);
+    expect([nested.state.data.type, nested.state.network.activation, nested.state.optimizer.type]).toEqual([
+      'spirals',
+      'relu',
+      'SGD',
+    ]);
     expect(nested.state.schedule.scheduler.type).toBe('SequentialLR');
-    expect((nested.state.schedule.scheduler.args.schedulers as { type: string }[]).map((c) => c.type)).toEqual(['LinearLR', 'CosineAnnealingLR']);
-    expect((nested.state.schedule.scheduler.args.schedulers as { args: Record<string, unknown> }[])[1].args.T_max).toBe(900);
+    expect((nested.state.schedule.scheduler.args.schedulers as { type: string }[]).map((c) => c.type)).toEqual([
+      'LinearLR',
+      'CosineAnnealingLR',
+    ]);
+    expect((nested.state.schedule.scheduler.args.schedulers as { args: Record<string, unknown> }[])[1].args.T_max).toBe(
+      900,
+    );
     expect(nested.state.edits.map((e) => [e.at, e.schedule.scheduler.type])).toEqual([[500, 'none']]);
     expect(encodeState(nested.state)).toContain('&opt=SGD&');
     expect(encodeState(nested.state)).toContain('&sched=SequentialLR&s.schedulers=LinearLR,CosineAnnealingLR&');

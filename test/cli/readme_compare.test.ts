@@ -36,7 +36,11 @@ describe("README's anneal compare examples", () => {
     expect(examples.length).toBe(3);
     expect(examples[0]).toEqual(['compare', '--out', 'docs/compare', '--png']);
     expect(examples[1]).toEqual([
-      'compare', '--strategies', 'constant-0.1, cosine, StepLR(step_size=200, gamma=0.5), grow-batch(step_size=200, gamma=0.5, max_batch_size=300)', '--seeds', '5',
+      'compare',
+      '--strategies',
+      'constant-0.1, cosine, StepLR(step_size=200, gamma=0.5), grow-batch(step_size=200, gamma=0.5, max_batch_size=300)',
+      '--seeds',
+      '5',
     ]);
   });
 
@@ -48,7 +52,10 @@ describe("README's anneal compare examples", () => {
     expect(settings.steps).toBe(2000);
     expect(settings.seeds).toEqual([0, 1, 2, 3, 4]);
     expect(rows.map((r: { strategy: string }) => r.strategy)).toEqual([
-      'constant lr 0.1', 'CosineAnnealingLR(T_max=2000)', 'StepLR(step_size=200, gamma=0.5)', 'grow batch ×1/0.5 every 200',
+      'constant lr 0.1',
+      'CosineAnnealingLR(T_max=2000)',
+      'StepLR(step_size=200, gamma=0.5)',
+      'grow batch ×1/0.5 every 200',
     ]);
     for (const row of rows) {
       expect(row.diverged, row.strategy).toEqual([]);
@@ -59,13 +66,21 @@ describe("README's anneal compare examples", () => {
     const grow = rows[3];
     const configFile = join(out, grow.runs[0].config);
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    expect(config.batch_schedule).toEqual({ type: 'StepBS', args: { step_size: 200, gamma: 2, max_batch_size: 300 }, interval: 'step' });
+    expect(config.batch_schedule).toEqual({
+      type: 'StepBS',
+      args: { step_size: 200, gamma: 2, max_batch_size: 300 },
+      interval: 'step',
+    });
     const rerun = await runCli('train', '--config', configFile, '--json');
     expect(rerun.code, rerun.stderr).toBe(0);
     const run = JSON.parse(rerun.stdout);
     const sizes: number[] = run.batch_sizes;
     expect(sizes.length).toBe(2000);
-    expect([sizes.slice(0, 200), sizes.slice(200, 400), sizes.slice(400, 600), sizes.slice(600)].map((part) => [...new Set(part)])).toEqual([[64], [128], [256], [300]]);
+    expect(
+      [sizes.slice(0, 200), sizes.slice(200, 400), sizes.slice(400, 600), sizes.slice(600)].map((part) => [
+        ...new Set(part),
+      ]),
+    ).toEqual([[64], [128], [256], [300]]);
     expect(run.final_loss).toBe(grow.runs[0].final_loss);
   });
 
@@ -73,8 +88,22 @@ describe("README's anneal compare examples", () => {
     const { code, stdout, stderr } = await runCli(...examples[2], '--out', join(tmp, 'third'), '--json', '--quiet');
     expect(code, stderr).toBe(0);
     const { settings, rows } = JSON.parse(stdout);
-    expect([settings.sizes, settings.optimizer, settings.steps, settings.data.type]).toEqual([[2, 8, 2], { type: 'SGD', kwargs: { momentum: 0.9 } }, 3000, 'circles']);
+    expect([settings.sizes, settings.optimizer, settings.steps, settings.data.type]).toEqual([
+      [2, 8, 2],
+      { type: 'SGD', kwargs: { momentum: 0.9 } },
+      3000,
+      'circles',
+    ]);
     expect(rows.length).toBe(8);
-    expect(rows.map((r: { id: string }) => r.id)).toEqual(['constant-0.1', 'constant-0.001', 'manual-decay', 'step', 'cosine', 'plateau', 'onecycle', 'grow-batch']);
+    expect(rows.map((r: { id: string }) => r.id)).toEqual([
+      'constant-0.1',
+      'constant-0.001',
+      'manual-decay',
+      'step',
+      'cosine',
+      'plateau',
+      'onecycle',
+      'grow-batch',
+    ]);
   });
 });

@@ -20,10 +20,12 @@ function mapLambdas(spec: { type: string; args?: Record<string, unknown> }): unk
 
 function expectRelClose(actual: number[][], expected: (number | null)[][], what: string): void {
   expect(actual.length, what).toBe(expected.length);
-  actual.forEach((row, i) => row.forEach((v, g) => {
-    const e = expected[i][g] as number;
-    expect(Math.abs(v - e) <= 1e-12 * Math.abs(e), `${what} step ${i} group ${g}: ${v} vs ${e}`).toBe(true);
-  }));
+  actual.forEach((row, i) =>
+    row.forEach((v, g) => {
+      const e = expected[i][g] as number;
+      expect(Math.abs(v - e) <= 1e-12 * Math.abs(e), `${what} step ${i} group ${g}: ${v} vs ${e}`).toBe(true);
+    }),
+  );
 }
 
 describe('anneal schedule --config: every schedulers.json case fed back as it is', () => {
@@ -34,7 +36,7 @@ describe('anneal schedule --config: every schedulers.json case fed back as it is
       const { code, stdout, stderr } = await runCli('schedule', '--config', file, '--json');
       expect(code, stderr).toBe(0);
       const trace = JSON.parse(stdout);
-      const tracked = ((c as { track?: string[] }).track ?? []);
+      const tracked = (c as { track?: string[] }).track ?? [];
       expect(Object.keys(trace).sort()).toEqual(['lr', ...tracked].sort());
       expectRelClose(trace.lr, c.lr, 'lr');
       for (const key of tracked) expectRelClose(trace[key], (c as unknown as Record<string, number[][]>)[key], key);
@@ -44,7 +46,16 @@ describe('anneal schedule --config: every schedulers.json case fed back as it is
 
 describe('anneal schedule with flags', () => {
   it('--scheduler cosine --t-max 50 --steps 100 follows the closed form of CosineAnnealingLR', async () => {
-    const { code, stdout } = await runCli('schedule', '--scheduler', 'cosine', '--t-max', '50', '--steps', '100', '--json');
+    const { code, stdout } = await runCli(
+      'schedule',
+      '--scheduler',
+      'cosine',
+      '--t-max',
+      '50',
+      '--steps',
+      '100',
+      '--json',
+    );
     expect(code).toBe(0);
     const { lr } = JSON.parse(stdout);
     expect(lr.length).toBe(101);
@@ -52,8 +63,25 @@ describe('anneal schedule with flags', () => {
   });
 
   it('two param groups, SGD momentum cycled by CyclicLR, and a readable table', async () => {
-    const { code, stdout } = await runCli('schedule', '--scheduler', 'cyclic', '--optimizer', 'SGD', '--momentum', '0.9', '--lr', '0.01,0.001',
-      '--base-lr', '0.001', '--max-lr', '0.01', '--step-size-up', '4', '--steps', '8');
+    const { code, stdout } = await runCli(
+      'schedule',
+      '--scheduler',
+      'cyclic',
+      '--optimizer',
+      'SGD',
+      '--momentum',
+      '0.9',
+      '--lr',
+      '0.01,0.001',
+      '--base-lr',
+      '0.001',
+      '--max-lr',
+      '0.01',
+      '--step-size-up',
+      '4',
+      '--steps',
+      '8',
+    );
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe('CyclicLR(base_lr=0.001, max_lr=0.01, step_size_up=4) over SGD, 8 steps');
@@ -63,13 +91,44 @@ describe('anneal schedule with flags', () => {
   });
 
   it('ReduceLROnPlateau reads --metrics', async () => {
-    const { stdout } = await runCli('schedule', '--scheduler', 'plateau', '--patience', '1', '--factor', '0.5', '--metrics', '1,1,1,1,1', '--steps', '5', '--json');
+    const { stdout } = await runCli(
+      'schedule',
+      '--scheduler',
+      'plateau',
+      '--patience',
+      '1',
+      '--factor',
+      '0.5',
+      '--metrics',
+      '1,1,1,1,1',
+      '--steps',
+      '5',
+      '--json',
+    );
     expect(JSON.parse(stdout).lr.map((g: number[]) => g[0])).toEqual([0.01, 0.01, 0.01, 0.005, 0.005, 0.0025]);
   });
 
   it('lambdas from text, one per group', async () => {
-    const { stdout } = await runCli('schedule', '--scheduler', 'lambda', '--lr', '0.1,0.2', '--lr-lambda', '0.5 ** epoch', '--lr-lambda', 'min(1, (epoch + 1) / 4)', '--steps', '3', '--json');
-    expect(JSON.parse(stdout).lr).toEqual([[0.1, 0.05], [0.05, 0.1], [0.025, 0.15000000000000002], [0.0125, 0.2]]);
+    const { stdout } = await runCli(
+      'schedule',
+      '--scheduler',
+      'lambda',
+      '--lr',
+      '0.1,0.2',
+      '--lr-lambda',
+      '0.5 ** epoch',
+      '--lr-lambda',
+      'min(1, (epoch + 1) / 4)',
+      '--steps',
+      '3',
+      '--json',
+    );
+    expect(JSON.parse(stdout).lr).toEqual([
+      [0.1, 0.05],
+      [0.05, 0.1],
+      [0.025, 0.15000000000000002],
+      [0.0125, 0.2],
+    ]);
   });
 
   it('--plot draws by the extension: SVG for .svg, a real PNG for .png; any other is refused before any work', async () => {
@@ -91,7 +150,9 @@ describe('anneal schedule with flags', () => {
     const jpg = join(tmp, 'lr.jpg');
     const bad = await runCli(...args, '--plot', jpg);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`error: option '--plot <file>' argument '${jpg}' is invalid. expected a file name ending in .svg or .png, got ${JSON.stringify(jpg)}`);
+    expect(bad.stderr).toContain(
+      `error: option '--plot <file>' argument '${jpg}' is invalid. expected a file name ending in .svg or .png, got ${JSON.stringify(jpg)}`,
+    );
     expect(bad.stdout).toBe('');
     expect(existsSync(jpg)).toBe(false);
   });
@@ -99,7 +160,10 @@ describe('anneal schedule with flags', () => {
   it('errors name the flag or argument', async () => {
     const cases: [string[], RegExp][] = [
       [['--scheduler', 'warmup'], /unknown scheduler "warmup"/],
-      [['--scheduler', 'step', '--t-max', '3'], /--t-max does not apply to StepLR; its arguments are --step-size, --gamma/],
+      [
+        ['--scheduler', 'step', '--t-max', '3'],
+        /--t-max does not apply to StepLR; its arguments are --step-size, --gamma/,
+      ],
       [['--scheduler', 'step', '--step-size', '0'], /step_size/],
       [['--scheduler', 'step', '--step-size', '5', '--gamma', '-1'], /gamma/],
       [['--scheduler', 'multistep', '--milestones', '30,10'], /milestones/],
@@ -109,7 +173,10 @@ describe('anneal schedule with flags', () => {
       [['--scheduler', 'onecycle', '--max-lr', '0.1', '--total-steps', '5', '--steps', '7'], /OneCycleLR/],
       [['--scheduler', 'cyclic', '--base-lr', '0.001', '--max-lr', '0.01', '--mode', 'sawtooth'], /mode/],
       [['--scheduler', 'lambda', '--lr-lambda', '0.9 ** (epoch'], /position|column/],
-      [['--scheduler', 'lambda', '--lr', '0.1,0.2', '--lr-lambda', '1', '--lr-lambda', '1', '--lr-lambda', '1'], /3.*2|2.*3/],
+      [
+        ['--scheduler', 'lambda', '--lr', '0.1,0.2', '--lr-lambda', '1', '--lr-lambda', '1', '--lr-lambda', '1'],
+        /3.*2|2.*3/,
+      ],
       [['--scheduler', 'step', '--gamma', 'abc'], /--gamma: expected a number/],
       [[], /give --scheduler NAME/],
     ];

@@ -12,7 +12,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'anneal-cli-'));
 
 function expectTrajectory(run: { loss: number[]; final: { weight: number[][]; bias: number[] }[] }, c: Case): void {
   expect(run.loss.length).toBe(c.loss.length);
-  run.loss.forEach((l, i) => expect(Math.abs(l - c.loss[i]) / Math.abs(c.loss[i]), `step ${i}`).toBeLessThanOrEqual(1e-4));
+  run.loss.forEach((l, i) =>
+    expect(Math.abs(l - c.loss[i]) / Math.abs(c.loss[i]), `step ${i}`).toBeLessThanOrEqual(1e-4),
+  );
   run.final.forEach((layer, l) => {
     layer.weight.flat().forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
     layer.bias.forEach((b, k) => expect(Math.abs(b - c.final[l].bias[k])).toBeLessThanOrEqual(5e-4));
@@ -47,7 +49,9 @@ describe('anneal train', () => {
   it('prints a short summary for people', async () => {
     const { code, stdout } = await runCli('train', '--steps', '200', '--quiet');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^anneal train — MLP 2-3-2 \(tanh\), Adam lr=0.01, StepLR\(step_size=50, gamma=0.99\), 200 steps/);
+    expect(stdout).toMatch(
+      /^anneal train — MLP 2-3-2 \(tanh\), Adam lr=0.01, StepLR\(step_size=50, gamma=0.99\), 200 steps/,
+    );
     expect(stdout).toMatch(/final loss\s+\d\.\d+/);
     expect(stdout).toMatch(/accuracy\s+\d+\.\d %/);
     expect(stdout).toMatch(/final lr\s+0\.00970299 /); // 0.01 · 0.99³ after steps 50, 100, 150
@@ -62,15 +66,23 @@ describe('anneal train', () => {
       const json = JSON.parse(run.stdout);
       expect(json.batch_size).toBeNull();
       expect(json.loss).toEqual(lesson.loss);
-      expect(json.loss.slice(0, 3)).toEqual(byName('seed_steplr').loss.slice(0, 3).map((l) => expect.closeTo(l, 5)));
+      expect(json.loss.slice(0, 3)).toEqual(
+        byName('seed_steplr')
+          .loss.slice(0, 3)
+          .map((l) => expect.closeTo(l, 5)),
+      );
     }
     const summary = await runCli('train', '--batch-size', 'full', '--steps', '10', '--quiet');
     expect(summary.stdout).toMatch(/, 10 steps, batch full, data: moons /);
     const bad = await runCli('train', '--batch-size', 'half');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`error: option '--batch-size <n>' argument 'half' is invalid. expected an integer in [1, ∞] or full, got "half"`);
+    expect(bad.stderr).toContain(
+      `error: option '--batch-size <n>' argument 'half' is invalid. expected an integer in [1, ∞] or full, got "half"`,
+    );
     const zero = await runCli('compare', '--batch-size', '0');
-    expect(zero.stderr).toContain(`error: option '--batch-size <n>' argument '0' is invalid. expected an integer in [1, ∞] or full, got "0"`);
+    expect(zero.stderr).toContain(
+      `error: option '--batch-size <n>' argument '0' is invalid. expected an integer in [1, ∞] or full, got "0"`,
+    );
   });
 
   it('--steps 0 evaluates the initial weights and prints no rate: never NaN steps/s', async () => {
@@ -78,15 +90,37 @@ describe('anneal train', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     // With no step taken the whole-dataset loss is that of the initial weights: PyTorch's first loss of the lesson.
-    expect(lines[1]).toBe(`  final loss      ${byName('seed_steplr').loss[0].toPrecision(6)}  (whole dataset; last step -)`);
+    expect(lines[1]).toBe(
+      `  final loss      ${byName('seed_steplr').loss[0].toPrecision(6)}  (whole dataset; last step -)`,
+    );
     expect(lines[3]).toBe('  final lr        -  (no steps)');
     expect(lines[4]).toMatch(/^ {2}wall time {7}\d+\.\d ms {2}\(no steps\)$/);
     expect(stdout).not.toMatch(/NaN|Infinity|∞/);
   });
 
   it('the --json output fed back with --config reruns bit-identically', async () => {
-    const first = await runCli('train', '--dataset', 'blobs', '--samples', '60', '--hidden', '8', '--optimizer', 'SGD', '--lr', '0.05', '--momentum', '0.9',
-      '--batch-size', '16', '--steps', '120', '--seed', '3', '--json');
+    const first = await runCli(
+      'train',
+      '--dataset',
+      'blobs',
+      '--samples',
+      '60',
+      '--hidden',
+      '8',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '0.05',
+      '--momentum',
+      '0.9',
+      '--batch-size',
+      '16',
+      '--steps',
+      '120',
+      '--seed',
+      '3',
+      '--json',
+    );
     expect(first.code).toBe(0);
     const file = join(tmp, 'run.json');
     writeFileSync(file, first.stdout);
@@ -110,12 +144,24 @@ describe('anneal train', () => {
       writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
       return file;
     };
-    const base = { sizes: [2, 3, 2], activation: 'tanh', data: { type: 'moons', n_samples: 20 }, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] }, steps: 5 };
+    const base = {
+      sizes: [2, 3, 2],
+      activation: 'tanh',
+      data: { type: 'moons', n_samples: 20 },
+      optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
+      steps: 5,
+    };
     const cases: [unknown, RegExp][] = [
       [{ ...base, learning_rate: 0.1 }, /\(top level\): unknown key "learning_rate"/],
-      [{ ...base, optimizer: { type: 'Adagrad' } }, /optimizer.type: unknown optimizer "Adagrad"; expected one of Adam, AdamW, SGD/],
+      [
+        { ...base, optimizer: { type: 'Adagrad' } },
+        /optimizer.type: unknown optimizer "Adagrad"; expected one of Adam, AdamW, SGD/,
+      ],
       [{ ...base, activation: 'gelu' }, /activation: Invalid option: expected one of "tanh"\|"relu"\|"sigmoid"/],
-      [{ ...base, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }], kwargs: { betas: [0.9, 1.2] } } }, /Adam: betas\[1\] must be a number in \[0, 1\), got 1.2/],
+      [
+        { ...base, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }], kwargs: { betas: [0.9, 1.2] } } },
+        /Adam: betas\[1\] must be a number in \[0, 1\), got 1.2/,
+      ],
       [{ ...base, steps: -3 }, /steps: Too small: expected number to be >=0/],
       [{ ...base, sizes: [3, 3, 2] }, /sizes\[0\]: the data has 2 features/],
       [{ ...base, scheduler: { type: 'StepLR', args: { step_size: 0, gamma: 0.5 } } }, /step_size/],
@@ -147,15 +193,49 @@ describe('anneal train', () => {
   });
 
   it('a diverging run stops at the step whose loss is not finite', async () => {
-    const { code, stderr } = await runCli('train', '--optimizer', 'SGD', '--lr', '1e30', '--hidden', '16', '--activation', 'relu', '--steps', '100');
+    const { code, stderr } = await runCli(
+      'train',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '1e30',
+      '--hidden',
+      '16',
+      '--activation',
+      'relu',
+      '--steps',
+      '100',
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/training stopped: the loss at step \d+ is (NaN|Infinity)/);
   });
 
   it('--help explains every flag', async () => {
     const { stdout } = await runCli('train', '--help');
-    for (const flag of ['--config', '--dataset', '--samples', '--noise', '--data-seed', '--data ', '--hidden', '--activation', '--optimizer', '--lr', '--betas',
-      '--weight-decay', '--momentum', '--nesterov', '--steps', '--batch-size', '--seed', '--manual-decay', '--step-size', '--gamma', '--json', '--quiet']) {
+    for (const flag of [
+      '--config',
+      '--dataset',
+      '--samples',
+      '--noise',
+      '--data-seed',
+      '--data ',
+      '--hidden',
+      '--activation',
+      '--optimizer',
+      '--lr',
+      '--betas',
+      '--weight-decay',
+      '--momentum',
+      '--nesterov',
+      '--steps',
+      '--batch-size',
+      '--seed',
+      '--manual-decay',
+      '--step-size',
+      '--gamma',
+      '--json',
+      '--quiet',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

@@ -29,14 +29,26 @@ describe('training.json trajectories, end to end through anneal train --config',
       const run = JSON.parse(stdout);
       expect(run.lr.length).toBe(c.steps);
       run.lr.forEach((groups: number[], i: number) =>
-        groups.forEach((lr, j) => expect(Math.abs(lr - c.lr[i][j]), `lr of step ${i}, group ${j}`).toBeLessThanOrEqual(1e-12 * Math.abs(c.lr[i][j]))),
+        groups.forEach((lr, j) =>
+          expect(Math.abs(lr - c.lr[i][j]), `lr of step ${i}, group ${j}`).toBeLessThanOrEqual(
+            1e-12 * Math.abs(c.lr[i][j]),
+          ),
+        ),
       );
       run.momentum.forEach((groups: number[], i: number) =>
-        groups.forEach((m, j) => expect(Math.abs(m - c.momentum[i][j]), `momentum of step ${i}`).toBeLessThanOrEqual(1e-12 * Math.abs(c.momentum[i][j]))),
+        groups.forEach((m, j) =>
+          expect(Math.abs(m - c.momentum[i][j]), `momentum of step ${i}`).toBeLessThanOrEqual(
+            1e-12 * Math.abs(c.momentum[i][j]),
+          ),
+        ),
       );
-      run.loss.forEach((l: number, i: number) => expect(Math.abs(l - c.loss[i]) / c.loss[i], `loss of step ${i}`).toBeLessThanOrEqual(1e-4));
+      run.loss.forEach((l: number, i: number) =>
+        expect(Math.abs(l - c.loss[i]) / c.loss[i], `loss of step ${i}`).toBeLessThanOrEqual(1e-4),
+      );
       run.final.forEach((layer: { weight: number[][]; bias: number[] }, l: number) => {
-        layer.weight.flat().forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
+        layer.weight
+          .flat()
+          .forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
         layer.bias.forEach((b, k) => expect(Math.abs(b - c.final[l].bias[k])).toBeLessThanOrEqual(5e-4));
       });
       expect(Math.abs(run.final_loss - c.final_loss) / c.final_loss).toBeLessThanOrEqual(1e-4);

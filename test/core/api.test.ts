@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, getEngine, Linear, LogicNet, manualSeed, MLP, ReLU, Sequential, SGD, Tanh } from '../../src/index.ts';
+import {
+  Adam,
+  AdamW,
+  getEngine,
+  Linear,
+  LogicNet,
+  manualSeed,
+  MLP,
+  ReLU,
+  Sequential,
+  SGD,
+  Tanh,
+} from '../../src/index.ts';
 import training from '../fixtures/training.json' with { type: 'json' };
 
 const lesson = training.cases.find((c) => c.name === 'seed_manual_decay')!;
@@ -7,7 +19,15 @@ const lesson = training.cases.find((c) => c.name === 'seed_manual_decay')!;
 describe('model API', () => {
   it('initialises weights exactly as torch.manual_seed(seed) + nn.Linear do', () => {
     for (const c of training.cases) {
-      const seed = { seed_manual_decay: 0, seed_steplr: 0, moons200_cosine_minibatch: 3, blobs_amsgrad_wd: 4, moons_adamw_plateau: 5, moons_sgd_nesterov_onecycle: 6, finetune_per_layer_lambda: 7 }[c.name]!;
+      const seed = {
+        seed_manual_decay: 0,
+        seed_steplr: 0,
+        moons200_cosine_minibatch: 3,
+        blobs_amsgrad_wd: 4,
+        moons_adamw_plateau: 5,
+        moons_sgd_nesterov_onecycle: 6,
+        finetune_per_layer_lambda: 7,
+      }[c.name]!;
       const model = new MLP({ sizes: c.sizes, activation: c.activation, seed });
       expect(model.layerWeights(), c.name).toEqual(c.init);
       manualSeed(seed);
@@ -20,7 +40,10 @@ describe('model API', () => {
     const net = new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 });
     expect(Object.keys(net.stateDict())).toEqual(['Linear1.weight', 'Linear1.bias', 'Linear2.weight', 'Linear2.bias']);
     expect(net.stateDict()['Linear1.weight']).toEqual(lesson.init[0].weight);
-    expect(net.layers.map((l) => [l.inFeatures, l.outFeatures])).toEqual([[2, 3], [3, 2]]);
+    expect(net.layers.map((l) => [l.inFeatures, l.outFeatures])).toEqual([
+      [2, 3],
+      [3, 2],
+    ]);
     expect(net.modules[1]).toBeInstanceOf(Tanh);
   });
 
@@ -57,7 +80,10 @@ describe('model API', () => {
   it('param groups per layer, and lr written between steps is used by the very next step', () => {
     const run = (changeAt: number | null) => {
       const net = new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 });
-      const opt = new Adam([{ params: net.layers[0].parameters(), lr: 1e-3 }, { params: net.layers[1].parameters(), lr: 2e-2 }]);
+      const opt = new Adam([
+        { params: net.layers[0].parameters(), lr: 1e-3 },
+        { params: net.layers[1].parameters(), lr: 2e-2 },
+      ]);
       expect(opt.paramGroups.map((g) => g.lr)).toEqual([1e-3, 2e-2]);
       const losses: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -101,7 +127,12 @@ describe('model API', () => {
     const saved = JSON.parse(JSON.stringify({ model: a.net.stateDict(), opt: a.opt.stateDict() }));
     expect(saved.opt.state[0].step).toBe(10);
     expect(Object.keys(saved.opt.state[0])).toEqual(['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
-    expect(saved.opt.paramGroups[0]).toMatchObject({ lr: 0.02, betas: [0.9, 0.999], amsgrad: true, params: [0, 1, 2, 3] });
+    expect(saved.opt.paramGroups[0]).toMatchObject({
+      lr: 0.02,
+      betas: [0.9, 0.999],
+      amsgrad: true,
+      params: [0, 1, 2, 3],
+    });
     const rest = Array.from({ length: 10 }, () => a.net.trainStep(lesson.X, lesson.Y, a.opt));
     const b = make();
     b.net.loadStateDict(saved.model);

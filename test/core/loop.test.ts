@@ -55,7 +55,13 @@ describe("the lesson's loop", () => {
 
     const m2 = new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 });
     const o2 = new Adam(m2.parameters(), { lr: 0.01 });
-    const trainer = new Trainer({ model: m2, optimizer: o2, x: lesson.X, y: lesson.Y, manualDecay: { every: 50, factor: 0.99 } });
+    const trainer = new Trainer({
+      model: m2,
+      optimizer: o2,
+      x: lesson.X,
+      y: lesson.Y,
+      manualDecay: { every: 50, factor: 0.99 },
+    });
     const history = trainer.run(1000);
     expect(history.loss).toEqual(reference.losses);
     expect(m2.stateDict()).toEqual(reference.weights);
@@ -91,24 +97,46 @@ describe('bad input is refused before any state changes', () => {
     const { model, optimizer: opt } = make();
     expect(() => model.trainStep([[1, 2]], [2], opt)).toThrow(/label 0 is 2; labels must be integers in \[0, 1\]/);
     expect(() => model.getLoss([[1, 2]], [0.5])).toThrow(/labels must be integers/);
-    expect(() => model.getLoss([[1, 2], [3, 4]], [0])).toThrow(/1 labels for 2 samples/);
+    expect(() =>
+      model.getLoss(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [0],
+      ),
+    ).toThrow(/1 labels for 2 samples/);
     expect(opt.stepCount()).toBe(0);
   });
 
   it('NaN or Inf in the data', () => {
     const { model } = make();
     expect(() => model.forward([[1, NaN]])).toThrow(/sample 0, feature 1 is NaN; inputs must be finite/);
-    expect(() => new Trainer({ ...make(), x: [[0, 0], [Infinity, 1]], y: [0, 1] })).toThrow(/sample 1, feature 0 is Infinity/);
+    expect(
+      () =>
+        new Trainer({
+          ...make(),
+          x: [
+            [0, 0],
+            [Infinity, 1],
+          ],
+          y: [0, 1],
+        }),
+    ).toThrow(/sample 1, feature 0 is Infinity/);
   });
 
   it('an empty dataset', () => {
-    expect(() => new Trainer({ ...make(), x: [], y: [] })).toThrow(/x: the batch is empty; at least 1 sample is needed/);
+    expect(() => new Trainer({ ...make(), x: [], y: [] })).toThrow(
+      /x: the batch is empty; at least 1 sample is needed/,
+    );
   });
 
   it('negative lr and betas outside [0, 1)', () => {
     const { model, optimizer: opt } = make();
     expect(() => new Adam(model.parameters(), { lr: -0.1 })).toThrow(/Adam: lr must be a finite number >= 0, got -0.1/);
-    expect(() => new Adam(model.parameters(), { betas: [0.9, 1] })).toThrow(/betas\[1\] must be a number in \[0, 1\), got 1/);
+    expect(() => new Adam(model.parameters(), { betas: [0.9, 1] })).toThrow(
+      /betas\[1\] must be a number in \[0, 1\), got 1/,
+    );
     expect(() => new SGD(model.parameters(), { lr: 0.1, nesterov: true })).toThrow(/nesterov needs momentum > 0/);
     expect(() => new Adam(model.parameters(), { lr: NaN })).toThrow(/lr must be a finite number >= 0, got NaN/);
     expect(() => (opt.paramGroups[0].lr = -1)).toThrow(/lr must be a finite number >= 0/);

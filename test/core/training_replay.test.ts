@@ -45,7 +45,9 @@ describe('training trajectories replayed against PyTorch (training.json)', () =>
         expect(rel, `step ${i}: loss ${loss} vs PyTorch ${c.loss[i]}`).toBeLessThanOrEqual(1e-4);
       }
       model.layerWeights().forEach((layer, l) => {
-        layer.weight.flat().forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
+        layer.weight
+          .flat()
+          .forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
         layer.bias.forEach((b, k) => expect(Math.abs(b - c.final[l].bias[k])).toBeLessThanOrEqual(5e-4));
       });
       model.dispose();

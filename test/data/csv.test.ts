@@ -60,15 +60,33 @@ describe('parseCsv', () => {
       ['a,b,y\n1e39,1,0\n', /line 2, column 1 \("a"\): 1e39 is outside the float32 range/],
       ['a,b,y\n1,2,1.5\n', 'parseCsv: line 2, column 3 ("y"): the label must be an integer >= 0, got "1.5"'],
       ['a,b,y\n1,2,-1\n', 'parseCsv: line 2, column 3 ("y"): the label must be an integer >= 0, got "-1"'],
-      ['a,b,y\n1,2,0\n', 'parseCsv: labelColumn "label" is not in the header (columns: "a", "b", "y")', { labelColumn: 'label' }],
-      ['a,b,y\n1,2,0\n', 'parseCsv: labelColumn must be a column index in [0, 2] or a header name, got 3 (columns: "a", "b", "y")', { labelColumn: 3 }],
+      [
+        'a,b,y\n1,2,0\n',
+        'parseCsv: labelColumn "label" is not in the header (columns: "a", "b", "y")',
+        { labelColumn: 'label' },
+      ],
+      [
+        'a,b,y\n1,2,0\n',
+        'parseCsv: labelColumn must be a column index in [0, 2] or a header name, got 3 (columns: "a", "b", "y")',
+        { labelColumn: 3 },
+      ],
       ['a,a,y\n1,2,0\n', /labelColumn "a" names 2 columns \(0, 1\); give its index instead/, { labelColumn: 'a' }],
       ['a,b,y\n"1,2,0\n', 'parseCsv: line 2: a quoted field is not closed (quoted fields cannot span lines)'],
       ['a,b,y\n"1"x,2,0\n', 'parseCsv: line 2, column 1: unexpected text after a closing quote'],
       ['a,b,y\n1,2,0\n', /delimiter must be one character/, { delimiter: '' }],
-      ['0.5,-1.5,1\n2,3,0\n', 'parseCsv: line 1: the first row (0.5,-1.5,1) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,x2,label) as its first line'],
-      ['\uFEFF\n1;2e3;nan;0\n', 'parseCsv: line 2: the first row (1;2e3;nan;0) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1;x2;x3;label) as its first line', { delimiter: ';' }],
-      ['"1","2"\n', 'parseCsv: line 1: the first row (1,2) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,label) as its first line'],
+      [
+        '0.5,-1.5,1\n2,3,0\n',
+        'parseCsv: line 1: the first row (0.5,-1.5,1) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,x2,label) as its first line',
+      ],
+      [
+        '\uFEFF\n1;2e3;nan;0\n',
+        'parseCsv: line 2: the first row (1;2e3;nan;0) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1;x2;x3;label) as its first line',
+        { delimiter: ';' },
+      ],
+      [
+        '"1","2"\n',
+        'parseCsv: line 1: the first row (1,2) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,label) as its first line',
+      ],
     ];
     for (const [text, message, options] of cases) {
       expect(() => parseCsv(text, options), JSON.stringify(text)).toThrow(message);

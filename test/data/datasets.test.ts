@@ -6,6 +6,7 @@ import { loadJson } from './helpers.ts';
 
 interface ReferenceDataset {
   kind: 'moons' | 'circles' | 'blobs';
+  // biome-ignore lint/suspicious/noExplicitAny: scikit-learn's keyword arguments, passed on as read
   kwargs: Record<string, any>;
   X: number[][];
   y: number[];
@@ -26,7 +27,8 @@ function build(ref: ReferenceDataset): Dataset {
   const k = ref.kwargs;
   const common = { shuffle: k.shuffle, seed: k.random_state };
   if (ref.kind === 'moons') return makeMoons({ ...common, nSamples: k.n_samples, noise: k.noise });
-  if (ref.kind === 'circles') return makeCircles({ ...common, nSamples: k.n_samples, noise: k.noise, factor: k.factor });
+  if (ref.kind === 'circles')
+    return makeCircles({ ...common, nSamples: k.n_samples, noise: k.noise, factor: k.factor });
   return makeBlobs({
     ...common,
     nSamples: k.n_samples,
@@ -72,7 +74,7 @@ describe('makeMoons / makeCircles / makeBlobs against scikit-learn 1.2.1', () =>
 });
 
 describe('the shared fixtures (test/fixtures)', () => {
-  it('moons.json: labels exact, coordinates within 2 * EPSILON (its sin / cos are not glibc\'s: most likely numpy 1.24\'s AVX512 SIMD kernels)', () => {
+  it("moons.json: labels exact, coordinates within 2 * EPSILON (its sin / cos are not glibc's: most likely numpy 1.24's AVX512 SIMD kernels)", () => {
     for (const c of moonsFixture.cases) {
       const ds = makeMoons({ nSamples: c.n_samples, shuffle: false });
       expect(Array.from(ds.y)).toEqual(c.Y);
@@ -107,7 +109,10 @@ describe('the shared fixtures (test/fixtures)', () => {
   });
 
   it('training.json make_moons(20, noise=0.2, random_state=0) and (200, noise=0.2, random_state=1) within 2 * EPSILON * max(1, |x|)', () => {
-    for (const [name, nSamples, seed] of [['seed_steplr', 20, 0], ['moons200_cosine_minibatch', 200, 1]] as const) {
+    for (const [name, nSamples, seed] of [
+      ['seed_steplr', 20, 0],
+      ['moons200_cosine_minibatch', 200, 1],
+    ] as const) {
       const ds = makeMoons({ nSamples, noise: 0.2, seed });
       const expected = trainingCase(name);
       expect(Array.from(ds.y), name).toEqual(expected.Y);
@@ -143,7 +148,8 @@ describe('makeCircles structure', () => {
     expect(makeCircles({ nSamples: 120, noise: 0.1, factor: 0.5, seed: 13 }).xF64).not.toEqual(a.xF64);
     const plain = makeCircles({ nSamples: 40, shuffle: false });
     const shuffled = makeCircles({ nSamples: 40, seed: 5 });
-    const rows = (ds: Dataset) => Array.from({ length: ds.nSamples }, (_, i) => `${ds.xF64![2 * i]},${ds.xF64![2 * i + 1]},${ds.y[i]}`).sort();
+    const rows = (ds: Dataset) =>
+      Array.from({ length: ds.nSamples }, (_, i) => `${ds.xF64![2 * i]},${ds.xF64![2 * i + 1]},${ds.y[i]}`).sort();
     expect(rows(shuffled)).toEqual(rows(plain));
     expect(Array.from(shuffled.y)).not.toEqual(Array.from(plain.y));
   });
@@ -193,17 +199,23 @@ describe('dataset argument checks', () => {
     expect(() => makeMoons({ nSamples: 2.5 })).toThrow('makeMoons: nSamples must be an integer >= 1, got 2.5');
     expect(() => makeMoons({ noise: -0.1 })).toThrow('makeMoons: noise must be a finite number >= 0, got -0.1');
     expect(() => makeMoons({ seed: -1 })).toThrow('makeMoons: seed must be an integer in [0, 4294967295], got -1');
-    expect(() => makeMoons({ nSamples: [3, -1] as [number, number] })).toThrow('makeMoons: nSamples[1] must be an integer >= 0, got -1');
+    expect(() => makeMoons({ nSamples: [3, -1] as [number, number] })).toThrow(
+      'makeMoons: nSamples[1] must be an integer >= 0, got -1',
+    );
     expect(() => makeCircles({ factor: 1 })).toThrow('makeCircles: factor must be a number in [0, 1), got 1');
     expect(() => makeBlobs({ centers: 0 })).toThrow('makeBlobs: centers must be an integer >= 1, got 0');
     expect(() => makeBlobs({ clusterStd: [1, 2] })).toThrow(
       'makeBlobs: clusterStd must be a number or an array with one entry per center (3), got [1, 2]',
     );
-    expect(() => makeBlobs({ centers: [[0, 0], [1]] })).toThrow('makeBlobs: centers[1] must have 2 coordinates like centers[0], got [1]');
+    expect(() => makeBlobs({ centers: [[0, 0], [1]] })).toThrow(
+      'makeBlobs: centers[1] must have 2 coordinates like centers[0], got [1]',
+    );
     expect(() => makeBlobs({ nSamples: [2, 3], centers: [[0, 0]] })).toThrow(
       'makeBlobs: centers must have one row per entry of nSamples (2), got 1',
     );
-    expect(() => makeBlobs({ centerBox: [1, -1] })).toThrow('makeBlobs: centerBox must satisfy min <= max, got [1, -1]');
+    expect(() => makeBlobs({ centerBox: [1, -1] })).toThrow(
+      'makeBlobs: centerBox must satisfy min <= max, got [1, -1]',
+    );
     expect(() => makeSpirals({ nArms: 0 })).toThrow('makeSpirals: nArms must be an integer >= 1, got 0');
     expect(() => makeSpirals({ turns: 0 })).toThrow('makeSpirals: turns must be a finite number > 0, got 0');
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Parses a JSON file given relative to this folder (test/data). */
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are typed by the caller
 export function loadJson<T = any>(relativePath: string): T {
   return JSON.parse(readFileSync(new URL(relativePath, import.meta.url), 'utf8')) as T;
 }

@@ -10,7 +10,10 @@ describe('DataLoader', () => {
     expect(toArrays(loader.epoch())).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     const dropping = new DataLoader({ nSamples: 7 }, { batchSize: 3, dropLast: true });
     expect(dropping.length).toBe(2);
-    expect(toArrays([...dropping])).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(toArrays([...dropping])).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(new DataLoader({ nSamples: 5 }).length).toBe(5); // batchSize defaults to 1, as in PyTorch
   });
 
@@ -35,9 +38,20 @@ describe('DataLoader', () => {
     const first = Array.from(rng.permutation(5));
     const second = Array.from(rng.permutation(5));
     const got = Array.from({ length: 6 }, () => Array.from(loader.nextBatch()));
-    expect(got).toEqual([first.slice(0, 2), first.slice(2, 4), first.slice(4), second.slice(0, 2), second.slice(2, 4), second.slice(4)]);
+    expect(got).toEqual([
+      first.slice(0, 2),
+      first.slice(2, 4),
+      first.slice(4),
+      second.slice(0, 2),
+      second.slice(2, 4),
+      second.slice(4),
+    ]);
     const dropping = new DataLoader({ nSamples: 5 }, { batchSize: 2, dropLast: true });
-    expect(Array.from({ length: 3 }, () => Array.from(dropping.nextBatch()))).toEqual([[0, 1], [2, 3], [0, 1]]);
+    expect(Array.from({ length: 3 }, () => Array.from(dropping.nextBatch()))).toEqual([
+      [0, 1],
+      [2, 3],
+      [0, 1],
+    ]);
   });
 
   it('the same seed gives the same batches; another seed does not', () => {
@@ -49,12 +63,20 @@ describe('DataLoader', () => {
   });
 
   it('validates its options and refuses to stream when no batch fits', () => {
-    expect(() => new DataLoader({ nSamples: 0 })).toThrow('DataLoader: dataset.nSamples must be an integer >= 1, got 0');
-    expect(() => new DataLoader({ nSamples: 4 }, { batchSize: 0 })).toThrow('DataLoader: batchSize must be an integer >= 1, got 0');
-    expect(() => new DataLoader({ nSamples: 4 }, { seed: -3 })).toThrow('DataLoader: seed must be an integer in [0, 4294967295], got -3');
+    expect(() => new DataLoader({ nSamples: 0 })).toThrow(
+      'DataLoader: dataset.nSamples must be an integer >= 1, got 0',
+    );
+    expect(() => new DataLoader({ nSamples: 4 }, { batchSize: 0 })).toThrow(
+      'DataLoader: batchSize must be an integer >= 1, got 0',
+    );
+    expect(() => new DataLoader({ nSamples: 4 }, { seed: -3 })).toThrow(
+      'DataLoader: seed must be an integer in [0, 4294967295], got -3',
+    );
     const empty = new DataLoader({ nSamples: 4 }, { batchSize: 5, dropLast: true });
     expect(empty.length).toBe(0);
     expect(empty.epoch()).toEqual([]);
-    expect(() => empty.nextBatch()).toThrow('DataLoader.nextBatch: no batch fits: with dropLast, batchSize (5) must be <= nSamples (4)');
+    expect(() => empty.nextBatch()).toThrow(
+      'DataLoader.nextBatch: no batch fits: with dropLast, batchSize (5) must be <= nSamples (4)',
+    );
   });
 });

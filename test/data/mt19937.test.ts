@@ -8,7 +8,9 @@ describe('MT19937', () => {
   it('gives the published std::mt19937 outputs for the default seed 5489', () => {
     const mt = new MT19937();
     // First outputs of std::mt19937 / mt19937ar.c init_genrand(5489).
-    expect([1, 2, 3, 4, 5].map(() => mt.nextUint32())).toEqual([3499211612, 581869302, 3890346734, 3586334585, 545404204]);
+    expect([1, 2, 3, 4, 5].map(() => mt.nextUint32())).toEqual([
+      3499211612, 581869302, 3890346734, 3586334585, 545404204,
+    ]);
   });
 
   it('gives 4123659995 as its 10000th output for seed 5489 (C++ [rand.predef])', () => {
@@ -21,7 +23,10 @@ describe('MT19937', () => {
   it('matches the raw 32-bit draws of numpy.random.RandomState(seed)', () => {
     for (const c of reference.random_state) {
       const mt = new MT19937(c.seed);
-      expect(c.raw_uint32.map(() => mt.nextUint32()), `seed ${c.seed}`).toEqual(c.raw_uint32);
+      expect(
+        c.raw_uint32.map(() => mt.nextUint32()),
+        `seed ${c.seed}`,
+      ).toEqual(c.raw_uint32);
     }
   });
 

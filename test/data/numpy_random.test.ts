@@ -61,7 +61,7 @@ describe('RandomState (numpy legacy)', () => {
     expect(rs.nextUint32()).toBe(new RandomState(3).nextUint32());
   });
 
-  it('rejects seeds outside numpy\'s [0, 2^32 - 1] and bad arguments', () => {
+  it("rejects seeds outside numpy's [0, 2^32 - 1] and bad arguments", () => {
     expect(() => new RandomState(-1)).toThrow('RandomState: seed must be an integer in [0, 4294967295], got -1');
     expect(() => new RandomState(2 ** 32)).toThrow(/seed must be an integer in \[0, 4294967295\]/);
     expect(() => new RandomState(0.5)).toThrow(/seed must be an integer/);

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fusedMultiplyAddFloat32, initTorchLinear, TorchCpuGenerator, torchLinearInit } from '../../src/data/torch_init.ts';
+import {
+  fusedMultiplyAddFloat32,
+  initTorchLinear,
+  TorchCpuGenerator,
+  torchLinearInit,
+} from '../../src/data/torch_init.ts';
 import { loadJson, TRAINING_CASE_SEEDS } from './helpers.ts';
 
 interface LayerJson {

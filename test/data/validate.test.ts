@@ -47,7 +47,13 @@ describe('validateDataset', () => {
 
 describe('toDataset', () => {
   it('builds a dataset from rows and labels', () => {
-    const ds = toDataset([[0.1, 2], [3, -4]], [1, 0]);
+    const ds = toDataset(
+      [
+        [0.1, 2],
+        [3, -4],
+      ],
+      [1, 0],
+    );
     expect(Array.from(ds.xF64!)).toEqual([0.1, 2, 3, -4]);
     expect(Array.from(ds.x)).toEqual([0.1, 2, 3, -4].map(Math.fround));
     expect(Array.from(ds.y)).toEqual([1, 0]);

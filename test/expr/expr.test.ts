@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileExpression, compileLambda, ExprError, lambdaSource, pythonFloorDiv, pythonMod } from '../../src/expr/index.ts';
+import {
+  compileExpression,
+  compileLambda,
+  ExprError,
+  lambdaSource,
+  pythonFloorDiv,
+  pythonMod,
+} from '../../src/expr/index.ts';
 
 // Values printed by CPython 3 for the same source text (`float(eval(text))` with `from math import *`).
 const PYTHON_VALUES: [string, number][] = [
@@ -142,13 +149,17 @@ describe("CPython's float // and %", () => {
 
   it('a == (a // b) * b + a % b, and a % b has the sign of b', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -10_000, max: 10_000 }), fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0), (a, b) => {
-        const div = pythonFloorDiv(a, b);
-        const mod = pythonMod(a, b);
-        expect(div * b + mod).toBe(a);
-        expect(mod === 0 || Math.sign(mod) === Math.sign(b)).toBe(true);
-        expect(div).toBe(Math.floor(a / b));
-      }),
+      fc.property(
+        fc.integer({ min: -10_000, max: 10_000 }),
+        fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0),
+        (a, b) => {
+          const div = pythonFloorDiv(a, b);
+          const mod = pythonMod(a, b);
+          expect(div * b + mod).toBe(a);
+          expect(mod === 0 || Math.sign(mod) === Math.sign(b)).toBe(true);
+          expect(div).toBe(Math.floor(a / b));
+        },
+      ),
     );
   });
 });
@@ -174,8 +185,16 @@ const treeArbitrary: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
       left: tie('tree'),
       right: tie('tree'),
     }),
-    fc.record({ kind: fc.constant('call' as const), name: fc.constantFrom('min' as const, 'max' as const), args: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }) }),
-    fc.record({ kind: fc.constant('call' as const), name: fc.constantFrom('cos' as const, 'abs' as const, 'sqrt' as const), args: fc.tuple(tie('tree')) }),
+    fc.record({
+      kind: fc.constant('call' as const),
+      name: fc.constantFrom('min' as const, 'max' as const),
+      args: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }),
+    }),
+    fc.record({
+      kind: fc.constant('call' as const),
+      name: fc.constantFrom('cos' as const, 'abs' as const, 'sqrt' as const),
+      args: fc.tuple(tie('tree')),
+    }),
   ),
 })).tree;
 
@@ -216,7 +235,9 @@ function evaluate(tree: Tree, epoch: number): number | undefined {
       const args = tree.args.map((a) => evaluate(a, epoch));
       if (args.some((a) => a === undefined)) return undefined;
       const xs = args as number[];
+      // biome-ignore lint/complexity/useMathMinMax: the reference is Python's min/max, not Math.min's NaN and -0 rules
       if (tree.name === 'min') return xs.reduce((a, b) => (b < a ? b : a));
+      // biome-ignore lint/complexity/useMathMinMax: as above
       if (tree.name === 'max') return xs.reduce((a, b) => (b > a ? b : a));
       if (tree.name === 'cos') return Math.cos(xs[0]);
       if (tree.name === 'abs') return Math.abs(xs[0]);

@@ -13,7 +13,8 @@ import {
 } from '../../src/lr_scheduler/index.ts';
 import { adam, expectClose, lrsOf, sgd } from './support.ts';
 
-const sgdr = (base: number, etaMin: number, tCur: number, tI: number): number => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
+const sgdr = (base: number, etaMin: number, tCur: number, tI: number): number =>
+  etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
 
 describe('CosineAnnealingWarmRestarts.step(epoch)', () => {
   it("jumps as PyTorch's docstring shows: 20 steps, step(26), step() is epoch 27", () => {
@@ -65,7 +66,13 @@ describe('getLastLr', () => {
 describe('momentum cycling', () => {
   it("CyclicLR cycles Adam's beta1 and keeps beta2 (PyTorch 2.x use_beta1)", () => {
     const optimizer = adam(0.1);
-    const scheduler = new CyclicLR(optimizer, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, baseMomentum: 0.8, maxMomentum: 0.9 });
+    const scheduler = new CyclicLR(optimizer, {
+      baseLr: 0.01,
+      maxLr: 0.1,
+      stepSizeUp: 2,
+      baseMomentum: 0.8,
+      maxMomentum: 0.9,
+    });
     expect(scheduler.momentumTarget).toBe('beta1');
     expect(optimizer.paramGroups[0].betas).toEqual([0.9, 0.999]);
     scheduler.step();

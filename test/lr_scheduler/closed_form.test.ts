@@ -82,7 +82,11 @@ const BUILDERS: Record<string, fc.Arbitrary<Build>> = {
       mode: fc.constantFrom('triangular' as const, 'triangular2' as const, 'exp_range' as const),
       gamma: unit(0.9, 1),
     })
-    .map(({ span, ...o }) => (opt) => new CyclicLR(opt, { ...o, maxLr: o.baseLr + span })),
+    .map(
+      ({ span, ...o }) =>
+        (opt) =>
+          new CyclicLR(opt, { ...o, maxLr: o.baseLr + span }),
+    ),
   OneCycleLR: fc
     .record({
       maxLr: unit(1e-4, 1),
@@ -94,10 +98,19 @@ const BUILDERS: Record<string, fc.Arbitrary<Build>> = {
       finalDivFactor: unit(1, 1e5),
     })
     // PyTorch divides by zero when a phase has length 0; the constructor refuses those, so skip them here.
-    .filter((o) => o.pctStart * o.totalSteps !== 1 && o.pctStart * o.totalSteps - 1 !== o.totalSteps - 1 && 2 * o.pctStart * o.totalSteps - 2 !== o.totalSteps - 1)
+    .filter(
+      (o) =>
+        o.pctStart * o.totalSteps !== 1 &&
+        o.pctStart * o.totalSteps - 1 !== o.totalSteps - 1 &&
+        2 * o.pctStart * o.totalSteps - 2 !== o.totalSteps - 1,
+    )
     .map((o) => (opt) => new OneCycleLR(opt, o)),
   SWALR: fc
-    .record({ swaLr: unit(0, 0.1), annealEpochs: fc.integer({ min: 0, max: 40 }), annealStrategy: fc.constantFrom('cos' as const, 'linear' as const) })
+    .record({
+      swaLr: unit(0, 0.1),
+      annealEpochs: fc.integer({ min: 0, max: 40 }),
+      annealStrategy: fc.constantFrom('cos' as const, 'linear' as const),
+    })
     .map((o) => (opt) => new SWALR(opt, o)),
   SequentialLR: fc
     .record({
@@ -123,26 +136,38 @@ const REL = 1e-9;
 describe('lrAt (closed form) agrees with stepping (chainable form) on random valid parameters', () => {
   it.each(Object.keys(BUILDERS))('%s', (name) => {
     fc.assert(
-      fc.property(BUILDERS[name], groupLrs, fc.boolean(), fc.integer({ min: 1, max: 250 }), (build, lrs, useAdam, steps) => {
-        const optimizer = useAdam ? adamGroups(lrs) : sgdGroups(lrs);
-        const scheduler = build(optimizer);
-        const total = scheduler instanceof OneCycleLR ? scheduler.totalSteps : steps;
-        const stepped: number[][] = [lrsOf(optimizer)];
-        for (let k = 1; k <= total; k++) {
-          scheduler.step();
-          stepped.push(lrsOf(optimizer));
-          if (scheduler instanceof CyclicLR || scheduler instanceof OneCycleLR) {
-            const momentum = optimizer.paramGroups.map((g) => (useAdam ? (g.betas as readonly number[])[0] : (g.momentum as number)));
-            expect(momentum).toEqual(scheduler.momentumAt(k));
+      fc.property(
+        BUILDERS[name],
+        groupLrs,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 250 }),
+        (build, lrs, useAdam, steps) => {
+          const optimizer = useAdam ? adamGroups(lrs) : sgdGroups(lrs);
+          const scheduler = build(optimizer);
+          const total = scheduler instanceof OneCycleLR ? scheduler.totalSteps : steps;
+          const stepped: number[][] = [lrsOf(optimizer)];
+          for (let k = 1; k <= total; k++) {
+            scheduler.step();
+            stepped.push(lrsOf(optimizer));
+            if (scheduler instanceof CyclicLR || scheduler instanceof OneCycleLR) {
+              const momentum = optimizer.paramGroups.map((g) =>
+                useAdam ? (g.betas as readonly number[])[0] : (g.momentum as number),
+              );
+              expect(momentum).toEqual(scheduler.momentumAt(k));
+            }
           }
-        }
-        const scale = Math.max(...stepped.flat(), ...lrs);
-        stepped.forEach((row, k) => {
-          row.forEach((value) => expect(Number.isFinite(value) && value >= 0, `lr ${value} after ${k} steps`).toBe(true));
-          const closed = scheduler.lrAt(k);
-          row.forEach((value, g) => expectClose(value, closed[g], REL, 1e-12 * scale, `${name} after ${k} steps, group ${g}`));
-        });
-      }),
+          const scale = Math.max(...stepped.flat(), ...lrs);
+          stepped.forEach((row, k) => {
+            row.forEach((value) =>
+              expect(Number.isFinite(value) && value >= 0, `lr ${value} after ${k} steps`).toBe(true),
+            );
+            const closed = scheduler.lrAt(k);
+            row.forEach((value, g) =>
+              expectClose(value, closed[g], REL, 1e-12 * scale, `${name} after ${k} steps, group ${g}`),
+            );
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -153,9 +178,19 @@ describe('lrAt (closed form) agrees with stepping (chainable form) on random val
         const optimizer = sgdGroups([0.1]);
         const scheduler = new OneCycleLR(optimizer, { maxLr, totalSteps, annealStrategy: 'linear' });
         for (let k = 0; k < totalSteps; k++) scheduler.step();
-        const before = { lr: lrsOf(optimizer), momentum: optimizer.paramGroups[0].momentum, lastEpoch: scheduler.lastEpoch };
-        expect(() => scheduler.step()).toThrow(`OneCycleLR: tried to step ${totalSteps + 1} times; totalSteps (total_steps) is ${totalSteps}`);
-        expect({ lr: lrsOf(optimizer), momentum: optimizer.paramGroups[0].momentum, lastEpoch: scheduler.lastEpoch }).toEqual(before);
+        const before = {
+          lr: lrsOf(optimizer),
+          momentum: optimizer.paramGroups[0].momentum,
+          lastEpoch: scheduler.lastEpoch,
+        };
+        expect(() => scheduler.step()).toThrow(
+          `OneCycleLR: tried to step ${totalSteps + 1} times; totalSteps (total_steps) is ${totalSteps}`,
+        );
+        expect({
+          lr: lrsOf(optimizer),
+          momentum: optimizer.paramGroups[0].momentum,
+          lastEpoch: scheduler.lastEpoch,
+        }).toEqual(before);
         expect(() => scheduler.lrAt(totalSteps + 1)).toThrow(/past totalSteps/);
       }),
       { numRuns: 30 },
@@ -164,7 +199,7 @@ describe('lrAt (closed form) agrees with stepping (chainable form) on random val
 });
 
 describe('schedules without a closed form', () => {
-  it('ChainedScheduler of multiplicative schedulers: lr = base * product of each one\'s factor', () => {
+  it("ChainedScheduler of multiplicative schedulers: lr = base * product of each one's factor", () => {
     const factorScheduler = fc.oneof(
       BUILDERS.StepLR,
       BUILDERS.MultiStepLR,
@@ -173,7 +208,11 @@ describe('schedules without a closed form', () => {
       BUILDERS.ExponentialLR,
       BUILDERS.PolynomialLR,
     );
-    const chainMatchesProduct = fc.property(fc.array(factorScheduler, { minLength: 1, maxLength: 3 }), groupLrs, fc.integer({ min: 1, max: 150 }), (builds, lrs, steps) => {
+    const chainMatchesProduct = fc.property(
+      fc.array(factorScheduler, { minLength: 1, maxLength: 3 }),
+      groupLrs,
+      fc.integer({ min: 1, max: 150 }),
+      (builds, lrs, steps) => {
         const optimizer = adamGroups(lrs);
         const schedulers = builds.map((build) => build(optimizer));
         const chain = new ChainedScheduler(optimizer, { schedulers });
@@ -191,11 +230,18 @@ describe('schedules without a closed form', () => {
             const envelope = runningMax.reduce((product, m) => product * m[g], base);
             const actual = optimizer.paramGroups[g].lr;
             expect(Number.isFinite(actual) && actual >= 0).toBe(true);
-            expectClose(actual, expected, 1e-9, Math.max(1e-13 * base, 8 * Number.EPSILON * envelope), `chain after ${k} steps`);
+            expectClose(
+              actual,
+              expected,
+              1e-9,
+              Math.max(1e-13 * base, 8 * Number.EPSILON * envelope),
+              `chain after ${k} steps`,
+            );
           });
           expect(chain.getLastLr()).toEqual(lrsOf(optimizer));
         }
-      });
+      },
+    );
     fc.assert(chainMatchesProduct, { numRuns: 100 });
     // Once failed, before the envelope: ExponentialLR then LinearLR ending at (or within an ulp of) 0.
     fc.assert(chainMatchesProduct, { seed: 778989457, numRuns: 2000 });

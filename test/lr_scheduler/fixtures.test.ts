@@ -30,7 +30,9 @@ describe('PyTorch 1.13 reference schedules (test/fixtures/schedulers.json)', () 
       expectAllClose(lrsOf(optimizer), c.lr[i], REL, 0, `${c.name} lr after ${i} steps`);
       expectAllClose(scheduler.getLastLr(), c.lr[i], REL, 0, `${c.name} getLastLr() after ${i} steps`);
       for (const key of c.track ?? []) {
-        const actual = optimizer.paramGroups.map((g) => (key === 'beta1' ? (g.betas as readonly number[])[0] : (g.momentum as number)));
+        const actual = optimizer.paramGroups.map((g) =>
+          key === 'beta1' ? (g.betas as readonly number[])[0] : (g.momentum as number),
+        );
         expectAllClose(actual, (c[key] as number[][])[i], REL, 0, `${c.name} ${key} after ${i} steps`);
       }
     };
@@ -44,15 +46,16 @@ describe('PyTorch 1.13 reference schedules (test/fixtures/schedulers.json)', () 
   });
 
   // The closed form against PyTorch's own stepped values, where the class has one.
-  it.each(cases.filter((c) => c.scheduler.type !== 'ReduceLROnPlateau' && c.scheduler.type !== 'ChainedScheduler').map((c) => [c.name, c] as const))(
-    '%s: lrAt(k) matches the reference',
-    (_name, c) => {
-      const scheduler = schedulerFromSpec(optimizerFor(c.optimizer), toSpec(c.scheduler));
-      if (!hasClosedForm(scheduler)) throw new Error(`${c.scheduler.type} should have a closed form`);
-      const scale = Math.max(...c.lr[0], ...c.optimizer.groups.map((g) => g.lr));
-      for (let k = 0; k <= c.steps; k++) {
-        scheduler.lrAt(k).forEach((lr, g) => expectClose(lr, c.lr[k][g], 1e-10, 1e-13 * scale, `${c.name} lrAt(${k})`));
-      }
-    },
-  );
+  it.each(
+    cases
+      .filter((c) => c.scheduler.type !== 'ReduceLROnPlateau' && c.scheduler.type !== 'ChainedScheduler')
+      .map((c) => [c.name, c] as const),
+  )('%s: lrAt(k) matches the reference', (_name, c) => {
+    const scheduler = schedulerFromSpec(optimizerFor(c.optimizer), toSpec(c.scheduler));
+    if (!hasClosedForm(scheduler)) throw new Error(`${c.scheduler.type} should have a closed form`);
+    const scale = Math.max(...c.lr[0], ...c.optimizer.groups.map((g) => g.lr));
+    for (let k = 0; k <= c.steps; k++) {
+      scheduler.lrAt(k).forEach((lr, g) => expectClose(lr, c.lr[k][g], 1e-10, 1e-13 * scale, `${c.name} lrAt(${k})`));
+    }
+  });
 });

@@ -4,7 +4,12 @@
  * schedule's formula as PyTorch documents it, written out independently here.
  */
 import { describe, expect, it } from 'vitest';
-import { hasClosedForm, ReduceLROnPlateau, schedulerFromSpec, type SchedulerSpec } from '../../src/lr_scheduler/index.ts';
+import {
+  hasClosedForm,
+  ReduceLROnPlateau,
+  schedulerFromSpec,
+  type SchedulerSpec,
+} from '../../src/lr_scheduler/index.ts';
 import { adam, expectClose, lrsOf, sgd } from './support.ts';
 import type { SchedulableOptimizer } from '../../src/optim/param_group.ts';
 
@@ -19,7 +24,8 @@ interface HoldoutCase {
   expectedMomentum?: (k: number, g: number) => number;
 }
 
-const cosAnneal = (start: number, end: number, pct: number): number => (start + end) / 2 + ((start - end) / 2) * Math.cos(Math.PI * pct);
+const cosAnneal = (start: number, end: number, pct: number): number =>
+  (start + end) / 2 + ((start - end) / 2) * Math.cos(Math.PI * pct);
 const count = (list: number[], k: number): number => list.filter((m) => m <= k).length;
 
 function sgdrPosition(k: number, t0: number, tMult: number): [number, number] {
@@ -52,7 +58,15 @@ function plateauMetrics(n: number, seed: number): number[] {
 function plateauReference(
   metrics: number[],
   lr0: number,
-  o: { mode: 'min' | 'max'; factor: number; patience: number; threshold: number; thresholdMode: 'rel' | 'abs'; cooldown: number; minLr: number },
+  o: {
+    mode: 'min' | 'max';
+    factor: number;
+    patience: number;
+    threshold: number;
+    thresholdMode: 'rel' | 'abs';
+    cooldown: number;
+    minLr: number;
+  },
 ): number[] {
   const eps = 1e-8;
   let best = o.mode === 'min' ? Infinity : -Infinity;
@@ -62,7 +76,9 @@ function plateauReference(
   const lrs = [lr];
   for (const m of metrics) {
     const dynamic =
-      o.thresholdMode === 'rel' ? best * (o.mode === 'min' ? 1 - o.threshold : 1 + o.threshold) : best + (o.mode === 'min' ? -o.threshold : o.threshold);
+      o.thresholdMode === 'rel'
+        ? best * (o.mode === 'min' ? 1 - o.threshold : 1 + o.threshold)
+        : best + (o.mode === 'min' ? -o.threshold : o.threshold);
     const better = o.mode === 'min' ? m < dynamic : m > dynamic;
     if (better) {
       best = m;
@@ -84,7 +100,10 @@ function plateauReference(
 }
 
 const hPlateauMetrics = plateauMetrics(150, 7);
-const hPlateauMaxRelMetrics = Array.from({ length: 100 }, (_, i) => 0.9 - 0.5 * Math.exp(-i / 10.0) + (i % 3 === 0 ? 0.01 : 0));
+const hPlateauMaxRelMetrics = Array.from(
+  { length: 100 },
+  (_, i) => 0.9 - 0.5 * Math.exp(-i / 10.0) + (i % 3 === 0 ? 0.01 : 0),
+);
 const hPlateauRef = plateauReference(hPlateauMetrics, 0.01, {
   mode: 'min',
   factor: 0.7,
@@ -147,7 +166,10 @@ const HOLDOUT: HoldoutCase[] = [
   {
     name: 'h_plateau_max_rel',
     optimizer: () => adam(0.01),
-    spec: { type: 'ReduceLROnPlateau', args: { mode: 'max', factor: 0.5, patience: 4, threshold: 0.02, threshold_mode: 'rel' } },
+    spec: {
+      type: 'ReduceLROnPlateau',
+      args: { mode: 'max', factor: 0.5, patience: 4, threshold: 0.02, threshold_mode: 'rel' },
+    },
     steps: 100,
     metrics: hPlateauMaxRelMetrics,
     expected: (k) => hPlateauMaxRelRef[k],
@@ -192,7 +214,10 @@ const HOLDOUT: HoldoutCase[] = [
       const cycle = Math.floor(k / 10) + 1;
       const p = k - 10 * (cycle - 1);
       const height = p <= 3 ? p / 3 : (10 - p) / 7;
-      const [base, max] = [[0.0001, 0.1], [0.001, 0.05]][g];
+      const [base, max] = [
+        [0.0001, 0.1],
+        [0.001, 0.05],
+      ][g];
       return base + (max - base) * height * 0.5 ** (cycle - 1);
     },
     expectedMomentum: (k) => {
@@ -239,7 +264,8 @@ const HOLDOUT: HoldoutCase[] = [
       },
     },
     steps: 40,
-    expected: (k, _g, b) => (k < 6 ? b * (k < 4 ? 0.5 : 1) : k < 20 ? b * 0.9 ** (k - 6) : b * 0.3 ** Math.floor((k - 20) / 5)),
+    expected: (k, _g, b) =>
+      k < 6 ? b * (k < 4 ? 0.5 : 1) : k < 20 ? b * 0.9 ** (k - 6) : b * 0.3 ** Math.floor((k - 20) / 5),
   },
   {
     name: 'h_chained',
@@ -268,10 +294,21 @@ describe('holdout variants of the fixture (gen_torch_fixtures.py --variant holdo
       lrsOf(optimizer).forEach((lr, g) => {
         expect(Number.isFinite(lr) && lr >= 0).toBe(true);
         expectClose(lr, c.expected(k, g, baseLrs[g]), 1e-10, 1e-14 * scale, `${c.name} lr[${g}] after ${k} steps`);
-        if (c.expectedMomentum) expectClose(optimizer.paramGroups[g].momentum as number, c.expectedMomentum(k, g), 1e-12, 0, `${c.name} momentum`);
+        if (c.expectedMomentum)
+          expectClose(
+            optimizer.paramGroups[g].momentum as number,
+            c.expectedMomentum(k, g),
+            1e-12,
+            0,
+            `${c.name} momentum`,
+          );
       });
       if (hasClosedForm(scheduler) && c.spec.type !== 'ChainedScheduler') {
-        scheduler.lrAt(k).forEach((lr, g) => expectClose(lr, c.expected(k, g, baseLrs[g]), 1e-10, 1e-14 * scale, `${c.name} lrAt(${k})`));
+        scheduler
+          .lrAt(k)
+          .forEach((lr, g) =>
+            expectClose(lr, c.expected(k, g, baseLrs[g]), 1e-10, 1e-14 * scale, `${c.name} lrAt(${k})`),
+          );
       }
     };
     check(0);

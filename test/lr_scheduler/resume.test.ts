@@ -34,35 +34,112 @@ const metric = (i: number): number => 1 / (1 + (i % 17)) + (i > 40 ? 0.5 : 0);
 const spec = (s: SchedulerSpec) => (optimizer: SchedulableOptimizer) => schedulerFromSpec(optimizer, s);
 
 const CASES: ResumeCase[] = [
-  { name: 'LambdaLR (expressions, one per group)', optimizer: () => adam(0.1, 0.01), scheduler: spec({ type: 'LambdaLR', args: { lr_lambda: ['0.97 ** epoch', 'min(1, (epoch + 1) / 10)'] } }), steps: 40 },
-  { name: 'LambdaLR (a function)', optimizer: () => adam(0.1), scheduler: (o) => new LambdaLR(o, { lrLambda: (e) => 1 / (1 + e) }), steps: 30 },
-  { name: 'MultiplicativeLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'MultiplicativeLR', args: { lr_lambda: 'max(0.9, 1 - epoch / 100)' } }), steps: 40 },
-  { name: 'StepLR', optimizer: () => adam(0.1, 0.02), scheduler: spec({ type: 'StepLR', args: { step_size: 4, gamma: 0.5 } }), steps: 30 },
-  { name: 'MultiStepLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'MultiStepLR', args: { milestones: [5, 9, 9, 20], gamma: 0.3 } }), steps: 30 },
-  { name: 'ConstantLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'ConstantLR', args: { factor: 0.3, total_iters: 7 } }), steps: 20 },
-  { name: 'LinearLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'LinearLR', args: { start_factor: 0.05, end_factor: 0.8, total_iters: 12 } }), steps: 20 },
-  { name: 'ExponentialLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'ExponentialLR', args: { gamma: 0.93 } }), steps: 30 },
-  { name: 'PolynomialLR', optimizer: () => adam(0.1), scheduler: spec({ type: 'PolynomialLR', args: { total_iters: 15, power: 1.7 } }), steps: 20 },
-  { name: 'CosineAnnealingLR', optimizer: () => adam(0.1, 0.03), scheduler: spec({ type: 'CosineAnnealingLR', args: { T_max: 9, eta_min: 0.001 } }), steps: 40 },
-  { name: 'CosineAnnealingWarmRestarts', optimizer: () => adam(0.1), scheduler: spec({ type: 'CosineAnnealingWarmRestarts', args: { T_0: 3, T_mult: 2, eta_min: 1e-4 } }), steps: 40 },
+  {
+    name: 'LambdaLR (expressions, one per group)',
+    optimizer: () => adam(0.1, 0.01),
+    scheduler: spec({ type: 'LambdaLR', args: { lr_lambda: ['0.97 ** epoch', 'min(1, (epoch + 1) / 10)'] } }),
+    steps: 40,
+  },
+  {
+    name: 'LambdaLR (a function)',
+    optimizer: () => adam(0.1),
+    scheduler: (o) => new LambdaLR(o, { lrLambda: (e) => 1 / (1 + e) }),
+    steps: 30,
+  },
+  {
+    name: 'MultiplicativeLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'MultiplicativeLR', args: { lr_lambda: 'max(0.9, 1 - epoch / 100)' } }),
+    steps: 40,
+  },
+  {
+    name: 'StepLR',
+    optimizer: () => adam(0.1, 0.02),
+    scheduler: spec({ type: 'StepLR', args: { step_size: 4, gamma: 0.5 } }),
+    steps: 30,
+  },
+  {
+    name: 'MultiStepLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'MultiStepLR', args: { milestones: [5, 9, 9, 20], gamma: 0.3 } }),
+    steps: 30,
+  },
+  {
+    name: 'ConstantLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'ConstantLR', args: { factor: 0.3, total_iters: 7 } }),
+    steps: 20,
+  },
+  {
+    name: 'LinearLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'LinearLR', args: { start_factor: 0.05, end_factor: 0.8, total_iters: 12 } }),
+    steps: 20,
+  },
+  {
+    name: 'ExponentialLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'ExponentialLR', args: { gamma: 0.93 } }),
+    steps: 30,
+  },
+  {
+    name: 'PolynomialLR',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'PolynomialLR', args: { total_iters: 15, power: 1.7 } }),
+    steps: 20,
+  },
+  {
+    name: 'CosineAnnealingLR',
+    optimizer: () => adam(0.1, 0.03),
+    scheduler: spec({ type: 'CosineAnnealingLR', args: { T_max: 9, eta_min: 0.001 } }),
+    steps: 40,
+  },
+  {
+    name: 'CosineAnnealingWarmRestarts',
+    optimizer: () => adam(0.1),
+    scheduler: spec({ type: 'CosineAnnealingWarmRestarts', args: { T_0: 3, T_mult: 2, eta_min: 1e-4 } }),
+    steps: 40,
+  },
   {
     name: 'CyclicLR (SGD momentum)',
     optimizer: () => sgd(0.9, 0.1, 0.05),
-    scheduler: spec({ type: 'CyclicLR', args: { base_lr: [0.001, 0.002], max_lr: 0.1, step_size_up: 4, step_size_down: 6, mode: 'triangular2' } }),
+    scheduler: spec({
+      type: 'CyclicLR',
+      args: { base_lr: [0.001, 0.002], max_lr: 0.1, step_size_up: 4, step_size_down: 6, mode: 'triangular2' },
+    }),
     steps: 40,
   },
   {
     name: 'CyclicLR (Adam beta1, custom scale_fn)',
     optimizer: () => adam(0.1),
-    scheduler: spec({ type: 'CyclicLR', args: { base_lr: 0.001, max_lr: 0.1, step_size_up: 5, scale_fn: '1 / (1 + x)', scale_mode: 'iterations' } }),
+    scheduler: spec({
+      type: 'CyclicLR',
+      args: { base_lr: 0.001, max_lr: 0.1, step_size_up: 5, scale_fn: '1 / (1 + x)', scale_mode: 'iterations' },
+    }),
     steps: 40,
   },
-  { name: 'OneCycleLR (SGD, three phases)', optimizer: () => sgd(0.9, 0.1, 0.05), scheduler: spec({ type: 'OneCycleLR', args: { max_lr: [0.5, 0.2], total_steps: 40, three_phase: true } }), steps: 40 },
-  { name: 'OneCycleLR (Adam, linear)', optimizer: () => adam(0.1), scheduler: spec({ type: 'OneCycleLR', args: { max_lr: 0.5, epochs: 4, steps_per_epoch: 10, anneal_strategy: 'linear' } }), steps: 40 },
+  {
+    name: 'OneCycleLR (SGD, three phases)',
+    optimizer: () => sgd(0.9, 0.1, 0.05),
+    scheduler: spec({ type: 'OneCycleLR', args: { max_lr: [0.5, 0.2], total_steps: 40, three_phase: true } }),
+    steps: 40,
+  },
+  {
+    name: 'OneCycleLR (Adam, linear)',
+    optimizer: () => adam(0.1),
+    scheduler: spec({
+      type: 'OneCycleLR',
+      args: { max_lr: 0.5, epochs: 4, steps_per_epoch: 10, anneal_strategy: 'linear' },
+    }),
+    steps: 40,
+  },
   {
     name: 'ReduceLROnPlateau',
     optimizer: () => adam(0.1, 0.01),
-    scheduler: spec({ type: 'ReduceLROnPlateau', args: { factor: 0.5, patience: 2, cooldown: 1, min_lr: [0.001, 0.0001] } }),
+    scheduler: spec({
+      type: 'ReduceLROnPlateau',
+      args: { factor: 0.5, patience: 2, cooldown: 1, min_lr: [0.001, 0.0001] },
+    }),
     steps: 80,
   },
   {
@@ -86,11 +163,21 @@ const CASES: ResumeCase[] = [
     optimizer: () => adam(0.1),
     scheduler: spec({
       type: 'ChainedScheduler',
-      args: { schedulers: [{ type: 'ConstantLR', args: { factor: 0.5, total_iters: 3 } }, { type: 'ExponentialLR', args: { gamma: 0.9 } }] },
+      args: {
+        schedulers: [
+          { type: 'ConstantLR', args: { factor: 0.5, total_iters: 3 } },
+          { type: 'ExponentialLR', args: { gamma: 0.9 } },
+        ],
+      },
     }),
     steps: 30,
   },
-  { name: 'SWALR', optimizer: () => sgd(0.9, 0.1), scheduler: spec({ type: 'SWALR', args: { swa_lr: 0.01, anneal_epochs: 8 } }), steps: 20 },
+  {
+    name: 'SWALR',
+    optimizer: () => sgd(0.9, 0.1),
+    scheduler: spec({ type: 'SWALR', args: { swa_lr: 0.01, anneal_epochs: 8 } }),
+    steps: 20,
+  },
 ];
 
 interface Trace {
@@ -107,7 +194,13 @@ function stepOnce(scheduler: AnyScheduler, i: number): void {
   else scheduler.step();
 }
 
-function runFrom(optimizer: SchedulableOptimizer, scheduler: AnyScheduler, from: number, to: number, trace: Trace): void {
+function runFrom(
+  optimizer: SchedulableOptimizer,
+  scheduler: AnyScheduler,
+  from: number,
+  to: number,
+  trace: Trace,
+): void {
   for (let i = from; i < to; i++) {
     stepOnce(scheduler, i);
     trace.lr.push(lrsOf(optimizer));
@@ -175,7 +268,9 @@ describe('stateDict() / loadStateDict(): a saved scheduler continues bit-identic
   it('rejects a malformed state, naming the key', () => {
     const scheduler = new StepLR(adam(0.1), { stepSize: 3 });
     const state = scheduler.stateDict();
-    expect(() => scheduler.loadStateDict({ ...state, step_size: 'three' })).toThrow(`StepLR.loadStateDict: 'step_size' must be a finite number, got "three"`);
+    expect(() => scheduler.loadStateDict({ ...state, step_size: 'three' })).toThrow(
+      `StepLR.loadStateDict: 'step_size' must be a finite number, got "three"`,
+    );
     const { gamma: _gamma, ...withoutGamma } = state;
     expect(() => scheduler.loadStateDict(withoutGamma)).toThrow(`StepLR.loadStateDict: the state has no 'gamma'`);
     expect(() => scheduler.loadStateDict({ ...state, base_lrs: [0.1, 0.2] })).toThrow(/'base_lrs' must be a list of 1/);
@@ -195,16 +290,79 @@ interface ConstructorResumeCase {
 }
 
 const RESUMABLE: ConstructorResumeCase[] = [
-  { name: 'StepLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new StepLR(o, { stepSize: 5, gamma: 0.5, lastEpoch }), steps: 30, at: [5, 10, 12], exact: true },
-  { name: 'MultiStepLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new MultiStepLR(o, { milestones: [4, 9, 9], gamma: 0.5, lastEpoch }), steps: 20, at: [4, 9, 11], exact: true },
-  { name: 'ConstantLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new ConstantLR(o, { factor: 0.25, totalIters: 6, lastEpoch }), steps: 12, at: [3, 6, 7], exact: true },
-  { name: 'LinearLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new LinearLR(o, { startFactor: 0.1, totalIters: 8, lastEpoch }), steps: 12, at: [1, 4, 8], exact: true },
-  { name: 'ExponentialLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new ExponentialLR(o, { gamma: 0.9, lastEpoch }), steps: 12, at: [1, 6], exact: true },
-  { name: 'PolynomialLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new PolynomialLR(o, { totalIters: 10, power: 2, lastEpoch }), steps: 14, at: [1, 5, 10], exact: true },
-  { name: 'MultiplicativeLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new MultiplicativeLR(o, { lrLambda: '0.95', lastEpoch }), steps: 12, at: [1, 6], exact: true },
-  { name: 'LambdaLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new LambdaLR(o, { lrLambda: '0.95 ** epoch', lastEpoch }), steps: 12, at: [1, 6], exact: true },
+  {
+    name: 'StepLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new StepLR(o, { stepSize: 5, gamma: 0.5, lastEpoch }),
+    steps: 30,
+    at: [5, 10, 12],
+    exact: true,
+  },
+  {
+    name: 'MultiStepLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new MultiStepLR(o, { milestones: [4, 9, 9], gamma: 0.5, lastEpoch }),
+    steps: 20,
+    at: [4, 9, 11],
+    exact: true,
+  },
+  {
+    name: 'ConstantLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new ConstantLR(o, { factor: 0.25, totalIters: 6, lastEpoch }),
+    steps: 12,
+    at: [3, 6, 7],
+    exact: true,
+  },
+  {
+    name: 'LinearLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new LinearLR(o, { startFactor: 0.1, totalIters: 8, lastEpoch }),
+    steps: 12,
+    at: [1, 4, 8],
+    exact: true,
+  },
+  {
+    name: 'ExponentialLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new ExponentialLR(o, { gamma: 0.9, lastEpoch }),
+    steps: 12,
+    at: [1, 6],
+    exact: true,
+  },
+  {
+    name: 'PolynomialLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new PolynomialLR(o, { totalIters: 10, power: 2, lastEpoch }),
+    steps: 14,
+    at: [1, 5, 10],
+    exact: true,
+  },
+  {
+    name: 'MultiplicativeLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new MultiplicativeLR(o, { lrLambda: '0.95', lastEpoch }),
+    steps: 12,
+    at: [1, 6],
+    exact: true,
+  },
+  {
+    name: 'LambdaLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new LambdaLR(o, { lrLambda: '0.95 ** epoch', lastEpoch }),
+    steps: 12,
+    at: [1, 6],
+    exact: true,
+  },
   // 1.13 recomputes the closed form in the constructor here; stepping then goes on recursively.
-  { name: 'CosineAnnealingLR', optimizer: () => adam(0.1), build: (o, lastEpoch) => new CosineAnnealingLR(o, { tMax: 8, etaMin: 0.01, lastEpoch }), steps: 30, at: [3, 8, 9, 20], exact: false },
+  {
+    name: 'CosineAnnealingLR',
+    optimizer: () => adam(0.1),
+    build: (o, lastEpoch) => new CosineAnnealingLR(o, { tMax: 8, etaMin: 0.01, lastEpoch }),
+    steps: 30,
+    at: [3, 8, 9, 20],
+    exact: false,
+  },
   {
     name: 'CosineAnnealingWarmRestarts',
     optimizer: () => adam(0.1),
@@ -216,7 +374,8 @@ const RESUMABLE: ConstructorResumeCase[] = [
   {
     name: 'CyclicLR',
     optimizer: () => sgd(0.9, 0.1),
-    build: (o, lastEpoch) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: 'exp_range', gamma: 0.95, lastEpoch }),
+    build: (o, lastEpoch) =>
+      new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: 'exp_range', gamma: 0.95, lastEpoch }),
     steps: 20,
     at: [1, 5],
     exact: true,
@@ -276,6 +435,9 @@ describe('resuming through the constructor (lastEpoch = k - 1, groups as saved a
     expect(() => new ExponentialLR(optimizer, { gamma: 0.9, lastEpoch: 3 })).toThrow(
       'ExponentialLR: param group 1 has no initialLr (initial_lr); resuming with lastEpoch (last_epoch) = 3',
     );
-    expect(optimizer.paramGroups).toEqual([{ lr: 0.1, betas: [0.9, 0.999], initialLr: 0.1 }, { lr: 0.2, betas: [0.9, 0.999] }]);
+    expect(optimizer.paramGroups).toEqual([
+      { lr: 0.1, betas: [0.9, 0.999], initialLr: 0.1 },
+      { lr: 0.2, betas: [0.9, 0.999] },
+    ]);
   });
 });

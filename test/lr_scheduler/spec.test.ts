@@ -7,7 +7,7 @@ import {
   SCHEDULER_TYPES,
   schedulerFromSpec,
   schedulerSpecArgs,
-  SequentialLR,
+  type SequentialLR,
   StepLR,
 } from '../../src/lr_scheduler/index.ts';
 import { adam, lrsOf, sgd } from './support.ts';
@@ -53,7 +53,10 @@ describe('schedulerFromSpec', () => {
   it('takes null as the default (Python None)', () => {
     const scheduler = schedulerFromSpec(adam(0.1), { type: 'StepLR', args: { step_size: 1, gamma: null } }) as StepLR;
     expect(scheduler.gamma).toBe(0.1);
-    const cyclic = schedulerFromSpec(sgd(0.9, 0.1), { type: 'CyclicLR', args: { base_lr: 0.01, max_lr: 0.1, step_size_up: 4, step_size_down: null } }) as CyclicLR;
+    const cyclic = schedulerFromSpec(sgd(0.9, 0.1), {
+      type: 'CyclicLR',
+      args: { base_lr: 0.01, max_lr: 0.1, step_size_up: 4, step_size_down: null },
+    }) as CyclicLR;
     expect(cyclic.totalSize).toBe(8);
   });
 
@@ -63,7 +66,7 @@ describe('schedulerFromSpec', () => {
     );
   });
 
-  it('reads the type in any casing, and names it in PyTorch\'s spelling', () => {
+  it("reads the type in any casing, and names it in PyTorch's spelling", () => {
     const a = adam(0.1);
     const b = adam(0.1);
     const lower = schedulerFromSpec(a, { type: 'steplr', args: { step_size: 2, gamma: 0.5 } });
@@ -112,12 +115,17 @@ describe('schedulerFromSpec', () => {
     expect(() => schedulerFromSpec(adam(0.1), { type: 'LambdaLR', args: { lr_lambda: 'min(1, epoch / )' } })).toThrow(
       /^LambdaLR: lrLambda \(lr_lambda\) is not a valid expression: Unexpected '\)' at column 16\n {2}min\(1, epoch \/ \)\n {17}\^$/,
     );
-    expect(() => schedulerFromSpec(adam(0.1), 'StepLR' as never)).toThrow('schedulerFromSpec: a spec must be an object {type, args}, got "StepLR"');
+    expect(() => schedulerFromSpec(adam(0.1), 'StepLR' as never)).toThrow(
+      'schedulerFromSpec: a spec must be an object {type, args}, got "StepLR"',
+    );
   });
 
   it('compiles lr_lambda expressions, one per group', () => {
     const optimizer = adam(0.1, 0.01);
-    const scheduler = schedulerFromSpec(optimizer, { type: 'LambdaLR', args: { lr_lambda: ['0.5 ** epoch', 'min(1, (epoch + 1) / 4)'] } });
+    const scheduler = schedulerFromSpec(optimizer, {
+      type: 'LambdaLR',
+      args: { lr_lambda: ['0.5 ** epoch', 'min(1, (epoch + 1) / 4)'] },
+    });
     expect(scheduler).toBeInstanceOf(LambdaLR);
     (scheduler as LambdaLR).step();
     (scheduler as LambdaLR).step();
@@ -129,7 +137,13 @@ describe('schedulerFromSpec', () => {
     const b = sgd(0.9, 0.1);
     const args = { base_lr: 0.01, max_lr: 0.1, step_size_up: 3, scale_mode: 'iterations' };
     const fromText = schedulerFromSpec(a, { type: 'CyclicLR', args: { ...args, scale_fn: '0.99 ** x' } }) as CyclicLR;
-    const fromFunction = new CyclicLR(b, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, scaleMode: 'iterations', scaleFn: (x) => 0.99 ** x });
+    const fromFunction = new CyclicLR(b, {
+      baseLr: 0.01,
+      maxLr: 0.1,
+      stepSizeUp: 3,
+      scaleMode: 'iterations',
+      scaleFn: (x) => 0.99 ** x,
+    });
     for (let i = 0; i < 20; i++) {
       fromText.step();
       fromFunction.step();
@@ -147,7 +161,15 @@ describe('schedulerFromSpec', () => {
       args: {
         schedulers: [
           { type: 'ConstantLR', args: { factor: 0.5, total_iters: 2 } },
-          { type: 'ChainedScheduler', args: { schedulers: [{ type: 'ExponentialLR', args: { gamma: 0.9 } }, { type: 'StepLR', args: { step_size: 2, gamma: 0.5 } }] } },
+          {
+            type: 'ChainedScheduler',
+            args: {
+              schedulers: [
+                { type: 'ExponentialLR', args: { gamma: 0.9 } },
+                { type: 'StepLR', args: { step_size: 2, gamma: 0.5 } },
+              ],
+            },
+          },
         ],
         milestones: [3],
       },
@@ -162,11 +184,16 @@ describe('schedulerFromSpec', () => {
 
   it('refuses ReduceLROnPlateau inside SequentialLR / ChainedScheduler', () => {
     expect(() =>
-      schedulerFromSpec(adam(0.1), { type: 'ChainedScheduler', args: { schedulers: [{ type: 'ReduceLROnPlateau', args: {} }] } }),
-    ).toThrow('ChainedScheduler: schedulers[0] must be an LRScheduler (ReduceLROnPlateau needs a metric at every step and cannot be combined)');
-    expect(schedulerFromSpec(adam(0.1), { type: 'ReduceLROnPlateau' })).toBeInstanceOf(ReduceLROnPlateau);
-    expect(() => schedulerFromSpec(adam(0.1), { type: 'SequentialLR', args: { schedulers: 'StepLR', milestones: [] } })).toThrow(
-      `schedulerFromSpec: SequentialLR's schedulers must be a list of specs, got "StepLR"`,
+      schedulerFromSpec(adam(0.1), {
+        type: 'ChainedScheduler',
+        args: { schedulers: [{ type: 'ReduceLROnPlateau', args: {} }] },
+      }),
+    ).toThrow(
+      'ChainedScheduler: schedulers[0] must be an LRScheduler (ReduceLROnPlateau needs a metric at every step and cannot be combined)',
     );
+    expect(schedulerFromSpec(adam(0.1), { type: 'ReduceLROnPlateau' })).toBeInstanceOf(ReduceLROnPlateau);
+    expect(() =>
+      schedulerFromSpec(adam(0.1), { type: 'SequentialLR', args: { schedulers: 'StepLR', milestones: [] } }),
+    ).toThrow(`schedulerFromSpec: SequentialLR's schedulers must be a list of specs, got "StepLR"`);
   });
 });

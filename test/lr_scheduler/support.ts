@@ -28,7 +28,13 @@ export function expectClose(actual: number, expected: number, rel: number, abs =
   }
 }
 
-export function expectAllClose(actual: readonly number[], expected: readonly number[], rel: number, abs = 0, what = ''): void {
+export function expectAllClose(
+  actual: readonly number[],
+  expected: readonly number[],
+  rel: number,
+  abs = 0,
+  what = '',
+): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   actual.forEach((value, i) => expectClose(value, expected[i], rel, abs, `${what} [${i}]`));
 }
@@ -63,7 +69,8 @@ export function lambdaExpression(lambda: FixtureLambda): string {
 export function toSpec(spec: { type: string; args?: Record<string, unknown> }): SchedulerSpec {
   const args: Record<string, unknown> = { ...spec.args };
   const lrLambda = args.lr_lambda as FixtureLambda | FixtureLambda[] | undefined;
-  if (lrLambda !== undefined) args.lr_lambda = Array.isArray(lrLambda) ? lrLambda.map(lambdaExpression) : lambdaExpression(lrLambda);
+  if (lrLambda !== undefined)
+    args.lr_lambda = Array.isArray(lrLambda) ? lrLambda.map(lambdaExpression) : lambdaExpression(lrLambda);
   if (Array.isArray(args.schedulers)) args.schedulers = args.schedulers.map(toSpec);
   return { type: spec.type, args };
 }
@@ -76,5 +83,7 @@ export interface FixtureOptimizer {
 
 /** The fixture's optimizer as plain groups: Adam's default betas, or SGD's momentum (default 0). */
 export function optimizerFor(spec: FixtureOptimizer): SchedulableOptimizer {
-  return spec.type === 'Adam' ? adam(...spec.groups.map((g) => g.lr)) : sgd(spec.kwargs?.momentum ?? 0, ...spec.groups.map((g) => g.lr));
+  return spec.type === 'Adam'
+    ? adam(...spec.groups.map((g) => g.lr))
+    : sgd(spec.kwargs?.momentum ?? 0, ...spec.groups.map((g) => g.lr));
 }

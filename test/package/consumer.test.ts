@@ -114,9 +114,16 @@ let project = '';
 let setupError: Error | null = null;
 
 function run(command: string, args: string[], cwd: string, timeout = 240_000): SpawnSyncReturns<string> {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   if (result.status !== 0) {
-    throw new Error(`\`${[command, ...args].join(' ')}\` in ${cwd} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `\`${[command, ...args].join(' ')}\` in ${cwd} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result;
 }
@@ -129,27 +136,76 @@ function writeProject(dir: string): void {
   write('package.json', `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
   write('lesson.mjs', `${esmLesson}console.log(result);\n`);
   write('readme-lesson.mjs', README_ESM);
-  write('readme-lesson.cjs', README_ESM.replace(/^import (\{[^}]*\}) from 'anneal';$/m, "const $1 = require('anneal');"));
+  write(
+    'readme-lesson.cjs',
+    README_ESM.replace(/^import (\{[^}]*\}) from 'anneal';$/m, "const $1 = require('anneal');"),
+  );
   write('lesson.cjs', `const { ${NAMES.join(', ')} } = require('anneal');\n${LESSON}console.log(result);\n`);
   write('consumer.ts', TYPED_CONSUMER);
-  write('imports.mjs', importProbe((entry) => `await import('${entry}')`));
-  write('imports.cjs', importProbe((entry) => `require('${entry}')`));
+  write(
+    'imports.mjs',
+    importProbe((entry) => `await import('${entry}')`),
+  );
+  write(
+    'imports.cjs',
+    importProbe((entry) => `require('${entry}')`),
+  );
   write('consumer-cjs.cts', TYPED_REQUIRE_CONSUMER);
-  const strict = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false };
-  write('tsconfig.nodenext.json', JSON.stringify({ compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer.ts', 'consumer-cjs.cts'] }));
-  write('tsconfig.bundler.json', JSON.stringify({ compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer.ts'] }));
+  const strict = {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    lib: ['ES2022', 'DOM'],
+    types: [],
+    skipLibCheck: false,
+  };
+  write(
+    'tsconfig.nodenext.json',
+    JSON.stringify({
+      compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' },
+      files: ['consumer.ts', 'consumer-cjs.cts'],
+    }),
+  );
+  write(
+    'tsconfig.bundler.json',
+    JSON.stringify({
+      compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' },
+      files: ['consumer.ts'],
+    }),
+  );
   // What `tsc --init` writes (TypeScript 5.9). Its skipLibCheck stays: under exactOptionalPropertyTypes
   // ECharts' own declarations do not check (the two configurations above check anneal's with skipLibCheck off).
   const init = {
-    module: 'nodenext', target: 'esnext', types: [], noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, strict: true,
-    verbatimModuleSyntax: true, isolatedModules: true, noUncheckedSideEffectImports: true, moduleDetection: 'force', skipLibCheck: true,
-    noEmit: true, lib: ['ESNext', 'DOM'],
+    module: 'nodenext',
+    target: 'esnext',
+    types: [],
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    strict: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    noUncheckedSideEffectImports: true,
+    moduleDetection: 'force',
+    skipLibCheck: true,
+    noEmit: true,
+    lib: ['ESNext', 'DOM'],
   };
   write('tsconfig.init.json', JSON.stringify({ compilerOptions: init, files: ['consumer.ts', 'consumer-cjs.cts'] }));
   write('index.html', APP_HTML);
   write('plain.html', PLAIN_HTML);
   write('src/main.ts', APP_MAIN);
-  write('tsconfig.json', JSON.stringify({ compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'] }, include: ['src'] }));
+  write(
+    'tsconfig.json',
+    JSON.stringify({
+      compilerOptions: {
+        ...strict,
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      },
+      include: ['src'],
+    }),
+  );
 }
 
 beforeAll(() => {
@@ -189,10 +245,21 @@ describe('the packed tarball, installed into a fresh project', () => {
   it('ships compiled JavaScript, types and the core, and none of the sources, tests or tsx', () => {
     const dir = installed();
     const pkg = join(dir, 'node_modules', 'anneal');
-    for (const file of ['dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/index.d.ts.map', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cli/bin.js', 'dist/anneal.wasm', 'LICENSE', 'README.md']) {
+    for (const file of [
+      'dist/esm/index.js',
+      'dist/esm/index.d.ts',
+      'dist/esm/index.d.ts.map',
+      'dist/cjs/index.js',
+      'dist/cjs/index.d.ts',
+      'dist/cli/bin.js',
+      'dist/anneal.wasm',
+      'LICENSE',
+      'README.md',
+    ]) {
       expect(existsSync(join(pkg, file)), file).toBe(true);
     }
-    for (const absent of ['src', 'test', 'assembly', 'bench', 'scripts', 'web']) expect(existsSync(join(pkg, absent)), absent).toBe(false);
+    for (const absent of ['src', 'test', 'assembly', 'bench', 'scripts', 'web'])
+      expect(existsSync(join(pkg, absent)), absent).toBe(false);
     expect(existsSync(join(dir, 'node_modules', 'tsx'))).toBe(false);
   });
 
@@ -216,13 +283,19 @@ describe('the packed tarball, installed into a fresh project', () => {
 
   it('the CLI reaches ECharts and resvg only through a dynamic import: they load only to draw', () => {
     const cli = join(installed(), 'node_modules', 'anneal', 'dist', 'cli');
-    const staticImports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*from\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
+    const staticImports = (file: string) =>
+      [
+        ...readFileSync(file, 'utf8').matchAll(
+          /(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*from\s*)?["']([^"']+)["']/g,
+        ),
+      ].map((m) => m[1]);
     const seen = new Set<string>();
     const external = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
-      for (const spec of staticImports(file)) spec.startsWith('.') ? visit(join(dirname(file), spec)) : external.add(spec);
+      for (const spec of staticImports(file))
+        spec.startsWith('.') ? visit(join(dirname(file), spec)) : external.add(spec);
     };
     // What every command loads: bin.js, and main (which bin.js imports for anything but --version).
     visit(join(cli, 'bin.js'));
@@ -231,25 +304,37 @@ describe('the packed tarball, installed into a fresh project', () => {
     visit(join(cli, 'chunks', main[0]));
     expect(seen.size).toBeGreaterThan(2);
     expect([...external].filter((spec) => !spec.startsWith('node:'))).toEqual([]);
-    const all = readdirSync(join(cli, 'chunks')).map((f) => readFileSync(join(cli, 'chunks', f), 'utf8')).join('\n');
+    const all = readdirSync(join(cli, 'chunks'))
+      .map((f) => readFileSync(join(cli, 'chunks', f), 'utf8'))
+      .join('\n');
     expect(all).toMatch(/from\s*"echarts"/); // the renderer chunk, reached by import() alone
   });
 
   for (const probe of ['imports.mjs', 'imports.cjs']) {
     it(`importing every entry point compiles and instantiates nothing; the first model compiles the core once (${probe})`, () => {
       const calls = JSON.parse(run(process.execPath, [probe], installed()).stdout) as Record<string, unknown>;
-      expect(calls).toEqual({ atImport: [], afterModel: ['Module', 'Instance'], afterTwo: ['Module', 'Instance'], bytesInUse: true });
+      expect(calls).toEqual({
+        atImport: [],
+        afterModel: ['Module', 'Instance'],
+        afterTwo: ['Module', 'Instance'],
+        bytesInUse: true,
+      });
     });
   }
 
   it('npx anneal train prints the same final loss', () => {
-    const json = JSON.parse(run('npx', ['--no-install', 'anneal', 'train', '--json'], installed()).stdout) as { final_loss: number };
+    const json = JSON.parse(run('npx', ['--no-install', 'anneal', 'train', '--json'], installed()).stdout) as {
+      final_loss: number;
+    };
     expect(json.final_loss).toBe(nodeResult.finalLoss);
   });
 
   for (const config of ['nodenext', 'bundler', 'init']) {
     it(`tsc type-checks a consumer of anneal, anneal/plot and anneal/node with the "${config}" settings`, () => {
-      const result = spawnSync(process.execPath, [tsc, '-p', `tsconfig.${config}.json`], { cwd: installed(), encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [tsc, '-p', `tsconfig.${config}.json`], {
+        cwd: installed(),
+        encoding: 'utf8',
+      });
       expect(result.stdout + result.stderr).toBe('');
       expect(result.status).toBe(0);
     }, 120_000);
@@ -278,13 +363,28 @@ describe('in the browsers: a Vite app (TypeScript) that imports anneal, and a pl
   });
 
   const browsers: [string, string, () => Promise<Browser>][] = [
-    ['Chromium', CHROMIUM, () => launch({ browser: 'chrome', executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })],
-    ['Firefox ESR', FIREFOX, () => launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocol: 'webDriverBiDi' })],
+    [
+      'Chromium',
+      CHROMIUM,
+      () =>
+        launch({
+          browser: 'chrome',
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+        }),
+    ],
+    [
+      'Firefox ESR',
+      FIREFOX,
+      () => launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocol: 'webDriverBiDi' }),
+    ],
   ];
   for (const [name, executable, start] of browsers) {
     it(`the Vite app (tsc && vite build) and the plain page train the lesson in ${name} to Node's bits`, async () => {
       installed();
-      if (!existsSync(executable)) throw new Error(`${name} is not at ${executable}: install Debian's package (.ci/run does)`);
+      if (!existsSync(executable))
+        throw new Error(`${name} is not at ${executable}: install Debian's package (.ci/run does)`);
       const browser = await start();
       try {
         for (const url of [app!.url, `${plain!.url}/plain.html`]) {
@@ -292,9 +392,11 @@ describe('in the browsers: a Vite app (TypeScript) that imports anneal, and a pl
           const errors: string[] = [];
           page.on('pageerror', (err) => errors.push(String(err)));
           await page.goto(url, { waitUntil: 'load' });
-          await page.waitForFunction(() => document.title === 'done', { timeout: 60_000 }).catch(() => {
-            throw new Error(`${url} did not finish: ${errors.join('; ') || 'no page error'}`);
-          });
+          await page
+            .waitForFunction(() => document.title === 'done', { timeout: 60_000 })
+            .catch(() => {
+              throw new Error(`${url} did not finish: ${errors.join('; ') || 'no page error'}`);
+            });
           const result = JSON.parse(await page.$eval('#result', (el) => el.textContent ?? '')) as LessonResult;
           expectPyTorchLoss(result);
           expect(result).toEqual(nodeResult);

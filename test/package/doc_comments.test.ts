@@ -20,7 +20,6 @@ const ENTRY_POINTS: Record<string, string> = {
   'anneal/node': 'src/node.ts',
 };
 
-
 /** A name of the public API: a top-level export, or `Class.member`. */
 interface ApiName {
   /** `Adam`, or `Adam.step` for a member (named after the class or interface that declares it). */
@@ -42,7 +41,11 @@ function isInternal(declaration: ts.Declaration): boolean {
 }
 
 /** The public API reachable from `entries` (entry-point name → source file), each declaration once. */
-function collectApi(program: ts.Program, entries: Record<string, string>, inScope: (file: string) => boolean): ApiName[] {
+function collectApi(
+  program: ts.Program,
+  entries: Record<string, string>,
+  inScope: (file: string) => boolean,
+): ApiName[] {
   const checker = program.getTypeChecker();
   const found = new Map<ts.Declaration, ApiName>();
   const fileOf = (node: ts.Node) => relative(root, node.getSourceFile().fileName);
@@ -114,7 +117,8 @@ function virtualProgram(files: Record<string, string>): ts.Program {
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
   host.fileExists = (fileName) => fileName in files || fileExists(fileName);
   host.readFile = (fileName) => (fileName in files ? files[fileName] : readFile(fileName));
-  host.directoryExists = (dir) => Object.keys(files).some((f) => f.startsWith(`${dir}/`)) || (directoryExists?.(dir) ?? false);
+  host.directoryExists = (dir) =>
+    Object.keys(files).some((f) => f.startsWith(`${dir}/`)) || (directoryExists?.(dir) ?? false);
   host.getSourceFile = (fileName, languageVersion, ...rest) =>
     fileName in files
       ? ts.createSourceFile(fileName, files[fileName], languageVersion, true)
@@ -126,10 +130,9 @@ describe('doc comments of the public API', () => {
   it('the checker reports an undocumented export, class member and interface member, and nothing else', () => {
     const dir = resolve(root, 'virtual-fixture'); // in memory only
     const program = virtualProgram({
-      [`${dir}/index.ts`]: [
-        "export * from './lib.ts';",
-        "export { Box as Crate, type Shape } from './lib.ts';",
-      ].join('\n'),
+      [`${dir}/index.ts`]: ["export * from './lib.ts';", "export { Box as Crate, type Shape } from './lib.ts';"].join(
+        '\n',
+      ),
       [`${dir}/lib.ts`]: [
         '/** Documented. */',
         'export function documented(): void {}',
@@ -171,22 +174,40 @@ describe('doc comments of the public API', () => {
     ]);
     expect(api.map((n) => n.name).sort()).toEqual(
       // Box is exported once more as Crate: one declaration, listed once (under the name found first).
-      ['Base', 'Base.step', 'Box.make', 'Box.size', 'Box.step', 'Box.width', 'Crate', 'Shape', 'Shape.area', 'Shape.sides', 'answer', 'bare', 'documented'].sort(),
+      [
+        'Base',
+        'Base.step',
+        'Box.make',
+        'Box.size',
+        'Box.step',
+        'Box.width',
+        'Crate',
+        'Shape',
+        'Shape.area',
+        'Shape.sides',
+        'answer',
+        'bare',
+        'documented',
+      ].sort(),
     );
     expect(api.find((n) => n.name === 'Box.step')?.documented).toBe(true); // by the abstract member it implements
   });
 
-  const config = ts.getParsedCommandLineOfConfigFile(resolve(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    resolve(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  })!;
+  )!;
   const program = ts.createProgram(
     Object.values(ENTRY_POINTS).map((path) => resolve(root, path)),
     config.options,
   );
-  const api = collectApi(program, ENTRY_POINTS, (file) => file.startsWith(resolve(root, 'src') + '/'));
+  const api = collectApi(program, ENTRY_POINTS, (file) => file.startsWith(`${resolve(root, 'src')}/`));
 
   it('finds the whole API of the three entry points', () => {
     const topLevel = api.filter((n) => !n.name.includes('.'));

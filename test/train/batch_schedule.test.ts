@@ -11,7 +11,8 @@ import {
   StepBS,
 } from '../../src/train/batch_schedule.ts';
 
-const sizes = (s: { batchSizeAt(e: number): number }, n: number) => Array.from({ length: n }, (_, e) => s.batchSizeAt(e));
+const sizes = (s: { batchSizeAt(e: number): number }, n: number) =>
+  Array.from({ length: n }, (_, e) => s.batchSizeAt(e));
 
 describe('batch-size schedules: closed forms', () => {
   it('StepBS multiplies by gamma every step_size epochs', () => {
@@ -26,7 +27,10 @@ describe('batch-size schedules: closed forms', () => {
   it("StepBS mirroring StepLR(50, 0.99): round(64 / 0.99^k), Python's numbers", () => {
     const s = new StepBS({ batchSize: 64, stepSize: 50, gamma: 1 / 0.99, datasetSize: 300 });
     // [round(64 / 0.99**k) for k in range(41)] in Python (no value lands on .5)
-    const reference = [64, 65, 65, 66, 67, 67, 68, 69, 69, 70, 71, 71, 72, 73, 74, 74, 75, 76, 77, 77, 78, 79, 80, 81, 81, 82, 83, 84, 85, 86, 87, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96];
+    const reference = [
+      64, 65, 65, 66, 67, 67, 68, 69, 69, 70, 71, 71, 72, 73, 74, 74, 75, 76, 77, 77, 78, 79, 80, 81, 81, 82, 83, 84,
+      85, 86, 87, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96,
+    ];
     expect(reference.map((_, k) => s.batchSizeAt(50 * k))).toEqual(reference);
     expect(s.batchSizeAt(49)).toBe(64);
     expect(s.batchSizeAt(1999)).toBe(95);
@@ -48,7 +52,9 @@ describe('batch-size schedules: closed forms', () => {
     const fn = new LambdaBS({ batchSize: 8, batchLambda: (e) => 1 + e, datasetSize: 64 });
     expect(sizes(text, 8)).toEqual([8, 8, 8, 16, 16, 16, 32, 32]);
     expect(sizes(fn, 4)).toEqual([8, 16, 24, 32]);
-    expect(() => new LambdaBS({ batchSize: 8, batchLambda: '2 ** (epoch', datasetSize: 64 })).toThrow(/LambdaBS: batchLambda \(batch_lambda\) is not a valid expression/);
+    expect(() => new LambdaBS({ batchSize: 8, batchLambda: '2 ** (epoch', datasetSize: 64 })).toThrow(
+      /LambdaBS: batchLambda \(batch_lambda\) is not a valid expression/,
+    );
   });
 });
 
@@ -56,7 +62,9 @@ describe('batch-size schedules: limits', () => {
   it('never above the dataset size: a clear error naming the epoch and the range', () => {
     const s = new StepBS({ batchSize: 100, stepSize: 1, gamma: 2, datasetSize: 300 });
     expect(s.batchSizeAt(1)).toBe(200);
-    expect(() => s.batchSizeAt(2)).toThrow('StepBS: the batch size at epoch 2 would be 400 (100 × 4), more than the dataset size 300; batch sizes must be in [1, 300]');
+    expect(() => s.batchSizeAt(2)).toThrow(
+      'StepBS: the batch size at epoch 2 would be 400 (100 × 4), more than the dataset size 300; batch sizes must be in [1, 300]',
+    );
     s.step();
     expect(() => s.step()).toThrow(/more than the dataset size 300/);
     expect(s.lastEpoch).toBe(1); // the failed step changed nothing
@@ -69,25 +77,50 @@ describe('batch-size schedules: limits', () => {
   });
 
   it('bad arguments name the parameter and the allowed range', () => {
-    expect(() => new StepBS({ batchSize: 400, stepSize: 1, datasetSize: 300 })).toThrow('StepBS: batchSize (batch_size) must be an integer in [1, 300] (the dataset size), got 400');
-    expect(() => new StepBS({ batchSize: 0, stepSize: 1, datasetSize: 300 })).toThrow('StepBS: batchSize (batch_size) must be an integer >= 1, got 0');
-    expect(() => new StepBS({ batchSize: 10, stepSize: 0, datasetSize: 300 })).toThrow('StepBS: stepSize (step_size) must be an integer >= 1, got 0');
-    expect(() => new StepBS({ batchSize: 10, stepSize: 1, gamma: 0, datasetSize: 300 })).toThrow('StepBS: gamma must be a finite number > 0, got 0');
-    expect(() => new StepBS({ batchSize: 10, stepSize: 1, datasetSize: 300, maxBatchSize: 301 })).toThrow('StepBS: maxBatchSize (max_batch_size) must be an integer in [10, 300] (from batchSize to the dataset size), got 301');
-    expect(() => new MultiStepBS({ batchSize: 10, milestones: [5, 2], datasetSize: 300 })).toThrow(/MultiStepBS: milestones must be sorted/);
-    expect(() => new StepBS({ batchSize: 10, stepSize: 1, datasetSize: 300, foo: 1 } as never)).toThrow("StepBS: unknown option 'foo'");
+    expect(() => new StepBS({ batchSize: 400, stepSize: 1, datasetSize: 300 })).toThrow(
+      'StepBS: batchSize (batch_size) must be an integer in [1, 300] (the dataset size), got 400',
+    );
+    expect(() => new StepBS({ batchSize: 0, stepSize: 1, datasetSize: 300 })).toThrow(
+      'StepBS: batchSize (batch_size) must be an integer >= 1, got 0',
+    );
+    expect(() => new StepBS({ batchSize: 10, stepSize: 0, datasetSize: 300 })).toThrow(
+      'StepBS: stepSize (step_size) must be an integer >= 1, got 0',
+    );
+    expect(() => new StepBS({ batchSize: 10, stepSize: 1, gamma: 0, datasetSize: 300 })).toThrow(
+      'StepBS: gamma must be a finite number > 0, got 0',
+    );
+    expect(() => new StepBS({ batchSize: 10, stepSize: 1, datasetSize: 300, maxBatchSize: 301 })).toThrow(
+      'StepBS: maxBatchSize (max_batch_size) must be an integer in [10, 300] (from batchSize to the dataset size), got 301',
+    );
+    expect(() => new MultiStepBS({ batchSize: 10, milestones: [5, 2], datasetSize: 300 })).toThrow(
+      /MultiStepBS: milestones must be sorted/,
+    );
+    expect(() => new StepBS({ batchSize: 10, stepSize: 1, datasetSize: 300, foo: 1 } as never)).toThrow(
+      "StepBS: unknown option 'foo'",
+    );
     const shrink = new ExponentialBS({ batchSize: 4, gamma: 0.5, datasetSize: 300 });
-    expect(() => shrink.batchSizeAt(4)).toThrow('ExponentialBS: the batch size at epoch 4 would be 0 (4 × 0.0625); a batch size must be at least 1');
+    expect(() => shrink.batchSizeAt(4)).toThrow(
+      'ExponentialBS: the batch size at epoch 4 would be 0 (4 × 0.0625); a batch size must be at least 1',
+    );
   });
 
   it('specs: PyTorch-style names and snake_case arguments, unknown ones refused', () => {
-    const s = batchScheduleFromSpec({ type: 'StepBS', args: { step_size: 3, gamma: 3, max_batch_size: 50 } }, { batchSize: 5, datasetSize: 60 });
+    const s = batchScheduleFromSpec(
+      { type: 'StepBS', args: { step_size: 3, gamma: 3, max_batch_size: 50 } },
+      { batchSize: 5, datasetSize: 60 },
+    );
     expect(s).toBeInstanceOf(StepBS);
     expect(sizes(s, 7)).toEqual([5, 5, 5, 15, 15, 15, 45]);
     expect(s.batchSizeAt(9)).toBe(50);
-    expect(batchScheduleFromSpec({ type: 'exponential', args: { gamma: 2 } }, { batchSize: 1, datasetSize: 8 })).toBeInstanceOf(ExponentialBS);
-    expect(() => batchScheduleFromSpec({ type: 'StepBS', args: { step: 3 } }, { batchSize: 5, datasetSize: 60 })).toThrow("StepBS has no argument 'step' (accepted: step_size, gamma, max_batch_size)");
-    expect(() => batchScheduleFromSpec({ type: 'GrowBS' }, { batchSize: 5, datasetSize: 60 })).toThrow(/unknown batch schedule "GrowBS"; expected one of StepBS, MultiStepBS, ExponentialBS, LambdaBS/);
+    expect(
+      batchScheduleFromSpec({ type: 'exponential', args: { gamma: 2 } }, { batchSize: 1, datasetSize: 8 }),
+    ).toBeInstanceOf(ExponentialBS);
+    expect(() =>
+      batchScheduleFromSpec({ type: 'StepBS', args: { step: 3 } }, { batchSize: 5, datasetSize: 60 }),
+    ).toThrow("StepBS has no argument 'step' (accepted: step_size, gamma, max_batch_size)");
+    expect(() => batchScheduleFromSpec({ type: 'GrowBS' }, { batchSize: 5, datasetSize: 60 })).toThrow(
+      /unknown batch schedule "GrowBS"; expected one of StepBS, MultiStepBS, ExponentialBS, LambdaBS/,
+    );
   });
 });
 
@@ -124,14 +157,22 @@ describe('batch-size schedules: stateDict', () => {
 describe('ScheduledBatches', () => {
   it('with a constant size it is exactly DataLoader(shuffle, seed, dropLast)', () => {
     const n = 50;
-    const source = new ScheduledBatches({ nSamples: n, schedule: new StepBS({ batchSize: 16, stepSize: 1, gamma: 1, datasetSize: n }), seed: 7 });
+    const source = new ScheduledBatches({
+      nSamples: n,
+      schedule: new StepBS({ batchSize: 16, stepSize: 1, gamma: 1, datasetSize: n }),
+      seed: 7,
+    });
     const loader = new DataLoader({ nSamples: n }, { batchSize: 16, shuffle: true, seed: 7, dropLast: true });
     for (let step = 0; step < 40; step++) expect(Array.from(source.next(step))).toEqual(Array.from(loader.nextBatch()));
   });
 
   it('each epoch: a fresh permutation from RandomState(seed), cut into batches of the scheduled size; the rest dropped', () => {
     const n = 20;
-    const source = new ScheduledBatches({ nSamples: n, schedule: new StepBS({ batchSize: 3, stepSize: 1, gamma: 2, datasetSize: n }), seed: 3 });
+    const source = new ScheduledBatches({
+      nSamples: n,
+      schedule: new StepBS({ batchSize: 3, stepSize: 1, gamma: 2, datasetSize: n }),
+      seed: 3,
+    });
     const rng = new RandomState(3);
     // Epoch sizes 3, 6, 12: 6, 3 and 1 batches.
     const expected: number[][] = [];
@@ -162,8 +203,18 @@ describe('ScheduledBatches', () => {
     const schedule = new StepBS({ batchSize: 10, stepSize: 1, gamma: 2, datasetSize: 100 });
     // Epoch sizes 10, 20, 40, 80: 10, 5, 2 and 1 steps; the epoch starting at step 18 would need 160.
     expect(planBatchSizes(schedule, 100, 18)).toEqual([...Array(10).fill(10), ...Array(5).fill(20), 40, 40, 80]);
-    expect(() => new ScheduledBatches({ nSamples: 100, schedule: new StepBS({ batchSize: 10, stepSize: 1, gamma: 2, datasetSize: 100 }), steps: 19 }))
-      .toThrow('StepBS: the batch size at epoch 4 (which starts at training step 18) would be 160 (10 × 16), more than the dataset size 100');
-    expect(() => new ScheduledBatches({ nSamples: 99, schedule })).toThrow('ScheduledBatches: nSamples (99) must equal the schedule\'s datasetSize (100)');
+    expect(
+      () =>
+        new ScheduledBatches({
+          nSamples: 100,
+          schedule: new StepBS({ batchSize: 10, stepSize: 1, gamma: 2, datasetSize: 100 }),
+          steps: 19,
+        }),
+    ).toThrow(
+      'StepBS: the batch size at epoch 4 (which starts at training step 18) would be 160 (10 × 16), more than the dataset size 100',
+    );
+    expect(() => new ScheduledBatches({ nSamples: 99, schedule })).toThrow(
+      "ScheduledBatches: nSamples (99) must equal the schedule's datasetSize (100)",
+    );
   });
 });

@@ -15,7 +15,9 @@ const config = (extra: Partial<RunConfigInput>) => parseRunConfig({ ...base, ...
 
 describe('run configs: batch_schedule', () => {
   it('drives the batches: sizes per step in the result, each batch a slice of the epoch permutation', () => {
-    const result = runTraining(config({ steps: 10, batch_size: 10, batch_schedule: { type: 'StepBS', args: { step_size: 1, gamma: 2 } } }));
+    const result = runTraining(
+      config({ steps: 10, batch_size: 10, batch_schedule: { type: 'StepBS', args: { step_size: 1, gamma: 2 } } }),
+    );
     // Epochs of 10 (6 steps), 20 (3 steps), 40 (1 step); an 11th step would need 80 of 60 samples.
     expect(result.batch_sizes).toEqual([10, 10, 10, 10, 10, 10, 20, 20, 20, 40]);
     expect(result.batches!.map((b) => b.length)).toEqual(result.batch_sizes);
@@ -23,20 +25,37 @@ describe('run configs: batch_schedule', () => {
     const perms = [0, 1, 2].map(() => Array.from(rng.permutation(60)));
     expect(result.batches![6]).toEqual(perms[1].slice(0, 20));
     expect(result.batches![9]).toEqual(perms[2].slice(0, 40));
-    expect(result.config.batch_schedule).toEqual({ type: 'StepBS', args: { step_size: 1, gamma: 2 }, interval: 'epoch' });
+    expect(result.config.batch_schedule).toEqual({
+      type: 'StepBS',
+      args: { step_size: 1, gamma: 2 },
+      interval: 'epoch',
+    });
   });
 
   it('a schedule that outgrows the data is refused before training, naming the key', () => {
-    expect(() => prepareRun(config({ batch_size: 10, batch_schedule: { type: 'StepBS', args: { step_size: 1, gamma: 2 } }, steps: 11 })))
-      .toThrow('batch_schedule: StepBS: the batch size at epoch 3 (which starts at training step 10) would be 80 (10 × 8), more than the dataset size 60');
-    expect(() => config({ batch_schedule: { type: 'StepBS', args: { step_size: 1 } } })).toThrow('batch_schedule: needs batch_size, the batch size of the first epoch (an integer >= 1)');
-    expect(() => config({ batch_size: 10, batch_schedule: { type: 'StepBS', interval: 'batch' } as never })).toThrow(/batch_schedule.interval/);
-    expect(() => prepareRun(config({ batch_size: 10, batch_schedule: { type: 'StepBS', args: { stepsize: 1 } } }))).toThrow("batch_schedule: StepBS has no argument 'stepsize'");
+    expect(() =>
+      prepareRun(
+        config({ batch_size: 10, batch_schedule: { type: 'StepBS', args: { step_size: 1, gamma: 2 } }, steps: 11 }),
+      ),
+    ).toThrow(
+      'batch_schedule: StepBS: the batch size at epoch 3 (which starts at training step 10) would be 80 (10 × 8), more than the dataset size 60',
+    );
+    expect(() => config({ batch_schedule: { type: 'StepBS', args: { step_size: 1 } } })).toThrow(
+      'batch_schedule: needs batch_size, the batch size of the first epoch (an integer >= 1)',
+    );
+    expect(() => config({ batch_size: 10, batch_schedule: { type: 'StepBS', interval: 'batch' } as never })).toThrow(
+      /batch_schedule.interval/,
+    );
+    expect(() =>
+      prepareRun(config({ batch_size: 10, batch_schedule: { type: 'StepBS', args: { stepsize: 1 } } })),
+    ).toThrow("batch_schedule: StepBS has no argument 'stepsize'");
   });
 
   it('a constant schedule trains exactly as batch_size alone (same permutations, same numbers)', () => {
     const plain = runTraining(config({ batch_size: 16 }));
-    const scheduled = runTraining(config({ batch_size: 16, batch_schedule: { type: 'StepBS', args: { step_size: 5, gamma: 1 } } }));
+    const scheduled = runTraining(
+      config({ batch_size: 16, batch_schedule: { type: 'StepBS', args: { step_size: 5, gamma: 1 } } }),
+    );
     expect(scheduled.batches).toEqual(plain.batches);
     expect(scheduled.loss).toEqual(plain.loss);
     expect(scheduled.final_loss).toBe(plain.final_loss);
@@ -44,7 +63,13 @@ describe('run configs: batch_schedule', () => {
   });
 
   it('the batches are those of RandomState(seed) permutations (interval step)', () => {
-    const result = runTraining(config({ steps: 12, batch_size: 20, batch_schedule: { type: 'MultiStepBS', args: { milestones: [4] }, interval: 'step' } }));
+    const result = runTraining(
+      config({
+        steps: 12,
+        batch_size: 20,
+        batch_schedule: { type: 'MultiStepBS', args: { milestones: [4] }, interval: 'step' },
+      }),
+    );
     const rng = new RandomState(1);
     const p0 = Array.from(rng.permutation(60));
     const p1 = Array.from(rng.permutation(60));
@@ -52,13 +77,22 @@ describe('run configs: batch_schedule', () => {
     const p3 = Array.from(rng.permutation(60));
     // Steps 0-2: epoch 0 (20 each); epoch 1 starts at step 3 (< 4: 20); epoch 2 at step 6 (40, one step);
     // epoch 3 at step 7, ...
-    expect(result.batches!.slice(0, 8)).toEqual([p0.slice(0, 20), p0.slice(20, 40), p0.slice(40, 60), p1.slice(0, 20), p1.slice(20, 40), p1.slice(40, 60), p2.slice(0, 40), p3.slice(0, 40)]);
+    expect(result.batches!.slice(0, 8)).toEqual([
+      p0.slice(0, 20),
+      p0.slice(20, 40),
+      p0.slice(40, 60),
+      p1.slice(0, 20),
+      p1.slice(20, 40),
+      p1.slice(40, 60),
+      p2.slice(0, 40),
+      p3.slice(0, 40),
+    ]);
     expect(result.batch_sizes).toEqual([20, 20, 20, 20, 20, 20, 40, 40, 40, 40, 40, 40]);
   });
 });
 
 describe('runTraining: evaluations', () => {
-  it('every k steps and at the end; full-batch evaluation equals that step\'s training loss', () => {
+  it("every k steps and at the end; full-batch evaluation equals that step's training loss", () => {
     const result = runTraining(config({}), { evalEvery: 7 });
     expect(result.evals.map((e) => e.step)).toEqual([0, 7, 14, 21, 28, 35, 42, 49, 56, 60]);
     for (const e of result.evals.slice(0, -1)) expect(e.loss).toBe(result.loss[e.step]);

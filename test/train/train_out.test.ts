@@ -18,7 +18,11 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f)).toString('base64')]),
+  );
 }
 
 describe('anneal train --out', () => {
@@ -45,7 +49,15 @@ describe('anneal train --out', () => {
         expect(rows[i].dataset_loss).toBe('');
       }
     }
-    expect(rows[200]).toEqual({ step: '200', lr: '', beta1: '', batch_size: '', loss: '', dataset_loss: String(run.final_loss), accuracy: String(run.final_accuracy) });
+    expect(rows[200]).toEqual({
+      step: '200',
+      lr: '',
+      beta1: '',
+      batch_size: '',
+      loss: '',
+      dataset_loss: String(run.final_loss),
+      accuracy: String(run.final_accuracy),
+    });
     expect(run.lr[199][0]).toBeCloseTo(0.01 * 0.99 ** 3, 15);
     const svg = readFileSync(join(out, 'lr.svg'), 'utf8');
     expect(svg).toMatch(/^<svg[^>]*width="800" height="420"/);
@@ -55,8 +67,36 @@ describe('anneal train --out', () => {
 
   it('run.json is the run config, seed included: anneal train --config reruns the run', async () => {
     const out = join(tmp, 'rerun');
-    const first = await runCli('train', '--dataset', 'circles', '--samples', '80', '--hidden', '6', '--optimizer', 'SGD', '--lr', '0.2', '--momentum', '0.9',
-      '--scheduler', 'onecycle', '--max-lr', '0.3', '--total-steps', '150', '--steps', '150', '--batch-size', '16', '--seed', '5', '--out', out, '--json');
+    const first = await runCli(
+      'train',
+      '--dataset',
+      'circles',
+      '--samples',
+      '80',
+      '--hidden',
+      '6',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '0.2',
+      '--momentum',
+      '0.9',
+      '--scheduler',
+      'onecycle',
+      '--max-lr',
+      '0.3',
+      '--total-steps',
+      '150',
+      '--steps',
+      '150',
+      '--batch-size',
+      '16',
+      '--seed',
+      '5',
+      '--out',
+      out,
+      '--json',
+    );
     expect(first.code).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(config.seed).toBe(5);
@@ -76,13 +116,30 @@ describe('anneal train --out', () => {
     const out = join(tmp, 'png');
     const { code } = await runCli('train', '--steps', '50', '--out', out, '--png', '--quiet');
     expect(code).toBe(0);
-    expect(readdirSync(out).filter((f) => f.endsWith('.png')).sort()).toEqual(['boundary.png', 'loss.png', 'lr.png']);
+    expect(
+      readdirSync(out)
+        .filter((f) => f.endsWith('.png'))
+        .sort(),
+    ).toEqual(['boundary.png', 'loss.png', 'lr.png']);
     expect(pngSize(readFileSync(join(out, 'lr.png')))).toEqual({ width: 1600, height: 840 });
   });
 
   it('--batch-schedule: the batch size per step is in the JSON, history.csv and a chart', async () => {
     const out = join(tmp, 'bs');
-    const { code, stdout, stderr } = await runCli('train', '--samples', '40', '--batch-size', '4', '--batch-schedule', 'StepBS(step_size=2, gamma=2)', '--steps', '30', '--out', out, '--json');
+    const { code, stdout, stderr } = await runCli(
+      'train',
+      '--samples',
+      '40',
+      '--batch-size',
+      '4',
+      '--batch-schedule',
+      'StepBS(step_size=2, gamma=2)',
+      '--steps',
+      '30',
+      '--out',
+      out,
+      '--json',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const run = JSON.parse(stdout);
@@ -92,12 +149,26 @@ describe('anneal train --out', () => {
     const rows = csvRows(readFileSync(join(out, 'history.csv'), 'utf8'));
     expect(rows.slice(0, 30).map((r) => Number(r.batch_size))).toEqual(run.batch_sizes);
     expect(existsSync(join(out, 'batch_size.svg'))).toBe(true);
-    const bad = await runCli('train', '--samples', '40', '--batch-size', '4', '--batch-schedule', 'StepBS(step_size=1, gamma=2)', '--steps', '30');
+    const bad = await runCli(
+      'train',
+      '--samples',
+      '40',
+      '--batch-size',
+      '4',
+      '--batch-schedule',
+      'StepBS(step_size=1, gamma=2)',
+      '--steps',
+      '30',
+    );
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('batch_schedule: StepBS: the batch size at epoch 4 (which starts at training step 18) would be 64 (4 × 16), more than the dataset size 40');
+    expect(bad.stderr).toContain(
+      'batch_schedule: StepBS: the batch size at epoch 4 (which starts at training step 18) would be 64 (4 × 16), more than the dataset size 40',
+    );
     const syntax = await runCli('train', '--batch-size', '4', '--batch-schedule', 'StepBS(step_size=1 gamma=2)');
     expect(syntax.code).toBe(2);
-    expect(syntax.stderr).toContain("--batch-schedule: expected ',' or ')' after the value of 'step_size', found 'g' (at column 20)");
+    expect(syntax.stderr).toContain(
+      "--batch-schedule: expected ',' or ')' after the value of 'step_size', found 'g' (at column 20)",
+    );
   });
 
   it('an unwritable --out fails before training, and says which folder', async () => {
@@ -122,11 +193,16 @@ describe('anneal train --out', () => {
 
   it('a decision boundary for data that is not 2-D is a clear error, before anything is written', async () => {
     const csv = join(tmp, 'three.csv');
-    writeFileSync(csv, `a,b,c,label\n${Array.from({ length: 30 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`);
+    writeFileSync(
+      csv,
+      `a,b,c,label\n${Array.from({ length: 30 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`,
+    );
     const out = join(tmp, 'three');
     const forced = await runCli('train', '--data', csv, '--steps', '20', '--out', out, '--boundary');
     expect(forced.code).toBe(2);
-    expect(forced.stderr).toContain('decision boundary: the data has 3 features per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)');
+    expect(forced.stderr).toContain(
+      'decision boundary: the data has 3 features per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
+    );
     expect(existsSync(out)).toBe(false);
     const auto = await runCli('train', '--data', csv, '--steps', '20', '--out', out, '--quiet');
     expect(auto.code).toBe(0);

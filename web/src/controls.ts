@@ -2,10 +2,25 @@
 // training. It is redrawn from the state whenever the state changes, and reports what the user changed:
 // settings that make a new run, the lr or schedule (which apply from the next step), or the run's length.
 
-import { CHILD_TYPES, SCHEDULERS, schedulerDef, type ArgDef, type ArgValue, type SchedulerChoice } from './schedulers.ts';
 import {
-  ACTIVATIONS, DATASETS, DATA_DEFAULTS, MAX_STEPS, OPTIMIZERS, OPTIMIZER_DEFAULTS, cloneState, pickScheduler,
-  type PlaygroundState, type ScheduleState,
+  CHILD_TYPES,
+  SCHEDULERS,
+  schedulerDef,
+  type ArgDef,
+  type ArgValue,
+  type SchedulerChoice,
+} from './schedulers.ts';
+import {
+  ACTIVATIONS,
+  DATASETS,
+  DATA_DEFAULTS,
+  MAX_STEPS,
+  OPTIMIZERS,
+  OPTIMIZER_DEFAULTS,
+  cloneState,
+  pickScheduler,
+  type PlaygroundState,
+  type ScheduleState,
 } from './state.ts';
 import { MAX_LAYERS, MAX_SAMPLES, MAX_WIDTH } from './url.ts';
 
@@ -21,7 +36,11 @@ export interface ControlEvents {
 
 type Child = Node | string | null | false;
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Record<string, unknown> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (v === undefined || v === false) continue;
@@ -45,15 +64,40 @@ interface NumberOptions {
 }
 
 /** A labelled text field for a number: committed on change (Enter or leaving the field), checked first. */
-function numberField(label: string, key: string, value: number | undefined, commit: (v: number | undefined) => void, onProblem: (m: string) => void, o: NumberOptions = {}): HTMLElement {
-  const input = h('input', { type: 'text', inputmode: 'decimal', 'data-key': key, value: value === undefined ? '' : String(value), size: 7, spellcheck: 'false' });
+function numberField(
+  label: string,
+  key: string,
+  value: number | undefined,
+  commit: (v: number | undefined) => void,
+  onProblem: (m: string) => void,
+  o: NumberOptions = {},
+): HTMLElement {
+  const input = h('input', {
+    type: 'text',
+    inputmode: 'decimal',
+    'data-key': key,
+    value: value === undefined ? '' : String(value),
+    size: 7,
+    spellcheck: 'false',
+  });
   input.addEventListener('change', () => {
     const raw = input.value.trim();
     if (raw === '' && o.optional) return commit(undefined);
     const v = DECIMAL.test(raw) ? Number(raw) : NaN;
-    const ok = Number.isFinite(v) && (!o.integer || Number.isInteger(v)) && !(o.min !== undefined && v < o.min) && !(o.max !== undefined && v > o.max);
+    const ok =
+      Number.isFinite(v) &&
+      (!o.integer || Number.isInteger(v)) &&
+      !(o.min !== undefined && v < o.min) &&
+      !(o.max !== undefined && v > o.max);
     if (!ok) {
-      const range = o.min !== undefined && o.max !== undefined ? ` from ${o.min} to ${o.max}` : o.min !== undefined ? ` >= ${o.min}` : o.max !== undefined ? ` <= ${o.max}` : '';
+      const range =
+        o.min !== undefined && o.max !== undefined
+          ? ` from ${o.min} to ${o.max}`
+          : o.min !== undefined
+            ? ` >= ${o.min}`
+            : o.max !== undefined
+              ? ` <= ${o.max}`
+              : '';
       onProblem(`${label}: expected ${o.integer ? 'a whole number' : 'a number'}${range}, got ${JSON.stringify(raw)}`);
       input.value = value === undefined ? '' : String(value);
       return;
@@ -64,11 +108,27 @@ function numberField(label: string, key: string, value: number | undefined, comm
 }
 
 function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
-  return h('label', { className: 'field' }, h('span', { className: 'name' }, label), control, hint ? h('span', { className: 'hint' }, hint) : null);
+  return h(
+    'label',
+    { className: 'field' },
+    h('span', { className: 'name' }, label),
+    control,
+    hint ? h('span', { className: 'hint' }, hint) : null,
+  );
 }
 
-function select(key: string, options: readonly string[], value: string, commit: (v: string) => void, labels?: (o: string) => string): HTMLSelectElement {
-  const el = h('select', { 'data-key': key }, ...options.map((o) => h('option', { value: o, selected: o === value }, labels ? labels(o) : o)));
+function select(
+  key: string,
+  options: readonly string[],
+  value: string,
+  commit: (v: string) => void,
+  labels?: (o: string) => string,
+): HTMLSelectElement {
+  const el = h(
+    'select',
+    { 'data-key': key },
+    ...options.map((o) => h('option', { value: o, selected: o === value }, labels ? labels(o) : o)),
+  );
   el.addEventListener('change', () => commit(el.value));
   return el;
 }
@@ -83,61 +143,162 @@ function section(title: string, ...children: Child[]): HTMLElement {
   return h('section', { className: 'panel' }, h('h2', {}, title), ...children);
 }
 
-export function renderControls(root: HTMLElement, state: PlaygroundState, current: ScheduleState, on: ControlEvents): void {
+export function renderControls(
+  root: HTMLElement,
+  state: PlaygroundState,
+  current: ScheduleState,
+  on: ControlEvents,
+): void {
   const problem = on.problem;
   const change = (edit: (s: PlaygroundState) => void) => {
     const next = cloneState(state);
     edit(next);
     on.run(next);
   };
-  const num = (label: string, key: string, value: number, set: (s: PlaygroundState, v: number) => void, o: NumberOptions = {}) =>
-    numberField(label, key, value, (v) => change((s) => set(s, v as number)), problem, o);
+  const num = (
+    label: string,
+    key: string,
+    value: number,
+    set: (s: PlaygroundState, v: number) => void,
+    o: NumberOptions = {},
+  ) => numberField(label, key, value, (v) => change((s) => set(s, v as number)), problem, o);
 
   // Data
   const d = state.data;
-  const datasetButtons = h('div', { className: 'choices', role: 'radiogroup' }, ...DATASETS.map((t) =>
-    h('button', {
-      type: 'button', className: t === d.type ? 'choice on' : 'choice', 'data-key': `data-${t}`, 'aria-pressed': String(t === d.type),
-      onclick: () => t !== d.type && change((s) => Object.assign(s.data, { type: t }, DATA_DEFAULTS[t])),
-    }, t)));
-  const data = section('Data',
+  const datasetButtons = h(
+    'div',
+    { className: 'choices', role: 'radiogroup' },
+    ...DATASETS.map((t) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          className: t === d.type ? 'choice on' : 'choice',
+          'data-key': `data-${t}`,
+          'aria-pressed': String(t === d.type),
+          onclick: () => t !== d.type && change((s) => Object.assign(s.data, { type: t }, DATA_DEFAULTS[t])),
+        },
+        t,
+      ),
+    ),
+  );
+  const data = section(
+    'Data',
     datasetButtons,
     num('samples', 'n', d.samples, (s, v) => (s.data.samples = v), { integer: true, min: 1, max: MAX_SAMPLES }),
-    num(d.type === 'blobs' ? 'cluster std' : 'noise', 'noise', d.noise, (s, v) => (s.data.noise = v), { min: 0, max: 100 }),
+    num(d.type === 'blobs' ? 'cluster std' : 'noise', 'noise', d.noise, (s, v) => (s.data.noise = v), {
+      min: 0,
+      max: 100,
+    }),
     num('data seed', 'dseed', d.seed, (s, v) => (s.data.seed = v), { integer: true, min: 0, max: 2 ** 32 - 1 }),
-    d.type === 'circles' && num('factor', 'factor', d.factor, (s, v) => (s.data.factor = v), { min: 0, max: 1, hint: 'inner / outer radius' }),
-    d.type === 'blobs' && num('centers', 'centers', d.centers, (s, v) => (s.data.centers = v), { integer: true, min: 1, max: 20 }),
-    d.type === 'spirals' && num('arms', 'arms', d.arms, (s, v) => (s.data.arms = v), { integer: true, min: 2, max: 20 }),
+    d.type === 'circles' &&
+      num('factor', 'factor', d.factor, (s, v) => (s.data.factor = v), {
+        min: 0,
+        max: 1,
+        hint: 'inner / outer radius',
+      }),
+    d.type === 'blobs' &&
+      num('centers', 'centers', d.centers, (s, v) => (s.data.centers = v), { integer: true, min: 1, max: 20 }),
+    d.type === 'spirals' &&
+      num('arms', 'arms', d.arms, (s, v) => (s.data.arms = v), { integer: true, min: 2, max: 20 }),
     d.type === 'spirals' && num('turns', 'turns', d.turns, (s, v) => (s.data.turns = v), { min: 0, max: 10 }),
   );
 
   // Network: layers and neurons with + and −, as the TensorFlow Playground has them.
   const n = state.network;
   const layers = n.hidden.map((width, i) =>
-    h('div', { className: 'layer' },
-      h('button', { type: 'button', className: 'small', 'data-key': `width-${i}-minus`, title: 'fewer neurons', disabled: width <= 1, onclick: () => change((s) => (s.network.hidden[i] = width - 1)) }, '−'),
+    h(
+      'div',
+      { className: 'layer' },
+      h(
+        'button',
+        {
+          type: 'button',
+          className: 'small',
+          'data-key': `width-${i}-minus`,
+          title: 'fewer neurons',
+          disabled: width <= 1,
+          onclick: () => change((s) => (s.network.hidden[i] = width - 1)),
+        },
+        '−',
+      ),
       h('span', { className: 'width', 'data-key': `width-${i}` }, String(width)),
-      h('button', { type: 'button', className: 'small', 'data-key': `width-${i}-plus`, title: 'more neurons', disabled: width >= MAX_WIDTH, onclick: () => change((s) => (s.network.hidden[i] = width + 1)) }, '+'),
-    ));
-  const network = section('Network',
-    h('div', { className: 'layers' },
+      h(
+        'button',
+        {
+          type: 'button',
+          className: 'small',
+          'data-key': `width-${i}-plus`,
+          title: 'more neurons',
+          disabled: width >= MAX_WIDTH,
+          onclick: () => change((s) => (s.network.hidden[i] = width + 1)),
+        },
+        '+',
+      ),
+    ),
+  );
+  const network = section(
+    'Network',
+    h(
+      'div',
+      { className: 'layers' },
       h('span', { className: 'io' }, 'in 2'),
       ...layers,
-      h('span', { className: 'io' }, `out ${state.data.type === 'blobs' ? Math.max(2, d.centers) : state.data.type === 'spirals' ? d.arms : 2}`),
+      h(
+        'span',
+        { className: 'io' },
+        `out ${state.data.type === 'blobs' ? Math.max(2, d.centers) : state.data.type === 'spirals' ? d.arms : 2}`,
+      ),
     ),
-    h('div', { className: 'row' },
-      h('button', { type: 'button', className: 'small', 'data-key': 'layers-minus', disabled: n.hidden.length === 0, onclick: () => change((s) => s.network.hidden.pop()) }, '− layer'),
+    h(
+      'div',
+      { className: 'row' },
+      h(
+        'button',
+        {
+          type: 'button',
+          className: 'small',
+          'data-key': 'layers-minus',
+          disabled: n.hidden.length === 0,
+          onclick: () => change((s) => s.network.hidden.pop()),
+        },
+        '− layer',
+      ),
       h('span', { className: 'hint' }, `${n.hidden.length} hidden layer${n.hidden.length === 1 ? '' : 's'}`),
-      h('button', { type: 'button', className: 'small', 'data-key': 'layers-plus', disabled: n.hidden.length >= MAX_LAYERS, onclick: () => change((s) => s.network.hidden.push(s.network.hidden.at(-1) ?? 4)) }, '+ layer'),
+      h(
+        'button',
+        {
+          type: 'button',
+          className: 'small',
+          'data-key': 'layers-plus',
+          disabled: n.hidden.length >= MAX_LAYERS,
+          onclick: () => change((s) => s.network.hidden.push(s.network.hidden.at(-1) ?? 4)),
+        },
+        '+ layer',
+      ),
     ),
-    field('activation', select('act', ACTIVATIONS, n.activation, (v) => change((s) => (s.network.activation = v as typeof n.activation)))),
-    num('init seed', 'seed', n.seed, (s, v) => (s.network.seed = v), { integer: true, min: 0, max: 2 ** 32 - 1, hint: 'weights and batch order' }),
+    field(
+      'activation',
+      select('act', ACTIVATIONS, n.activation, (v) => change((s) => (s.network.activation = v as typeof n.activation))),
+    ),
+    num('init seed', 'seed', n.seed, (s, v) => (s.network.seed = v), {
+      integer: true,
+      min: 0,
+      max: 2 ** 32 - 1,
+      hint: 'weights and batch order',
+    }),
   );
 
   // Optimizer
   const o = state.optimizer;
-  const optimizer = section('Optimizer',
-    field('type', select('opt', OPTIMIZERS, o.type, (v) => change((s) => Object.assign(s.optimizer, { type: v }, OPTIMIZER_DEFAULTS[v as typeof o.type])))),
+  const optimizer = section(
+    'Optimizer',
+    field(
+      'type',
+      select('opt', OPTIMIZERS, o.type, (v) =>
+        change((s) => Object.assign(s.optimizer, { type: v }, OPTIMIZER_DEFAULTS[v as typeof o.type])),
+      ),
+    ),
     ...(o.type === 'SGD'
       ? [
           num('momentum', 'momentum', o.momentum, (s, v) => (s.optimizer.momentum = v), { min: 0 }),
@@ -150,7 +311,10 @@ export function renderControls(root: HTMLElement, state: PlaygroundState, curren
           num('eps', 'eps', o.eps, (s, v) => (s.optimizer.eps = v), { min: 0 }),
           checkbox('amsgrad', 'amsgrad', o.amsgrad, (v) => change((s) => (s.optimizer.amsgrad = v))),
         ]),
-    num('weight decay', 'wd', o.weightDecay, (s, v) => (s.optimizer.weightDecay = v), { min: 0, hint: o.type === 'AdamW' ? 'decoupled' : 'L2' }),
+    num('weight decay', 'wd', o.weightDecay, (s, v) => (s.optimizer.weightDecay = v), {
+      min: 0,
+      hint: o.type === 'AdamW' ? 'decoupled' : 'L2',
+    }),
   );
 
   // lr and schedule: they apply from the next step, mid-run as well.
@@ -159,35 +323,82 @@ export function renderControls(root: HTMLElement, state: PlaygroundState, curren
     edit(next);
     on.schedule(next);
   };
-  const lrSlider = h('input', { type: 'range', min: -5, max: 0, step: 0.01, value: Math.log10(Math.max(current.lr, 1e-5)), 'data-key': 'lr-slider', 'aria-label': 'lr (log scale)' });
-  lrSlider.addEventListener('change', () => setSchedule((s) => (s.lr = Number((10 ** Number(lrSlider.value)).toPrecision(2)))));
-  const schedule = section('Learning rate and schedule',
-    h('div', { className: 'lr' },
+  const lrSlider = h('input', {
+    type: 'range',
+    min: -5,
+    max: 0,
+    step: 0.01,
+    value: Math.log10(Math.max(current.lr, 1e-5)),
+    'data-key': 'lr-slider',
+    'aria-label': 'lr (log scale)',
+  });
+  lrSlider.addEventListener('change', () =>
+    setSchedule((s) => (s.lr = Number((10 ** Number(lrSlider.value)).toPrecision(2)))),
+  );
+  const schedule = section(
+    'Learning rate and schedule',
+    h(
+      'div',
+      { className: 'lr' },
       numberField('lr', 'lr', current.lr, (v) => setSchedule((s) => (s.lr = v as number)), problem, { min: 0 }),
       lrSlider,
     ),
-    field('scheduler', select('sched', SCHEDULERS.map((s) => s.type), current.scheduler.type,
-      (v) => setSchedule((s) => (s.scheduler = pickScheduler(v, state.steps))),
-      (t) => (t === 'manual' ? 'manual decay (the lesson)' : t))),
+    field(
+      'scheduler',
+      select(
+        'sched',
+        SCHEDULERS.map((s) => s.type),
+        current.scheduler.type,
+        (v) => setSchedule((s) => (s.scheduler = pickScheduler(v, state.steps))),
+        (t) => (t === 'manual' ? 'manual decay (the lesson)' : t),
+      ),
+    ),
     h('p', { className: 'hint summary' }, schedulerDef(current.scheduler.type)?.summary ?? ''),
     schedulerArgs(current.scheduler, 'sched', (c) => setSchedule((s) => (s.scheduler = c)), state.steps, problem),
-    h('p', { className: 'hint' }, 'Changes here apply from the next step, as in a PyTorch loop; the dashed line shows what is coming.'),
+    h(
+      'p',
+      { className: 'hint' },
+      'Changes here apply from the next step, as in a PyTorch loop; the dashed line shows what is coming.',
+    ),
   );
 
   // Training
-  const training = section('Training',
-    h('div', { className: 'row' },
-      checkbox('full batch', 'full-batch', state.batchSize === null, (v) => change((s) => (s.batchSize = v ? null : Math.min(10, s.data.samples)))),
-      state.batchSize !== null && numberField('batch size', 'batch', state.batchSize, (v) => change((s) => (s.batchSize = v as number)), problem, { integer: true, min: 1, max: d.samples }),
+  const training = section(
+    'Training',
+    h(
+      'div',
+      { className: 'row' },
+      checkbox('full batch', 'full-batch', state.batchSize === null, (v) =>
+        change((s) => (s.batchSize = v ? null : Math.min(10, s.data.samples))),
+      ),
+      state.batchSize !== null &&
+        numberField(
+          'batch size',
+          'batch',
+          state.batchSize,
+          (v) => change((s) => (s.batchSize = v as number)),
+          problem,
+          { integer: true, min: 1, max: d.samples },
+        ),
     ),
-    numberField('steps', 'steps', state.steps, (v) => on.steps(v as number), problem, { integer: true, min: 0, max: MAX_STEPS }),
+    numberField('steps', 'steps', state.steps, (v) => on.steps(v as number), problem, {
+      integer: true,
+      min: 0,
+      max: MAX_STEPS,
+    }),
   );
 
   root.replaceChildren(data, network, optimizer, schedule, training);
 }
 
 /** The arguments of a scheduler; SequentialLR's and ChainedScheduler's hold their own schedulers, nested. */
-function schedulerArgs(choice: SchedulerChoice, keyPrefix: string, commit: (c: SchedulerChoice) => void, steps: number, problem: (m: string) => void): HTMLElement {
+function schedulerArgs(
+  choice: SchedulerChoice,
+  keyPrefix: string,
+  commit: (c: SchedulerChoice) => void,
+  steps: number,
+  problem: (m: string) => void,
+): HTMLElement {
   const def = schedulerDef(choice.type);
   const box = h('div', { className: 'args' });
   if (!def) return box;
@@ -197,30 +408,59 @@ function schedulerArgs(choice: SchedulerChoice, keyPrefix: string, commit: (c: S
     else args[name] = value;
     commit({ type: choice.type, args });
   };
-  for (const arg of def.args) box.append(argControl(arg, choice.args[arg.name], `${keyPrefix}.${arg.name}`, (v) => set(arg.name, v), steps, problem));
+  for (const arg of def.args)
+    box.append(
+      argControl(arg, choice.args[arg.name], `${keyPrefix}.${arg.name}`, (v) => set(arg.name, v), steps, problem),
+    );
   return box;
 }
 
-function argControl(arg: ArgDef, value: ArgValue | undefined, key: string, commit: (v: ArgValue | undefined) => void, steps: number, problem: (m: string) => void): HTMLElement {
+function argControl(
+  arg: ArgDef,
+  value: ArgValue | undefined,
+  key: string,
+  commit: (v: ArgValue | undefined) => void,
+  steps: number,
+  problem: (m: string) => void,
+): HTMLElement {
   const optional = arg.initial(0) === undefined;
   switch (arg.kind) {
     case 'number':
     case 'int':
-      return numberField(arg.name, key, value as number | undefined, commit, problem, { integer: arg.kind === 'int', optional, hint: arg.hint });
+      return numberField(arg.name, key, value as number | undefined, commit, problem, {
+        integer: arg.kind === 'int',
+        optional,
+        hint: arg.hint,
+      });
     case 'bool':
       return checkbox(arg.name, key, value as boolean, commit);
     case 'choice':
       return field(arg.name, select(key, arg.choices!, value as string, commit));
     case 'expr': {
-      const input = h('input', { type: 'text', 'data-key': key, value: (value as string | undefined) ?? '', size: 18, spellcheck: 'false' });
+      const input = h('input', {
+        type: 'text',
+        'data-key': key,
+        value: (value as string | undefined) ?? '',
+        size: 18,
+        spellcheck: 'false',
+      });
       input.addEventListener('change', () => commit(input.value.trim() === '' && optional ? undefined : input.value));
       return field(arg.name, input, arg.hint);
     }
     case 'ints': {
       const list = (value as number[] | undefined) ?? [];
-      const input = h('input', { type: 'text', 'data-key': key, value: list.join(', '), size: 14, spellcheck: 'false' });
+      const input = h('input', {
+        type: 'text',
+        'data-key': key,
+        value: list.join(', '),
+        size: 14,
+        spellcheck: 'false',
+      });
       input.addEventListener('change', () => {
-        const parts = input.value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const parts = input.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
         if (parts.some((p) => !/^\d+$/.test(p))) {
           problem(`${arg.name}: expected whole numbers separated by commas, got ${JSON.stringify(input.value)}`);
           input.value = list.join(', ');
@@ -236,15 +476,43 @@ function argControl(arg: ArgDef, value: ArgValue | undefined, key: string, commi
       const box = h('div', { className: 'children' });
       children.forEach((c, i) => {
         const replace = (nc: SchedulerChoice) => setChildren(children.map((x, j) => (j === i ? nc : x)));
-        box.append(h('div', { className: 'child' },
-          h('div', { className: 'row' },
-            h('span', { className: 'name' }, `${i + 1}.`),
-            select(`${key}.${i}`, CHILD_TYPES, c.type, (t) => replace(pickScheduler(t, steps))),
-            children.length > 1 && h('button', { type: 'button', className: 'small', title: 'remove', onclick: () => setChildren(children.filter((_, j) => j !== i)) }, '×'),
+        box.append(
+          h(
+            'div',
+            { className: 'child' },
+            h(
+              'div',
+              { className: 'row' },
+              h('span', { className: 'name' }, `${i + 1}.`),
+              select(`${key}.${i}`, CHILD_TYPES, c.type, (t) => replace(pickScheduler(t, steps))),
+              children.length > 1 &&
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    className: 'small',
+                    title: 'remove',
+                    onclick: () => setChildren(children.filter((_, j) => j !== i)),
+                  },
+                  '×',
+                ),
+            ),
+            schedulerArgs(c, `${key}.${i}`, replace, steps, problem),
           ),
-          schedulerArgs(c, `${key}.${i}`, replace, steps, problem)));
+        );
       });
-      box.append(h('button', { type: 'button', className: 'small', 'data-key': `${key}-add`, onclick: () => setChildren([...children, pickScheduler('ExponentialLR', steps)]) }, '+ scheduler'));
+      box.append(
+        h(
+          'button',
+          {
+            type: 'button',
+            className: 'small',
+            'data-key': `${key}-add`,
+            onclick: () => setChildren([...children, pickScheduler('ExponentialLR', steps)]),
+          },
+          '+ scheduler',
+        ),
+      );
       return box;
     }
   }

@@ -3,7 +3,14 @@
 
 import { renderControls } from './controls.ts';
 import type { ExportKind, FromWorker, Preview, Status, ToWorker } from './protocol.ts';
-import { SPEEDS, lessonState, runCyclesMomentum, scheduleAt, type PlaygroundState, type ScheduleState } from './state.ts';
+import {
+  SPEEDS,
+  lessonState,
+  runCyclesMomentum,
+  scheduleAt,
+  type PlaygroundState,
+  type ScheduleState,
+} from './state.ts';
 import { sameChoice } from './schedulers.ts';
 import { decodeState, encodeState } from './url.ts';
 import { BoundaryView } from './views/boundary.ts';
@@ -57,7 +64,9 @@ function startWorker(): Worker {
   try {
     return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   } catch (err) {
-    showMessage(`The training worker cannot start here (${(err as Error).message}). Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.`);
+    showMessage(
+      `The training worker cannot start here (${(err as Error).message}). Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.`,
+    );
     throw err;
   }
 }
@@ -130,7 +139,13 @@ function redraw(): void {
 function drawCharts(): void {
   const cycles = runCyclesMomentum(state);
   charts.drawLoss(record.loss.values, state.steps, state.logLoss);
-  charts.drawLr(record.lr.values, cycles ? record.momentum.values : null, preview, state.optimizer.type === 'SGD' ? 'momentum' : 'beta1', state.steps);
+  charts.drawLr(
+    record.lr.values,
+    cycles ? record.momentum.values : null,
+    preview,
+    state.optimizer.type === 'SGD' ? 'momentum' : 'beta1',
+    state.steps,
+  );
   $('preview-note').textContent = preview.note ?? '';
 }
 
@@ -179,7 +194,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       chartsDirty = true;
       // A change recorded in the link takes effect: show the lr and schedule now in force.
       const current = scheduleAt(state, status.step);
-      if (shownSchedule && (current.lr !== shownSchedule.lr || !sameChoice(current.scheduler, shownSchedule.scheduler))) renderAllControls();
+      if (shownSchedule && (current.lr !== shownSchedule.lr || !sameChoice(current.scheduler, shownSchedule.scheduler)))
+        renderAllControls();
       break;
     }
     case 'export':
@@ -218,7 +234,8 @@ function download(name: string, text: string): void {
 $('play').addEventListener('click', () => send({ kind: status?.playing ? 'pause' : 'play' }));
 $('step').addEventListener('click', () => send({ kind: 'step' }));
 $('reset').addEventListener('click', () => load(state, false));
-for (const what of ['config', 'weights', 'run'] as ExportKind[]) $(`export-${what}`).addEventListener('click', () => send({ kind: 'export', what }));
+for (const what of ['config', 'weights', 'run'] as ExportKind[])
+  $(`export-${what}`).addEventListener('click', () => send({ kind: 'export', what }));
 $('copy-link').addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText(location.href);
@@ -229,7 +246,8 @@ $('copy-link').addEventListener('click', async () => {
 });
 
 const speedSelect = $<HTMLSelectElement>('speed');
-for (const s of SPEEDS) speedSelect.append(new Option(s === 0 ? 'max' : `${s.toLocaleString('en-US')} steps/s`, String(s)));
+for (const s of SPEEDS)
+  speedSelect.append(new Option(s === 0 ? 'max' : `${s.toLocaleString('en-US')} steps/s`, String(s)));
 speedSelect.addEventListener('change', () => {
   state = { ...state, speed: Number(speedSelect.value) };
   send({ kind: 'speed', speed: state.speed });
@@ -247,9 +265,12 @@ $<HTMLInputElement>('log-loss').addEventListener('change', (e) => {
 const decoded = decodeState(location.search);
 state = decoded.state;
 if (decoded.problems.length) {
-  showMessage(`This link has parameters that cannot be used; the lesson's values are used in their place. ${decoded.problems.join(' · ')}`);
+  showMessage(
+    `This link has parameters that cannot be used; the lesson's values are used in their place. ${decoded.problems.join(' · ')}`,
+  );
 }
-if (!SPEEDS.includes(state.speed as (typeof SPEEDS)[number])) speedSelect.append(new Option(`${state.speed} steps/s`, String(state.speed)));
+if (!SPEEDS.includes(state.speed as (typeof SPEEDS)[number]))
+  speedSelect.append(new Option(`${state.speed} steps/s`, String(state.speed)));
 send({ kind: 'speed', speed: state.speed });
 load(state, false);
 updateButtons();

@@ -5,7 +5,15 @@
 
 import { parseRunConfig, prepareRun, Trainer, type LayerWeights, type RunConfig } from '../../src/index.ts';
 import { ScheduleDriver, previewSchedule, type SchedulePreview } from './schedule_driver.ts';
-import { cloneState, runCyclesMomentum, scheduleAt, toRunConfig, withEdit, type PlaygroundState, type ScheduleState } from './state.ts';
+import {
+  cloneState,
+  runCyclesMomentum,
+  scheduleAt,
+  toRunConfig,
+  withEdit,
+  type PlaygroundState,
+  type ScheduleState,
+} from './state.ts';
 
 export interface Bounds {
   x0: number;
@@ -61,7 +69,11 @@ export class PlaygroundRun {
     }
     this.init = prepared.model.layerWeights();
     const { data } = prepared;
-    this.points = { x: Float32Array.from(data.x), y: Int32Array.from(data.y), classes: this.config.sizes[this.config.sizes.length - 1] };
+    this.points = {
+      x: Float32Array.from(data.x),
+      y: Int32Array.from(data.y),
+      classes: this.config.sizes[this.config.sizes.length - 1],
+    };
     this.bounds = boundsOf(data.x);
   }
 
@@ -163,13 +175,24 @@ export class PlaygroundRun {
 
   /** The run config of the settings at step 0 (`anneal train --config` reads it). */
   exportConfig(): Record<string, unknown> {
-    return { ...this.config, steps: this.state.steps, ...(this.state.edits.length ? { name: editNote(this.state) } : {}) };
+    return {
+      ...this.config,
+      steps: this.state.steps,
+      ...(this.state.edits.length ? { name: editNote(this.state) } : {}),
+    };
   }
 
   /** The trained weights: PyTorch's state-dict layout (`layers.0.weight` is [out][in]). */
   exportWeights(): Record<string, unknown> {
     const { loss, accuracy } = this.evaluate();
-    return { step: this.step, sizes: this.config.sizes, activation: this.config.activation, loss, accuracy, state_dict: this.prepared.model.stateDict() };
+    return {
+      step: this.step,
+      sizes: this.config.sizes,
+      activation: this.config.activation,
+      loss,
+      accuracy,
+      state_dict: this.prepared.model.stateDict(),
+    };
   }
 
   /** The run in the layout of a training.json case: the config, the initial and final weights, every step's numbers. */
@@ -201,7 +224,8 @@ export class PlaygroundRun {
 
   private applyDueEdits(): void {
     const edits = this.state.edits;
-    while (this.nextEdit < edits.length && edits[this.nextEdit].at <= this.step) this.driver.change(edits[this.nextEdit++].schedule);
+    while (this.nextEdit < edits.length && edits[this.nextEdit].at <= this.step)
+      this.driver.change(edits[this.nextEdit++].schedule);
   }
 
   /** The page's batches come back from the seed; the record of them would only grow. */
@@ -218,7 +242,10 @@ function editNote(state: PlaygroundState): string {
 
 /** A square view around the points, with a margin. */
 function boundsOf(x: Float32Array): Bounds {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i + 1 < x.length; i += 2) {
     x0 = Math.min(x0, x[i]);
     x1 = Math.max(x1, x[i]);

@@ -4,7 +4,13 @@
 // lr is written into every param group (`group['lr'] = x`; chainable schedulers carry on from it) and a new
 // scheduler is built on the optimizer, which then runs from the next step.
 
-import { ReduceLROnPlateau, schedulerFromSpec, type AnyScheduler, type SchedulableOptimizer, type SchedulableParamGroup } from '../../src/index.ts';
+import {
+  ReduceLROnPlateau,
+  schedulerFromSpec,
+  type AnyScheduler,
+  type SchedulableOptimizer,
+  type SchedulableParamGroup,
+} from '../../src/index.ts';
 import { sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
 import type { ScheduleState } from './state.ts';
 
@@ -21,7 +27,10 @@ export class ScheduleDriver {
   private taken = 0;
 
   /** `optimizer` was built with `settings.lr`; builds the scheduler on it (its constructor step included). */
-  constructor(readonly optimizer: SchedulableOptimizer, settings: ScheduleState) {
+  constructor(
+    readonly optimizer: SchedulableOptimizer,
+    settings: ScheduleState,
+  ) {
     this.settings = structuredClone(settings);
     this.decay = manualDecay(settings.scheduler);
     this.scheduler = buildScheduler(optimizer, settings.scheduler);
@@ -52,7 +61,8 @@ export class ScheduleDriver {
   /** After training step `taken`: the hand-written decay, then the scheduler, as Trainer.run does. */
   step(loss?: number): void {
     const i = this.taken++;
-    if (this.decay && i % this.decay.every === 0) for (const g of this.optimizer.paramGroups) g.lr = g.lr * this.decay.factor;
+    if (this.decay && i % this.decay.every === 0)
+      for (const g of this.optimizer.paramGroups) g.lr = g.lr * this.decay.factor;
     const s = this.scheduler;
     if (s instanceof ReduceLROnPlateau) {
       if (loss === undefined) throw new Error('ReduceLROnPlateau: the schedule depends on the loss');
@@ -64,8 +74,10 @@ export class ScheduleDriver {
 function manualDecay(choice: SchedulerChoice): Decay | null {
   if (choice.type !== 'manual') return null;
   const { every, factor } = choice.args as { every: unknown; factor: unknown };
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1) throw new RangeError(`manual decay: every must be an integer >= 1, got ${String(every)}`);
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0) throw new RangeError(`manual decay: factor must be a finite number > 0, got ${String(factor)}`);
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
+    throw new RangeError(`manual decay: every must be an integer >= 1, got ${String(every)}`);
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0)
+    throw new RangeError(`manual decay: factor must be a finite number > 0, got ${String(factor)}`);
   return { every, factor };
 }
 
@@ -95,11 +107,12 @@ export function previewSchedule(
   trackMomentum: boolean,
 ): SchedulePreview {
   // A plain param group, as the optimizer's own has them: SGD's momentum, or Adam's betas.
-  const group: SchedulableParamGroup = optimizer.type === 'SGD' ? { lr: base.lr, momentum: optimizer.momentum } : { lr: base.lr, betas: optimizer.betas };
+  const group: SchedulableParamGroup =
+    optimizer.type === 'SGD' ? { lr: base.lr, momentum: optimizer.momentum } : { lr: base.lr, betas: optimizer.betas };
   const groups: SchedulableOptimizer = { paramGroups: [group] };
   const lr = new Float64Array(steps);
   const momentum = trackMomentum ? new Float64Array(steps) : null;
-  const readMomentum = () => (group.momentum ?? group.betas![0]);
+  const readMomentum = () => group.momentum ?? group.betas![0];
   let known = 0;
   let note: string | null = null;
   try {

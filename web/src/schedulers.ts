@@ -30,7 +30,12 @@ export interface SchedulerDef {
   args: readonly ArgDef[];
 }
 
-const num = (name: string, value: number, hint?: string): ArgDef => ({ name, kind: 'number', initial: () => value, hint });
+const num = (name: string, value: number, hint?: string): ArgDef => ({
+  name,
+  kind: 'number',
+  initial: () => value,
+  hint,
+});
 const int = (name: string, value: number | ((steps: number) => number), hint?: string): ArgDef => ({
   name,
   kind: 'int',
@@ -38,13 +43,29 @@ const int = (name: string, value: number | ((steps: number) => number), hint?: s
   hint,
 });
 const bool = (name: string, value: boolean): ArgDef => ({ name, kind: 'bool', initial: () => value });
-const choice = (name: string, choices: readonly string[]): ArgDef => ({ name, kind: 'choice', choices, initial: () => choices[0] });
+const choice = (name: string, choices: readonly string[]): ArgDef => ({
+  name,
+  kind: 'choice',
+  choices,
+  initial: () => choices[0],
+});
 const optional = (def: ArgDef, hint: string): ArgDef => ({ ...def, initial: () => undefined, hint });
 
 /** The schedulers SequentialLR and ChainedScheduler can hold (PyTorch's own limits: no plateau, no nesting). */
 export const CHILD_TYPES = [
-  'LambdaLR', 'MultiplicativeLR', 'StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR', 'PolynomialLR',
-  'CosineAnnealingLR', 'CosineAnnealingWarmRestarts', 'CyclicLR', 'OneCycleLR', 'SWALR',
+  'LambdaLR',
+  'MultiplicativeLR',
+  'StepLR',
+  'MultiStepLR',
+  'ConstantLR',
+  'LinearLR',
+  'ExponentialLR',
+  'PolynomialLR',
+  'CosineAnnealingLR',
+  'CosineAnnealingWarmRestarts',
+  'CyclicLR',
+  'OneCycleLR',
+  'SWALR',
 ] as const;
 
 const child = (type: string, args: Record<string, ArgValue>): SchedulerChoice => ({ type, args });
@@ -60,7 +81,10 @@ export const SCHEDULERS: readonly SchedulerDef[] = [
   {
     type: 'MultiStepLR',
     summary: 'lr · gamma at each milestone',
-    args: [{ name: 'milestones', kind: 'ints', initial: (s) => [Math.round(s * 0.5), Math.round(s * 0.75)] }, num('gamma', 0.1)],
+    args: [
+      { name: 'milestones', kind: 'ints', initial: (s) => [Math.round(s * 0.5), Math.round(s * 0.75)] },
+      num('gamma', 0.1),
+    ],
   },
   { type: 'ExponentialLR', summary: 'lr · gamma^t', args: [num('gamma', 0.995)] },
   {
@@ -73,10 +97,26 @@ export const SCHEDULERS: readonly SchedulerDef[] = [
     summary: 'lr · λ(epoch) at every step',
     args: [{ name: 'lr_lambda', kind: 'expr', initial: () => '0.998', hint: 'expression in epoch' }],
   },
-  { type: 'ConstantLR', summary: 'lr · factor until total_iters', args: [num('factor', 1 / 3), int('total_iters', 100)] },
-  { type: 'LinearLR', summary: 'linear from start_factor to end_factor', args: [num('start_factor', 0.1), num('end_factor', 1), int('total_iters', 100)] },
-  { type: 'PolynomialLR', summary: 'lr · (1 − t/total_iters)^power', args: [int('total_iters', (s) => s), num('power', 1)] },
-  { type: 'CosineAnnealingLR', summary: 'half a cosine down to eta_min', args: [int('T_max', (s) => s), num('eta_min', 0)] },
+  {
+    type: 'ConstantLR',
+    summary: 'lr · factor until total_iters',
+    args: [num('factor', 1 / 3), int('total_iters', 100)],
+  },
+  {
+    type: 'LinearLR',
+    summary: 'linear from start_factor to end_factor',
+    args: [num('start_factor', 0.1), num('end_factor', 1), int('total_iters', 100)],
+  },
+  {
+    type: 'PolynomialLR',
+    summary: 'lr · (1 − t/total_iters)^power',
+    args: [int('total_iters', (s) => s), num('power', 1)],
+  },
+  {
+    type: 'CosineAnnealingLR',
+    summary: 'half a cosine down to eta_min',
+    args: [int('T_max', (s) => s), num('eta_min', 0)],
+  },
   {
     type: 'CosineAnnealingWarmRestarts',
     summary: 'cosine, restarting every T_0 · T_mult^i steps',
@@ -86,29 +126,47 @@ export const SCHEDULERS: readonly SchedulerDef[] = [
     type: 'CyclicLR',
     summary: 'triangles between base_lr and max_lr; momentum the other way',
     args: [
-      num('base_lr', 0.001), num('max_lr', 0.05), int('step_size_up', (s) => Math.max(1, Math.round(s / 10))),
+      num('base_lr', 0.001),
+      num('max_lr', 0.05),
+      int('step_size_up', (s) => Math.max(1, Math.round(s / 10))),
       optional(int('step_size_down', 1), 'empty: = step_size_up'),
-      choice('mode', ['triangular', 'triangular2', 'exp_range']), num('gamma', 1),
+      choice('mode', ['triangular', 'triangular2', 'exp_range']),
+      num('gamma', 1),
       optional({ name: 'scale_fn', kind: 'expr', initial: () => undefined }, 'optional: expression in x'),
       choice('scale_mode', ['cycle', 'iterations']),
-      bool('cycle_momentum', true), num('base_momentum', 0.8), num('max_momentum', 0.9),
+      bool('cycle_momentum', true),
+      num('base_momentum', 0.8),
+      num('max_momentum', 0.9),
     ],
   },
   {
     type: 'OneCycleLR',
     summary: 'warm up to max_lr, then anneal far below; momentum the other way',
     args: [
-      num('max_lr', 0.05), int('total_steps', (s) => s), num('pct_start', 0.3), choice('anneal_strategy', ['cos', 'linear']),
-      bool('cycle_momentum', true), num('base_momentum', 0.85), num('max_momentum', 0.95),
-      num('div_factor', 25), num('final_div_factor', 1e4), bool('three_phase', false),
+      num('max_lr', 0.05),
+      int('total_steps', (s) => s),
+      num('pct_start', 0.3),
+      choice('anneal_strategy', ['cos', 'linear']),
+      bool('cycle_momentum', true),
+      num('base_momentum', 0.85),
+      num('max_momentum', 0.95),
+      num('div_factor', 25),
+      num('final_div_factor', 1e4),
+      bool('three_phase', false),
     ],
   },
   {
     type: 'ReduceLROnPlateau',
     summary: 'lr · factor when the training loss stops improving',
     args: [
-      choice('mode', ['min', 'max']), num('factor', 0.5), int('patience', 50), num('threshold', 1e-4),
-      choice('threshold_mode', ['rel', 'abs']), int('cooldown', 0), num('min_lr', 0), num('eps', 1e-8),
+      choice('mode', ['min', 'max']),
+      num('factor', 0.5),
+      int('patience', 50),
+      num('threshold', 1e-4),
+      choice('threshold_mode', ['rel', 'abs']),
+      int('cooldown', 0),
+      num('min_lr', 0),
+      num('eps', 1e-8),
     ],
   },
   {
@@ -128,7 +186,12 @@ export const SCHEDULERS: readonly SchedulerDef[] = [
           child('CosineAnnealingLR', { T_max: Math.max(1, s - Math.round(s / 10)), eta_min: 0 }),
         ],
       },
-      { name: 'milestones', kind: 'ints', initial: (s) => [Math.max(1, Math.round(s / 10))], hint: 'one fewer than the schedulers' },
+      {
+        name: 'milestones',
+        kind: 'ints',
+        initial: (s) => [Math.max(1, Math.round(s / 10))],
+        hint: 'one fewer than the schedulers',
+      },
     ],
   },
   {

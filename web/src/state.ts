@@ -92,7 +92,16 @@ export function lessonState(): PlaygroundState {
   return {
     data: { type: 'moons', samples: 20, noise: 0.2, seed: 0, factor: 0.5, centers: 3, arms: 2, turns: 1 },
     network: { hidden: [3], activation: 'tanh', seed: 0 },
-    optimizer: { type: 'Adam', betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, momentum: 0, dampening: 0, nesterov: false },
+    optimizer: {
+      type: 'Adam',
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+    },
     schedule: { lr: 0.01, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } },
     batchSize: null,
     steps: 1000,
@@ -130,7 +139,8 @@ export function withEdit(state: PlaygroundState, at: number, schedule: ScheduleS
   }
   next.edits = next.edits.filter((e) => e.at < at);
   const before = scheduleAt(next, at);
-  if (before.lr !== schedule.lr || !sameChoice(before.scheduler, schedule.scheduler)) next.edits.push({ at, schedule: structuredClone(schedule) });
+  if (before.lr !== schedule.lr || !sameChoice(before.scheduler, schedule.scheduler))
+    next.edits.push({ at, schedule: structuredClone(schedule) });
   return next;
 }
 

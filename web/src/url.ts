@@ -7,10 +7,26 @@
 // lesson's value; a bad one is reported by name and replaced by that value. Values are only ever parsed as
 // numbers, booleans, names from a list or text: nothing in a URL is evaluated.
 
-import { CHILD_TYPES, SCHEDULERS, initialChoice, sameChoice, schedulerDef, type ArgDef, type ArgValue, type SchedulerChoice } from './schedulers.ts';
 import {
-  ACTIVATIONS, DATASETS, DATA_DEFAULTS, MAX_STEPS, OPTIMIZERS, OPTIMIZER_DEFAULTS, lessonState,
-  type PlaygroundState, type ScheduleState,
+  CHILD_TYPES,
+  SCHEDULERS,
+  initialChoice,
+  sameChoice,
+  schedulerDef,
+  type ArgDef,
+  type ArgValue,
+  type SchedulerChoice,
+} from './schedulers.ts';
+import {
+  ACTIVATIONS,
+  DATASETS,
+  DATA_DEFAULTS,
+  MAX_STEPS,
+  OPTIMIZERS,
+  OPTIMIZER_DEFAULTS,
+  lessonState,
+  type PlaygroundState,
+  type ScheduleState,
 } from './state.ts';
 import { findCanonicalName } from '../../src/canonical_name.ts';
 
@@ -68,7 +84,11 @@ export function encodeState(state: PlaygroundState): string {
 
 const enc = (s: string) => encodeURIComponent(s).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%40/g, '@');
 
-function encodeArgs(choice: SchedulerChoice, prefix: string, put: (k: string, v: string | number | boolean) => void): void {
+function encodeArgs(
+  choice: SchedulerChoice,
+  prefix: string,
+  put: (k: string, v: string | number | boolean) => void,
+): void {
   for (const [name, value] of Object.entries(choice.args)) {
     if (name === 'schedulers') {
       const children = value as SchedulerChoice[];
@@ -150,7 +170,11 @@ export function decodeState(search: string): Decoded {
 
 function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number): ScheduleState {
   const lr = r.number(`${prefix}lr`, before.lr, { min: 0 });
-  const type = r.choice(`${prefix}sched`, before.scheduler.type, SCHEDULERS.map((s) => s.type));
+  const type = r.choice(
+    `${prefix}sched`,
+    before.scheduler.type,
+    SCHEDULERS.map((s) => s.type),
+  );
   const start = type === before.scheduler.type ? before.scheduler : initialChoice(type, steps);
   return { lr, scheduler: readChoice(r, `${prefix}s.`, start, steps) };
 }
@@ -166,7 +190,8 @@ function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: nu
       if (given !== undefined) {
         const types = given.split(',').map((t) => findCanonicalName(t, CHILD_TYPES) ?? t);
         const bad = types.find((t) => !(CHILD_TYPES as readonly string[]).includes(t));
-        if (bad !== undefined) r.problem(key, `expected a comma-separated list of ${CHILD_TYPES.join(', ')}; "${bad}" is not one`);
+        if (bad !== undefined)
+          r.problem(key, `expected a comma-separated list of ${CHILD_TYPES.join(', ')}; "${bad}" is not one`);
         else children = types.map((t, i) => (children[i]?.type === t ? children[i] : initialChoice(t, steps)));
       }
       args.schedulers = children.map((c, i) => readChoice(r, `${prefix}${i}.`, c, steps));
@@ -269,7 +294,9 @@ class Reader {
   choice<T extends string>(key: string, fallback: T, options: readonly T[] | readonly string[]): T {
     const raw = this.raw(key);
     if (raw === undefined) return fallback;
-    return (findCanonicalName(raw, options) as T | undefined) ?? this.bad(key, `one of ${options.join(', ')}`, raw, fallback);
+    return (
+      (findCanonicalName(raw, options) as T | undefined) ?? this.bad(key, `one of ${options.join(', ')}`, raw, fallback)
+    );
   }
 
   numbers(key: string, fallback: number[], length: number): number[] {
@@ -281,14 +308,24 @@ class Reader {
     return ok ? values : this.bad(key, `${length} comma-separated numbers`, raw, fallback);
   }
 
-  list(key: string, fallback: number[], o: { min: number; max: number; minLength: number; maxLength: number }): number[] {
+  list(
+    key: string,
+    fallback: number[],
+    o: { min: number; max: number; minLength: number; maxLength: number },
+  ): number[] {
     const raw = this.raw(key);
     if (raw === undefined) return fallback;
-    if (raw.trim() === '') return o.minLength === 0 ? [] : this.bad(key, 'a comma-separated list of whole numbers', raw, fallback);
+    if (raw.trim() === '')
+      return o.minLength === 0 ? [] : this.bad(key, 'a comma-separated list of whole numbers', raw, fallback);
     const parts = raw.split(',').map((s) => s.trim());
     const values = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
-    const ok = values.length >= o.minLength && values.length <= o.maxLength && values.every((v) => Number.isSafeInteger(v) && v >= o.min && v <= o.max);
-    return ok ? values : this.bad(key, `up to ${o.maxLength} comma-separated whole numbers from ${o.min} to ${o.max}`, raw, fallback);
+    const ok =
+      values.length >= o.minLength &&
+      values.length <= o.maxLength &&
+      values.every((v) => Number.isSafeInteger(v) && v >= o.min && v <= o.max);
+    return ok
+      ? values
+      : this.bad(key, `up to ${o.maxLength} comma-separated whole numbers from ${o.min} to ${o.max}`, raw, fallback);
   }
 
   reportUnused(): void {
@@ -301,8 +338,31 @@ class Reader {
 }
 
 const KNOWN = new Set([
-  'data', 'n', 'noise', 'dseed', 'factor', 'centers', 'arms', 'turns', 'hidden', 'act', 'seed', 'opt', 'lr', 'betas', 'eps',
-  'amsgrad', 'momentum', 'dampening', 'nesterov', 'wd', 'sched', 'batch', 'steps', 'speed', 'log',
+  'data',
+  'n',
+  'noise',
+  'dseed',
+  'factor',
+  'centers',
+  'arms',
+  'turns',
+  'hidden',
+  'act',
+  'seed',
+  'opt',
+  'lr',
+  'betas',
+  'eps',
+  'amsgrad',
+  'momentum',
+  'dampening',
+  'nesterov',
+  'wd',
+  'sched',
+  'batch',
+  'steps',
+  'speed',
+  'log',
 ]);
 
 function inRange(v: number, r: Range): boolean {

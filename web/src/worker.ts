@@ -211,7 +211,8 @@ scope.onmessage = (event) => {
     case 'export': {
       if (!run) return;
       const r = run;
-      const json = msg.what === 'config' ? r.exportConfig() : msg.what === 'weights' ? r.exportWeights() : r.exportRun();
+      const json =
+        msg.what === 'config' ? r.exportConfig() : msg.what === 'weights' ? r.exportWeights() : r.exportRun();
       post({ kind: 'export', id: runId, what: msg.what, json: `${JSON.stringify(json, null, 1)}\n` });
       return;
     }

@@ -5,7 +5,14 @@ import type { Bounds } from '../run.ts';
 
 /** Class colours (the TensorFlow Playground's orange and blue first). */
 export const CLASS_COLORS: readonly [number, number, number][] = [
-  [245, 147, 34], [8, 119, 189], [41, 163, 106], [155, 93, 229], [228, 87, 46], [59, 179, 195], [120, 120, 120], [200, 60, 140],
+  [245, 147, 34],
+  [8, 119, 189],
+  [41, 163, 106],
+  [155, 93, 229],
+  [228, 87, 46],
+  [59, 179, 195],
+  [120, 120, 120],
+  [200, 60, 140],
 ];
 
 const color = (k: number) => CLASS_COLORS[k % CLASS_COLORS.length];

@@ -92,10 +92,16 @@ export class ChartsView {
 
   drawLoss(loss: Float64Array, steps: number, logScale: boolean): void {
     const points = decimate(loss).map(([x, y]): [number, number] => [x, logScale && !(y > 0) ? Number.MIN_VALUE : y]);
-    const option = lossChartOption({ loss: points.length ? [points[0][1]] : [], logScale }, 'Training loss (each step)');
+    const option = lossChartOption(
+      { loss: points.length ? [points[0][1]] : [], logScale },
+      'Training loss (each step)',
+    );
     const series = option.series as LineSeriesOption[];
     series[0] = withPoints(series[0], points);
-    this.loss.setOption(compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }), { notMerge: true });
+    this.loss.setOption(
+      compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }),
+      { notMerge: true },
+    );
   }
 
   /**
@@ -111,18 +117,31 @@ export class ChartsView {
   ): void {
     const lrPoints = decimate(lr);
     const option = lrChartOption(
-      { lr: [[lr[0] ?? preview.lr[0] ?? 0]], momentum: momentum ? [[momentum[0] ?? preview.momentum?.[0] ?? 0]] : undefined, momentumName },
+      {
+        lr: [[lr[0] ?? preview.lr[0] ?? 0]],
+        momentum: momentum ? [[momentum[0] ?? preview.momentum?.[0] ?? 0]] : undefined,
+        momentumName,
+      },
       'Learning rate',
     );
     const series = option.series as LineSeriesOption[];
     series[0] = withPoints(series[0], lrPoints);
     if (momentum) series[1] = withPoints(series[1], decimate(momentum));
     const dashed = (name: string, values: Float64Array, axis: number): LineSeriesOption => ({
-      type: 'line', name, yAxisIndex: axis, showSymbol: false, silent: true, z: 1, data: decimate(values),
-      lineStyle: { width: 1.5, type: 'dashed', color: '#9aa3ad' }, itemStyle: { color: '#9aa3ad' },
+      type: 'line',
+      name,
+      yAxisIndex: axis,
+      showSymbol: false,
+      silent: true,
+      z: 1,
+      data: decimate(values),
+      lineStyle: { width: 1.5, type: 'dashed', color: '#9aa3ad' },
+      itemStyle: { color: '#9aa3ad' },
     });
     if (preview.lr.length) series.push(dashed('schedule', preview.lr, 0));
     if (momentum && preview.momentum?.length) series.push(dashed(`${momentumName} schedule`, preview.momentum, 1));
-    this.lr.setOption(compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }), { notMerge: true });
+    this.lr.setOption(compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }), {
+      notMerge: true,
+    });
   }
 }
