@@ -34,7 +34,10 @@ export function checkModel(model: usize, n: i32): void {
     if (word(op, OP_KIND) == KIND_LINEAR) {
       const wBytes = <usize>(inDim * outDim) << 2;
       assert(inBounds(ptr(op, OP_W), wBytes) && inBounds(ptr(op, OP_GW), wBytes), 'weights out of bounds');
-      assert(inBounds(ptr(op, OP_B), <usize>outDim << 2) && inBounds(ptr(op, OP_GB), <usize>outDim << 2), 'bias out of bounds');
+      assert(
+        inBounds(ptr(op, OP_B), <usize>outDim << 2) && inBounds(ptr(op, OP_GB), <usize>outDim << 2),
+        'bias out of bounds',
+      );
     } else {
       assert(inDim == outDim, 'an activation keeps its width');
     }
@@ -56,7 +59,10 @@ export function checkOptimizer(opt: usize): void {
     // The update runs over whole f32x4 blocks: the padding after a parameter and its gradient must be zero.
     const size = word(e, P_SIZE);
     for (let j = size; j < ((size + 3) & ~3); j++) {
-      assert(load<f32>(ptr(e, P_DATA) + (<usize>j << 2)) == 0 && load<f32>(ptr(e, P_GRAD) + (<usize>j << 2)) == 0, 'nonzero padding after a parameter');
+      assert(
+        load<f32>(ptr(e, P_DATA) + (<usize>j << 2)) == 0 && load<f32>(ptr(e, P_GRAD) + (<usize>j << 2)) == 0,
+        'nonzero padding after a parameter',
+      );
     }
   }
 }

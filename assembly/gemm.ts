@@ -89,7 +89,10 @@ function gemmBlock(
 }
 
 // Same arithmetic per element as the 4×8 tile (one running sum over p in order), for the edges.
-@inline function rowPair(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+@inline function rowPair(
+  a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize,
+  i: i32, j: i32, k: i32, bias: usize, accumulate: bool,
+): void {
   const c0 = c + <usize>i * cRow + (<usize>j << 2);
   let x0 = start(c0, bias, i, accumulate);
   let x1 = start(c0 + 16, bias, i, accumulate);
@@ -107,7 +110,10 @@ function gemmBlock(
   v128.store(c0, x1, 16);
 }
 
-@inline function rowTail(a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize, i: i32, j: i32, k: i32, bias: usize, accumulate: bool): void {
+@inline function rowTail(
+  a: usize, rowStep: i32, colStep: i32, b: usize, bRow: usize, c: usize, cRow: usize,
+  i: i32, j: i32, k: i32, bias: usize, accumulate: bool,
+): void {
   const c0 = c + <usize>i * cRow + (<usize>j << 2);
   let x = start(c0, bias, i, accumulate);
   let bp = b + (<usize>j << 2);
@@ -155,15 +161,25 @@ export function gemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i3
       }
       const c0 = c + <usize>i * (<usize>ldc << 2) + (<usize>j << 2);
       const cRow = <usize>ldc << 2;
-      store<f32>(c0, load<f32>(c0) + hsum(x00)); store<f32>(c0, load<f32>(c0, 4) + hsum(x01), 4);
-      store<f32>(c0 + cRow, load<f32>(c0 + cRow) + hsum(x10)); store<f32>(c0 + cRow, load<f32>(c0 + cRow, 4) + hsum(x11), 4);
-      store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow) + hsum(x20)); store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow, 4) + hsum(x21), 4);
-      store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow) + hsum(x30)); store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow, 4) + hsum(x31), 4);
+      store<f32>(c0, load<f32>(c0) + hsum(x00));
+      store<f32>(c0, load<f32>(c0, 4) + hsum(x01), 4);
+      store<f32>(c0 + cRow, load<f32>(c0 + cRow) + hsum(x10));
+      store<f32>(c0 + cRow, load<f32>(c0 + cRow, 4) + hsum(x11), 4);
+      store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow) + hsum(x20));
+      store<f32>(c0 + 2 * cRow, load<f32>(c0 + 2 * cRow, 4) + hsum(x21), 4);
+      store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow) + hsum(x30));
+      store<f32>(c0 + 3 * cRow, load<f32>(c0 + 3 * cRow, 4) + hsum(x31), 4);
     }
-    for (; j < n; j++) for (let r = 0; r < 4; r++) dotInto(a + <usize>(i + r) * aRow, b + <usize>j * bRow, c + (<usize>((i + r) * ldc + j) << 2), kBytes);
+    for (; j < n; j++) {
+      for (let r = 0; r < 4; r++) {
+        dotInto(a + <usize>(i + r) * aRow, b + <usize>j * bRow, c + (<usize>((i + r) * ldc + j) << 2), kBytes);
+      }
+    }
   }
   for (; i < m; i++) {
-    for (let j = 0; j < n; j++) dotInto(a + <usize>i * aRow, b + <usize>j * bRow, c + (<usize>(i * ldc + j) << 2), kBytes);
+    for (let j = 0; j < n; j++) {
+      dotInto(a + <usize>i * aRow, b + <usize>j * bRow, c + (<usize>(i * ldc + j) << 2), kBytes);
+    }
   }
 }
 

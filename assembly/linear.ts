@@ -4,7 +4,9 @@ import { gemm, gemmNT, rowSums } from './gemm';
 // batch is the vectorised dimension (four samples per f32x4) and each pass is a register-tiled GEMM.
 
 /** y = W·x + b for the first nPad samples. */
-export function linearForward(x: usize, y: usize, w: usize, b: usize, inDim: i32, outDim: i32, stride: i32, nPad: i32): void {
+export function linearForward(
+  x: usize, y: usize, w: usize, b: usize, inDim: i32, outDim: i32, stride: i32, nPad: i32,
+): void {
   gemm(w, inDim, 1, x, stride, y, stride, outDim, nPad, inDim, b, false);
 }
 

@@ -7,7 +7,9 @@ import { expV, logV } from './vmath';
  * Returns the mean loss; when grad is not 0 also writes dLoss/dlogits = (softmax − onehot) / n there, zero
  * in the padded lanes. Per sample: loss = log Σ exp(z − max) − (z_y − max).
  */
-export function crossEntropy(logits: usize, labels: usize, grad: usize, classes: i32, stride: i32, n: i32, nPad: i32): f64 {
+export function crossEntropy(
+  logits: usize, labels: usize, grad: usize, classes: i32, stride: i32, n: i32, nPad: i32,
+): f64 {
   const rowBytes = <usize>stride << 2;
   const invN = f32x4.splat(<f32>1 / <f32>n);
   // Each lane's losses are summed in f64 (two f64x2 running sums), padded lanes masked to zero.

@@ -218,7 +218,9 @@ export function toMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# anneal benchmark — ${r.mode} run, ${r.date}`, '');
   out.push(
-    `Wall time of the run: ${r.durationSeconds.toFixed(1)} s. Medians of several timed runs after warm-up; "× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower). Rows in *italics* are static reference figures, not measured here.`,
+    `Wall time of the run: ${r.durationSeconds.toFixed(1)} s. Medians of several timed runs after warm-up; ` +
+      `"× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower). ` +
+      'Rows in *italics* are static reference figures, not measured here.',
     '',
   );
   out.push(

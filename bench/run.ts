@@ -57,9 +57,8 @@ async function loadTf(disabled: string | null, log: (line: string) => void): Pro
     try {
       const session = await openTf(backend);
       slots.push({ backend, session });
-      log(
-        `loaded ${session.label}${session.threads !== null ? ` (${session.threads} thread${session.threads === 1 ? '' : 's'})` : ''}`,
-      );
+      const threads = session.threads !== null ? ` (${session.threads} thread${session.threads === 1 ? '' : 's'})` : '';
+      log(`loaded ${session.label}${threads}`);
     } catch (err) {
       const reason = `the ${backend} backend cannot initialise in Node: ${errorMessage(err)}`;
       slots.push({ backend, session: null, reason });
@@ -95,7 +94,8 @@ function torchBaseline(
   const outcome = runTorch(config, { python: options.python, timeoutMs: options.quick ? 120_000 : 600_000 });
   if (outcome.ok)
     log(
-      `PyTorch ${outcome.report.torch} (Python ${outcome.report.python}, default threads ${outcome.report.default_threads}) done in ${outcome.seconds.toFixed(1)} s`,
+      `PyTorch ${outcome.report.torch} (Python ${outcome.report.python}, ` +
+        `default threads ${outcome.report.default_threads}) done in ${outcome.seconds.toFixed(1)} s`,
     );
   else log(`PyTorch: skipped, ${outcome.reason}`);
   return outcome;
@@ -110,7 +110,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const plans = plansFor(quick);
   const machine = machineInfo();
   log(
-    `anneal bench (${quick ? 'quick' : 'full'}) on ${machine.CPU}, ${machine['logical CPUs']} logical CPUs, Node ${machine.Node}`,
+    `anneal bench (${quick ? 'quick' : 'full'}) on ${machine.CPU}, ` +
+      `${machine['logical CPUs']} logical CPUs, Node ${machine.Node}`,
   );
 
   const tfDisabled =
@@ -147,9 +148,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   }
   if (selected.has('cli')) measurements.push(...runCli(ctx));
 
-  if (torch.ok)
-    machine.PyTorch = `${torch.report.torch} (Python ${torch.report.python}, default threads ${torch.report.default_threads})`;
-  else machine.PyTorch = `not measured: ${torch.reason}`;
+  if (torch.ok) {
+    const { report } = torch;
+    machine.PyTorch = `${report.torch} (Python ${report.python}, default threads ${report.default_threads})`;
+  } else machine.PyTorch = `not measured: ${torch.reason}`;
   for (const slot of tf)
     if (slot.session?.threads != null) machine['TF.js wasm threads'] = String(slot.session.threads);
 
@@ -206,14 +208,16 @@ function skippedList(
       'TF.js cpu backend: not run in the scaling sweep (its steps are slow; the wasm backend stands for TF.js there).',
     );
   out.push(
-    'Native C (AVX2): not run here; the rows marked "reference, not measured here" are the figures from the issue\'s table (W1 0.20 ms, W2 1.6 ms, W3 111 GFLOP/s).',
+    'Native C (AVX2): not run here; the rows marked "reference, not measured here" are the figures from ' +
+      "the issue's table (W1 0.20 ms, W2 1.6 ms, W3 111 GFLOP/s).",
   );
   out.push('@tensorflow/tfjs-node: not used (its install downloads a native binary, which fails on this machine).');
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Command line: tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
+// Command line:
+//   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
 
 export function parseWorkloads(list: string): WorkloadName[] {
   const names = list
@@ -227,7 +231,9 @@ export function parseWorkloads(list: string): WorkloadName[] {
   return names as WorkloadName[];
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]`;
+const USAGE =
+  `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] ` +
+  '[--no-torch] [--no-tfjs] [--python PATH] [--out DIR]';
 
 async function cli(argv: string[]): Promise<number> {
   let options: BenchOptions;

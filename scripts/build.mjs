@@ -96,7 +96,9 @@ async function buildInto(out) {
     logLevel: 'warning',
     // Bundled CommonJS dependencies (commander, cli-progress) call require(): give the ES module one.
     banner: {
-      js: "import { createRequire as __annealRequire } from 'node:module'; const require = __annealRequire(import.meta.url);",
+      js:
+        "import { createRequire as __annealRequire } from 'node:module'; " +
+        'const require = __annealRequire(import.meta.url);',
     },
   });
   chmodSync(join(out, 'cli', 'bin.js'), 0o755);

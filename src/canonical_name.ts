@@ -42,6 +42,8 @@ export function canonicalName<T extends string>(
   const found = findCanonicalName(given, names, options.aliases);
   if (found !== undefined) return found;
   const aliases = Object.keys(options.aliases ?? {});
-  const message = `unknown ${options.what} ${JSON.stringify(given)}; expected one of ${names.join(', ')}${aliases.length ? ` (or ${aliases.join(', ')})` : ''}`;
+  const message =
+    `unknown ${options.what} ${JSON.stringify(given)}; expected one of ${names.join(', ')}` +
+    (aliases.length ? ` (or ${aliases.join(', ')})` : '');
   throw new (options.error ?? RangeError)(options.where ? `${options.where}: ${message}` : message);
 }

@@ -5,6 +5,9 @@
  * @module anneal
  */
 export { Engine, getEngine, ready, type CoreBuild, type CoreExports } from './engine/index.ts';
+export { ValidationError } from './params/error.ts';
+export { ParamSet } from './params/param_set.ts';
+export type { NumberRange, OptionsOf, Param, ParamDecls, ParamKind, Values, ValueOf } from './params/declare.ts';
 export * from './nn/index.ts';
 export * from './optim/index.ts';
 export * from './lr_scheduler/index.ts';
@@ -38,10 +41,14 @@ export {
   ScheduledBatches,
   batchScheduleFromSpec,
   BATCH_SCHEDULE_TYPES,
+  BATCH_SCHEDULE_ALIASES,
   type BatchLambda,
   type BatchInterval,
   type BatchScheduleSpec,
   type BatchSizeSchedulerOptions,
+  type BatchSizeSchedulerInit,
+  type SchedulerBuilder,
+  type SchedulerAlias,
   type StepBSOptions,
   type MultiStepBSOptions,
   type ExponentialBSOptions,

@@ -15,7 +15,10 @@ const BIN = 'dist/cli/bin.js';
 export const CLI_GROUP = 'CLI start-up';
 export const NODE_ID = 'node-e0';
 
-/** The commands, as arguments to `node` (run in the repository root); the first is the floor the others are compared to. */
+/**
+ * The commands, as arguments to `node` (run in the repository root); the first is the floor the others are
+ * compared to.
+ */
 export const CLI_COMMANDS = [
   { id: NODE_ID, args: ['-e', '0'] },
   { id: 'cli-version', args: [BIN, '--version'] },
@@ -67,7 +70,10 @@ export function runCli(ctx: BenchContext): Measurement[] {
   }
 
   const rounds = `${runs} spawns, interleaved`;
-  const note = `Node's own start-up, the floor; "× node -e 0" is a row's median wall time over this one's. ${runs} timed rounds after ${warmup} untimed, each spawning every command once in a rotated order; stdout ignored${built ? `; ${built}` : ''}.`;
+  const note =
+    `Node's own start-up, the floor; "× node -e 0" is a row's median wall time over this one's. ` +
+    `${runs} timed rounds after ${warmup} untimed, each spawning every command once in a rotated order; ` +
+    `stdout ignored${built ? `; ${built}` : ''}.`;
   return CLI_COMMANDS.map((c, i) => {
     if (failed[i]) return skippedMeasurement(row(c), failed[i]!);
     const stats = summarise(samples[i], warmup, 1);

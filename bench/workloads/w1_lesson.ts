@@ -115,7 +115,9 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
   checks.push({
     name: 'W1: fused vs line-by-line, first 10 losses',
     ok: maxRelativeDiff(loopLosses, annealLosses) === 0,
-    detail: `max relative difference ${maxRelativeDiff(loopLosses, annealLosses).toExponential(2)} (the two paths should be bit-identical)`,
+    detail:
+      `max relative difference ${maxRelativeDiff(loopLosses, annealLosses).toExponential(2)} ` +
+      '(the two paths should be bit-identical)',
   });
 
   // Diagnostic floor: the core's fused step alone on the batch staged once, no scheduler and no history.
@@ -143,7 +145,9 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
       stats: core,
       perRun: perRun(core),
       diagnostic: true,
-      note: '1000 × model.trainStepStaged on the batch staged once: no scheduler, no per-step history; the floor under the fused path',
+      note:
+        '1000 × model.trainStepStaged on the batch staged once: no scheduler, no per-step history; ' +
+        'the floor under the fused path',
     }),
   );
   ctx.log(`W1 anneal core steps only: ${core.median.toFixed(3)} ms / 1000 steps`);
@@ -187,7 +191,9 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
   checks.push({
     name: 'W1: plain JS vs anneal, first 10 losses',
     ok: plainDiff <= W1_LOSS_TOLERANCE,
-    detail: `max relative difference ${plainDiff.toExponential(2)} (required ≤ ${W1_LOSS_TOLERANCE.toExponential()}); anneal's first loss ${annealLosses[0]?.toFixed(7)}, plain JS ${plainLosses[0].toFixed(7)}`,
+    detail:
+      `max relative difference ${plainDiff.toExponential(2)} (required ≤ ${W1_LOSS_TOLERANCE.toExponential()}); ` +
+      `anneal's first loss ${annealLosses[0]?.toFixed(7)}, plain JS ${plainLosses[0].toFixed(7)}`,
   });
 
   // TF.js: runs of `steps` steps (fewer than 1000 in a quick run), reported per 1000 steps.
@@ -215,10 +221,11 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
       const note = slow.steps === STEPS ? undefined : `timed over runs of ${slow.steps} steps, scaled to 1000`;
       ctx.log(`W1 ${tfLabel(slot)}: ${stats.median.toFixed(2)} ms / 1000 steps`);
       const diff = maxRelativeDiff(losses, annealLosses);
+      const shown = diff.toExponential(2);
       checks.push({
         name: `W1: ${tfLabel(slot)} vs anneal, first 10 losses (informational)`,
         ok: diff <= 1e-4,
-        detail: `max relative difference ${diff.toExponential(2)} (same weights, data and Adam eps; f32 kernels differ)`,
+        detail: `max relative difference ${shown} (same weights, data and Adam eps; f32 kernels differ)`,
       });
       return measured({ ...row, stats, note, perRun: perRun(stats) });
     })),

@@ -22,7 +22,8 @@ interface BenchFlags {
 export function benchCommand(): Command {
   return new Command('bench')
     .description(
-      'Benchmark anneal against plain JS, TF.js and PyTorch in one run (from a clone of the repository); writes bench/results/latest.{json,md} and prints the Markdown.',
+      'Benchmark anneal against plain JS, TF.js and PyTorch in one run (from a clone of the repository); ' +
+        'writes bench/results/latest.{json,md} and prints the Markdown.',
     )
     .option('--quick', 'fewer repetitions and a smaller sweep: under a minute')
     .option('--only <workloads>', 'comma-separated subset of W1,W2,W3,sweep,memory,cli')
@@ -55,6 +56,7 @@ function repositoryRoot(): string {
     if (existsSync(join(dir, 'bench', 'run.ts')) && existsSync(join(dir, 'node_modules', 'tsx'))) return dir;
   }
   throw new UsageError(
-    'anneal bench runs from a clone of the repository (bench/ and its baselines are not published): git clone, npm install, npm run bench',
+    'anneal bench runs from a clone of the repository (bench/ and its baselines are not published): ' +
+      'git clone, npm install, npm run bench',
   );
 }

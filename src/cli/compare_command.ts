@@ -36,13 +36,17 @@ interface CompareFlags extends DataAndModelFlags {
 export function compareCommand(): Command {
   const command = new Command('compare')
     .description(
-      'Train the same model from the same initial weights on the same data under several lr strategies, and write report.html ' +
-        "(charts inlined), report.md, the charts, results.json and every run's config (runs/*.json, rerun with anneal train --config). " +
-        'Default: 2000 steps of Adam (lr 0.05 for the decaying strategies) on 300 moons points (noise 0.2), MLP 2-16-16-2 (tanh), batches of 64.',
+      'Train the same model from the same initial weights on the same data under several lr strategies, ' +
+        "and write report.html (charts inlined), report.md, the charts, results.json and every run's config " +
+        '(runs/*.json, rerun with anneal train --config). ' +
+        'Default: 2000 steps of Adam (lr 0.05 for the decaying strategies) on 300 moons points (noise 0.2), ' +
+        'MLP 2-16-16-2 (tanh), batches of 64.',
     )
     .option(
       '--strategies <list>',
-      `comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. Presets: ${presetHelp()}`,
+      'comma-separated strategies: presets, scheduler specs such as StepLR(step_size=100, gamma=0.5) or ' +
+        'cosine(eta_min=0.001), batch schedules such as StepBS(step_size=5, gamma=2); any takes lr=X. ' +
+        `Presets: ${presetHelp()}`,
       DEFAULT_STRATEGIES.join(','),
     )
     .option(
@@ -229,7 +233,10 @@ function summary(result: ReturnType<typeof runComparison>, out: string, files: s
     `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
   const { base } = result.settings;
   return [
-    `anneal compare — ${result.strategies.length} strategies × ${result.settings.seeds.length} seed${result.settings.seeds.length > 1 ? 's' : ''}, MLP ${base.sizes.join('-')}, ${base.optimizer.type}, ${base.steps} steps, batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} samples`,
+    `anneal compare — ${result.strategies.length} strategies × ` +
+      `${result.settings.seeds.length} seed${result.settings.seeds.length > 1 ? 's' : ''}, ` +
+      `MLP ${base.sizes.join('-')}, ${base.optimizer.type}, ${base.steps} steps, ` +
+      `batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} samples`,
     line(head),
     ...rows.map(line),
     `  wrote ${files.join(', ')} and runs/*.json in ${out}  (${(result.wallMs / 1000).toFixed(1)} s of training)`,

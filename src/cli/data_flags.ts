@@ -44,7 +44,8 @@ export function addDataAndModelFlags(command: Command, defaults: DataAndModelDef
     .option('--data-seed <n>', 'seed of the generated data (default: --seed)', intArg(0, 2 ** 32 - 1))
     .option(
       '--data <file.csv>',
-      `${defaults.dataHelp} a CSV file instead: a header row, numeric feature columns, an integer label column (last by default)`,
+      `${defaults.dataHelp} a CSV file instead: a header row, numeric feature columns, ` +
+        'an integer label column (last by default)',
     )
     .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
     .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), defaults.hidden)

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { ValidationError } from '../params/error.ts';
 
 /** A mistake in how the command was called: exit code 2, like commander's own usage errors. */
-export class UsageError extends Error {
+export class UsageError extends ValidationError {
+  /** The error's name, `UsageError`. */
+  override readonly name: string = 'UsageError';
+  /** @param message what was wrong with the command, naming the flag and what it allows */
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('anneal', '', '', undefined, message);
   }
 }
 

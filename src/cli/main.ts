@@ -17,7 +17,10 @@ export function program(): Command {
     .addCommand(benchCommand());
 }
 
-/** Runs the CLI; returns the exit code: 0 ok, 1 a run that failed (a NaN loss), 2 refused input (flags, config, data). */
+/**
+ * Runs the CLI; returns the exit code: 0 ok, 1 a run that failed (a NaN loss), 2 refused input (flags, config,
+ * data).
+ */
 export async function main(argv: string[]): Promise<number> {
   const cli = program();
   cli.exitOverride();

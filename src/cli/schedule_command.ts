@@ -26,11 +26,13 @@ interface ScheduleFlags {
 export function scheduleCommand(): Command {
   const command = new Command('schedule')
     .description(
-      "Print a scheduler's lr (and cycled momentum or beta1) for every param group, right after construction and after every step, as PyTorch computes it.",
+      "Print a scheduler's lr (and cycled momentum or beta1) for every param group, " +
+        'right after construction and after every step, as PyTorch computes it.',
     )
     .option(
       '--config <file>',
-      'a spec in the shape of a schedulers.json case: {"optimizer": {type, groups, kwargs}, "scheduler": {type, args}, "steps", "metrics"}',
+      'a spec in the shape of a schedulers.json case: ' +
+        '{"optimizer": {type, groups, kwargs}, "scheduler": {type, args}, "steps", "metrics"}',
     )
     .option(
       '--scheduler <name>',
@@ -61,10 +63,10 @@ export function scheduleCommand(): Command {
       const clash = this.options
         .map((o) => o.attributeName())
         .filter((k) => given(k) && !['config', 'steps', 'json', 'plot'].includes(k));
-      if (clash.length)
-        throw new UsageError(
-          `--config takes the optimizer and scheduler from the file; drop ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
-        );
+      if (clash.length) {
+        const flagList = clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+        throw new UsageError(`--config takes the optimizer and scheduler from the file; drop ${flagList}`);
+      }
       spec = parseScheduleSpec(readJsonFile(flags.config), flags.config);
       if (flags.steps !== undefined) spec = { ...spec, steps: flags.steps };
     } else {
@@ -90,7 +92,8 @@ export function scheduleCommand(): Command {
     if (typeof flags.plot === 'string') {
       const momentum = trace.momentum ?? trace.beta1;
       const title = `${spec.scheduler.type} over ${spec.optimizer.type}`;
-      const { renderPng, renderSvg } = await import('../plot/render.ts'); // ECharts (and resvg) load only when a chart is drawn
+      // ECharts (and resvg) load only when a chart is drawn
+      const { renderPng, renderSvg } = await import('../plot/render.ts');
       const svg = renderSvg(
         lrChartOption(
           { lr: trace.lr, ...(momentum ? { momentum, momentumName: trace.momentum ? 'momentum' : 'beta1' } : {}) },

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
+import { SCHEDULER_TYPES, schedulerParams, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
+import type { Param } from '../params/declare.ts';
 import { UsageError } from './files.ts';
 import { canonicalName } from '../canonical_name.ts';
 
@@ -27,8 +28,16 @@ const ALIASES: Record<string, string> = {
   swa: 'SWALR',
 };
 
-const STRING_ARGS = new Set(['mode', 'scale_mode', 'anneal_strategy', 'threshold_mode', 'lr_lambda', 'scale_fn']);
 const FLAG_ONLY_IN_CONFIGS = new Set(['last_epoch', 'schedulers']);
+
+/** Every declaration of PyTorch's keyword `arg`, with the scheduler that declares it. */
+function declarations(arg: string): { type: string; param: Param<unknown> }[] {
+  return SCHEDULER_TYPES.flatMap((type) => {
+    const params = schedulerParams(type);
+    const name = params.nameOf(arg);
+    return name === undefined ? [] : [{ type, param: params.decls[name] }];
+  });
+}
 
 /** The flag of a PyTorch keyword argument. */
 export function flagName(arg: string): string {
@@ -49,27 +58,37 @@ export function schedulerType(name: string): string {
   return canonicalName(name, SCHEDULER_TYPES, { what: 'scheduler', aliases: ALIASES, error: InvalidArgumentError });
 }
 
+/** A flag's text as its declaration reads it: strings as given, numbers and lists of numbers, true / false. */
 function parseValue(arg: string, raw: string): unknown {
-  if (STRING_ARGS.has(arg)) return raw;
+  const kinds = new Set(declarations(arg).map((d) => d.param.kind));
+  if (kinds.has('choice') || kinds.has('expression')) return raw;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   const parts = raw.split(',').map((s) => s.trim());
   const numbers = parts.map(Number);
   if (parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n))) {
     throw new UsageError(
-      `--${flagName(arg)}: expected a number, a comma-separated list of numbers, true or false, got ${JSON.stringify(raw)}`,
+      `--${flagName(arg)}: expected a number, a comma-separated list of numbers, true or false, ` +
+        `got ${JSON.stringify(raw)}`,
     );
   }
-  return parts.length > 1 || arg === 'milestones' ? numbers : numbers[0];
+  return parts.length > 1 || kinds.has('milestones') || kinds.has('numbers') ? numbers : numbers[0];
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 /** Adds every scheduler argument flag to a command (values are checked by the scheduler itself). */
 export function addSchedulerFlags(command: Command, skip: readonly string[] = []): Command {
   for (const arg of ALL_ARGS) {
     if (skip.includes(arg)) continue;
-    const users = SCHEDULER_TYPES.filter((t) => schedulerSpecArgs(t).includes(arg));
-    const option = new Option(`--${flagName(arg)} <value>`, `${users.join(', ')}: ${arg}`);
-    if (arg === 'lr_lambda') {
-      option.description = `${users.join(', ')}: lr_lambda, an expression in epoch such as "0.95 ** epoch" (repeat the flag for one per param group)`;
+    const declared = declarations(arg);
+    const users = declared.map((d) => d.type).join(', ');
+    const { param } = declared[0];
+    const shown = param.defaultValue === undefined ? '' : ` (default ${String(param.defaultValue)})`;
+    const option = new Option(`--${flagName(arg)} <value>`, `${users}: ${arg}, ${lowerFirst(param.doc)}${shown}`);
+    if (param.kind === 'expression' && param.perGroup) {
+      option.description += ' (repeat the flag for one per param group)';
       option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     }
     command.addOption(option);

@@ -47,7 +47,8 @@ const NOT_RUN_FLAGS = ['config', 'json', 'quiet', 'out', 'png', 'evalEvery', 'lo
 export function trainCommand(): Command {
   const command = new Command('train')
     .description(
-      'Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.',
+      'Train a classifier. With no flags: the lesson — LogicNet 2-3-2 on 20 moons points (noise 0.2), ' +
+        'Adam lr 0.01, StepLR(step_size=50, gamma=0.99), 1000 steps.',
     )
     .option(
       '--config <file>',
@@ -84,27 +85,35 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
     .option(
       '--manual-decay <every:factor>',
-      "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR (replaces the default StepLR)",
+      "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR " +
+        '(replaces the default StepLR)',
       manualDecayArg,
     )
     .option(
       '--scheduler <name>',
-      'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss',
+      'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, ' +
+        'cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. ' +
+        'Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss',
       (v: string) => findCanonicalName(v, ['none'] as const) ?? schedulerType(v),
       'StepLR',
     )
     .option(
       '--batch-schedule <spec>',
-      'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N and interval=epoch|step (what the schedule counts; default epoch). Starts at --batch-size; sizes must stay within the dataset size',
+      'grow (or shrink) the batch: StepBS(step_size=N, gamma=G), MultiStepBS(milestones=[...], gamma=G), ' +
+        'ExponentialBS(gamma=G) or LambdaBS(batch_lambda="expr in epoch"), each with optional max_batch_size=N ' +
+        'and interval=epoch|step (what the schedule counts; default epoch). ' +
+        'Starts at --batch-size; sizes must stay within the dataset size',
     )
     .option(
       '--out <dir>',
-      'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR (created if needed; checked before training)',
+      'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR ' +
+        '(created if needed; checked before training)',
     )
     .option('--png', 'with --out: also write every chart as PNG')
     .option(
       '--eval-every <k>',
-      'evaluate loss and accuracy on the whole dataset every K steps (history.csv, --json evals; default steps/100, rounded up)',
+      'evaluate loss and accuracy on the whole dataset every K steps ' +
+        '(history.csv, --json evals; default steps/100, rounded up)',
       intArg(1),
     )
     .addOption(new Option('--loss-scale <scale>', "the loss chart's y axis").choices(['linear', 'log']).default('log'))
@@ -119,10 +128,10 @@ export function trainCommand(): Command {
     let config: RunConfig;
     if (flags.config) {
       const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !NOT_RUN_FLAGS.includes(k));
-      if (given.length)
-        throw new UsageError(
-          `--config cannot be combined with ${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
-        );
+      if (given.length) {
+        const flagList = given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+        throw new UsageError(`--config cannot be combined with ${flagList}`);
+      }
       config = parseRunConfig(readJsonFile(flags.config), flags.config);
     } else {
       config = configFromFlags(flags, explicit);
@@ -167,10 +176,10 @@ export function trainCommand(): Command {
     if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
     else {
       process.stdout.write(summary(result));
-      if (flags.out)
-        process.stdout.write(
-          `  wrote           ${written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ')} in ${flags.out}\n`,
-        );
+      if (flags.out) {
+        const names = written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ');
+        process.stdout.write(`  wrote           ${names} in ${flags.out}\n`);
+      }
       if (flags.out && !drawBoundary && flags.boundary !== false)
         process.stdout.write(
           `  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`,
@@ -255,7 +264,8 @@ function describe(config: RunConfig): string {
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ')}) per ${config.batch_schedule.interval} from `
     : '';
-  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, batch ${bs}${config.batch_size ?? 'full'}, data: ${data}`;
+  const batch = `batch ${bs}${config.batch_size ?? 'full'}`;
+  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, ${batch}, data: ${data}`;
 }
 
 function summary(result: RunResult): string {
@@ -268,11 +278,15 @@ function summary(result: RunResult): string {
       : steps === 0
         ? '  (no steps)'
         : '';
+  const lastStep = steps ? result.loss[steps - 1].toPrecision(6) : '-';
+  const finalLr = lastLr.length
+    ? `${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)`
+    : '-  (no steps)';
   return [
     `anneal train — ${describe(result.config)}`,
-    `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${steps ? result.loss[steps - 1].toPrecision(6) : '-'})`,
+    `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${lastStep})`,
     `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
-    `  final lr        ${lastLr.length ? `${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)` : '-  (no steps)'}`,
+    `  final lr        ${finalLr}`,
     `  wall time       ${result.wallMs.toFixed(1)} ms${rate}`,
     '',
   ].join('\n');

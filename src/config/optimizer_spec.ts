@@ -68,7 +68,8 @@ export function optimizerFromSpec(
   const groups = spec.groups ?? [{}];
   if (!Array.isArray(groups) || groups.length !== paramsPerGroup.length) {
     throw new RangeError(
-      `${what}.groups: expected ${paramsPerGroup.length} param group(s), got ${Array.isArray(groups) ? groups.length : typeof groups}`,
+      `${what}.groups: expected ${paramsPerGroup.length} param group(s), ` +
+        `got ${Array.isArray(groups) ? groups.length : typeof groups}`,
     );
   }
   const kwargs = translate(type, spec.kwargs ?? {}, `${what}.kwargs`);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { z } from 'zod';
 import { ACTIVATIONS } from '../nn/modules.ts';
 import { findCanonicalName } from '../canonical_name.ts';
@@ -88,7 +89,10 @@ export const schedulerSpecSchema = z
   })
   .transform(canonicalSchedulerSpec);
 
-/** The scheduler's type, and those of the schedulers nested in SequentialLR / ChainedScheduler, in PyTorch's spelling. */
+/**
+ * The scheduler's type, and those of the schedulers nested in SequentialLR / ChainedScheduler, in PyTorch's
+ * spelling.
+ */
 function canonicalSchedulerSpec<S extends { type: string; args?: Record<string, unknown> }>(spec: S): S {
   const nested = spec.args?.schedulers;
   const isSpec = (v: unknown): v is S => v !== null && typeof v === 'object' && typeof (v as S).type === 'string';
@@ -102,8 +106,10 @@ function canonicalSchedulerSpec<S extends { type: string; args?: Record<string, 
 }
 
 /**
- * A batch-size schedule (src/train/batch_schedule.ts): `{type: 'StepBS', args: {step_size: 50, gamma: 2}}`,
- * starting from `batch_size`; `interval` 'epoch' (default) or 'step' says what the schedule counts.
+ * A batch-size schedule (src/train/batch_schedule.ts): any lr scheduler's spec, run on the batch size
+ * (`{type: 'CosineAnnealingLR', args: {T_max: 100, eta_min: 0.25}}`), or an alias such as
+ * `{type: 'StepBS', args: {step_size: 50, gamma: 2}}`, starting from `batch_size`; `interval` 'epoch'
+ * (default) or 'step' says what the schedule counts.
  */
 export const batchScheduleSpecSchema = z.strictObject({
   type: z.string().transform(canonical(BATCH_SCHEDULE_TYPES)),
@@ -180,10 +186,16 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 /** Thrown for an invalid run config; the message names the key and what it allows. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+export class ConfigError extends ValidationError {
+  /** The error's name, `ConfigError`. */
+  override readonly name: string = 'ConfigError';
+  /**
+   * @param message the whole message, every refused key on a line of its own
+   * @param param the first refused key's path (`scheduler.args.step_size`)
+   * @param allowed what that key allows
+   */
+  constructor(message: string, param = '', allowed = '') {
+    super('run config', param, allowed, undefined, message);
   }
 }
 
@@ -194,11 +206,13 @@ export function parseRunConfig(value: unknown, source = 'run config'): RunConfig
     const lines = result.error.issues.map((issue) => {
       const where = issue.path.length ? issue.path.join('.') : '(top level)';
       if (issue.code === 'unrecognized_keys') {
-        return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+        const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+        return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
       }
       return `${where}: ${issue.message}`;
     });
-    throw new ConfigError(`${source}: ${lines.join('; ')}`);
+    const first = result.error.issues[0];
+    throw new ConfigError(`${source}: ${lines.join('; ')}`, first.path.join('.'), first.message);
   }
   return result.data;
 }

@@ -1,6 +1,8 @@
+import { ValidationError } from '../params/error.ts';
 /**
  * Parses CSV text into a `Dataset`: a header row, numeric feature columns and one integer label column
- * (the last by default). A first row of numbers only is refused as a missing header, not read as names. Labels are class indices: integers >= 0, with nClasses = max label + 1.
+ * (the last by default). A first row of numbers only is refused as a missing header, not read as names.
+ * Labels are class indices: integers >= 0, with nClasses = max label + 1.
  * Fields may be wrapped in double quotes ("" inside quotes is a literal quote); a quoted field cannot
  * span lines. Blank lines are skipped. Pure string processing: runs in the browser; see csv_file.ts
  * for reading from disk in Node.
@@ -30,9 +32,13 @@ const NON_FINITE_WORDS = /^[+-]?(inf|infinity|nan)$/i;
  * Thrown by `parseCsv` for malformed CSV or a value that is not a number (or a label that is not a class index);
  * the message names the line.
  */
-export class CsvParseError extends Error {
+export class CsvParseError extends ValidationError {
   /** The error's name, 'CsvParseError'. */
-  override readonly name = 'CsvParseError';
+  override readonly name: string = 'CsvParseError';
+  /** @param message the problem, naming the line (and column) */
+  constructor(message: string) {
+    super('parseCsv', '', '', undefined, message);
+  }
 }
 
 /** Splits one line into fields; `lineNumber` (1-based) is for error messages. */
@@ -87,7 +93,8 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
   if (typeof option === 'number') {
     if (!Number.isInteger(option) || option < 0 || option >= header.length) {
       throw new CsvParseError(
-        `parseCsv: labelColumn must be a column index in [0, ${header.length - 1}] or a header name, got ${option} (columns: ${columns})`,
+        `parseCsv: labelColumn must be a column index in [0, ${header.length - 1}] or a header name, ` +
+          `got ${option} (columns: ${columns})`,
       );
     }
     return option;
@@ -100,7 +107,8 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
   }
   if (matches.length > 1) {
     throw new CsvParseError(
-      `parseCsv: labelColumn ${JSON.stringify(option)} names ${matches.length} columns (${matches.join(', ')}); give its index instead`,
+      `parseCsv: labelColumn ${JSON.stringify(option)} names ${matches.length} columns (${matches.join(', ')}); ` +
+        'give its index instead',
     );
   }
   return matches[0];
@@ -131,14 +139,17 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
   const header = headerRow.fields;
   if (header.every((field) => DECIMAL_NUMBER.test(field) || NON_FINITE_WORDS.test(field))) {
     // Without this the first sample would silently become the column names.
+    const example = header.map((_, i) => (i === header.length - 1 ? 'label' : `x${i + 1}`)).join(delimiter);
     throw new CsvParseError(
-      `parseCsv: line ${headerRow.lineNumber}: the first row (${header.join(delimiter)}) is all numbers, so the file has no header row; ` +
-        `add a header row naming the columns (e.g. ${header.map((_, i) => (i === header.length - 1 ? 'label' : `x${i + 1}`)).join(delimiter)}) as its first line`,
+      `parseCsv: line ${headerRow.lineNumber}: the first row (${header.join(delimiter)}) is all numbers, ` +
+        'so the file has no header row; ' +
+        `add a header row naming the columns (e.g. ${example}) as its first line`,
     );
   }
   if (header.length < 2) {
     throw new CsvParseError(
-      `parseCsv: line ${headerRow.lineNumber}: the header must name at least 2 columns (features and a label), got ${header.length}`,
+      `parseCsv: line ${headerRow.lineNumber}: the header must name at least 2 columns (features and a label), ` +
+        `got ${header.length}`,
     );
   }
   const labelIndex = resolveLabelColumn(options.labelColumn, header);

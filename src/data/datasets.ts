@@ -39,7 +39,10 @@ export interface MakeCirclesOptions {
 
 /** Options of `makeBlobs`, sklearn's `make_blobs` arguments in camelCase. */
 export interface MakeBlobsOptions {
-  /** Total number of points split evenly over the centers (the first `n % k` get one more), or a count per center. Default 100. */
+  /**
+   * Total number of points split evenly over the centers (the first `n % k` get one more), or a count per center.
+   * Default 100.
+   */
   nSamples?: number | readonly number[];
   /** Number of features when the centers are drawn at random. Default 2. */
   nFeatures?: number;
@@ -277,7 +280,8 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   } else {
     if (!Array.isArray(clusterStd) || clusterStd.length !== nCenters) {
       throw new RangeError(
-        `${fn}: clusterStd must be a number or an array with one entry per center (${nCenters}), got ${describe(clusterStd)}`,
+        `${fn}: clusterStd must be a number or an array with one entry per center (${nCenters}), ` +
+          `got ${describe(clusterStd)}`,
       );
     }
     clusterStd.forEach((s, i) => stds.push(checkNonNegative(fn, `clusterStd[${i}]`, s)));

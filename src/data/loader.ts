@@ -92,7 +92,8 @@ export class DataLoader {
   nextBatch(): Int32Array {
     if (this.length === 0) {
       throw new RangeError(
-        `DataLoader.nextBatch: no batch fits: with dropLast, batchSize (${this.batchSize}) must be <= nSamples (${this.nSamples})`,
+        'DataLoader.nextBatch: no batch fits: ' +
+          `with dropLast, batchSize (${this.batchSize}) must be <= nSamples (${this.nSamples})`,
       );
     }
     const needed = this.dropLast ? this.batchSize : 1;

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 /**
  * Argument checks shared by the data modules. Every message names the function, the parameter
  * (camelCase), the allowed values and what was given, e.g.
@@ -15,21 +16,39 @@ export function checkInteger(fn: string, name: string, value: unknown, min: numb
     typeof value === 'number' && Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max);
   if (!ok) {
     const range = max === undefined ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new RangeError(`${fn}: ${name} must be an integer ${range}, got ${describe(value)}`);
+    throw new ValidationError(
+      fn,
+      name,
+      `an integer ${range}`,
+      value,
+      `${fn}: ${name} must be an integer ${range}, got ${describe(value)}`,
+    );
   }
   return value as number;
 }
 
 export function checkFinite(fn: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new RangeError(`${fn}: ${name} must be a finite number, got ${describe(value)}`);
+    throw new ValidationError(
+      fn,
+      name,
+      'a finite number',
+      value,
+      `${fn}: ${name} must be a finite number, got ${describe(value)}`,
+    );
   }
   return value;
 }
 
 export function checkNonNegative(fn: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${fn}: ${name} must be a finite number >= 0, got ${describe(value)}`);
+    throw new ValidationError(
+      fn,
+      name,
+      'a finite number >= 0',
+      value,
+      `${fn}: ${name} must be a finite number >= 0, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -41,7 +60,13 @@ export function checkSeed(fn: string, value: unknown): number {
 
 export function checkBoolean(fn: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') {
-    throw new TypeError(`${fn}: ${name} must be true or false, got ${describe(value)}`);
+    throw new ValidationError(
+      fn,
+      name,
+      'true or false',
+      value,
+      `${fn}: ${name} must be true or false, got ${describe(value)}`,
+    );
   }
   return value;
 }

@@ -36,12 +36,14 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
   }
   if (!(x instanceof Float32Array) || x.length !== nSamples * nFeatures) {
     throw new RangeError(
-      `${fn}: x must be a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values, got ${x instanceof Float32Array ? `${x.length} values` : describe(x)}`,
+      `${fn}: x must be a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values, ` +
+        `got ${x instanceof Float32Array ? `${x.length} values` : describe(x)}`,
     );
   }
   if (!(y instanceof Int32Array) || y.length !== nSamples) {
     throw new RangeError(
-      `${fn}: y must be an Int32Array of nSamples = ${nSamples} labels, got ${y instanceof Int32Array ? `${y.length} labels` : describe(y)}`,
+      `${fn}: y must be an Int32Array of nSamples = ${nSamples} labels, ` +
+        `got ${y instanceof Int32Array ? `${y.length} labels` : describe(y)}`,
     );
   }
   if (expected.nFeatures !== undefined && nFeatures !== expected.nFeatures) {
@@ -97,7 +99,8 @@ export function toDataset(
   x.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== nFeatures) {
       throw new RangeError(
-        `${fn}: x[${i}] must have ${nFeatures} features like x[0], got ${Array.isArray(row) ? row.length : describe(row)}`,
+        `${fn}: x[${i}] must have ${nFeatures} features like x[0], ` +
+          `got ${Array.isArray(row) ? row.length : describe(row)}`,
       );
     }
     row.forEach((v, j) => {

@@ -7,9 +7,15 @@ export interface CoreExports {
   memory: WebAssembly.Memory;
   /** First byte above the core's static data; the allocator hands out memory from here. */
   heapBase(): number;
-  /** One fused step on the staged batch of `n` rows: zero grads, forward, loss, backward, update; returns the loss (non-finite: no update). */
+  /**
+   * One fused step on the staged batch of `n` rows: zero grads, forward, loss, backward, update; returns the loss
+   * (non-finite: no update).
+   */
   trainStep(model: number, opt: number, n: number): number;
-  /** `steps` fused steps on the same batch, each loss stored as f64 at `losses`; returns the steps done (fewer at a non-finite loss). */
+  /**
+   * `steps` fused steps on the same batch, each loss stored as f64 at `losses`; returns the steps done (fewer at a
+   * non-finite loss).
+   */
   trainSteps(model: number, opt: number, n: number, steps: number, losses: number): number;
   /** Forward pass over the staged batch of `n` rows. */
   forward(model: number, n: number): void;
@@ -17,9 +23,15 @@ export interface CoreExports {
   backward(model: number, n: number): void;
   /** Sets every gradient of the model to zero. */
   zeroGrad(model: number): void;
-  /** Stages rows `indices[0..n)` of the dataset `x` (row-major f32) and labels `y` as the model's batch, transposed into lanes. */
+  /**
+   * Stages rows `indices[0..n)` of the dataset `x` (row-major f32) and labels `y` as the model's batch, transposed
+   * into lanes.
+   */
   loadBatch(model: number, x: number, y: number, features: number, indices: number, n: number): void;
-  /** Forward over the staged batch; with labels, returns the mean loss (and leaves the predictions in the output block). */
+  /**
+   * Forward over the staged batch; with labels, returns the mean loss (and leaves the predictions in the output
+   * block).
+   */
   evaluate(model: number, n: number, withLabels: number): number;
   /** Mean cross-entropy of the last forward against the staged labels. */
   loss(model: number, n: number): number;
@@ -62,6 +74,8 @@ export class Engine {
   private f32View: Float32Array;
   private i32View: Int32Array;
   private f64View: Float64Array;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
 
   /**
    * @param instance an instance of the core
@@ -101,7 +115,7 @@ export class Engine {
     this.f64View = new Float64Array(this.buffer);
   }
 
-  /** Current views over linear memory; do not keep them across an allocation. */
+  /** Current Float32Array view over linear memory; do not keep it across an allocation. */
   get f32(): Float32Array {
     return this.f32View;
   }
@@ -141,4 +155,75 @@ export class Engine {
   free(ptr: number): void {
     this.allocator.release(ptr);
   }
+
+  /**
+   * A block of at least `bytes` bytes for handing host data to a kernel (a batch on its way to `loadBatch`). The
+   * engine keeps one and grows it on demand: its contents last until the next call.
+   */
+  scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchPtr) this.free(this.scratchPtr);
+      this.scratchPtr = this.alloc(bytes);
+      this.scratchBytes = bytes;
+    }
+    return this.scratchPtr;
+  }
+
+  /** A live view of the `count` f32 values at byte offset `ptr`; do not keep it across an allocation. */
+  viewF32(ptr: number, count: number): Float32Array {
+    const i = f32Index(ptr);
+    return this.f32View.subarray(i, i + count);
+  }
+
+  /** A copy of the `count` f32 values at byte offset `ptr`. */
+  readF32(ptr: number, count: number): Float32Array {
+    const i = f32Index(ptr);
+    return this.f32View.slice(i, i + count);
+  }
+
+  /** Writes `values` (rounded to f32) from byte offset `ptr` on. */
+  writeF32(ptr: number, values: ArrayLike<number>): void {
+    this.f32View.set(values, f32Index(ptr));
+  }
+
+  /** Sets the `count` f32 values at byte offset `ptr` to `value`. */
+  fillF32(ptr: number, count: number, value = 0): void {
+    const i = f32Index(ptr);
+    this.f32View.fill(value, i, i + count);
+  }
+
+  /** A copy of the `count` i32 values at byte offset `ptr`. */
+  readI32(ptr: number, count: number): Int32Array {
+    const i = i32Index(ptr);
+    return this.i32View.slice(i, i + count);
+  }
+
+  /** Writes `values` (as i32) from byte offset `ptr` on. */
+  writeI32(ptr: number, values: ArrayLike<number>): void {
+    this.i32View.set(values, i32Index(ptr));
+  }
+
+  /** Sets the `count` i32 values at byte offset `ptr` to `value`. */
+  fillI32(ptr: number, count: number, value = 0): void {
+    const i = i32Index(ptr);
+    this.i32View.fill(value, i, i + count);
+  }
+}
+
+// Byte offset to element index. Unsigned shifts: a wasm32 offset is below 4 GiB, and `>>` would turn one at
+// or above 2 GiB negative.
+
+/** Index in a Float32Array view of the f32 at byte offset `ptr`. */
+export function f32Index(ptr: number): number {
+  return ptr >>> 2;
+}
+
+/** Index in an Int32Array view of the i32 at byte offset `ptr`. */
+export function i32Index(ptr: number): number {
+  return ptr >>> 2;
+}
+
+/** Index in a Float64Array view of the f64 at byte offset `ptr`. */
+export function f64Index(ptr: number): number {
+  return ptr >>> 3;
 }

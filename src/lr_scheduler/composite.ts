@@ -1,17 +1,51 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { hasClosedForm, LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions, formatValue } from './validate.ts';
+import { custom, milestones, type OptionsOf } from '../params/declare.ts';
+import { refuse, ValidationError } from '../params/error.ts';
+import { formatValue } from '../params/names.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { hasClosedForm, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { StateReader, type StateDict } from './state.ts';
 
-/** Options of `SequentialLR` (PyTorch's `schedulers`, `milestones`, `last_epoch`). */
-export interface SequentialLROptions {
-  /** Built on the same optimizer, in order; the first is the one running after construction. */
-  schedulers: readonly LRScheduler[];
-  /** Where each scheduler after the first takes over; one fewer than the schedulers. */
-  milestones: readonly number[];
-  /** Only -1: a SequentialLR resumes through loadStateDict() (PyTorch 1.13's last_epoch here was broken). */
-  lastEpoch?: number;
+/** PyTorch's `schedulers`: LRSchedulers (whether they drive the optimizer given is the constructor's check). */
+function schedulersParam(doc: string) {
+  return custom(
+    {
+      doc,
+      kind: 'schedulers',
+      allowed: 'a non-empty list of schedulers',
+      inState: false, // the state dict holds their own states, as `_schedulers` (the class's stateDict)
+    },
+    checkSchedulers,
+  );
 }
+
+const ONLY_FRESH = '-1 (resume a SequentialLR with loadStateDict())';
+
+const SEQUENTIAL_LR = new ParamSet('SequentialLR', {
+  schedulers: schedulersParam(
+    'Built on the same optimizer, in order; the first is the one running after construction.',
+  ),
+  milestones: {
+    ...milestones({ doc: 'Where each scheduler after the first takes over; one fewer than the schedulers.', min: 1 }),
+    inState: false, // the state dict holds them as `_milestones` (the class's stateDict)
+  },
+  lastEpoch: custom(
+    {
+      doc: "Only -1: a SequentialLR resumes through loadStateDict() (PyTorch 1.13's last_epoch here was broken).",
+      kind: 'integer',
+      allowed: ONLY_FRESH,
+      default: -1,
+      inState: false, // the scheduler's own bookkeeping: LRScheduler.stateDict() writes it
+    },
+    (where, name, value) => (value === -1 ? -1 : refuse(where, name, ONLY_FRESH, value)),
+  ),
+});
+
+/**
+ * Options of `SequentialLR` (PyTorch's `schedulers`, `milestones`, `last_epoch`), as declared in
+ * `SequentialLR.params`.
+ */
+export type SequentialLROptions = OptionsOf<typeof SEQUENTIAL_LR.decls>;
 
 /**
  * Runs schedulers one after another, switching at the milestones (PyTorch's SequentialLR). At a milestone
@@ -19,32 +53,34 @@ export interface SequentialLROptions {
  * the initial lr.
  */
 export class SequentialLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = SEQUENTIAL_LR;
   /** The schedulers run one after another. */
   readonly schedulers: readonly LRScheduler[];
   /** The epochs at which each scheduler after the first takes over. */
   milestones: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
-    const check = new ArgChecker('SequentialLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['schedulers', 'milestones', 'lastEpoch']);
-    const schedulers = checkSchedulers(check, o.schedulers, optimizer);
-    const milestones = check.milestones('milestones', o.milestones, 1);
-    if (milestones.length !== schedulers.length - 1) {
-      throw new Error(
-        `SequentialLR: milestones must have one value fewer than schedulers: got ${schedulers.length} schedulers ` +
-          `and ${milestones.length} milestones ${formatValue(milestones)}`,
+    const o = parseSchedulerOptions(SEQUENTIAL_LR, optimizer, options);
+    checkSameOptimizer('SequentialLR', o.schedulers, optimizer);
+    if (o.milestones.length !== o.schedulers.length - 1) {
+      throw new ValidationError(
+        'SequentialLR',
+        'milestones',
+        `one value fewer than schedulers (${o.schedulers.length - 1})`,
+        o.milestones,
+        `SequentialLR: milestones must have one value fewer than schedulers: got ${o.schedulers.length} schedulers ` +
+          `and ${o.milestones.length} milestones ${formatValue(o.milestones)}`,
       );
     }
-    if ((o.lastEpoch ?? -1) !== -1)
-      check.fail('lastEpoch', '-1 (resume a SequentialLR with loadStateDict())', o.lastEpoch);
-    super('SequentialLR', optimizer, -1);
-    this.schedulers = schedulers;
-    this.milestones = milestones;
+    super(SEQUENTIAL_LR, optimizer, o.lastEpoch);
+    this.schedulers = o.schedulers;
+    this.milestones = o.milestones;
     this.lastEpoch = 0;
     for (const group of optimizer.paramGroups) group.lr = group.initialLr as number;
-    for (const scheduler of schedulers) scheduler.undoInitialStep();
-    schedulers[0].initialStep();
-    this.lastLr = schedulers[0].getLastLr();
+    for (const scheduler of this.schedulers) scheduler.undoInitialStep();
+    this.schedulers[0].initialStep();
+    this.lastLr = this.schedulers[0].getLastLr();
   }
 
   /** Advances one epoch: steps the scheduler running at the new epoch, restarting it from epoch 0 at its milestone. */
@@ -87,6 +123,7 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
     this.lastLr = this.schedulers[0].getLastLr();
   }
 
+  /** The base entries, then `_milestones` and `_schedulers` (each scheduler's own state), as PyTorch's. */
   override stateDict(): StateDict {
     return {
       ...super.stateDict(),
@@ -95,21 +132,29 @@ export class SequentialLR extends LRScheduler implements ClosedForm {
     };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.milestones = new ArgChecker('SequentialLR.loadStateDict').milestones(
-      '_milestones',
-      reader.raw('_milestones'),
-      1,
-    );
-    loadSchedulerStates(reader, this.schedulers);
+  /**
+   * Checks `_milestones`, loads `_schedulers` into the schedulers, then the rest; a refused state changes
+   * nothing (schedulers already loaded get their earlier state back).
+   */
+  override loadStateDict(state: StateDict): void {
+    const where = 'SequentialLR.loadStateDict';
+    const reader = new StateReader('SequentialLR', state);
+    const groups = this.optimizer.paramGroups.length;
+    const milestones = SEQUENTIAL_LR.decls.milestones.check(where, '_milestones', reader.raw('_milestones'), groups);
+    if (milestones.length !== this.schedulers.length - 1) {
+      reader.fail('_milestones', `a list of ${this.schedulers.length - 1} (one fewer than schedulers)`, milestones);
+    }
+    loadSchedulerStates(reader, this.schedulers, () => super.loadStateDict(state));
+    this.milestones = milestones;
   }
 }
 
-/** Options of `ChainedScheduler` (PyTorch's `schedulers`). */
-export interface ChainedSchedulerOptions {
-  /** Built on the same optimizer; each step() steps them all, in this order. */
-  schedulers: readonly LRScheduler[];
-}
+const CHAINED_SCHEDULER = new ParamSet('ChainedScheduler', {
+  schedulers: schedulersParam('Built on the same optimizer; each step() steps them all, in this order.'),
+});
+
+/** Options of `ChainedScheduler` (PyTorch's `schedulers`), as declared in `ChainedScheduler.params`. */
+export type ChainedSchedulerOptions = OptionsOf<typeof CHAINED_SCHEDULER.decls>;
 
 /**
  * Steps several chainable schedulers together, each applying its update to the lr the one before left
@@ -117,15 +162,16 @@ export interface ChainedSchedulerOptions {
  * chain is defined by the successive updates.
  */
 export class ChainedScheduler extends LRScheduler {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = CHAINED_SCHEDULER;
   /** The chained schedulers, stepped in this order. */
   readonly schedulers: readonly LRScheduler[];
 
   constructor(optimizer: SchedulableOptimizer, options: ChainedSchedulerOptions) {
-    const check = new ArgChecker('ChainedScheduler');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['schedulers']);
-    const schedulers = checkSchedulers(check, o.schedulers, optimizer);
-    super('ChainedScheduler', optimizer, -1);
-    this.schedulers = schedulers;
+    const o = parseSchedulerOptions(CHAINED_SCHEDULER, optimizer, options);
+    checkSameOptimizer('ChainedScheduler', o.schedulers, optimizer);
+    super(CHAINED_SCHEDULER, optimizer, -1);
+    this.schedulers = o.schedulers;
     this.lastEpoch = 0;
     this.lastLr = this.groupLrs();
   }
@@ -156,41 +202,76 @@ export class ChainedScheduler extends LRScheduler {
     this.lastLr = this.groupLrs();
   }
 
+  /** The base entries, then `_schedulers`: each scheduler's own state. */
   override stateDict(): StateDict {
     return { ...super.stateDict(), _schedulers: this.schedulers.map((scheduler) => scheduler.stateDict()) };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    loadSchedulerStates(reader, this.schedulers);
+  /**
+   * Loads `_schedulers` into the schedulers, then the rest; a refused state changes nothing (schedulers already
+   * loaded get their earlier state back).
+   */
+  override loadStateDict(state: StateDict): void {
+    const reader = new StateReader('ChainedScheduler', state);
+    loadSchedulerStates(reader, this.schedulers, () => super.loadStateDict(state));
   }
 }
 
-function checkSchedulers(check: ArgChecker, value: unknown, optimizer: SchedulableOptimizer): LRScheduler[] {
-  if (!Array.isArray(value) || value.length === 0) check.fail('schedulers', 'a non-empty list of schedulers', value);
+/** The check of `schedulers`: a non-empty list of LRSchedulers. */
+function checkSchedulers(where: string, name: string, value: unknown): readonly LRScheduler[] {
+  if (!Array.isArray(value) || value.length === 0) refuse(where, name, 'a non-empty list of schedulers', value);
   return value.map((scheduler: unknown, i) => {
     if (!(scheduler instanceof LRScheduler)) {
-      const name = (scheduler as object | null)?.constructor?.name;
-      throw new Error(
-        `${check.scheduler}: schedulers[${i}] must be an LRScheduler` +
-          (name === 'ReduceLROnPlateau'
+      const constructorName = (scheduler as object | null)?.constructor?.name;
+      throw new ValidationError(
+        where,
+        `${name}[${i}]`,
+        'an LRScheduler',
+        scheduler,
+        `${where}: ${name}[${i}] must be an LRScheduler` +
+          (constructorName === 'ReduceLROnPlateau'
             ? ' (ReduceLROnPlateau needs a metric at every step and cannot be combined)'
             : `, got ${formatValue(scheduler)}`),
-      );
-    }
-    if (scheduler.optimizer !== optimizer) {
-      throw new Error(
-        `${check.scheduler}: schedulers[${i}] (${scheduler.constructor.name}) drives another optimizer; all must drive the same one`,
       );
     }
     return scheduler;
   });
 }
 
-function loadSchedulerStates(reader: StateReader, schedulers: readonly LRScheduler[]): void {
+/** Throws unless every scheduler drives `optimizer`. */
+function checkSameOptimizer(where: string, schedulers: readonly LRScheduler[], optimizer: SchedulableOptimizer): void {
+  schedulers.forEach((scheduler, i) => {
+    if (scheduler.optimizer !== optimizer) {
+      throw new ValidationError(
+        where,
+        `schedulers[${i}]`,
+        'a scheduler driving the same optimizer',
+        scheduler,
+        `${where}: schedulers[${i}] (${scheduler.constructor.name}) drives another optimizer; ` +
+          'all must drive the same one',
+      );
+    }
+  });
+}
+
+/**
+ * Loads `_schedulers` (one state per scheduler) and then `loadRest`; if any of it is refused, the schedulers
+ * already loaded get back the state they had, so a refused state dict changes nothing.
+ */
+function loadSchedulerStates(reader: StateReader, schedulers: readonly LRScheduler[], loadRest: () => void): void {
   const states = reader.list('_schedulers', schedulers.length);
   states.forEach((state, i) => {
-    if (typeof state !== 'object' || state === null || Array.isArray(state))
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
       reader.fail(`_schedulers[${i}]`, 'a state object', state);
-    schedulers[i].loadStateDict(state);
+    }
   });
+  const before = schedulers.map((scheduler) => scheduler.stateDict());
+  let loaded = 0;
+  try {
+    for (; loaded < schedulers.length; loaded++) schedulers[loaded].loadStateDict(states[loaded] as StateDict);
+    loadRest();
+  } catch (error) {
+    for (let i = 0; i < loaded; i++) schedulers[i].loadStateDict(before[i]);
+    throw error;
+  }
 }

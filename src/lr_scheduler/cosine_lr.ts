@@ -1,18 +1,22 @@
 import { pythonMod } from '../expr/compile.ts';
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { integer, number, type OptionsOf } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { StateReader, type StateDict } from './state.ts';
+import { ArgChecker } from './validate.ts';
 
-/** Options of `CosineAnnealingLR` (PyTorch's `T_max`, `eta_min`, `last_epoch`). */
-export interface CosineAnnealingLROptions {
-  /** Half-period of the cosine, in steps. */
-  tMax: number;
-  /** Default 0. */
-  etaMin?: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const COSINE_ANNEALING_LR = new ParamSet('CosineAnnealingLR', {
+  tMax: integer({ doc: 'Half-period of the cosine, in steps.', min: 1 }),
+  etaMin: number({ doc: 'Minimum lr, reached after tMax steps.', default: 0, min: 0 }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/**
+ * Options of `CosineAnnealingLR` (PyTorch's `T_max`, `eta_min`, `last_epoch`), as declared in
+ * `CosineAnnealingLR.params`.
+ */
+export type CosineAnnealingLROptions = OptionsOf<typeof COSINE_ANNEALING_LR.decls>;
 
 /**
  * Cosine annealing from the initial lr to `etaMin` over `tMax` steps, continuing as a cosine beyond
@@ -24,19 +28,22 @@ export interface CosineAnnealingLROptions {
  * (base - etaMin) (1 - cos(pi / T)) / 2. Resuming in the constructor uses the closed form (as 1.13 does).
  */
 export class CosineAnnealingLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = COSINE_ANNEALING_LR;
   /** Half-period of the cosine, in steps (PyTorch's `T_max`). */
   tMax: number;
   /** Minimum lr (PyTorch's `eta_min`): `lr = etaMin + (initialLr - etaMin) * (1 + cos(pi * epoch / tMax)) / 2`. */
   etaMin: number;
 
+  /**
+   * @param optimizer the optimizer whose groups' lrs it sets
+   * @param options see `CosineAnnealingLROptions`
+   */
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
-    const check = new ArgChecker('CosineAnnealingLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['tMax', 'etaMin', 'lastEpoch']);
-    const tMax = check.integer('tMax', o.tMax, 1);
-    const etaMin = check.number('etaMin', o.etaMin ?? 0, { min: 0 });
-    super('CosineAnnealingLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.tMax = tMax;
-    this.etaMin = etaMin;
+    const o = parseSchedulerOptions(COSINE_ANNEALING_LR, optimizer, options);
+    super(COSINE_ANNEALING_LR, optimizer, o.lastEpoch);
+    this.tMax = o.tMax;
+    this.etaMin = o.etaMin;
     this.initialStep();
   }
 
@@ -60,31 +67,23 @@ export class CosineAnnealingLR extends LRScheduler implements ClosedForm {
     return this.baseLrs.map((baseLr) => etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * step) / tMax))) / 2);
   }
 
-  override stateDict(): StateDict {
-    return { ...super.stateDict(), T_max: this.tMax, eta_min: this.etaMin };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.tMax = reader.integer('T_max');
-    this.etaMin = reader.number('eta_min');
-  }
-
   protected override closedFormLr(): number[] {
     return this.lrAt(this.lastEpoch);
   }
 }
 
-/** Options of `CosineAnnealingWarmRestarts` (PyTorch's `T_0`, `T_mult`, `eta_min`, `last_epoch`). */
-export interface CosineAnnealingWarmRestartsOptions {
-  /** Length of the first cycle, in steps. */
-  t0: number;
-  /** Each cycle is `tMult` times longer than the one before; default 1. */
-  tMult?: number;
-  /** Default 0. */
-  etaMin?: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const COSINE_ANNEALING_WARM_RESTARTS = new ParamSet('CosineAnnealingWarmRestarts', {
+  t0: integer({ doc: 'Length of the first cycle, in steps.', min: 1 }),
+  tMult: integer({ doc: 'Each cycle is tMult times longer than the one before.', default: 1, min: 1 }),
+  etaMin: number({ doc: 'Minimum lr, reached at the end of each cycle.', default: 0, min: 0 }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/**
+ * Options of `CosineAnnealingWarmRestarts` (PyTorch's `T_0`, `T_mult`, `eta_min`, `last_epoch`), as declared in
+ * `CosineAnnealingWarmRestarts.params`.
+ */
+export type CosineAnnealingWarmRestartsOptions = OptionsOf<typeof COSINE_ANNEALING_WARM_RESTARTS.decls>;
 
 /**
  * SGDR: cosine annealing from the initial lr to `etaMin` over cycles of `t0`, `t0 * tMult`, ... steps,
@@ -95,6 +94,8 @@ export interface CosineAnnealingWarmRestartsOptions {
  * cycle arithmetic from `t0` there, which is wrong past the first restart when `tMult > 1`).
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = COSINE_ANNEALING_WARM_RESTARTS;
   /** Length of the first cycle, in steps (PyTorch's `T_0`). */
   t0: number;
   /** Growth factor of the cycle length at each restart (PyTorch's `T_mult`). */
@@ -106,19 +107,18 @@ export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedFo
   /** Steps since the last restart (PyTorch's `T_cur`); fractional after step(epoch) with a fraction. */
   tCur: number;
 
+  /**
+   * @param optimizer the optimizer whose groups' lrs it sets
+   * @param options see `CosineAnnealingWarmRestartsOptions`
+   */
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
-    const check = new ArgChecker('CosineAnnealingWarmRestarts');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['t0', 'tMult', 'etaMin', 'lastEpoch']);
-    const t0 = check.integer('t0', o.t0, 1);
-    const tMult = check.integer('tMult', o.tMult ?? 1, 1);
-    const etaMin = check.number('etaMin', o.etaMin ?? 0, { min: 0 });
-    const lastEpoch = check.lastEpoch(o.lastEpoch ?? -1, optimizer);
-    super('CosineAnnealingWarmRestarts', optimizer, lastEpoch);
-    this.t0 = t0;
-    this.tI = t0;
-    this.tMult = tMult;
-    this.etaMin = etaMin;
-    this.tCur = lastEpoch;
+    const o = parseSchedulerOptions(COSINE_ANNEALING_WARM_RESTARTS, optimizer, options);
+    super(COSINE_ANNEALING_WARM_RESTARTS, optimizer, o.lastEpoch);
+    this.t0 = o.t0;
+    this.tI = o.t0;
+    this.tMult = o.tMult;
+    this.etaMin = o.etaMin;
+    this.tCur = o.lastEpoch;
     this.initialStep();
   }
 
@@ -162,23 +162,20 @@ export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedFo
     this.step(0);
   }
 
+  /** The base state (declared hyper-parameters included) and the position in the cycles, `T_i` and `T_cur`. */
   override stateDict(): StateDict {
-    return {
-      ...super.stateDict(),
-      T_0: this.t0,
-      T_i: this.tI,
-      T_mult: this.tMult,
-      eta_min: this.etaMin,
-      T_cur: this.tCur,
-    };
+    return { ...super.stateDict(), T_i: this.tI, T_cur: this.tCur };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.t0 = reader.integer('T_0');
-    this.tI = reader.integer('T_i');
-    this.tMult = reader.integer('T_mult');
-    this.etaMin = reader.number('eta_min');
-    this.tCur = reader.number('T_cur');
+  /** Restores what stateDict() saved; a refused state changes nothing. */
+  override loadStateDict(state: StateDict): void {
+    const reader = new StateReader(this.schedulerName, state);
+    const tI = reader.integer('T_i');
+    if (tI < 1) reader.fail('T_i', 'an integer >= 1', tI);
+    const tCur = reader.number('T_cur');
+    super.loadStateDict(state); // checks the rest before it changes anything
+    this.tI = tI;
+    this.tCur = tCur;
   }
 
   /** PyTorch's `step(epoch)` arithmetic, logarithm included. */

@@ -1,10 +1,29 @@
 import { compileExpression, lambdaSource, type CompiledExpression } from '../expr/compile.ts';
 import { ExprError } from '../expr/errors.ts';
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle } from './momentum.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import {
+  boolean,
+  choice,
+  custom,
+  number,
+  numberPerGroup,
+  type OptionsOf,
+  optional,
+  type Param,
+} from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import {
+  momentumTarget,
+  notInState,
+  perGroup,
+  readMomentumTarget,
+  writeMomentum,
+  type MomentumTarget,
+  startMomentumCycle,
+} from './momentum.ts';
+import { StateReader, type StateDict } from './state.ts';
 
 /** The built-in amplitude policies of CyclicLR (PyTorch's `mode`). */
 export const CYCLIC_MODES = ['triangular', 'triangular2', 'exp_range'] as const;
@@ -20,33 +39,52 @@ export type ScaleMode = (typeof SCALE_MODES)[number];
 /** A custom amplitude scaling of CyclicLR, in [0, 1], of the cycle number or the iteration (PyTorch's `scale_fn`). */
 export type ScaleFn = (x: number) => number;
 
-/** Options of `CyclicLR`, PyTorch's keyword arguments in camelCase. */
-export interface CyclicLROptions {
-  /** Lower lr bound, one for all groups or one per group. Sets the groups' lrs when starting. */
-  baseLr: number | readonly number[];
-  /** Upper lr bound, one for all groups or one per group. */
-  maxLr: number | readonly number[];
-  /** Steps from baseLr up to maxLr; default 2000. */
-  stepSizeUp?: number;
-  /** Steps back down; default stepSizeUp. */
-  stepSizeDown?: number;
-  /** Default 'triangular'; must be one of the three even when scaleFn, which overrides it, is given. */
-  mode?: CyclicMode;
-  /** exp_range's factor per iteration; default 1. */
-  gamma?: number;
-  /** Custom amplitude scaling in [0, 1]: a function, or an expression in `x` (e.g. "0.5 ** x"). */
-  scaleFn?: ScaleFn | string;
-  /** What scaleFn is given: the cycle number or the iteration; default 'cycle'. */
-  scaleMode?: ScaleMode;
-  /** Cycle SGD's momentum or Adam's beta1 inversely to the lr; default true. */
-  cycleMomentum?: boolean;
-  /** Default 0.8. */
-  baseMomentum?: number | readonly number[];
-  /** Default 0.9. */
-  maxMomentum?: number | readonly number[];
-  /** Index of the last batch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const CYCLIC_LR = new ParamSet('CyclicLR', {
+  baseLr: notInState(
+    perGroup(
+      numberPerGroup({
+        doc: "Lower lr bound, one for all groups or one per group. Sets the groups' lrs when starting.",
+        min: 0,
+      }),
+    ),
+  ),
+  maxLr: notInState(perGroup(numberPerGroup({ doc: 'Upper lr bound, one for all groups or one per group.', min: 0 }))),
+  stepSizeUp: notInState(number({ doc: 'Steps from baseLr up to maxLr.', default: 2000, min: 0, above: true })),
+  stepSizeDown: notInState(optional(number({ doc: 'Steps back down; default stepSizeUp.', min: 0 }))),
+  mode: choice({
+    doc: 'The amplitude policy; must be one of the three even when scaleFn, which overrides it, is given.',
+    choices: CYCLIC_MODES,
+    default: 'triangular',
+  }) as Param<CyclicMode, false>,
+  gamma: number({ doc: "exp_range's factor per iteration.", default: 1.0, min: 0, above: true }),
+  scaleFn: optional(
+    custom(
+      {
+        doc: 'Custom amplitude scaling in [0, 1]: a function, or an expression in `x` (e.g. "0.5 ** x").',
+        kind: 'expression',
+        allowed: 'a function or an expression string in x',
+        inState: false, // the state holds an expression's source as `_scale_fn_custom`
+      },
+      (where, _name, value): ScaleFn | string => resolveScaleFn(where, value),
+    ),
+  ),
+  scaleMode: choice({
+    doc: 'What scaleFn is given: the cycle number or the iteration.',
+    choices: SCALE_MODES,
+    default: 'cycle',
+  }) as Param<ScaleMode, false>,
+  cycleMomentum: boolean({ doc: "Cycle SGD's momentum or Adam's beta1 inversely to the lr.", default: true }),
+  baseMomentum: notInState(
+    perGroup(numberPerGroup({ doc: "Lower momentum bound, reached at the lr's peak.", default: 0.8, min: 0 })),
+  ),
+  maxMomentum: notInState(
+    perGroup(numberPerGroup({ doc: 'Upper momentum bound, at the start of each cycle.', default: 0.9, min: 0 })),
+  ),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `CyclicLR`, PyTorch's keyword arguments in camelCase, as declared in `CyclicLR.params`. */
+export type CyclicLROptions = OptionsOf<typeof CYCLIC_LR.decls, never>;
 
 /**
  * Cyclical learning rates (PyTorch's CyclicLR): the lr goes linearly from baseLr to maxLr and back, the
@@ -55,6 +93,8 @@ export interface CyclicLROptions {
  * baseMomentum.
  */
 export class CyclicLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = CYCLIC_LR;
   /** Upper lr bound per group. */
   maxLrs: number[];
   /** Length of a cycle in steps: `stepSizeUp + stepSizeDown`. */
@@ -77,55 +117,34 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
   momentumTarget: MomentumTarget | undefined;
   private customScaleFn: ScaleFn | undefined;
 
+  /**
+   * @param optimizer the optimizer whose groups' lrs (and momentum) it sets
+   * @param options see `CyclicLROptions`
+   */
   constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
-    const check = new ArgChecker('CyclicLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, [
-      'baseLr',
-      'maxLr',
-      'stepSizeUp',
-      'stepSizeDown',
-      'mode',
-      'gamma',
-      'scaleFn',
-      'scaleMode',
-      'cycleMomentum',
-      'baseMomentum',
-      'maxMomentum',
-      'lastEpoch',
-    ]);
-    const baseLrs = check.perGroup('baseLr', o.baseLr, optimizer, { min: 0 });
-    const maxLrs = check.perGroup('maxLr', o.maxLr, optimizer, { min: 0 });
-    const stepSizeUp = check.number('stepSizeUp', o.stepSizeUp ?? 2000, { min: 0, above: true });
-    const stepSizeDown = check.number('stepSizeDown', o.stepSizeDown ?? stepSizeUp, { min: 0 });
-    const customScaleFn = o.scaleFn === undefined ? undefined : resolveScaleFn(check, o.scaleFn);
-    const mode = check.oneOf('mode', o.mode ?? 'triangular', CYCLIC_MODES);
-    const gamma = check.number('gamma', o.gamma ?? 1.0, { min: 0, above: true });
-    const scaleMode = check.oneOf('scaleMode', o.scaleMode ?? 'cycle', SCALE_MODES);
-    const cycleMomentum = check.boolean('cycleMomentum', o.cycleMomentum ?? true);
-    const target = cycleMomentum ? momentumTarget(check, optimizer) : undefined;
-    const baseMomentums = check.perGroup('baseMomentum', o.baseMomentum ?? 0.8, optimizer, { min: 0, max: 1 });
-    const maxMomentums = check.perGroup('maxMomentum', o.maxMomentum ?? 0.9, optimizer, { min: 0, max: 1 });
-    const lastEpoch = check.lastEpoch(o.lastEpoch ?? -1, optimizer);
-
-    if (lastEpoch === -1) {
+    const o = parseSchedulerOptions(CYCLIC_LR, optimizer, options);
+    const stepSizeDown = o.stepSizeDown ?? o.stepSizeUp;
+    const customScaleFn = o.scaleFn as ScaleFn | undefined; // the declaration's check compiles an expression
+    const target = o.cycleMomentum ? momentumTarget('CyclicLR', optimizer) : undefined;
+    if (o.lastEpoch === -1) {
       optimizer.paramGroups.forEach((group, i) => {
-        group.lr = baseLrs[i];
-        startMomentumCycle(group, target, baseMomentums[i], maxMomentums[i]);
+        group.lr = o.baseLr[i];
+        startMomentumCycle(group, target, o.baseMomentum[i], o.maxMomentum[i]);
       });
     }
-    super('CyclicLR', optimizer, lastEpoch);
-    this.baseLrs = baseLrs;
-    this.maxLrs = maxLrs;
-    this.totalSize = stepSizeUp + stepSizeDown;
-    this.stepRatio = stepSizeUp / this.totalSize;
-    this.mode = mode;
-    this.gamma = gamma;
+    super(CYCLIC_LR, optimizer, o.lastEpoch);
+    this.baseLrs = o.baseLr;
+    this.maxLrs = o.maxLr;
+    this.totalSize = o.stepSizeUp + stepSizeDown;
+    this.stepRatio = o.stepSizeUp / this.totalSize;
+    this.mode = o.mode;
+    this.gamma = o.gamma;
     this.customScaleFn = customScaleFn;
-    this.scaleMode = customScaleFn === undefined ? builtInScaleMode(mode) : scaleMode;
-    this.cycleMomentum = cycleMomentum;
+    this.scaleMode = customScaleFn === undefined ? builtInScaleMode(o.mode) : o.scaleMode;
+    this.cycleMomentum = o.cycleMomentum;
     this.momentumTarget = target;
-    this.baseMomentums = baseMomentums;
-    this.maxMomentums = maxMomentums;
+    this.baseMomentums = o.baseMomentum;
+    this.maxMomentums = o.maxMomentum;
     this.initialStep();
   }
 
@@ -152,37 +171,57 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
     return this.momentumAtEpoch(step);
   }
 
+  /**
+   * The base state (declared hyper-parameters included) and what the constructor computed from the rest, under
+   * PyTorch's keys.
+   */
   override stateDict(): StateDict {
     return {
       ...super.stateDict(),
       max_lrs: [...this.maxLrs],
       total_size: this.totalSize,
       step_ratio: this.stepRatio,
-      mode: this.mode,
-      gamma: this.gamma,
-      scale_mode: this.scaleMode,
       _scale_fn_custom: this.customScaleFn === undefined ? null : (lambdaSource(this.customScaleFn) ?? null),
-      cycle_momentum: this.cycleMomentum,
       base_momentums: [...this.baseMomentums],
       max_momentums: [...this.maxMomentums],
       use_beta1: this.momentumTarget === 'beta1',
     };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.maxLrs = reader.numbers('max_lrs');
-    this.totalSize = reader.number('total_size');
-    this.stepRatio = reader.number('step_ratio');
-    this.mode = reader.string('mode', CYCLIC_MODES);
-    this.gamma = reader.number('gamma');
-    this.scaleMode = reader.string('scale_mode', SCALE_MODES);
+  /**
+   * Restores what stateDict() saved; a refused state changes nothing. A custom scaleFn saved as an expression is
+   * rebuilt from its source; a function is not saved (null), so the scheduler keeps its own, as in PyTorch.
+   */
+  override loadStateDict(state: StateDict): void {
+    const reader = new StateReader(this.schedulerName, state);
+    const groups = this.optimizer.paramGroups.length;
+    const perGroupList = (key: string): number[] => {
+      const list = reader.numbers(key);
+      if (list.length !== groups) reader.fail(key, `a list of ${groups} (one per param group)`, list);
+      return [...list];
+    };
+    const maxLrs = perGroupList('max_lrs');
+    const totalSize = reader.number('total_size');
+    if (totalSize <= 0) reader.fail('total_size', 'a finite number > 0', totalSize);
+    const stepRatio = reader.number('step_ratio');
+    if (stepRatio <= 0 || stepRatio > 1) reader.fail('step_ratio', 'a finite number in (0, 1]', stepRatio);
     const scaleSource = reader.has('_scale_fn_custom') ? reader.raw('_scale_fn_custom') : null;
-    if (typeof scaleSource === 'string')
-      this.customScaleFn = resolveScaleFn(new ArgChecker('CyclicLR.loadStateDict'), scaleSource);
-    this.cycleMomentum = reader.boolean('cycle_momentum');
-    this.baseMomentums = reader.numbers('base_momentums');
-    this.maxMomentums = reader.numbers('max_momentums');
-    this.momentumTarget = this.cycleMomentum ? (reader.boolean('use_beta1') ? 'beta1' : 'momentum') : undefined;
+    if (scaleSource !== null && typeof scaleSource !== 'string') {
+      reader.fail('_scale_fn_custom', 'an expression string in x, or null', scaleSource);
+    }
+    const customScaleFn =
+      scaleSource === null ? this.customScaleFn : resolveScaleFn(`${this.schedulerName}.loadStateDict`, scaleSource);
+    const baseMomentums = perGroupList('base_momentums');
+    const maxMomentums = perGroupList('max_momentums');
+    const target = readMomentumTarget(reader);
+    super.loadStateDict(state); // checks the rest before it changes anything
+    this.maxLrs = maxLrs;
+    this.totalSize = totalSize;
+    this.stepRatio = stepRatio;
+    this.customScaleFn = customScaleFn;
+    this.baseMomentums = baseMomentums;
+    this.maxMomentums = maxMomentums;
+    this.momentumTarget = target;
   }
 
   protected override updateMomentum(): void {
@@ -219,17 +258,20 @@ function builtInScaleMode(mode: CyclicMode): ScaleMode {
   return mode === 'exp_range' ? 'iterations' : 'cycle';
 }
 
-function resolveScaleFn(check: ArgChecker, input: unknown): ScaleFn {
+/** A function as given, or an expression in `x` compiled (keeping its source, which stateDict() saves). */
+function resolveScaleFn(where: string, input: unknown): ScaleFn {
   if (typeof input === 'function') return input as ScaleFn;
-  if (typeof input !== 'string') check.fail('scaleFn', 'a function or an expression string in x', input);
+  if (typeof input !== 'string') {
+    throw new ValidationError(where, 'scaleFn', 'a function or an expression string in x', input);
+  }
   let compiled: CompiledExpression;
   try {
     compiled = compileExpression(input, { variable: 'x' });
   } catch (error) {
     if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: scaleFn (scale_fn) is not a valid expression: ${error.message}`, {
-      cause: error,
-    });
+    const message = `${where}: scaleFn (scale_fn) is not a valid expression: ${error.message}`;
+    const refusal = new ValidationError(where, 'scaleFn', 'a valid expression in x', input, message);
+    throw Object.assign(refusal, { cause: error });
   }
   const scaleFn = (x: number): number => compiled(x);
   return Object.defineProperty(scaleFn, 'source', { value: input, enumerable: true });

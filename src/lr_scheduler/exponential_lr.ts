@@ -1,27 +1,31 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { number, type OptionsOf } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 
-/** Options of `ExponentialLR` (PyTorch's `gamma`, `last_epoch`). */
-export interface ExponentialLROptions {
-  /** Multiplicative decay factor per step: `lr = initialLr * gamma ** epoch`. */
-  gamma: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const EXPONENTIAL_LR = new ParamSet('ExponentialLR', {
+  gamma: number({
+    doc: 'Multiplicative decay factor per step: `lr = initialLr * gamma ** epoch`.',
+    min: 0,
+    above: true,
+  }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `ExponentialLR` (PyTorch's `gamma`, `last_epoch`), as declared in `ExponentialLR.params`. */
+export type ExponentialLROptions = OptionsOf<typeof EXPONENTIAL_LR.decls>;
 
 /** Multiplies the lr by `gamma` every step (PyTorch's ExponentialLR). */
 export class ExponentialLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = EXPONENTIAL_LR;
   /** Multiplicative decay factor per step. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
-    const check = new ArgChecker('ExponentialLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['gamma', 'lastEpoch']);
-    const gamma = check.number('gamma', o.gamma, { min: 0, above: true });
-    super('ExponentialLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.gamma = gamma;
+    const o = parseSchedulerOptions(EXPONENTIAL_LR, optimizer, options);
+    super(EXPONENTIAL_LR, optimizer, o.lastEpoch);
+    this.gamma = o.gamma;
     this.initialStep();
   }
 
@@ -34,14 +38,6 @@ export class ExponentialLR extends LRScheduler implements ClosedForm {
   lrAt(step: number): number[] {
     this.checkStep(step);
     return this.baseLrs.map((baseLr) => baseLr * Math.pow(this.gamma, step));
-  }
-
-  override stateDict(): StateDict {
-    return { ...super.stateDict(), gamma: this.gamma };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.gamma = reader.number('gamma');
   }
 
   protected override closedFormLr(): number[] {

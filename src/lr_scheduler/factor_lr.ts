@@ -1,36 +1,40 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { integer, number, type OptionsOf } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 
-/** Options of `ConstantLR` (PyTorch's `factor`, `total_iters`, `last_epoch`). */
-export interface ConstantLROptions {
-  /** Factor applied until `totalIters`; default 1/3. In (0, 1]. */
-  factor?: number;
-  /** Default 5. */
-  totalIters?: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const CONSTANT_LR = new ParamSet('ConstantLR', {
+  factor: number({
+    doc: 'Factor applied to the lr until `totalIters`.',
+    min: 0,
+    above: true,
+    max: 1,
+    default: 1.0 / 3,
+  }),
+  totalIters: integer({ doc: 'Steps at the reduced lr.', min: 1, default: 5 }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `ConstantLR` (PyTorch's `factor`, `total_iters`, `last_epoch`), as declared in `ConstantLR.params`. */
+export type ConstantLROptions = OptionsOf<typeof CONSTANT_LR.decls>;
 
 /**
  * Multiplies the lr by `factor` for the first `totalIters` steps, then restores it (PyTorch's ConstantLR).
  * Unlike PyTorch, factor 0 is refused: the chainable form would divide by it.
  */
 export class ConstantLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = CONSTANT_LR;
   /** Factor applied to the lr before step `totalIters`. */
   factor: number;
   /** Steps at the reduced lr: `lr = initialLr * (epoch < totalIters ? factor : 1)`. */
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {
-    const check = new ArgChecker('ConstantLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['factor', 'totalIters', 'lastEpoch']);
-    const factor = check.number('factor', o.factor ?? 1.0 / 3, { min: 0, above: true, max: 1 });
-    const totalIters = check.integer('totalIters', o.totalIters ?? 5, 1);
-    super('ConstantLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.factor = factor;
-    this.totalIters = totalIters;
+    const o = parseSchedulerOptions(CONSTANT_LR, optimizer, options);
+    super(CONSTANT_LR, optimizer, o.lastEpoch);
+    this.factor = o.factor;
+    this.totalIters = o.totalIters;
     this.initialStep();
   }
 
@@ -47,31 +51,23 @@ export class ConstantLR extends LRScheduler implements ClosedForm {
     return this.baseLrs.map((baseLr) => baseLr * (this.factor + done * (1 - this.factor)));
   }
 
-  override stateDict(): StateDict {
-    return { ...super.stateDict(), factor: this.factor, total_iters: this.totalIters };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.factor = reader.number('factor');
-    this.totalIters = reader.integer('total_iters');
-  }
-
   protected override closedFormLr(): number[] {
     return this.lrAt(this.lastEpoch);
   }
 }
 
-/** Options of `LinearLR` (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`). */
-export interface LinearLROptions {
-  /** Factor at step 0; default 1/3. In (0, 1]. */
-  startFactor?: number;
-  /** Factor from `totalIters` on; default 1. In [0, 1]. */
-  endFactor?: number;
-  /** Default 5. */
-  totalIters?: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const LINEAR_LR = new ParamSet('LinearLR', {
+  startFactor: number({ doc: 'Factor at step 0.', min: 0, above: true, max: 1, default: 1.0 / 3 }),
+  endFactor: number({ doc: 'Factor from step `totalIters` on.', min: 0, max: 1, default: 1.0 }),
+  totalIters: integer({ doc: 'Steps of the ramp from `startFactor` to `endFactor`.', min: 1, default: 5 }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/**
+ * Options of `LinearLR` (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`), as declared in
+ * `LinearLR.params`.
+ */
+export type LinearLROptions = OptionsOf<typeof LINEAR_LR.decls>;
 
 /**
  * Moves the lr's factor linearly from `startFactor` to `endFactor` over `totalIters` steps (PyTorch's
@@ -79,6 +75,8 @@ export interface LinearLROptions {
  * clamped at 0 there, which changes nothing wherever PyTorch's value is >= 0.
  */
 export class LinearLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = LINEAR_LR;
   /** Factor at step 0. */
   startFactor: number;
   /** Factor from step `totalIters` on. */
@@ -90,20 +88,11 @@ export class LinearLR extends LRScheduler implements ClosedForm {
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
-    const check = new ArgChecker('LinearLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, [
-      'startFactor',
-      'endFactor',
-      'totalIters',
-      'lastEpoch',
-    ]);
-    const startFactor = check.number('startFactor', o.startFactor ?? 1.0 / 3, { min: 0, above: true, max: 1 });
-    const endFactor = check.number('endFactor', o.endFactor ?? 1.0, { min: 0, max: 1 });
-    const totalIters = check.integer('totalIters', o.totalIters ?? 5, 1);
-    super('LinearLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.startFactor = startFactor;
-    this.endFactor = endFactor;
-    this.totalIters = totalIters;
+    const o = parseSchedulerOptions(LINEAR_LR, optimizer, options);
+    super(LINEAR_LR, optimizer, o.lastEpoch);
+    this.startFactor = o.startFactor;
+    this.endFactor = o.endFactor;
+    this.totalIters = o.totalIters;
     this.initialStep();
   }
 
@@ -121,21 +110,6 @@ export class LinearLR extends LRScheduler implements ClosedForm {
     this.checkStep(step);
     const progress = ((this.endFactor - this.startFactor) * Math.min(this.totalIters, step)) / this.totalIters;
     return this.baseLrs.map((baseLr) => Math.max(0, baseLr * (this.startFactor + progress)));
-  }
-
-  override stateDict(): StateDict {
-    return {
-      ...super.stateDict(),
-      start_factor: this.startFactor,
-      end_factor: this.endFactor,
-      total_iters: this.totalIters,
-    };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.startFactor = reader.number('start_factor');
-    this.endFactor = reader.number('end_factor');
-    this.totalIters = reader.integer('total_iters');
   }
 
   protected override closedFormLr(): number[] {

@@ -23,7 +23,7 @@ export type { SequentialLROptions, ChainedSchedulerOptions } from './composite.t
 export { SWALR } from './swa_lr.ts';
 export type { SWALROptions } from './swa_lr.ts';
 export type { MomentumTarget } from './momentum.ts';
-export { schedulerFromSpec, schedulerSpecArgs, SCHEDULER_TYPES } from './spec.ts';
+export { schedulerFromSpec, schedulerParams, schedulerSpecArgs, SCHEDULER_TYPES } from './spec.ts';
 export type { SchedulerSpec, AnyScheduler } from './spec.ts';
 export type { StateDict, JsonValue } from './state.ts';
 export { snakeToCamel, camelToSnake } from './names.ts';

@@ -1,23 +1,47 @@
 import { compileLambda, lambdaSource } from '../expr/compile.ts';
 import { ExprError } from '../expr/errors.ts';
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import { displayName } from './names.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { custom, type OptionsOf } from '../params/declare.ts';
+import { refuse, ValidationError } from '../params/error.ts';
+import { displayName } from '../params/names.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { StateReader, type StateDict } from './state.ts';
 
 /** A function of the epoch: LambdaLR's lr factor, or MultiplicativeLR's factor per step. */
 export type LrLambda = (epoch: number) => number;
 /** A function of the epoch, or an expression in `epoch` such as "0.95 ** epoch" (see src/expr). */
 export type LrLambdaInput = LrLambda | string;
 
-/** Options of `LambdaLR` (PyTorch's `lr_lambda`, `last_epoch`). */
-export interface LambdaLROptions {
-  /** One lambda for every group, or a list with one per group. */
-  lrLambda: LrLambdaInput | readonly LrLambdaInput[];
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
+/** What one lambda may be, in words. */
+const ONE_LAMBDA = 'a function of the epoch or an expression string';
+
+/** PyTorch's `lr_lambda`: one lambda for every group, or a list with one per group. */
+function lrLambdaParam(doc: string) {
+  return {
+    ...custom(
+      {
+        doc,
+        kind: 'expression',
+        allowed: ONE_LAMBDA,
+        // A function cannot be saved: the state dict holds `lr_lambdas`, expression texts (the class's stateDict).
+        inState: false,
+      },
+      resolveLambdas,
+    ),
+    perGroup: true as const,
+  };
 }
+
+const LAMBDA_LR = new ParamSet('LambdaLR', {
+  lrLambda: lrLambdaParam(
+    'The lr factor, a function of the epoch or an expression in `epoch`; one for every group or one per group.',
+  ),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `LambdaLR` (PyTorch's `lr_lambda`, `last_epoch`), as declared in `LambdaLR.params`. */
+export type LambdaLROptions = OptionsOf<typeof LAMBDA_LR.decls, LrLambdaInput | readonly LrLambdaInput[]>;
 
 /**
  * Sets the lr to the initial lr times `lrLambda(epoch)` (PyTorch's LambdaLR). As in PyTorch, stateDict()
@@ -25,15 +49,15 @@ export interface LambdaLROptions {
  * scheduler's own); a lambda built from an expression string is stored as its source and rebuilt on load.
  */
 export class LambdaLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = LAMBDA_LR;
   /** One lambda per param group: `lr = initialLr * lrLambda(epoch)`. */
   lrLambdas: LrLambda[];
 
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    const check = new ArgChecker('LambdaLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['lrLambda', 'lastEpoch']);
-    const lrLambdas = resolveLambdas(check, o.lrLambda, optimizer);
-    super('LambdaLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.lrLambdas = lrLambdas;
+    const o = parseSchedulerOptions(LAMBDA_LR, optimizer, options);
+    super(LAMBDA_LR, optimizer, o.lastEpoch);
+    this.lrLambdas = o.lrLambda;
     this.initialStep();
   }
 
@@ -46,34 +70,44 @@ export class LambdaLR extends LRScheduler implements ClosedForm {
     return this.baseLrs.map((baseLr, i) => baseLr * this.lrLambdas[i](step));
   }
 
+  /** The base entries, then `lr_lambdas`: each lambda's expression text, null for a function. */
   override stateDict(): StateDict {
     return { ...super.stateDict(), lr_lambdas: lambdaSources(this.lrLambdas) };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.lrLambdas = loadLambdas(reader, this.lrLambdas);
+  /** Checks and compiles `lr_lambdas`, then loads the rest; a refused state changes nothing. */
+  override loadStateDict(state: StateDict): void {
+    const lrLambdas = loadLambdas('LambdaLR', state, this.lrLambdas);
+    super.loadStateDict(state);
+    this.lrLambdas = lrLambdas;
   }
 }
 
-/** Options of `MultiplicativeLR` (PyTorch's `lr_lambda`, `last_epoch`). */
-export interface MultiplicativeLROptions {
-  /** The factor applied at each step, given the epoch; one for every group or one per group. */
-  lrLambda: LrLambdaInput | readonly LrLambdaInput[];
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const MULTIPLICATIVE_LR = new ParamSet('MultiplicativeLR', {
+  lrLambda: lrLambdaParam(
+    'The factor applied at each step, a function of the epoch or an expression in `epoch`; ' +
+      'one for every group or one per group.',
+  ),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `MultiplicativeLR` (PyTorch's `lr_lambda`, `last_epoch`), as declared in `MultiplicativeLR.params`. */
+export type MultiplicativeLROptions = OptionsOf<
+  typeof MULTIPLICATIVE_LR.decls,
+  LrLambdaInput | readonly LrLambdaInput[]
+>;
 
 /** Multiplies the lr by `lrLambda(epoch)` at every step after the first (PyTorch's MultiplicativeLR). */
 export class MultiplicativeLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = MULTIPLICATIVE_LR;
   /** One lambda per param group: `lr = lr * lrLambda(epoch)` at each step after the first. */
   lrLambdas: LrLambda[];
 
   constructor(optimizer: SchedulableOptimizer, options: MultiplicativeLROptions) {
-    const check = new ArgChecker('MultiplicativeLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['lrLambda', 'lastEpoch']);
-    const lrLambdas = resolveLambdas(check, o.lrLambda, optimizer);
-    super('MultiplicativeLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.lrLambdas = lrLambdas;
+    const o = parseSchedulerOptions(MULTIPLICATIVE_LR, optimizer, options);
+    super(MULTIPLICATIVE_LR, optimizer, o.lastEpoch);
+    this.lrLambdas = o.lrLambda;
     this.initialStep();
   }
 
@@ -93,37 +127,55 @@ export class MultiplicativeLR extends LRScheduler implements ClosedForm {
     });
   }
 
+  /** The base entries, then `lr_lambdas`: each lambda's expression text, null for a function. */
   override stateDict(): StateDict {
     return { ...super.stateDict(), lr_lambdas: lambdaSources(this.lrLambdas) };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.lrLambdas = loadLambdas(reader, this.lrLambdas);
+  /** Checks and compiles `lr_lambdas`, then loads the rest; a refused state changes nothing. */
+  override loadStateDict(state: StateDict): void {
+    const lrLambdas = loadLambdas('MultiplicativeLR', state, this.lrLambdas);
+    super.loadStateDict(state);
+    this.lrLambdas = lrLambdas;
   }
 }
 
-function resolveLambdas(check: ArgChecker, input: unknown, optimizer: SchedulableOptimizer): LrLambda[] {
-  const groups = optimizer.paramGroups.length;
-  if (!Array.isArray(input)) return new Array<LrLambda>(groups).fill(resolveLambda(check, 'lrLambda', input));
+/** The check of `lrLambda`: one lambda per param group (`groups` of them). */
+function resolveLambdas(where: string, name: string, input: unknown, groups: number): LrLambda[] {
+  if (!Array.isArray(input)) return new Array<LrLambda>(groups).fill(resolveLambda(where, name, input));
   if (input.length !== groups) {
-    throw new Error(
-      `${check.scheduler}: lrLambda (lr_lambda) has ${input.length} lambdas but the optimizer has ${groups} param groups; ` +
+    throw new ValidationError(
+      where,
+      name,
+      `one lambda per param group (${groups}) or a single one`,
+      input,
+      `${where}: ${displayName(name)} has ${input.length} lambdas ` +
+        `but the optimizer has ${groups} param groups; ` +
         'give one per group or a single one',
     );
   }
-  return input.map((item: unknown, i) => resolveLambda(check, `lrLambda[${i}]`, item));
+  return input.map((item: unknown, i) => resolveLambda(where, `${name}[${i}]`, item));
 }
 
-function resolveLambda(check: ArgChecker, param: string, input: unknown): LrLambda {
+function resolveLambda(where: string, name: string, input: unknown): LrLambda {
   if (typeof input === 'function') return input as LrLambda;
-  if (typeof input !== 'string') check.fail(param, 'a function of the epoch or an expression string', input);
+  if (typeof input !== 'string') refuse(where, name, ONE_LAMBDA, input);
+  return compile(input, where, name, displayName(name));
+}
+
+/**
+ * Compiles an expression text, refusing an invalid one with a ValidationError (the ExprError as its cause);
+ * `shown` is the parameter as the message names it.
+ */
+function compile(source: string, where: string, name: string, shown: string): LrLambda {
   try {
-    return compileLambda(input);
+    return compileLambda(source);
   } catch (error) {
     if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: ${displayName(param)} is not a valid expression: ${error.message}`, {
-      cause: error,
-    });
+    const message = `${where}: ${shown} is not a valid expression: ${error.message}`;
+    const refusal = new ValidationError(where, name, 'a valid expression', source, message);
+    refusal.cause = error;
+    throw refusal;
   }
 }
 
@@ -131,11 +183,15 @@ function lambdaSources(lambdas: readonly LrLambda[]): (string | null)[] {
   return lambdas.map((fn) => lambdaSource(fn) ?? null);
 }
 
-function loadLambdas(reader: StateReader, current: readonly LrLambda[]): LrLambda[] {
+/** Reads `lr_lambdas` without changing anything: a text is compiled, null keeps the scheduler's own function. */
+function loadLambdas(scheduler: string, state: StateDict, current: readonly LrLambda[]): LrLambda[] {
+  const reader = new StateReader(scheduler, state);
+  const where = `${scheduler}.loadStateDict`;
   const saved = reader.list('lr_lambdas', current.length);
   return saved.map((source, i) => {
+    const key = `lr_lambdas[${i}]`;
     if (source === null) return current[i];
-    if (typeof source !== 'string') return reader.fail(`lr_lambdas[${i}]`, 'an expression string or null', source);
-    return compileLambda(source);
+    if (typeof source !== 'string') return reader.fail(key, 'an expression string or null', source);
+    return compile(source, where, key, `'${key}'`);
   });
 }

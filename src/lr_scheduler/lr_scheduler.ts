@@ -1,6 +1,41 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
+import { integer, type OptionsOf, type ParamDecls, type Values } from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import type { ParamSet } from '../params/param_set.ts';
 import { StateReader, type StateDict } from './state.ts';
 import { ArgChecker } from './validate.ts';
+
+/** PyTorch's `last_epoch`, which every scheduler but ReduceLROnPlateau and ChainedScheduler takes. */
+export const LAST_EPOCH = {
+  ...integer({
+    doc: "Index of the last epoch when resuming (PyTorch's `last_epoch`); -1 starts the schedule.",
+    min: -1,
+    default: -1,
+  }),
+  inState: false, // the scheduler's own bookkeeping: LRScheduler.stateDict() writes it
+};
+
+/**
+ * Checks a scheduler's optimizer and options against its declared hyper-parameters before anything changes;
+ * returns every value, defaults filled in.
+ */
+export function parseSchedulerOptions<D extends ParamDecls>(
+  params: ParamSet<D>,
+  optimizer: unknown,
+  options: OptionsOf<D> | undefined,
+): Values<D> {
+  const groups = (optimizer as { paramGroups?: unknown } | null | undefined)?.paramGroups;
+  if (!Array.isArray(groups) || groups.length === 0) {
+    throw new ValidationError(
+      params.owner,
+      'optimizer',
+      'an optimizer with a non-empty paramGroups list',
+      optimizer,
+      `${params.owner}: the optimizer must have a non-empty paramGroups list`,
+    );
+  }
+  return params.parse(options, groups.length);
+}
 
 /** What every scheduler offers, ReduceLROnPlateau included. */
 export interface Scheduler {
@@ -56,8 +91,12 @@ export abstract class LRScheduler implements Scheduler {
   protected readonly schedulerName: string;
   /** True while the constructor's step (initialStep) runs. */
   protected inInitialStep = false;
+  /** The class's declared hyper-parameters, which stateDict() writes and loadStateDict() checks and reads. */
+  protected readonly params?: ParamSet<ParamDecls>;
 
-  protected constructor(schedulerName: string, optimizer: SchedulableOptimizer, lastEpoch: number) {
+  protected constructor(scheduler: string | ParamSet<ParamDecls>, optimizer: SchedulableOptimizer, lastEpoch: number) {
+    const schedulerName = typeof scheduler === 'string' ? scheduler : scheduler.owner;
+    if (typeof scheduler !== 'string') this.params = scheduler;
     this.schedulerName = schedulerName;
     this.optimizer = optimizer;
     new ArgChecker(schedulerName).lastEpoch(lastEpoch, optimizer);
@@ -92,6 +131,7 @@ export abstract class LRScheduler implements Scheduler {
       last_epoch: this.lastEpoch,
       _step_count: this.stepCount,
       _last_lr: [...this.lastLr],
+      ...this.params?.state(this as unknown as Values<ParamDecls>),
     };
   }
 
@@ -101,15 +141,22 @@ export abstract class LRScheduler implements Scheduler {
    */
   loadStateDict(state: StateDict): void {
     const reader = new StateReader(this.schedulerName, state);
+    const groups = this.optimizer.paramGroups.length;
     const baseLrs = reader.numbers('base_lrs');
-    if (baseLrs.length !== this.optimizer.paramGroups.length) {
-      reader.fail('base_lrs', `a list of ${this.optimizer.paramGroups.length} (one per param group)`, baseLrs);
-    }
+    if (baseLrs.length !== groups) reader.fail('base_lrs', `a list of ${groups} (one per param group)`, baseLrs);
+    const lastEpoch = reader.integer('last_epoch');
+    if (lastEpoch < -1) reader.fail('last_epoch', 'an integer >= -1', lastEpoch);
+    const stepCount = reader.integer('_step_count');
+    const lastLr = reader.numbers('_last_lr');
+    if (lastLr.length !== groups) reader.fail('_last_lr', `a list of ${groups} (one per param group)`, lastLr);
+    // Everything is checked before anything is applied: a refused state dict changes nothing.
+    const hyper = this.params?.load(state, groups);
+    if (!this.params) this.loadHyperParameters(reader);
+    if (hyper) Object.assign(this, hyper);
     this.baseLrs = [...baseLrs];
-    this.lastEpoch = reader.integer('last_epoch');
-    this.stepCount = reader.integer('_step_count');
-    this.lastLr = [...reader.numbers('_last_lr')];
-    this.loadHyperParameters(reader);
+    this.lastEpoch = lastEpoch;
+    this.stepCount = stepCount;
+    this.lastLr = [...lastLr];
   }
 
   /**
@@ -147,8 +194,11 @@ export abstract class LRScheduler implements Scheduler {
     this.lastEpoch -= 1;
   }
 
-  /** The hyper-parameters' part of loadStateDict(); stateDict() overrides add the same keys. */
-  protected abstract loadHyperParameters(reader: StateReader): void;
+  /**
+   * The hyper-parameters' part of loadStateDict() for a class without declared `params` (stateDict() overrides
+   * add the same keys). It must check everything before it assigns anything.
+   */
+  protected loadHyperParameters(_reader: StateReader): void {}
 
   /** PyTorch's `_get_closed_form_lr()` at `lastEpoch`, for the classes that have one. */
   protected closedFormLr(): number[] | undefined {
@@ -188,7 +238,7 @@ export abstract class LRScheduler implements Scheduler {
   /** Throws unless `step` is an integer >= 0: the argument check of `lrAt`. */
   protected checkStep(step: number): void {
     if (!Number.isInteger(step) || step < 0) {
-      throw new Error(`${this.schedulerName}.lrAt: step must be an integer >= 0, got ${step}`);
+      throw new ValidationError(`${this.schedulerName}.lrAt`, 'step', 'an integer >= 0', step);
     }
   }
 }

@@ -1,22 +1,54 @@
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
-import type { ArgChecker } from './validate.ts';
+import type { Param } from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import type { StateReader } from './state.ts';
 
 /** What a cyclic schedule cycles: SGD's momentum, or Adam's beta1 (PyTorch 2.x's `use_beta1`). */
 export type MomentumTarget = 'momentum' | 'beta1';
 
-export function momentumTarget(check: ArgChecker, optimizer: SchedulableOptimizer): MomentumTarget {
+/**
+ * A `numberPerGroup` declaration typed as per group, so that the options type derived from it takes one number
+ * for all groups or a list with one per group (use with `OptionsOf<decls, never>`).
+ * @internal
+ */
+export function perGroup<P extends Param<number[]>>(param: P): P & { readonly perGroup: true } {
+  return param as P & { readonly perGroup: true };
+}
+
+/**
+ * A declaration that a state dict does not hold (LRScheduler.stateDict() leaves it out): the class saves what it
+ * computed from it instead, under PyTorch's keys (CyclicLR's `max_lrs` for `maxLr`, say).
+ * @internal
+ */
+export function notInState<P extends Param<unknown>>(param: P): P {
+  return { ...param, inState: false };
+}
+
+/** What cycleMomentum writes in `optimizer`'s groups; refuses an optimizer some group of which has neither. */
+export function momentumTarget(where: string, optimizer: SchedulableOptimizer): MomentumTarget {
   const groups = optimizer.paramGroups;
   const target: MomentumTarget = groups[0].betas !== undefined ? 'beta1' : 'momentum';
   groups.forEach((group, i) => {
     const has = target === 'beta1' ? group.betas !== undefined : group.momentum !== undefined;
     if (!has) {
-      throw new Error(
-        `${check.scheduler}: cycleMomentum (cycle_momentum) needs SGD's momentum or Adam's betas in every param group, ` +
+      throw new ValidationError(
+        where,
+        'cycleMomentum',
+        "false, or an optimizer with SGD's momentum or Adam's betas in every param group",
+        true,
+        `${where}: cycleMomentum (cycle_momentum) needs SGD's momentum or Adam's betas ` +
+          'in every param group, ' +
           `but group ${i} has no ${target === 'beta1' ? 'betas' : 'momentum'}; pass cycleMomentum: false`,
       );
     }
   });
   return target;
+}
+
+/** What a saved cycling schedule wrote, from its `cycle_momentum` and `use_beta1`; checks, changes nothing. */
+export function readMomentumTarget(reader: StateReader): MomentumTarget | undefined {
+  if (!reader.boolean('cycle_momentum')) return undefined;
+  return reader.boolean('use_beta1') ? 'beta1' : 'momentum';
 }
 
 export function writeMomentum(group: SchedulableParamGroup, target: MomentumTarget, value: number): void {

@@ -1,24 +1,2 @@
-/**
- * PyTorch's snake_case keyword names and their camelCase spelling here: `step_size` ↔ `stepSize`,
- * `T_max` ↔ `tMax`, `T_0` ↔ `t0`.
- */
-
-/** PyTorch's keyword name in camelCase: `step_size` → `stepSize`, `T_max` → `tMax`. */
-export function snakeToCamel(name: string): string {
-  const [first, ...rest] = name.split('_');
-  return first.toLowerCase() + rest.map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
-}
-
-/** A camelCase option name in PyTorch's snake_case: `stepSize` → `step_size`, `tMax` → `T_max`. */
-export function camelToSnake(name: string): string {
-  // SGDR's T_0 / T_max / T_mult keep their capital T in PyTorch.
-  const period = /^t([A-Z0-9].*)$/.exec(name);
-  if (period !== null) return `T_${camelToSnake(period[1].charAt(0).toLowerCase() + period[1].slice(1))}`;
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-/** `stepSize (step_size)`, or just `gamma` where both spellings agree. */
-export function displayName(camelName: string): string {
-  const snake = camelToSnake(camelName);
-  return snake === camelName ? camelName : `${camelName} (${snake})`;
-}
+// The naming helpers live with the hyper-parameter declarations (src/params/names.ts).
+export { camelToSnake, displayName, snakeToCamel } from '../params/names.ts';

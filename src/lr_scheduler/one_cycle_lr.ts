@@ -1,44 +1,75 @@
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
+import {
+  boolean,
+  choice,
+  integer,
+  number,
+  numberPerGroup,
+  type OptionsOf,
+  optional,
+  type Param,
+} from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import { displayName } from '../params/names.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 import { camelToSnake, snakeToCamel } from './names.ts';
-import { momentumTarget, writeMomentum, type MomentumTarget, startMomentumCycle } from './momentum.ts';
-import type { JsonValue, StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import {
+  momentumTarget,
+  notInState,
+  perGroup,
+  readMomentumTarget,
+  writeMomentum,
+  type MomentumTarget,
+  startMomentumCycle,
+} from './momentum.ts';
+import { type JsonValue, StateReader, type StateDict } from './state.ts';
 
 /** OneCycleLR's annealing shapes (PyTorch's `anneal_strategy`). */
 export const ANNEAL_STRATEGIES = ['cos', 'linear'] as const;
 /** One of `ANNEAL_STRATEGIES`: 'cos' (cosine annealing) or 'linear'. */
 export type AnnealStrategy = (typeof ANNEAL_STRATEGIES)[number];
 
-/** Options of `OneCycleLR`, PyTorch's keyword arguments in camelCase. */
-export interface OneCycleLROptions {
-  /** Peak lr, one for all groups or one per group. */
-  maxLr: number | readonly number[];
-  /** Steps in the cycle; or give epochs and stepsPerEpoch. */
-  totalSteps?: number;
-  /** Epochs of training; with stepsPerEpoch, gives `totalSteps = epochs * stepsPerEpoch`. */
-  epochs?: number;
-  /** Steps per epoch; see `epochs`. */
-  stepsPerEpoch?: number;
-  /** Fraction of the cycle spent warming up; default 0.3. */
-  pctStart?: number;
-  /** Default 'cos'. */
-  annealStrategy?: AnnealStrategy;
-  /** Cycle SGD's momentum or Adam's beta1 inversely to the lr; default true. */
-  cycleMomentum?: boolean;
-  /** Default 0.85. */
-  baseMomentum?: number | readonly number[];
-  /** Default 0.95. */
-  maxMomentum?: number | readonly number[];
-  /** The initial lr is maxLr / divFactor; default 25. */
-  divFactor?: number;
-  /** The final lr is initial lr / finalDivFactor; default 1e4. */
-  finalDivFactor?: number;
-  /** Warm up, come back down to the initial lr symmetrically, then anneal to the final lr; default false. */
-  threePhase?: boolean;
-  /** Index of the last batch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const ONE_CYCLE_LR = new ParamSet('OneCycleLR', {
+  maxLr: notInState(
+    perGroup(numberPerGroup({ doc: 'Peak lr, one for all groups or one per group.', min: 0, above: true })),
+  ),
+  totalSteps: notInState(optional(integer({ doc: 'Steps in the cycle; or give epochs and stepsPerEpoch.', min: 1 }))),
+  epochs: notInState(
+    optional(
+      integer({ doc: 'Epochs of training; with stepsPerEpoch, gives totalSteps = epochs * stepsPerEpoch.', min: 1 }),
+    ),
+  ),
+  stepsPerEpoch: notInState(optional(integer({ doc: 'Steps per epoch; see epochs.', min: 1 }))),
+  pctStart: notInState(number({ doc: 'Fraction of the cycle spent warming up.', default: 0.3, min: 0, max: 1 })),
+  annealStrategy: notInState(
+    choice({ doc: "How each phase anneals: 'cos' or 'linear'.", choices: ANNEAL_STRATEGIES, default: 'cos' }) as Param<
+      AnnealStrategy,
+      false
+    >,
+  ),
+  cycleMomentum: boolean({ doc: "Cycle SGD's momentum or Adam's beta1 inversely to the lr.", default: true }),
+  baseMomentum: notInState(
+    perGroup(numberPerGroup({ doc: "Lower momentum bound, reached at the lr's peak.", default: 0.85, min: 0 })),
+  ),
+  maxMomentum: notInState(
+    perGroup(numberPerGroup({ doc: 'Upper momentum bound, at the start and the end.', default: 0.95, min: 0 })),
+  ),
+  divFactor: notInState(number({ doc: 'The initial lr is maxLr / divFactor.', default: 25.0, min: 0, above: true })),
+  finalDivFactor: notInState(
+    number({ doc: 'The final lr is the initial lr / finalDivFactor.', default: 1e4, min: 0, above: true }),
+  ),
+  threePhase: notInState(
+    boolean({
+      doc: 'Warm up, come back down to the initial lr symmetrically, then anneal to the final lr.',
+      default: false,
+    }),
+  ),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `OneCycleLR`, PyTorch's keyword arguments in camelCase, as declared in `OneCycleLR.params`. */
+export type OneCycleLROptions = OptionsOf<typeof ONE_CYCLE_LR.decls, never>;
 
 type LrKey = 'initialLr' | 'maxLr' | 'minLr';
 type MomentumKey = 'maxMomentum' | 'baseMomentum';
@@ -62,6 +93,8 @@ interface SchedulePhase {
  * which changes nothing wherever PyTorch's lr is >= 0.
  */
 export class OneCycleLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = ONE_CYCLE_LR;
   /** Steps in the cycle; stepping beyond it throws. */
   totalSteps: number;
   /** How each phase anneals: 'cos' (`end + (start - end) * (1 + cos(pi * pct)) / 2`) or 'linear'. */
@@ -72,52 +105,34 @@ export class OneCycleLR extends LRScheduler implements ClosedForm {
   momentumTarget: MomentumTarget | undefined;
   private schedulePhases: SchedulePhase[];
 
+  /**
+   * @param optimizer the optimizer whose groups' lrs (and momentum) it sets
+   * @param options see `OneCycleLROptions`
+   */
   constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
-    const check = new ArgChecker('OneCycleLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, [
-      'maxLr',
-      'totalSteps',
-      'epochs',
-      'stepsPerEpoch',
-      'pctStart',
-      'annealStrategy',
-      'cycleMomentum',
-      'baseMomentum',
-      'maxMomentum',
-      'divFactor',
-      'finalDivFactor',
-      'threePhase',
-      'lastEpoch',
-    ]);
-    const totalSteps = resolveTotalSteps(check, o);
-    const pctStart = check.number('pctStart', o.pctStart ?? 0.3, { min: 0, max: 1 });
-    const threePhase = check.boolean('threePhase', o.threePhase ?? false);
-    const phases = schedulePhases(totalSteps, pctStart, threePhase);
-    const annealStrategy = check.oneOf('annealStrategy', o.annealStrategy ?? 'cos', ANNEAL_STRATEGIES);
-    const maxLrs = check.perGroup('maxLr', o.maxLr, optimizer, { min: 0, above: true });
-    const divFactor = check.number('divFactor', o.divFactor ?? 25.0, { min: 0, above: true });
-    const finalDivFactor = check.number('finalDivFactor', o.finalDivFactor ?? 1e4, { min: 0, above: true });
-    const cycleMomentum = check.boolean('cycleMomentum', o.cycleMomentum ?? true);
-    const target = cycleMomentum ? momentumTarget(check, optimizer) : undefined;
-    const maxMomentums = check.perGroup('maxMomentum', o.maxMomentum ?? 0.95, optimizer, { min: 0, max: 1 });
-    const baseMomentums = check.perGroup('baseMomentum', o.baseMomentum ?? 0.85, optimizer, { min: 0, max: 1 });
-    const bookkeeping = ['initialLr', 'maxLr', 'minLr', ...(cycleMomentum ? ['maxMomentum', 'baseMomentum'] : [])];
-    const lastEpoch = check.lastEpoch(o.lastEpoch ?? -1, optimizer, bookkeeping);
-    if (lastEpoch + 1 > totalSteps) check.fail('lastEpoch', `at most totalSteps - 1 = ${totalSteps - 1}`, lastEpoch);
+    const o = parseSchedulerOptions(ONE_CYCLE_LR, optimizer, options);
+    const totalSteps = resolveTotalSteps(o.totalSteps, o.epochs, o.stepsPerEpoch);
+    const phases = schedulePhases(totalSteps, o.pctStart, o.threePhase);
+    const target = o.cycleMomentum ? momentumTarget('OneCycleLR', optimizer) : undefined;
+    const lastEpoch = o.lastEpoch;
+    checkBookkeeping(optimizer, lastEpoch, o.cycleMomentum);
+    if (lastEpoch + 1 > totalSteps) {
+      throw new ValidationError('OneCycleLR', 'lastEpoch', `at most totalSteps - 1 = ${totalSteps - 1}`, lastEpoch);
+    }
 
     if (lastEpoch === -1) {
       optimizer.paramGroups.forEach((group, i) => {
-        group.initialLr = maxLrs[i] / divFactor;
-        group.maxLr = maxLrs[i];
-        group.minLr = group.initialLr / finalDivFactor;
-        startMomentumCycle(group, target, baseMomentums[i], maxMomentums[i]);
+        group.initialLr = o.maxLr[i] / o.divFactor;
+        group.maxLr = o.maxLr[i];
+        group.minLr = group.initialLr / o.finalDivFactor;
+        startMomentumCycle(group, target, o.baseMomentum[i], o.maxMomentum[i]);
       });
     }
-    super('OneCycleLR', optimizer, lastEpoch);
+    super(ONE_CYCLE_LR, optimizer, lastEpoch);
     this.totalSteps = totalSteps;
     this.schedulePhases = phases;
-    this.annealStrategy = annealStrategy;
-    this.cycleMomentum = cycleMomentum;
+    this.annealStrategy = o.annealStrategy;
+    this.cycleMomentum = o.cycleMomentum;
     this.momentumTarget = target;
     this.initialStep();
   }
@@ -149,6 +164,10 @@ export class OneCycleLR extends LRScheduler implements ClosedForm {
     return this.cycleMomentum ? this.valuesAt(step, 'momentum') : undefined;
   }
 
+  /**
+   * The base state (declared hyper-parameters included) and what the constructor computed from the rest, under
+   * PyTorch's keys; the per-group lrs and momenta of the phases live in the param groups.
+   */
   override stateDict(): StateDict {
     return {
       ...super.stateDict(),
@@ -161,17 +180,27 @@ export class OneCycleLR extends LRScheduler implements ClosedForm {
         end_momentum: camelToSnake(phase.endMomentum),
       })),
       _anneal_func_type: this.annealStrategy,
-      cycle_momentum: this.cycleMomentum,
       use_beta1: this.momentumTarget === 'beta1',
     };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.totalSteps = reader.integer('total_steps');
-    this.schedulePhases = reader.list('_schedule_phases').map((value, i) => readPhase(reader, value, i));
-    this.annealStrategy = reader.string('_anneal_func_type', ANNEAL_STRATEGIES);
-    this.cycleMomentum = reader.boolean('cycle_momentum');
-    this.momentumTarget = this.cycleMomentum ? (reader.boolean('use_beta1') ? 'beta1' : 'momentum') : undefined;
+  /** Restores what stateDict() saved; a refused state changes nothing. */
+  override loadStateDict(state: StateDict): void {
+    const reader = new StateReader(this.schedulerName, state);
+    const totalSteps = reader.integer('total_steps');
+    if (totalSteps < 1) reader.fail('total_steps', 'an integer >= 1', totalSteps);
+    const phaseList = reader.list('_schedule_phases');
+    if (phaseList.length !== 2 && phaseList.length !== 3) {
+      reader.fail('_schedule_phases', 'a list of 2 or 3 phases', phaseList);
+    }
+    const phases = phaseList.map((value, i) => readPhase(reader, value, i));
+    const annealStrategy = reader.string('_anneal_func_type', ANNEAL_STRATEGIES);
+    const target = readMomentumTarget(reader);
+    super.loadStateDict(state); // checks the rest before it changes anything
+    this.totalSteps = totalSteps;
+    this.schedulePhases = phases;
+    this.annealStrategy = annealStrategy;
+    this.momentumTarget = target;
   }
 
   protected override updateMomentum(): void {
@@ -223,12 +252,44 @@ function bookkept(group: SchedulableParamGroup, key: LrKey | MomentumKey): numbe
   return value;
 }
 
-function resolveTotalSteps(check: ArgChecker, o: Partial<OneCycleLROptions>): number {
-  if (o.totalSteps !== undefined) return check.integer('totalSteps', o.totalSteps, 1);
-  if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
-    return check.integer('epochs', o.epochs, 1) * check.integer('stepsPerEpoch', o.stepsPerEpoch, 1);
-  }
-  throw new Error('OneCycleLR: give totalSteps (total_steps), or both epochs and stepsPerEpoch (steps_per_epoch)');
+/** PyTorch's rule: totalSteps if given, else epochs * stepsPerEpoch (each already checked when given). */
+function resolveTotalSteps(
+  totalSteps: number | undefined,
+  epochs: number | undefined,
+  stepsPerEpoch: number | undefined,
+): number {
+  if (totalSteps !== undefined) return totalSteps;
+  if (epochs !== undefined && stepsPerEpoch !== undefined) return epochs * stepsPerEpoch;
+  throw new ValidationError(
+    'OneCycleLR',
+    'totalSteps',
+    'given, or both epochs and stepsPerEpoch',
+    undefined,
+    'OneCycleLR: give totalSteps (total_steps), or both epochs and stepsPerEpoch (steps_per_epoch)',
+  );
+}
+
+/**
+ * Resuming (`lastEpoch >= 0`) needs the bookkeeping that a OneCycleLR started with `lastEpoch = -1` wrote into
+ * every group, as PyTorch needs `initial_lr`, `max_lr`, `min_lr` (and the momenta).
+ */
+function checkBookkeeping(optimizer: SchedulableOptimizer, lastEpoch: number, cycleMomentum: boolean): void {
+  if (lastEpoch < 0) return;
+  const keys = ['initialLr', 'maxLr', 'minLr', ...(cycleMomentum ? ['maxMomentum', 'baseMomentum'] : [])];
+  optimizer.paramGroups.forEach((group, i) => {
+    for (const key of keys) {
+      if ((group as unknown as Record<string, unknown>)[key] !== undefined) continue;
+      throw new ValidationError(
+        'OneCycleLR',
+        'lastEpoch',
+        '-1, or an optimizer whose groups hold the bookkeeping of a started OneCycleLR',
+        lastEpoch,
+        `OneCycleLR: param group ${i} has no ${displayName(key)}; ` +
+          `resuming with lastEpoch (last_epoch) = ${lastEpoch} ` +
+          'needs the bookkeeping that a scheduler started with lastEpoch = -1 writes into the groups',
+      );
+    }
+  });
 }
 
 function schedulePhases(totalSteps: number, pctStart: number, threePhase: boolean): SchedulePhase[] {
@@ -276,7 +337,11 @@ function schedulePhases(totalSteps: number, pctStart: number, threePhase: boolea
   // PyTorch divides by a phase's length: a phase of length 0 that some step reaches is a ZeroDivisionError.
   const lastStart = phases[phases.length - 2].endStep;
   if (warmUpEnd === 0 || totalSteps - 1 - lastStart === 0) {
-    throw new Error(
+    throw new ValidationError(
+      'OneCycleLR',
+      'pctStart',
+      `a fraction that gives no phase of length 0 with totalSteps (total_steps) = ${totalSteps}`,
+      pctStart,
       `OneCycleLR: pctStart (pct_start) = ${pctStart} with totalSteps (total_steps) = ${totalSteps} gives a phase of ` +
         'length 0 (a division by zero in the schedule); pick another pctStart',
     );

@@ -1,33 +1,31 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { integer, number, type OptionsOf } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 
-/** Options of `PolynomialLR` (PyTorch's `total_iters`, `power`, `last_epoch`). */
-export interface PolynomialLROptions {
-  /** Steps until the lr reaches 0; default 5. */
-  totalIters?: number;
-  /** Default 1 (linear). */
-  power?: number;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const POLYNOMIAL_LR = new ParamSet('PolynomialLR', {
+  totalIters: integer({ doc: 'Steps until the lr reaches 0.', min: 1, default: 5 }),
+  power: number({ doc: 'Exponent of the decay (1: linear).', min: 0, default: 1.0 }),
+  lastEpoch: LAST_EPOCH,
+});
+
+/** Options of `PolynomialLR` (PyTorch's `total_iters`, `power`, `last_epoch`), as declared in `PolynomialLR.params`. */
+export type PolynomialLROptions = OptionsOf<typeof POLYNOMIAL_LR.decls>;
 
 /** Decays the lr to 0 as `(1 - step / totalIters) ** power` (PyTorch's PolynomialLR). */
 export class PolynomialLR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = POLYNOMIAL_LR;
   /** Steps until the lr reaches 0. */
   totalIters: number;
   /** Exponent of the decay: `lr = initialLr * (1 - min(epoch, totalIters) / totalIters) ** power`. */
   power: number;
 
   constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {
-    const check = new ArgChecker('PolynomialLR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, ['totalIters', 'power', 'lastEpoch']);
-    const totalIters = check.integer('totalIters', o.totalIters ?? 5, 1);
-    const power = check.number('power', o.power ?? 1.0, { min: 0 });
-    super('PolynomialLR', optimizer, check.lastEpoch(o.lastEpoch ?? -1, optimizer));
-    this.totalIters = totalIters;
-    this.power = power;
+    const o = parseSchedulerOptions(POLYNOMIAL_LR, optimizer, options);
+    super(POLYNOMIAL_LR, optimizer, o.lastEpoch);
+    this.totalIters = o.totalIters;
+    this.power = o.power;
     this.initialStep();
   }
 
@@ -45,15 +43,6 @@ export class PolynomialLR extends LRScheduler implements ClosedForm {
     this.checkStep(step);
     const decay = Math.pow(1.0 - Math.min(this.totalIters, step) / this.totalIters, this.power);
     return this.baseLrs.map((baseLr) => baseLr * decay);
-  }
-
-  override stateDict(): StateDict {
-    return { ...super.stateDict(), total_iters: this.totalIters, power: this.power };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.totalIters = reader.integer('total_iters');
-    this.power = reader.number('power');
   }
 
   protected override closedFormLr(): number[] {

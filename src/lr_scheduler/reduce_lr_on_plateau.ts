@@ -1,7 +1,9 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import type { Scheduler } from './lr_scheduler.ts';
+import { choice, integer, number, numberPerGroup, type OptionsOf, type Param, type Values } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { parseSchedulerOptions, type Scheduler } from './lr_scheduler.ts';
+import { notInState, perGroup } from './momentum.ts';
 import { encodeFloat, StateReader, type StateDict } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
 
 /** ReduceLROnPlateau's modes (PyTorch's `mode`). */
 export const PLATEAU_MODES = ['min', 'max'] as const;
@@ -12,25 +14,36 @@ export const THRESHOLD_MODES = ['rel', 'abs'] as const;
 /** One of `THRESHOLD_MODES`: 'rel' (relative to the best metric) or 'abs' (absolute). */
 export type ThresholdMode = (typeof THRESHOLD_MODES)[number];
 
-/** Options of `ReduceLROnPlateau`, PyTorch's keyword arguments in camelCase. */
-export interface ReduceLROnPlateauOptions {
-  /** 'min': the metric should fall (a loss); 'max': it should rise (an accuracy). Default 'min'. */
-  mode?: PlateauMode;
-  /** new lr = lr * factor; default 0.1. In [0, 1). */
-  factor?: number;
-  /** Steps without improvement tolerated before reducing; default 10. */
-  patience?: number;
-  /** How much better counts as better; default 1e-4. */
-  threshold?: number;
-  /** 'rel': best * (1 ∓ threshold); 'abs': best ∓ threshold. Default 'rel'. */
-  thresholdMode?: ThresholdMode;
-  /** Steps to wait after a reduction before counting bad steps again; default 0. */
-  cooldown?: number;
-  /** Lower bound on the lr, one for all groups or one per group; default 0. */
-  minLr?: number | readonly number[];
-  /** A reduction smaller than eps is skipped; default 1e-8. */
-  eps?: number;
-}
+const REDUCE_LR_ON_PLATEAU = new ParamSet('ReduceLROnPlateau', {
+  mode: choice({
+    doc: "'min': the metric should fall (a loss); 'max': it should rise (an accuracy).",
+    choices: PLATEAU_MODES,
+    default: 'min',
+  }) as Param<PlateauMode, false>,
+  factor: number({ doc: 'new lr = lr * factor.', default: 0.1, min: 0, max: 1, below: true }),
+  patience: integer({ doc: 'Steps without improvement tolerated before reducing.', default: 10, min: 0 }),
+  threshold: number({ doc: 'How much better counts as better.', default: 1e-4, min: 0 }),
+  thresholdMode: choice({
+    doc: "'rel': better than best * (1 ∓ threshold); 'abs': better than best ∓ threshold.",
+    choices: THRESHOLD_MODES,
+    default: 'rel',
+  }) as Param<ThresholdMode, false>,
+  cooldown: integer({ doc: 'Steps to wait after a reduction before counting bad steps again.', default: 0, min: 0 }),
+  minLr: notInState(
+    perGroup(
+      numberPerGroup({ doc: 'Lower bound on the lr, one for all groups or one per group.', default: 0, min: 0 }),
+    ),
+  ),
+  eps: number({ doc: 'A reduction smaller than eps is skipped.', default: 1e-8, min: 0 }),
+});
+
+/**
+ * Options of `ReduceLROnPlateau`, PyTorch's keyword arguments in camelCase, as declared in
+ * `ReduceLROnPlateau.params`.
+ */
+export type ReduceLROnPlateauOptions = OptionsOf<typeof REDUCE_LR_ON_PLATEAU.decls, never>;
+
+type PlateauValues = Values<typeof REDUCE_LR_ON_PLATEAU.decls>;
 
 /**
  * Reduces the lr by `factor` once the metric given to step(metric) has not improved for more than
@@ -38,6 +51,8 @@ export interface ReduceLROnPlateauOptions {
  * from construction on. Not an LRScheduler: it has no schedule of the epoch, so neither getLr() nor lrAt().
  */
 export class ReduceLROnPlateau implements Scheduler {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = REDUCE_LR_ON_PLATEAU;
   readonly optimizer: SchedulableOptimizer;
   /** Whether the metric should fall ('min') or rise ('max'). */
   mode: PlateauMode;
@@ -65,26 +80,20 @@ export class ReduceLROnPlateau implements Scheduler {
   numBadEpochs = 0;
   private lastLr: number[];
 
+  /**
+   * @param optimizer the optimizer whose groups' lrs it reduces
+   * @param options see `ReduceLROnPlateauOptions`
+   */
   constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
-    const check = new ArgChecker('ReduceLROnPlateau');
-    const o = checkOptimizerAndOptions(check, optimizer, options, [
-      'mode',
-      'factor',
-      'patience',
-      'threshold',
-      'thresholdMode',
-      'cooldown',
-      'minLr',
-      'eps',
-    ]);
-    this.mode = check.oneOf('mode', o.mode ?? 'min', PLATEAU_MODES);
-    this.factor = check.number('factor', o.factor ?? 0.1, { min: 0, max: 1, below: true });
-    this.patience = check.integer('patience', o.patience ?? 10, 0);
-    this.threshold = check.number('threshold', o.threshold ?? 1e-4, { min: 0 });
-    this.thresholdMode = check.oneOf('thresholdMode', o.thresholdMode ?? 'rel', THRESHOLD_MODES);
-    this.cooldown = check.integer('cooldown', o.cooldown ?? 0, 0);
-    this.minLrs = check.perGroup('minLr', o.minLr ?? 0, optimizer, { min: 0 });
-    this.eps = check.number('eps', o.eps ?? 1e-8, { min: 0 });
+    const o = parseSchedulerOptions(REDUCE_LR_ON_PLATEAU, optimizer, options);
+    this.mode = o.mode;
+    this.factor = o.factor;
+    this.patience = o.patience;
+    this.threshold = o.threshold;
+    this.thresholdMode = o.thresholdMode;
+    this.cooldown = o.cooldown;
+    this.minLrs = o.minLr;
+    this.eps = o.eps;
     this.optimizer = optimizer;
     this.best = this.modeWorse;
     this.lastLr = optimizer.paramGroups.map((group) => group.lr);
@@ -136,44 +145,55 @@ export class ReduceLROnPlateau implements Scheduler {
     return [...this.lastLr];
   }
 
+  /** The declared hyper-parameters and the plateau's progress, under PyTorch's keys. */
   stateDict(): StateDict {
     return {
-      factor: this.factor,
+      ...REDUCE_LR_ON_PLATEAU.state(this.values()),
       min_lrs: [...this.minLrs],
-      patience: this.patience,
-      cooldown: this.cooldown,
       cooldown_counter: this.cooldownCounter,
-      mode: this.mode,
-      threshold: this.threshold,
-      threshold_mode: this.thresholdMode,
       best: encodeFloat(this.best),
       num_bad_epochs: this.numBadEpochs,
       mode_worse: encodeFloat(this.modeWorse),
-      eps: this.eps,
       last_epoch: this.lastEpoch,
       _last_lr: [...this.lastLr],
     };
   }
 
+  /** Restores what stateDict() saved; everything is checked first, so a refused state changes nothing. */
   loadStateDict(state: StateDict): void {
     const reader = new StateReader('ReduceLROnPlateau', state);
-    const minLrs = reader.numbers('min_lrs');
-    if (minLrs.length !== this.optimizer.paramGroups.length) {
-      reader.fail('min_lrs', `a list of ${this.optimizer.paramGroups.length} (one per param group)`, minLrs);
-    }
-    this.factor = reader.number('factor');
-    this.minLrs = [...minLrs];
-    this.patience = reader.integer('patience');
-    this.cooldown = reader.integer('cooldown');
-    this.cooldownCounter = reader.integer('cooldown_counter');
-    this.mode = reader.string('mode', PLATEAU_MODES);
-    this.threshold = reader.number('threshold');
-    this.thresholdMode = reader.string('threshold_mode', THRESHOLD_MODES);
-    this.best = reader.float('best');
-    this.numBadEpochs = reader.integer('num_bad_epochs');
-    this.eps = reader.number('eps');
-    this.lastEpoch = reader.integer('last_epoch');
-    this.lastLr = [...reader.numbers('_last_lr')];
+    const groups = this.optimizer.paramGroups.length;
+    const perGroupList = (key: string): number[] => {
+      const list = reader.numbers(key);
+      if (list.length !== groups) reader.fail(key, `a list of ${groups} (one per param group)`, list);
+      return [...list];
+    };
+    const minLrs = perGroupList('min_lrs');
+    const cooldownCounter = reader.integer('cooldown_counter');
+    const best = reader.float('best');
+    const numBadEpochs = reader.integer('num_bad_epochs');
+    const lastEpoch = reader.integer('last_epoch');
+    const lastLr = perGroupList('_last_lr');
+    const hyper = { ...this.values(), ...REDUCE_LR_ON_PLATEAU.load(state, groups) };
+    this.mode = hyper.mode;
+    this.factor = hyper.factor;
+    this.patience = hyper.patience;
+    this.threshold = hyper.threshold;
+    this.thresholdMode = hyper.thresholdMode;
+    this.cooldown = hyper.cooldown;
+    this.eps = hyper.eps;
+    this.minLrs = minLrs;
+    this.cooldownCounter = cooldownCounter;
+    this.best = best;
+    this.numBadEpochs = numBadEpochs;
+    this.lastEpoch = lastEpoch;
+    this.lastLr = lastLr;
+  }
+
+  /** The declared hyper-parameters' values, as the options would give them. */
+  private values(): PlateauValues {
+    const { mode, factor, patience, threshold, thresholdMode, cooldown, minLrs, eps } = this;
+    return { mode, factor, patience, threshold, thresholdMode, cooldown, minLr: [...minLrs], eps };
   }
 
   private reduceLr(): void {

@@ -13,7 +13,9 @@ import { PolynomialLR } from './polynomial_lr.ts';
 import { ReduceLROnPlateau } from './reduce_lr_on_plateau.ts';
 import { MultiStepLR, StepLR } from './step_lr.ts';
 import { SWALR } from './swa_lr.ts';
-import { formatValue } from './validate.ts';
+import { formatValue } from '../params/names.ts';
+import type { ParamDecls } from '../params/declare.ts';
+import type { ParamSet } from '../params/param_set.ts';
 
 /**
  * A scheduler as JSON, with PyTorch's class name and keyword arguments:
@@ -34,87 +36,59 @@ export type AnyScheduler = LRScheduler | ReduceLROnPlateau;
 
 type Options = { [name: string]: unknown };
 
+/** A scheduler class: its declared hyper-parameters and its constructor. */
+interface SchedulerClass {
+  readonly params: ParamSet<ParamDecls>;
+  new (optimizer: SchedulableOptimizer, options: never): AnyScheduler;
+}
+
 interface SpecEntry {
-  /** PyTorch's keyword names, snake_case. */
+  /** PyTorch's keyword names, snake_case, from the class's declarations. */
   readonly args: readonly string[];
   readonly build: (optimizer: SchedulableOptimizer, options: Options) => AnyScheduler;
 }
 
-// The option objects are checked at run time by each constructor; `never` stands for "whatever came in".
-const REGISTRY: Readonly<Record<string, SpecEntry>> = {
-  LambdaLR: { args: ['lr_lambda', 'last_epoch'], build: (opt, o) => new LambdaLR(opt, o as never) },
-  MultiplicativeLR: { args: ['lr_lambda', 'last_epoch'], build: (opt, o) => new MultiplicativeLR(opt, o as never) },
-  StepLR: { args: ['step_size', 'gamma', 'last_epoch'], build: (opt, o) => new StepLR(opt, o as never) },
-  MultiStepLR: { args: ['milestones', 'gamma', 'last_epoch'], build: (opt, o) => new MultiStepLR(opt, o as never) },
-  ConstantLR: { args: ['factor', 'total_iters', 'last_epoch'], build: (opt, o) => new ConstantLR(opt, o as never) },
-  LinearLR: {
-    args: ['start_factor', 'end_factor', 'total_iters', 'last_epoch'],
-    build: (opt, o) => new LinearLR(opt, o as never),
-  },
-  ExponentialLR: { args: ['gamma', 'last_epoch'], build: (opt, o) => new ExponentialLR(opt, o as never) },
-  PolynomialLR: { args: ['total_iters', 'power', 'last_epoch'], build: (opt, o) => new PolynomialLR(opt, o as never) },
-  CosineAnnealingLR: {
-    args: ['T_max', 'eta_min', 'last_epoch'],
-    build: (opt, o) => new CosineAnnealingLR(opt, o as never),
-  },
-  CosineAnnealingWarmRestarts: {
-    args: ['T_0', 'T_mult', 'eta_min', 'last_epoch'],
-    build: (opt, o) => new CosineAnnealingWarmRestarts(opt, o as never),
-  },
-  CyclicLR: {
-    args: [
-      'base_lr',
-      'max_lr',
-      'step_size_up',
-      'step_size_down',
-      'mode',
-      'gamma',
-      'scale_fn',
-      'scale_mode',
-      'cycle_momentum',
-      'base_momentum',
-      'max_momentum',
-      'last_epoch',
-    ],
-    build: (opt, o) => new CyclicLR(opt, o as never),
-  },
-  OneCycleLR: {
-    args: [
-      'max_lr',
-      'total_steps',
-      'epochs',
-      'steps_per_epoch',
-      'pct_start',
-      'anneal_strategy',
-      'cycle_momentum',
-      'base_momentum',
-      'max_momentum',
-      'div_factor',
-      'final_div_factor',
-      'three_phase',
-      'last_epoch',
-    ],
-    build: (opt, o) => new OneCycleLR(opt, o as never),
-  },
-  ReduceLROnPlateau: {
-    args: ['mode', 'factor', 'patience', 'threshold', 'threshold_mode', 'cooldown', 'min_lr', 'eps'],
-    build: (opt, o) => new ReduceLROnPlateau(opt, o as never),
-  },
-  SequentialLR: {
-    args: ['schedulers', 'milestones', 'last_epoch'],
-    build: (opt, o) =>
-      new SequentialLR(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'SequentialLR') } as never),
-  },
-  ChainedScheduler: {
-    args: ['schedulers'],
-    build: (opt, o) =>
-      new ChainedScheduler(opt, { ...o, schedulers: buildNested(opt, o.schedulers, 'ChainedScheduler') } as never),
-  },
-  SWALR: {
-    args: ['swa_lr', 'anneal_epochs', 'anneal_strategy', 'last_epoch'],
-    build: (opt, o) => new SWALR(opt, o as never),
-  },
+/** An entry that builds `Class` from checked-by-the-constructor options (`never`: whatever came in). */
+function entry(Class: SchedulerClass, nested?: string): SpecEntry {
+  return {
+    args: Class.params.torchNames,
+    build: nested
+      ? (opt, o) => new Class(opt, { ...o, schedulers: buildNested(opt, o.schedulers, nested) } as never)
+      : (opt, o) => new Class(opt, o as never),
+  };
+}
+
+/** The declared hyper-parameters of the scheduler class `type` (any casing). */
+export function schedulerParams(type: string): ParamSet<ParamDecls> {
+  return CLASSES[schedulerSpecType(type)].params;
+}
+
+// Every scheduler, in PyTorch's documentation order; the arguments come from each class's `params`.
+const CLASSES: Readonly<Record<string, SchedulerClass>> = {
+  LambdaLR,
+  MultiplicativeLR,
+  StepLR,
+  MultiStepLR,
+  ConstantLR,
+  LinearLR,
+  ExponentialLR,
+  PolynomialLR,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  CyclicLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  SequentialLR,
+  ChainedScheduler,
+  SWALR,
 };
+
+/** The schedulers that hold other schedulers, given as nested specs. */
+const NESTING = new Set(['SequentialLR', 'ChainedScheduler']);
+
+const REGISTRY: Readonly<Record<string, SpecEntry>> = Object.fromEntries(
+  Object.entries(CLASSES).map(([type, Class]) => [type, entry(Class, NESTING.has(type) ? type : undefined)]),
+);
 
 /** PyTorch's class names that schedulerFromSpec() knows. */
 export const SCHEDULER_TYPES: readonly string[] = Object.keys(REGISTRY);
@@ -145,7 +119,10 @@ export function schedulerFromSpec(optimizer: SchedulableOptimizer, spec: Schedul
   return entry.build(optimizer, options);
 }
 
-/** PyTorch's class name of a scheduler type given in any casing (`steplr` → `StepLR`); throws listing the known ones. */
+/**
+ * PyTorch's class name of a scheduler type given in any casing (`steplr` → `StepLR`); throws listing the known
+ * ones.
+ */
 export function schedulerSpecType(type: string): string {
   return canonicalName(type, SCHEDULER_TYPES, { what: 'scheduler type', where: 'schedulerFromSpec', error: Error });
 }

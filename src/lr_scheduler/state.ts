@@ -1,7 +1,9 @@
-import { formatValue } from './validate.ts';
+import { formatValue } from '../params/names.ts';
+import { ValidationError } from '../params/error.ts';
 
-/** A JSON value: what a state dict holds. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../params/param_set.ts';
+
+export type { JsonValue };
 
 /** A scheduler's state: a plain JSON-serialisable object, keyed like PyTorch's `state_dict()`. */
 export type StateDict = { [key: string]: JsonValue };
@@ -18,7 +20,14 @@ export class StateReader {
     private readonly state: StateDict,
   ) {
     if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new Error(`${scheduler}.loadStateDict: expected a state object, got ${formatValue(state)}`);
+      const where = `${scheduler}.loadStateDict`;
+      throw new ValidationError(
+        where,
+        'state',
+        'a state object',
+        state,
+        `${where}: expected a state object, got ${formatValue(state)}`,
+      );
     }
   }
 
@@ -27,7 +36,10 @@ export class StateReader {
   }
 
   raw(key: string): JsonValue {
-    if (!this.has(key)) throw new Error(`${this.scheduler}.loadStateDict: the state has no '${key}'`);
+    if (!this.has(key)) {
+      const where = `${this.scheduler}.loadStateDict`;
+      throw new ValidationError(where, key, 'present', undefined, `${where}: the state has no '${key}'`);
+    }
     return this.state[key];
   }
 
@@ -87,6 +99,13 @@ export class StateReader {
   }
 
   fail(key: string, requirement: string, value: unknown): never {
-    throw new Error(`${this.scheduler}.loadStateDict: '${key}' must be ${requirement}, got ${formatValue(value)}`);
+    const where = `${this.scheduler}.loadStateDict`;
+    throw new ValidationError(
+      where,
+      key,
+      requirement,
+      value,
+      `${where}: '${key}' must be ${requirement}, got ${formatValue(value)}`,
+    );
   }
 }

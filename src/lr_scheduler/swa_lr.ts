@@ -1,20 +1,45 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { LRScheduler, type ClosedForm } from './lr_scheduler.ts';
+import { choice, describeRange, integer, numberPerGroup, type OptionsOf, type Param } from '../params/declare.ts';
+import { refuse } from '../params/error.ts';
+import { ParamSet } from '../params/param_set.ts';
+import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 import { ANNEAL_STRATEGIES, type AnnealStrategy } from './one_cycle_lr.ts';
-import type { StateDict, StateReader } from './state.ts';
-import { ArgChecker, checkOptimizerAndOptions } from './validate.ts';
+import { StateReader, type StateDict } from './state.ts';
 
-/** Options of `SWALR` (PyTorch's `swa_lr`, `anneal_epochs`, `anneal_strategy`, `last_epoch`). */
-export interface SWALROptions {
-  /** The lr to anneal to, one for all groups or one per group (stored as each group's `swaLr`). */
-  swaLr: number | readonly number[];
-  /** Steps of annealing; default 10. */
-  annealEpochs?: number;
-  /** Default 'cos'. */
-  annealStrategy?: AnnealStrategy;
-  /** Index of the last epoch when resuming (PyTorch's `last_epoch`); default -1, a fresh start. */
-  lastEpoch?: number;
-}
+const SWA_LR_PER_GROUP = numberPerGroup({
+  doc: "The lr to anneal to, one for all groups or one per group (stored as each group's `swaLr`).",
+  min: 0,
+});
+
+const SWA_LR = new ParamSet('SWALR', {
+  swaLr: {
+    ...SWA_LR_PER_GROUP,
+    perGroup: true as const,
+    inState: false, // the param groups hold it (their `swaLr`), as in PyTorch
+    // Left out, it is refused in the words of a single value, as SWALR always has.
+    check: (where: string, name: string, value: unknown, groups: number) =>
+      value === undefined
+        ? refuse(where, name, `a finite number${describeRange(SWA_LR_PER_GROUP.range ?? {})}`, value)
+        : SWA_LR_PER_GROUP.check(where, name, value, groups),
+  },
+  annealEpochs: integer({ doc: 'Steps of annealing, after which the lr stays at `swaLr`.', min: 0, default: 10 }),
+  annealStrategy: {
+    // choice() types its value as a string: narrowed to the strategies it checks for.
+    ...(choice({
+      doc: "The shape of the annealing: 'cos' or 'linear'.",
+      choices: ANNEAL_STRATEGIES,
+      default: 'cos',
+    }) as Param<AnnealStrategy, false>),
+    inState: false, // the state dict holds it as `_anneal_strategy` (SWALR's own stateDict)
+  },
+  lastEpoch: LAST_EPOCH,
+});
+
+/**
+ * Options of `SWALR` (PyTorch's `swa_lr`, `anneal_epochs`, `anneal_strategy`, `last_epoch`), as declared in
+ * `SWALR.params`.
+ */
+export type SWALROptions = OptionsOf<typeof SWA_LR.decls, never>;
 
 /**
  * Anneals each group's lr from its value when the scheduler is built to `swaLr` over `annealEpochs`
@@ -22,6 +47,8 @@ export interface SWALROptions {
  * lr from the current one at every step, so an lr changed by hand reshapes the rest of the annealing.
  */
 export class SWALR extends LRScheduler implements ClosedForm {
+  /** The declared hyper-parameters (names, defaults, ranges): options, state dict, run configs, flags. */
+  static readonly params = SWA_LR;
   /** Steps of annealing, after which the lr stays at `swaLr`. */
   annealEpochs: number;
   /** The shape of the annealing: 'cos' or 'linear'. */
@@ -30,21 +57,11 @@ export class SWALR extends LRScheduler implements ClosedForm {
   private startLrs: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: SWALROptions) {
-    const check = new ArgChecker('SWALR');
-    const o = checkOptimizerAndOptions(check, optimizer, options, [
-      'swaLr',
-      'annealEpochs',
-      'annealStrategy',
-      'lastEpoch',
-    ]);
-    const swaLrs = check.perGroup('swaLr', o.swaLr, optimizer, { min: 0 });
-    const annealStrategy = check.oneOf('annealStrategy', o.annealStrategy ?? 'cos', ANNEAL_STRATEGIES);
-    const annealEpochs = check.integer('annealEpochs', o.annealEpochs ?? 10, 0);
-    const lastEpoch = check.lastEpoch(o.lastEpoch ?? -1, optimizer);
-    optimizer.paramGroups.forEach((group, i) => (group.swaLr = swaLrs[i]));
-    super('SWALR', optimizer, lastEpoch);
-    this.annealEpochs = annealEpochs;
-    this.annealStrategy = annealStrategy;
+    const o = parseSchedulerOptions(SWA_LR, optimizer, options);
+    super(SWA_LR, optimizer, o.lastEpoch);
+    optimizer.paramGroups.forEach((group, i) => (group.swaLr = o.swaLr[i]));
+    this.annealEpochs = o.annealEpochs;
+    this.annealStrategy = o.annealStrategy;
     this.startLrs = this.groupLrs();
     this.initialStep();
   }
@@ -69,19 +86,21 @@ export class SWALR extends LRScheduler implements ClosedForm {
     );
   }
 
+  /** The base entries and `anneal_epochs` (declared), then `_anneal_strategy` and `_start_lrs`. */
   override stateDict(): StateDict {
-    return {
-      ...super.stateDict(),
-      anneal_epochs: this.annealEpochs,
-      _anneal_strategy: this.annealStrategy,
-      _start_lrs: [...this.startLrs],
-    };
+    return { ...super.stateDict(), _anneal_strategy: this.annealStrategy, _start_lrs: [...this.startLrs] };
   }
 
-  protected loadHyperParameters(reader: StateReader): void {
-    this.annealEpochs = reader.integer('anneal_epochs');
-    this.annealStrategy = reader.string('_anneal_strategy', ANNEAL_STRATEGIES);
-    this.startLrs = reader.numbers('_start_lrs');
+  /** Checks `_anneal_strategy` and `_start_lrs`, then loads the rest; a refused state changes nothing. */
+  override loadStateDict(state: StateDict): void {
+    const reader = new StateReader('SWALR', state);
+    const annealStrategy = reader.string('_anneal_strategy', ANNEAL_STRATEGIES);
+    const startLrs = reader.numbers('_start_lrs');
+    const groups = this.optimizer.paramGroups.length;
+    if (startLrs.length !== groups) reader.fail('_start_lrs', `a list of ${groups} (one per param group)`, startLrs);
+    super.loadStateDict(state);
+    this.annealStrategy = annealStrategy;
+    this.startLrs = [...startLrs];
   }
 
   private annealStep(step: number): number {

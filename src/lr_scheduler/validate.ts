@@ -1,5 +1,6 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { displayName } from './names.ts';
+import { displayName, formatValue } from '../params/names.ts';
+import { ValidationError } from '../params/error.ts';
 
 export interface NumberRange {
   readonly min?: number;
@@ -20,7 +21,7 @@ export class ArgChecker {
   constructor(readonly scheduler: string) {}
 
   fail(param: string, requirement: string, value: unknown): never {
-    throw new Error(`${this.scheduler}: ${displayName(param)} must be ${requirement}, got ${formatValue(value)}`);
+    throw new ValidationError(this.scheduler, param, requirement, value);
   }
 
   number(param: string, value: unknown, range: NumberRange = {}): number {
@@ -56,7 +57,8 @@ export class ArgChecker {
     if (value.length !== groups) {
       throw new Error(
         `${this.scheduler}: ${displayName(param)} has ${value.length} value${value.length === 1 ? '' : 's'} ` +
-          `but the optimizer has ${groups} param group${groups === 1 ? '' : 's'}; give one value per group or a single number`,
+          `but the optimizer has ${groups} param group${groups === 1 ? '' : 's'}; ` +
+          'give one value per group or a single number',
       );
     }
     return value.map((v: unknown, i) => this.number(`${param}[${i}]`, v, range));
@@ -92,8 +94,9 @@ export class ArgChecker {
         for (const key of requiredGroupKeys) {
           if ((group as unknown as Record<string, unknown>)[key] === undefined) {
             throw new Error(
-              `${this.scheduler}: param group ${i} has no ${displayName(key)}; resuming with lastEpoch (last_epoch) = ` +
-                `${lastEpoch} needs the bookkeeping that a scheduler started with lastEpoch = -1 writes into the groups`,
+              `${this.scheduler}: param group ${i} has no ${displayName(key)}; ` +
+                `resuming with lastEpoch (last_epoch) = ${lastEpoch} ` +
+                'needs the bookkeeping that a scheduler started with lastEpoch = -1 writes into the groups',
             );
           }
         }
@@ -118,18 +121,7 @@ function describeRange(range: NumberRange): string {
   return '';
 }
 
-export function formatValue(value: unknown): string {
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
+export { formatValue } from '../params/names.ts';
 
 /** Checks that the optimizer looks like one and that `options` is an object with only known keys. */
 export function checkOptimizerAndOptions<T extends object>(

@@ -35,8 +35,8 @@ export class DeviceData {
     this.maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
     this.xPtr = engine.alloc(x.rows * x.cols * 4);
     this.yPtr = engine.alloc(x.rows * 4);
-    engine.f32.set(x.data.subarray(0, x.rows * x.cols), this.xPtr >> 2);
-    engine.i32.set(y, this.yPtr >> 2);
+    engine.writeF32(this.xPtr, x.data.subarray(0, x.rows * x.cols));
+    engine.writeI32(this.yPtr, y);
   }
 
   /** Writes batch indices into a buffer the core reads; returns its pointer. */
@@ -46,15 +46,13 @@ export class DeviceData {
       this.indexCapacity = Math.max(indices.length, 4);
       this.indexPtr = this.engine.alloc(this.indexCapacity * 4);
     }
-    const i32 = this.engine.i32;
-    const base = this.indexPtr >> 2;
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i];
       if (!Number.isInteger(row) || row < 0 || row >= this.rows) {
         throw new RangeError(`batch indices: index ${i} is ${row}; indices must be integers in [0, ${this.rows - 1}]`);
       }
-      i32[base + i] = row;
     }
+    this.engine.writeI32(this.indexPtr, indices);
     return this.indexPtr;
   }
 

@@ -67,7 +67,10 @@ export abstract class Activation {
   }
 }
 
-/** torch.nn.Tanh: `y = tanh(x)` (`tanhV` in assembly/vmath.ts); gradient `gy * (1 - y²)`. */
+/**
+ * torch.nn.Tanh: `y = tanh(x)`, gradient `gy · (1 − y²)`. Computed by `activationForward` (with `tanhV`,
+ * assembly/vmath.ts) and `activationBackward` in assembly/activations.ts.
+ */
 export class Tanh extends Activation {
   readonly name = 'tanh';
   readonly kind = KIND_TANH;
@@ -76,7 +79,10 @@ export class Tanh extends Activation {
   }
 }
 
-/** torch.nn.ReLU: `y = max(0, x)`; gradient `gy` where `y > 0`, else 0. */
+/**
+ * torch.nn.ReLU: `y = max(0, x)`, gradient `gy` where `y > 0`, else 0. Computed by `activationForward` and
+ * `activationBackward` in assembly/activations.ts.
+ */
 export class ReLU extends Activation {
   readonly name = 'relu';
   readonly kind = KIND_RELU;
@@ -85,7 +91,10 @@ export class ReLU extends Activation {
   }
 }
 
-/** torch.nn.Sigmoid: `y = 1 / (1 + exp(-x))` (`sigmoidV` in assembly/vmath.ts); gradient `gy * (1 - y) * y`. */
+/**
+ * torch.nn.Sigmoid: `y = 1 / (1 + exp(−x))`, gradient `gy · (1 − y) · y`. Computed by `activationForward` (with
+ * `sigmoidV`, assembly/vmath.ts) and `activationBackward` in assembly/activations.ts.
+ */
 export class Sigmoid extends Activation {
   readonly name = 'sigmoid';
   readonly kind = KIND_SIGMOID;

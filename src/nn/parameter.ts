@@ -28,12 +28,12 @@ export class Parameter {
 
   /** The values, a fresh view on the engine's memory (`param.data`). */
   get data(): Float32Array {
-    return this.engine.f32.subarray(this.ptr >> 2, (this.ptr >> 2) + this.numel);
+    return this.engine.viewF32(this.ptr, this.numel);
   }
 
   /** The accumulated gradient, a fresh view on the engine's memory (`param.grad`). */
   get grad(): Float32Array {
-    return this.engine.f32.subarray(this.gradPtr >> 2, (this.gradPtr >> 2) + this.numel);
+    return this.engine.viewF32(this.gradPtr, this.numel);
   }
 
   /** Copies values (flat, row-major) into the parameter after checking count and finiteness. */

@@ -1,25 +1,6 @@
+import { ModelDescriptor, type OpSpec } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
-import {
-  KIND_LINEAR,
-  M_CORRECT,
-  M_LABELS,
-  M_NOPS,
-  M_OPS,
-  M_PRED,
-  M_STRIDE,
-  OP_B,
-  OP_GB,
-  OP_GW,
-  OP_IN_ACT,
-  OP_IN_DIM,
-  OP_IN_GRAD,
-  OP_KIND,
-  OP_OUT_ACT,
-  OP_OUT_DIM,
-  OP_OUT_GRAD,
-  OP_W,
-  OP_WORDS,
-} from '../engine/layout.ts';
+import { KIND_LINEAR } from '../engine/layout.ts';
 import type { DeviceData } from './device_data.ts';
 import { Loss } from './loss.ts';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './matrix.ts';
@@ -75,6 +56,7 @@ export class Sequential {
   readonly outputDim: number;
   /** Byte offset of the model descriptor the core reads. */
   readonly descriptor: number;
+  private readonly layout: ModelDescriptor;
   private activationBlock = 0;
   private activationBytes = 0;
   private capacity = 0;
@@ -108,7 +90,8 @@ export class Sequential {
     this.engine = first.weight.engine;
     this.inputDim = first.inFeatures;
     this.outputDim = dim;
-    this.descriptor = this.engine.alloc((M_OPS + modules.length * OP_WORDS) * 4);
+    this.descriptor = this.engine.alloc(ModelDescriptor.bytes(modules.length));
+    this.layout = new ModelDescriptor(this.engine, this.descriptor, modules.length);
     this.reserveBatch(4);
   }
 
@@ -119,9 +102,7 @@ export class Sequential {
     const stride = (n + 3) & ~3;
     const dims = [this.inputDim, ...this.modules.map((m) => (m instanceof Linear ? m.outFeatures : 0))];
     for (let k = 1; k < dims.length; k++) if (dims[k] === 0) dims[k] = dims[k - 1];
-    const actTotal = dims.reduce((a, d) => a + d, 0);
-    const gradTotal = actTotal - dims[0];
-    const bytes = (actTotal + gradTotal + 2) * stride * 4;
+    const bytes = ModelDescriptor.activationBytes(dims, stride);
     const block = this.engine.alloc(bytes);
     if (this.activationBlock) this.engine.free(this.activationBlock);
     this.activationBlock = block;
@@ -130,46 +111,18 @@ export class Sequential {
     this.staged = null;
     this.resident = null;
 
-    let next = block;
-    const take = (floats: number): number => {
-      const p = next;
-      next += floats * 4;
-      return p;
-    };
-    const acts = dims.map((d) => take(d * stride));
-    const grads = dims.map((d, k) => (k === 0 ? 0 : take(d * stride)));
-    const labels = take(stride);
-    const pred = take(stride);
-
-    const i32 = this.engine.i32;
-    const base = this.descriptor >> 2;
-    i32[base + M_NOPS] = this.modules.length;
-    i32[base + M_STRIDE] = stride;
-    i32[base + M_LABELS] = labels;
-    i32[base + M_PRED] = pred;
-    this.modules.forEach((m, k) => {
-      const op = base + M_OPS + k * OP_WORDS;
-      i32.fill(0, op, op + OP_WORDS);
-      i32[op + OP_KIND] = m instanceof Linear ? KIND_LINEAR : (m as Activation).kind;
-      i32[op + OP_IN_DIM] = dims[k];
-      i32[op + OP_OUT_DIM] = dims[k + 1];
-      i32[op + OP_IN_ACT] = acts[k];
-      i32[op + OP_OUT_ACT] = acts[k + 1];
-      i32[op + OP_IN_GRAD] = grads[k];
-      i32[op + OP_OUT_GRAD] = grads[k + 1];
-      if (m instanceof Linear) {
-        i32[op + OP_W] = m.weight.ptr;
-        i32[op + OP_B] = m.bias.ptr;
-        i32[op + OP_GW] = m.weight.gradPtr;
-        i32[op + OP_GB] = m.bias.gradPtr;
-      }
+    const ops = this.modules.map((m): OpSpec => {
+      if (!(m instanceof Linear)) return { kind: (m as Activation).kind };
+      const [w, b] = [m.weight, m.bias];
+      return { kind: KIND_LINEAR, tensors: { weight: w.ptr, bias: b.ptr, weightGrad: w.gradPtr, biasGrad: b.gradPtr } };
     });
+    this.layout.layOut(block, stride, dims, ops);
   }
 
   /** Bytes of linear memory this model holds: parameters, gradients, activations, descriptor. */
   get memoryBytes(): number {
     const params = this.parameters().reduce((a, p) => a + p.numel * 8, 0);
-    return params + this.activationBytes + (M_OPS + this.modules.length * OP_WORDS) * 4;
+    return params + this.activationBytes + ModelDescriptor.bytes(this.modules.length);
   }
 
   /** The largest batch the activations are laid out for (a multiple of 4); grows with the batches seen. */
@@ -214,7 +167,8 @@ export class Sequential {
     const missing = named.filter(([k]) => !(k in state)).map(([k]) => k);
     if (unexpected.length || missing.length) {
       throw new RangeError(
-        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; expected ${[...known].join(', ')}`,
+        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; ` +
+          `expected ${[...known].join(', ')}`,
       );
     }
     const values = named.map(([key, p]) => fromNested(state[key], p.shape, `loadStateDict: ${key}`));
@@ -233,7 +187,8 @@ export class Sequential {
   loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
       throw new RangeError(
-        `${what}: expected weights for ${this.layers.length} layers, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+        `${what}: expected weights for ${this.layers.length} layers, ` +
+          `got ${Array.isArray(weights) ? weights.length : typeof weights}`,
       );
     }
     const values = this.layers.map((l, i) => [
@@ -251,24 +206,14 @@ export class Sequential {
     this.engine.core.zeroGrad(this.descriptor);
   }
 
-  /** Copies a batch into the input activations (feature-major, padded lanes zeroed) and the labels. */
+  /**
+   * Stages a batch held in JavaScript as the core's input (feature-major, padded lanes zeroed) and labels (zeros
+   * when null), through the core's own batch gather (`networkLoadBatch`, as `loadBatch`).
+   */
   private stage(x: Matrix, y: Int32Array | null): number {
     const n = x.rows;
     this.reserveBatch(n);
-    const stride = this.capacity;
-    const f32 = this.engine.f32;
-    const i32 = this.engine.i32;
-    const base = this.descriptor >> 2;
-    const input = i32[base + M_OPS + OP_IN_ACT] >> 2;
-    const nPad = (n + 3) & ~3;
-    for (let f = 0; f < x.cols; f++) {
-      const row = input + f * stride;
-      for (let s = 0; s < n; s++) f32[row + s] = x.data[s * x.cols + f];
-      f32.fill(0, row + n, row + nPad);
-    }
-    const labels = i32[base + M_LABELS] >> 2;
-    if (y) i32.set(y, labels);
-    i32.fill(0, labels + (y ? n : 0), labels + nPad);
+    this.layout.loadHostBatch(x.data, n, x.cols, y);
     this.staged = null;
     this.resident = null;
     return n;
@@ -289,23 +234,14 @@ export class Sequential {
     if (!indices && this.resident === data) return n; // full batch, already in place: nothing to copy
     this.reserveBatch(n);
     const idx = indices ? data.stageIndices(indices) : 0;
-    this.engine.core.loadBatch(this.descriptor, data.xPtr, data.yPtr, data.cols, idx, n);
+    this.layout.loadBatch(data.xPtr, data.yPtr, data.cols, idx, n);
     this.staged = null;
     this.resident = indices ? null : data;
     return n;
   }
 
   private readLogits(n: number): Matrix {
-    const i32 = this.engine.i32;
-    const base = this.descriptor >> 2;
-    const lastOp = base + M_OPS + (this.modules.length - 1) * OP_WORDS;
-    const logits = i32[lastOp + OP_OUT_ACT] >> 2;
-    const stride = this.capacity;
-    const f32 = this.engine.f32;
-    const out = new Float32Array(n * this.outputDim);
-    for (let c = 0; c < this.outputDim; c++)
-      for (let s = 0; s < n; s++) out[s * this.outputDim + c] = f32[logits + c * stride + s];
-    return { rows: n, cols: this.outputDim, data: out };
+    return { rows: n, cols: this.outputDim, data: this.layout.readLogits(n) };
   }
 
   private labelsFor(x: Matrix, y: Labels): Int32Array {
@@ -346,8 +282,7 @@ export class Sequential {
   }
 
   private readPredictions(n: number): Int32Array {
-    const pred = this.engine.i32[(this.descriptor >> 2) + M_PRED] >> 2;
-    return this.engine.i32.slice(pred, pred + n);
+    return this.layout.readPredictions(n);
   }
 
   /** Mean cross-entropy on (x, y); `backward()` on the result fills the gradients, as in PyTorch. */
@@ -385,8 +320,7 @@ export class Sequential {
   evaluateStaged(n: number): Evaluation {
     const loss = this.engine.core.evaluate(this.descriptor, n, 1);
     this.forwardCount++;
-    const correct = this.engine.i32[(this.descriptor >> 2) + M_CORRECT];
-    return { loss, accuracy: correct / n, predictions: this.readPredictions(n) };
+    return { loss, accuracy: this.layout.correct / n, predictions: this.readPredictions(n) };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/index.ts';
-import { OPT_ADAM, OPT_ADAMW, P_STATE1, P_STATE2, P_STATE3 } from '../engine/layout.ts';
+import { OPT_ADAM, OPT_ADAMW } from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import { AdamParamGroup } from './group.ts';
 import { Optimizer, type ParamsArgument, type StateSlot } from './optimizer.ts';
@@ -22,9 +22,9 @@ export interface AdamOptions {
 }
 
 const ADAM_STATE: readonly StateSlot[] = [
-  { key: 'expAvg', slot: P_STATE1 },
-  { key: 'expAvgSq', slot: P_STATE2 },
-  { key: 'maxExpAvgSq', slot: P_STATE3 },
+  { key: 'expAvg', slot: 0 },
+  { key: 'expAvgSq', slot: 1 },
+  { key: 'maxExpAvgSq', slot: 2 },
 ];
 
 function validateAdam(h: AdamOptions, what: string): void {

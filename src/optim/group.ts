@@ -1,15 +1,5 @@
+import { GroupBlock, type GroupField } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
-import {
-  G_AMSGRAD,
-  G_BETA1,
-  G_BETA2,
-  G_DAMPENING,
-  G_EPS,
-  G_LR,
-  G_MAXIMIZE,
-  G_NESTEROV,
-  G_WEIGHT_DECAY,
-} from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import type { SchedulableParamGroup } from './param_group.ts';
 import { check, type Rule } from './rules.ts';
@@ -25,6 +15,7 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   maxMomentum?: number = undefined;
   baseMomentum?: number = undefined;
   swaLr?: number = undefined;
+  private readonly hyper: GroupBlock;
 
   /**
    * Wraps the hyper-parameter block at `block`; the optimizer writes the initial values.
@@ -38,55 +29,57 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     readonly block: number,
     readonly params: readonly Parameter[],
     protected readonly owner: string,
-  ) {}
-
-  /** Reads hyper-parameter word `word` (an f64) of the block. */
-  protected read(word: number): number {
-    return this.engine.f64[(this.block >> 3) + word];
+  ) {
+    this.hyper = new GroupBlock(engine, block);
   }
 
-  /** Writes hyper-parameter word `word` of the block, unchecked. */
-  protected write(word: number, value: number): void {
-    this.engine.f64[(this.block >> 3) + word] = value;
+  /** Reads hyper-parameter `field` of the block. */
+  protected read(field: GroupField): number {
+    return this.hyper.get(field);
+  }
+
+  /** Writes hyper-parameter `field` of the block, unchecked. */
+  protected write(field: GroupField, value: number): void {
+    this.hyper.set(field, value);
   }
 
   /**
-   * Writes hyper-parameter word `word` after checking `value` against `rule`; `name` is the option's name in
+   * Writes hyper-parameter `field` after checking `value` against `rule`; `name` is the option's name in
    * errors.
    */
-  protected set(word: number, name: string, value: number, rule: Rule): void {
+  protected set(field: GroupField, name: string, value: number, rule: Rule): void {
     check(this.owner, name, value, rule);
-    this.write(word, value);
+    this.write(field, value);
   }
 
   get lr(): number {
-    return this.read(G_LR);
+    return this.read('lr');
   }
   set lr(value: number) {
-    this.set(G_LR, 'lr', value, 'nonNegative');
+    this.set('lr', 'lr', value, 'nonNegative');
   }
 
   /** Weight decay: L2 for Adam and SGD, decoupled for AdamW. */
   get weightDecay(): number {
-    return this.read(G_WEIGHT_DECAY);
+    return this.read('weightDecay');
   }
   /** Sets the weight decay: a finite number >= 0, else a RangeError. */
   set weightDecay(value: number) {
-    this.set(G_WEIGHT_DECAY, 'weightDecay', value, 'nonNegative');
+    this.set('weightDecay', 'weightDecay', value, 'nonNegative');
   }
 
   /** SGD's momentum or Adam's beta1 (both live in the same word), without building a betas pair. */
   get momentumOrBeta1(): number {
-    return this.read(G_BETA1);
+    return this.read('beta1');
   }
 
   /** Whether the optimizer maximises the objective. */
   get maximize(): boolean {
-    return this.read(G_MAXIMIZE) !== 0;
+    return this.read('maximize') !== 0;
   }
   /** Sets whether the optimizer maximises the objective. */
   set maximize(value: boolean) {
-    this.write(G_MAXIMIZE, value ? 1 : 0);
+    this.write('maximize', value ? 1 : 0);
   }
 
   /** Scheduler bookkeeping as PyTorch keeps it in the group dict. */
@@ -107,7 +100,7 @@ export abstract class ParamGroup implements SchedulableParamGroup {
 export class AdamParamGroup extends ParamGroup {
   /** Adam's (beta1, beta2), a frozen pair: assign a new pair to change them. */
   get betas(): readonly [number, number] {
-    return Object.freeze([this.read(G_BETA1), this.read(G_BETA2)] as [number, number]);
+    return Object.freeze([this.read('beta1'), this.read('beta2')] as [number, number]);
   }
   /** Sets (beta1, beta2): each a number in [0, 1), else a RangeError. */
   set betas(value: readonly [number, number]) {
@@ -115,26 +108,26 @@ export class AdamParamGroup extends ParamGroup {
       throw new RangeError(`${this.owner}: betas must be a pair [beta1, beta2], got ${JSON.stringify(value)}`);
     check(this.owner, 'betas[0]', value[0], 'unitInterval');
     check(this.owner, 'betas[1]', value[1], 'unitInterval');
-    this.write(G_BETA1, value[0]);
-    this.write(G_BETA2, value[1]);
+    this.write('beta1', value[0]);
+    this.write('beta2', value[1]);
   }
 
   /** Added to the denominator for numerical stability. */
   get eps(): number {
-    return this.read(G_EPS);
+    return this.read('eps');
   }
   /** Sets eps: a finite number >= 0, else a RangeError. */
   set eps(value: number) {
-    this.set(G_EPS, 'eps', value, 'nonNegative');
+    this.set('eps', 'eps', value, 'nonNegative');
   }
 
   /** Whether the AMSGrad variant is used. */
   get amsgrad(): boolean {
-    return this.read(G_AMSGRAD) !== 0;
+    return this.read('amsgrad') !== 0;
   }
   /** Switches AMSGrad on or off (its buffer is always laid out). */
   set amsgrad(value: boolean) {
-    this.write(G_AMSGRAD, value ? 1 : 0);
+    this.write('amsgrad', value ? 1 : 0);
   }
 
   hyperParameters(): Record<string, number | boolean | number[]> {
@@ -154,29 +147,29 @@ export class AdamParamGroup extends ParamGroup {
 export class SGDParamGroup extends ParamGroup {
   /** SGD's momentum factor. */
   get momentum(): number {
-    return this.read(G_BETA1);
+    return this.read('momentum');
   }
   /** Sets the momentum factor: a finite number >= 0, else a RangeError. */
   set momentum(value: number) {
-    this.set(G_BETA1, 'momentum', value, 'nonNegative');
+    this.set('momentum', 'momentum', value, 'nonNegative');
   }
 
   /** Dampening of the momentum. */
   get dampening(): number {
-    return this.read(G_DAMPENING);
+    return this.read('dampening');
   }
   /** Sets the dampening: a finite number, else a RangeError. */
   set dampening(value: number) {
-    this.set(G_DAMPENING, 'dampening', value, 'finite');
+    this.set('dampening', 'dampening', value, 'finite');
   }
 
   /** Whether Nesterov momentum is used. */
   get nesterov(): boolean {
-    return this.read(G_NESTEROV) !== 0;
+    return this.read('nesterov') !== 0;
   }
   /** Switches Nesterov momentum on or off. */
   set nesterov(value: boolean) {
-    this.write(G_NESTEROV, value ? 1 : 0);
+    this.write('nesterov', value ? 1 : 0);
   }
 
   hyperParameters(): Record<string, number | boolean | number[]> {

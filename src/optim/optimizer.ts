@@ -1,20 +1,5 @@
+import { GroupBlock, OptimizerDescriptor, StepRecord } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
-import {
-  G_WORDS,
-  O_GROUPS,
-  O_KIND,
-  O_NPARAMS,
-  O_PARAMS,
-  P_DATA,
-  P_GRAD,
-  P_GROUP,
-  P_META,
-  P_SIZE,
-  type P_STATE1,
-  type P_STATE2,
-  type P_STATE3,
-  P_WORDS,
-} from '../engine/layout.ts';
 import { fromNested, Parameter } from '../nn/parameter.ts';
 import type { ParamGroup } from './group.ts';
 import type { SchedulableOptimizer } from './param_group.ts';
@@ -42,15 +27,18 @@ export interface OptimizerStateDict {
 export interface StateSlot {
   /** The state's name in `stateDict()` (`expAvg`, `momentumBuffer`, ...). */
   key: string;
-  /** The word of the parameter's descriptor that holds the state tensor's address. */
-  slot: typeof P_STATE1 | typeof P_STATE2 | typeof P_STATE3;
+  /**
+   * Which of the parameter's state tensors the core keeps it in: 0, 1 or 2 (Adam's exp_avg, exp_avg_sq,
+   * max_exp_avg_sq; SGD's momentum buffer is 0).
+   */
+  slot: 0 | 1 | 2;
 }
 
 interface ParamEntry {
   param: Parameter;
   group: number;
   state: number[]; // pointers by slot, 0 when unused
-  meta: number; // f64[2]: step, momentum-buffer flag
+  meta: StepRecord; // step count, momentum-buffer flag
 }
 
 /**
@@ -100,7 +88,8 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       const unknown = Object.keys(overrides).filter((k) => !(k in (defaults as object)));
       if (unknown.length) {
         throw new RangeError(
-          `${name}: param group ${i} has unknown option ${unknown.join(', ')}; allowed: params, ${Object.keys(defaults).join(', ')}`,
+          `${name}: param group ${i} has unknown option ${unknown.join(', ')}; ` +
+            `allowed: params, ${Object.keys(defaults).join(', ')}`,
         );
       }
       const hyper = { ...defaults, ...overrides } as H;
@@ -116,33 +105,26 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     }
     this.defaults = Object.freeze({ ...defaults });
     const nParams = specs.reduce((a, s) => a + s.params.length, 0);
-    this.descriptor = this.engine.alloc((O_PARAMS + nParams * P_WORDS) * 4);
-    this.groupsBlock = this.engine.alloc(specs.length * G_WORDS * 8);
+    this.descriptor = this.engine.alloc(OptimizerDescriptor.bytes(nParams));
+    this.groupsBlock = this.engine.alloc(specs.length * GroupBlock.BYTES);
     this.paramGroups = specs.map((spec, i) => {
-      const group = makeGroup(this.engine, this.groupsBlock + i * G_WORDS * 8, spec.params);
+      const group = makeGroup(this.engine, this.groupsBlock + i * GroupBlock.BYTES, spec.params);
       write(group, merged[i]);
       return Object.preventExtensions(group);
     });
     specs.forEach((spec, g) => {
       for (const param of spec.params) {
-        const state = [0, 0, 0, 0, 0, 0, 0];
+        const state = [0, 0, 0];
         for (const { slot } of stateSlots) state[slot] = this.engine.alloc(param.numel * 4);
-        this.entries.push({ param, group: g, state, meta: this.engine.alloc(16) });
+        const meta = new StepRecord(this.engine, this.engine.alloc(StepRecord.BYTES));
+        this.entries.push({ param, group: g, state, meta });
       }
     });
-    const i32 = this.engine.i32;
-    const base = this.descriptor >> 2;
-    i32[base + O_KIND] = kind;
-    i32[base + O_NPARAMS] = nParams;
-    i32[base + O_GROUPS] = this.groupsBlock;
+    const descriptor = new OptimizerDescriptor(this.engine, this.descriptor);
+    descriptor.setHeader(kind, nParams, this.groupsBlock);
     this.entries.forEach((e, i) => {
-      const w = base + O_PARAMS + i * P_WORDS;
-      i32[w + P_DATA] = e.param.ptr;
-      i32[w + P_GRAD] = e.param.gradPtr;
-      i32[w + P_SIZE] = e.param.numel;
-      i32[w + P_GROUP] = e.group;
-      for (const { slot } of stateSlots) i32[w + slot] = e.state[slot];
-      i32[w + P_META] = e.meta;
+      const { param, group, state, meta } = e;
+      descriptor.setParam(i, { data: param.ptr, grad: param.gradPtr, size: param.numel, group, state, meta: meta.ptr });
     });
     this.stateSlots = stateSlots;
   }
@@ -161,19 +143,18 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
 
   /** Number of steps taken by parameter i (PyTorch's `state[p]['step']`). */
   stepCount(paramIndex = 0): number {
-    return this.engine.f64[this.entries[paramIndex].meta >> 3];
+    return this.entries[paramIndex].meta.step;
   }
 
   /** The state as `optimizer.state_dict()`: per-parameter state in PyTorch layout and the groups' hyper-parameters. */
   stateDict(): OptimizerStateDict {
-    const f64 = this.engine.f64;
     const state: Record<number, ParamState> = {};
     this.entries.forEach((e, i) => {
-      const step = f64[e.meta >> 3];
+      const step = e.meta.step;
       if (step === 0) return;
       const s: ParamState = { step };
       for (const { key, slot } of this.stateSlots) s[key] = this.readState(e, slot);
-      this.describeState(s, f64[(e.meta >> 3) + 1] !== 0, this.paramGroups[e.group]);
+      this.describeState(s, e.meta.hasBuffer, this.paramGroups[e.group]);
       state[i] = s;
     });
     let first = 0;
@@ -189,7 +170,7 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
   protected describeState(_state: ParamState, _hasBuffer: boolean, _group: G): void {}
 
   private readState(e: ParamEntry, slot: number): number[] | number[][] {
-    return e.param.toNested(this.engine.f32.subarray(e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel));
+    return e.param.toNested(this.engine.readF32(e.state[slot], e.param.numel));
   }
 
   /** Restores a state dict from an optimizer over parameters of the same shapes; checks everything first. */
@@ -200,13 +181,15 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     }
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new RangeError(
-        `${what}: the saved state has ${sd.paramGroups.length} param groups; this optimizer has ${this.paramGroups.length}`,
+        `${what}: the saved state has ${sd.paramGroups.length} param groups; ` +
+          `this optimizer has ${this.paramGroups.length}`,
       );
     }
     sd.paramGroups.forEach((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
         throw new RangeError(
-          `${what}: param group ${i} holds ${g.params?.length} parameters; this optimizer's holds ${this.paramGroups[i].params.length}`,
+          `${what}: param group ${i} holds ${g.params?.length} parameters; ` +
+            `this optimizer's holds ${this.paramGroups[i].params.length}`,
         );
       }
     });
@@ -235,22 +218,13 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       current.forEach((hyper, i) => this.applyHyper(this.paramGroups[i], hyper));
       throw err;
     }
-    const f32 = this.engine.f32;
-    const f64 = this.engine.f64;
     restored.forEach((r, i) => {
       const e = this.entries[i];
-      if (r === null) {
-        f64[e.meta >> 3] = 0;
-        f64[(e.meta >> 3) + 1] = 0;
-        for (const { slot } of this.stateSlots) f32.fill(0, e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel);
-        return;
-      }
-      f64[e.meta >> 3] = r.step;
-      f64[(e.meta >> 3) + 1] = r.hasBuffer ? 1 : 0;
+      e.meta.write(r?.step ?? 0, r?.hasBuffer ?? false);
       this.stateSlots.forEach(({ slot }, k) => {
-        const t = r.tensors[k];
-        if (t) f32.set(t, e.state[slot] >> 2);
-        else f32.fill(0, e.state[slot] >> 2, (e.state[slot] >> 2) + e.param.numel);
+        const t = r?.tensors[k];
+        if (t) this.engine.writeF32(e.state[slot], t);
+        else this.engine.fillF32(e.state[slot], e.param.numel, 0);
       });
     });
   }
@@ -279,15 +253,19 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
 
   /** Bytes of linear memory held: descriptor, hyper-parameter blocks and per-parameter state. */
   get memoryBytes(): number {
-    const perParam = this.entries.reduce((a, e) => a + e.param.numel * 4 * this.stateSlots.length + 16, 0);
-    return (O_PARAMS + this.entries.length * P_WORDS) * 4 + this.paramGroups.length * G_WORDS * 8 + perParam;
+    const perParam = this.entries.reduce(
+      (a, e) => a + e.param.numel * 4 * this.stateSlots.length + StepRecord.BYTES,
+      0,
+    );
+    const groups = this.paramGroups.length * GroupBlock.BYTES;
+    return OptimizerDescriptor.bytes(this.entries.length) + groups + perParam;
   }
 
   /** Returns the optimizer's memory to the engine; the optimizer is unusable afterwards. */
   dispose(): void {
     for (const e of this.entries) {
       for (const { slot } of this.stateSlots) this.engine.free(e.state[slot]);
-      this.engine.free(e.meta);
+      this.engine.free(e.meta.ptr);
     }
     this.engine.free(this.groupsBlock);
     this.engine.free(this.descriptor);

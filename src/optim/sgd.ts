@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/index.ts';
-import { OPT_SGD, P_STATE1 } from '../engine/layout.ts';
+import { OPT_SGD } from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import { withDefaults } from './adam.ts';
 import { SGDParamGroup } from './group.ts';
@@ -22,7 +22,7 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
-const SGD_STATE: readonly StateSlot[] = [{ key: 'momentumBuffer', slot: P_STATE1 }];
+const SGD_STATE: readonly StateSlot[] = [{ key: 'momentumBuffer', slot: 0 }];
 
 function validateSGD(h: SGDOptions, what: string): void {
   check(what, 'lr', h.lr, 'nonNegative');

@@ -201,7 +201,10 @@ export interface OverlayChart {
   width?: number;
 }
 
-/** Several curves on one pair of axes, one colour and one legend entry each (the comparison's lr, loss and batch-size charts). */
+/**
+ * Several curves on one pair of axes, one colour and one legend entry each (the comparison's lr, loss and
+ * batch-size charts).
+ */
 export function overlayChartOption(chart: OverlayChart): EChartsOption {
   const series: (LineSeriesOption | CustomSeriesOption)[] = [];
   let xMin = Infinity;
@@ -260,7 +263,10 @@ export function overlayChartOption(chart: OverlayChart): EChartsOption {
   return option;
 }
 
-/** A filled band between `low` and `high` (a custom series: one polygon through api.coord, so it works on log axes too). */
+/**
+ * A filled band between `low` and `high` (a custom series: one polygon through api.coord, so it works on log axes
+ * too).
+ */
 function bandSeries(name: string, xs: number[], low: number[], high: number[], color: string): CustomSeriesOption {
   const data = xs.flatMap((x, i) => [
     [x, low[i]],

@@ -14,7 +14,8 @@ export interface BoundaryGridOptions {
 export function checkBoundaryData(nFeatures: number, what = 'decision boundary'): void {
   if (nFeatures !== 2) {
     throw new RangeError(
-      `${what}: the data has ${nFeatures} feature${nFeatures === 1 ? '' : 's'} per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)`,
+      `${what}: the data has ${nFeatures} feature${nFeatures === 1 ? '' : 's'} per sample; ` +
+        'a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
     );
   }
 }

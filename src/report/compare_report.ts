@@ -70,11 +70,15 @@ export function describeSettings(result: ComparisonResult): string[] {
   const data = Object.entries(base.data)
     .map(([k, v]) => (k === 'type' ? v : `${k}=${v}`))
     .join(' ');
+  const kwargs = base.optimizer.kwargs ? ` ${JSON.stringify(base.optimizer.kwargs)}` : '';
   return [
-    `model: MLP ${base.sizes.join('-')} (${base.activation}), the same initial weights for every strategy (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})`,
+    `model: MLP ${base.sizes.join('-')} (${base.activation}), ` +
+      `the same initial weights for every strategy (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})`,
     `data: ${data} (${result.data.nSamples} samples, the same for every run)`,
-    `optimizer: ${base.optimizer.type}${base.optimizer.kwargs ? ` ${JSON.stringify(base.optimizer.kwargs)}` : ''}, ${base.steps} steps, batch size ${base.batchSize ?? 'the whole dataset'} (reshuffled every epoch, last partial batch dropped)`,
-    `loss: mean cross-entropy on the whole dataset, evaluated every ${evalEvery} step${evalEvery > 1 ? 's' : ''}; target loss ${targetLoss}`,
+    `optimizer: ${base.optimizer.type}${kwargs}, ${base.steps} steps, ` +
+      `batch size ${base.batchSize ?? 'the whole dataset'} (reshuffled every epoch, last partial batch dropped)`,
+    `loss: mean cross-entropy on the whole dataset, evaluated every ${evalEvery} step${evalEvery > 1 ? 's' : ''}; ` +
+      `target loss ${targetLoss}`,
   ];
 }
 
@@ -93,12 +97,13 @@ export function comparisonCharts(
 ): ChartSpec[] {
   const seeds = result.settings.seeds.length;
   const over = seeds > 1 ? ` (mean over ${seeds} seeds, band: min–max)` : '';
+  const plateau = result.strategies.some((s) => s.strategy.scheduler?.type === 'ReduceLROnPlateau');
   const charts: ChartSpec[] = [
     {
       name: 'lr',
       option: overlayChartOption({
         width: 1000,
-        title: `Learning rate per step${seeds > 1 && result.strategies.some((s) => s.strategy.scheduler?.type === 'ReduceLROnPlateau') ? over : ''}`,
+        title: `Learning rate per step${seeds > 1 && plateau ? over : ''}`,
         yName: 'lr',
         yMin: 0,
         series: result.strategies.map((s) => seriesOf(s, (r) => r.lr.map((v, i) => [i, v]))),
@@ -156,7 +161,9 @@ export function comparisonCharts(
     charts.push({
       name: 'boundaries',
       option: decisionBoundaryOption(panels, {
-        title: `Decision boundaries after ${result.settings.base.steps} steps${seeds > 1 ? ` (seed ${result.settings.seeds[0]})` : ''}`,
+        title:
+          `Decision boundaries after ${result.settings.base.steps} steps` +
+          (seeds > 1 ? ` (seed ${result.settings.seeds[0]})` : ''),
         columns,
       }),
       ...size,
@@ -183,10 +190,8 @@ export function tableCells(result: ComparisonResult): { head: string[]; rows: st
   const head = ['strategy', 'final loss', 'accuracy', `steps to loss ≤ ${target}`, 'wall time'];
   const rows = result.strategies.map((s) => {
     const n = s.runs.length;
-    const diverged = s.runs.filter((r) => r.diverged);
-    const name = diverged.length
-      ? `${s.strategy.label} (diverged: ${diverged.map((r) => `seed ${r.seed} at step ${r.diverged!.step}`).join(', ')})`
-      : s.strategy.label;
+    const diverged = s.runs.filter((r) => r.diverged).map((r) => `seed ${r.seed} at step ${r.diverged!.step}`);
+    const name = diverged.length ? `${s.strategy.label} (diverged: ${diverged.join(', ')})` : s.strategy.label;
     let steps = statText(s.stepsToTarget, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), n);
     if (s.reached === 0) steps = 'not reached';
     else if (n > 1) steps = `${steps}; ${s.reached}/${n} reached`;
@@ -216,7 +221,10 @@ export interface ReportOptions {
   lossScale?: 'linear' | 'log';
 }
 
-/** Every file of a comparison: report.html (charts inlined), report.md, the charts (SVG, PNG), results.json, runs/*.json. */
+/**
+ * Every file of a comparison: report.html (charts inlined), report.md, the charts (SVG, PNG), results.json,
+ * runs/*.json.
+ */
 export async function comparisonFiles(result: ComparisonResult, options: ReportOptions = {}): Promise<OutputFile[]> {
   const { renderPng, renderSvg } = await import('../plot/render.ts'); // ECharts and resvg load only to draw
   const charts = comparisonCharts(result, { lossScale: options.lossScale });
@@ -275,6 +283,16 @@ const CHART_CAPTIONS: Record<string, string> = {
   boundaries: 'The class regions each trained model predicts (lighter where it is less sure), under the data.',
 };
 
+/** The opening sentence of both reports: what was trained, under how many strategies and seeds. */
+function overview(result: ComparisonResult): string {
+  const { strategies, seeds } = result.settings;
+  const spread = seeds.length > 1 ? `, each over ${seeds.length} seeds (mean ± standard deviation, then min–max)` : '';
+  return (
+    'The same model from the same initial weights on the same data, ' +
+    `trained under ${strategies.length} strategies${spread}.`
+  );
+}
+
 export function reportHtml(
   result: ComparisonResult,
   svgs: { name: string; svg: string }[],
@@ -284,14 +302,18 @@ export function reportHtml(
   const figure = (name: string) => {
     const s = svgs.find((v) => v.name === name);
     return s
-      ? `<figure>${s.svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>${escapeHtml(CHART_CAPTIONS[name] ?? '')}</figcaption></figure>`
+      ? `<figure>${s.svg.replace(/^<\?xml[^>]*>\s*/, '')}` +
+          `<figcaption>${escapeHtml(CHART_CAPTIONS[name] ?? '')}</figcaption></figure>`
       : '';
   };
   const runsList = result.strategies
-    .map(
-      (s) =>
-        `<li><b>${escapeHtml(s.strategy.label)}</b> (<code>${escapeHtml(s.strategy.spec)}</code>): ${s.runs.map((r) => `<code>anneal train --config ${escapeHtml(runConfigFile(s.strategy.id, r.seed))}</code>`).join(', ')}</li>`,
-    )
+    .map((s) => {
+      const configs = s.runs
+        .map((r) => `<code>anneal train --config ${escapeHtml(runConfigFile(s.strategy.id, r.seed))}</code>`)
+        .join(', ');
+      const strategy = `<b>${escapeHtml(s.strategy.label)}</b> (<code>${escapeHtml(s.strategy.spec)}</code>)`;
+      return `<li>${strategy}: ${configs}</li>`;
+    })
     .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -300,7 +322,8 @@ export function reportHtml(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>anneal compare — ${escapeHtml(`${result.settings.strategies.length} strategies`)}</title>
 <style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em; color: #222; }
+  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; max-width: 1400px; \
+margin: 2em auto; padding: 0 1em; color: #222; }
   h1 { font-size: 1.6em; margin-bottom: 0.2em; }
   table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
   th, td { border-bottom: 1px solid #ddd; padding: 0.4em 0.8em; text-align: right; }
@@ -315,7 +338,7 @@ export function reportHtml(
 </head>
 <body>
 <h1>Learning-rate strategies compared</h1>
-<p>The same model from the same initial weights on the same data, trained under ${result.settings.strategies.length} strategies${result.settings.seeds.length > 1 ? `, each over ${result.settings.seeds.length} seeds (mean ± standard deviation, then min–max)` : ''}.</p>
+<p>${overview(result)}</p>
 <ul class="settings">
 ${describeSettings(result)
   .map((line) => `  <li>${escapeHtml(line)}</li>`)
@@ -344,7 +367,7 @@ export function reportMarkdown(result: ComparisonResult, images: string[], optio
   const lines = [
     '# Learning-rate strategies compared',
     '',
-    `The same model from the same initial weights on the same data, trained under ${result.settings.strategies.length} strategies${result.settings.seeds.length > 1 ? `, each over ${result.settings.seeds.length} seeds (mean ± standard deviation, then min–max)` : ''}.`,
+    overview(result),
     '',
     ...describeSettings(result).map((l) => `- ${l}`),
     '',
@@ -360,10 +383,10 @@ export function reportMarkdown(result: ComparisonResult, images: string[], optio
   lines.push('## Reproduce', '');
   if (options.command) lines.push('```sh', options.command, '```', '');
   lines.push('Every run is an ordinary run config; `anneal train --config` reruns it with the same numbers:', '');
-  for (const s of result.strategies)
-    lines.push(
-      `- ${escapeMd(s.strategy.label)} (\`${s.strategy.spec}\`): ${s.runs.map((r) => `\`${runConfigFile(s.strategy.id, r.seed)}\``).join(', ')}`,
-    );
+  for (const s of result.strategies) {
+    const configs = s.runs.map((r) => `\`${runConfigFile(s.strategy.id, r.seed)}\``).join(', ');
+    lines.push(`- ${escapeMd(s.strategy.label)} (\`${s.strategy.spec}\`): ${configs}`);
+  }
   lines.push('');
   return lines.join('\n');
 }

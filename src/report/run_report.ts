@@ -141,7 +141,9 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
         { grid, x: data.x, y: data.y },
         {
           ...panel,
-          title: `Decision boundary after ${result.loss.length} steps — accuracy ${(100 * result.final_accuracy).toFixed(1)} %`,
+          title:
+            `Decision boundary after ${result.loss.length} steps — ` +
+            `accuracy ${(100 * result.final_accuracy).toFixed(1)} %`,
         },
       ),
       ...size,

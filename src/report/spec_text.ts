@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 /**
  * Specs written on a command line, Python-call style: `StepLR(step_size=50, gamma=0.99)`, `cosine`,
  * `grow-batch(gamma=0.5)`, `LambdaBS(batch_lambda="2 ** (epoch // 10)", interval=step)`; several of them
@@ -16,14 +17,22 @@ export interface SpecCall {
   text: string;
 }
 
-export class SpecSyntaxError extends Error {
+/** A strategy or batch-schedule text that does not parse, with the 0-based column of the problem. */
+export class SpecSyntaxError extends ValidationError {
+  /** The error's name, `SpecSyntaxError`. */
+  override readonly name: string = 'SpecSyntaxError';
+  /**
+   * @param what the text's role (`--strategies`)
+   * @param message what is wrong
+   * @param column 0-based column of the problem
+   */
   constructor(
     what: string,
     message: string,
+    /** 0-based column of the problem. */
     readonly column: number,
   ) {
-    super(`${what}: ${message} (at column ${column + 1})`);
-    this.name = 'SpecSyntaxError';
+    super(what, what, message, undefined, `${what}: ${message} (at column ${column + 1})`);
   }
 }
 

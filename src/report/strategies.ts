@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 /**
  * The strategies `anneal compare` sets against each other: how the lr (or the batch size) changes over a
  * run. Each is a named preset, a scheduler spec (`StepLR(step_size=50, gamma=0.99)`), a batch-size
@@ -8,7 +9,7 @@ import type { RunConfigInput } from '../config/run_config.ts';
 import { SCHEDULER_TYPES, schedulerSpecArgs, type SchedulerSpec } from '../lr_scheduler/index.ts';
 import {
   BATCH_INTERVALS,
-  BATCH_SCHEDULE_TYPES,
+  BATCH_SCHEDULE_ALIASES,
   batchScheduleSpecArgs,
   batchScheduleType,
   type BatchInterval,
@@ -42,10 +43,13 @@ export interface StrategyContext {
   steps: number;
 }
 
-export class StrategyError extends Error {
+/** A strategy of `anneal compare` that cannot run as given. */
+export class StrategyError extends ValidationError {
+  /** The error's name, `StrategyError`. */
+  override readonly name: string = 'StrategyError';
+  /** @param message what is wrong, naming the strategy */
   constructor(message: string) {
-    super(message);
-    this.name = 'StrategyError';
+    super('--strategies', 'strategies', '', undefined, message);
   }
 }
 
@@ -180,7 +184,8 @@ const PRESETS: Record<string, Preset> = {
   },
   'grow-batch': {
     describe:
-      'grow the batch instead: constant lr, batch ×1/γ wherever StepLR(step_size=50, gamma=γ=0.99) would multiply the lr by γ (step_size, gamma, max_batch_size)',
+      'grow the batch instead: constant lr, batch ×1/γ wherever StepLR(step_size=50, gamma=γ=0.99) ' +
+      'would multiply the lr by γ (step_size, gamma, max_batch_size)',
     args: ['step_size', 'gamma', 'max_batch_size'],
     build: (_c, a) => {
       const s = num(a, 'step_size', 50);
@@ -193,6 +198,7 @@ const PRESETS: Record<string, Preset> = {
         label: `grow batch ×1/${fmt(g)} every ${s}`,
         scheduler: null,
         manualDecay: null,
+        // StepBS is StepLR run on the batch size: the very class that decays the lr, with 1/γ, counted in steps.
         batchSchedule: { type: 'StepBS', args, interval: 'step' },
       };
     },
@@ -220,8 +226,9 @@ export function presetHelp(): string {
 
 function knownNames(): string {
   return (
-    `presets ${Object.keys(PRESETS).join(', ')} (or constant-<lr>); schedulers ${SCHEDULER_TYPES.join(', ')} (or ${Object.keys(SCHEDULER_ALIASES).join(', ')}); ` +
-    `batch schedules ${BATCH_SCHEDULE_TYPES.join(', ')}`
+    `presets ${Object.keys(PRESETS).join(', ')} (or constant-<lr>); ` +
+    `schedulers ${SCHEDULER_TYPES.join(', ')} (or ${Object.keys(SCHEDULER_ALIASES).join(', ')}); ` +
+    `batch schedules ${BATCH_SCHEDULE_ALIASES.join(', ')}`
   );
 }
 
@@ -287,7 +294,7 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
         spec: call.text,
       };
     }
-    if (findCanonicalName(name, BATCH_SCHEDULE_TYPES) !== undefined) {
+    if (findCanonicalName(name, BATCH_SCHEDULE_ALIASES) !== undefined) {
       const spec = batchScheduleSpecFromCall(call, what);
       const { lr: _l, ...args } = spec.args ?? {};
       const label = `${spec.type}(${Object.entries(args)
@@ -300,7 +307,8 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
     throw err;
   }
   throw new StrategyError(
-    `${what}: unknown strategy ${JSON.stringify(name)}; expected one of: ${knownNames()}, e.g. StepLR(step_size=50, gamma=0.99)`,
+    `${what}: unknown strategy ${JSON.stringify(name)}; ` +
+      `expected one of: ${knownNames()}, e.g. StepLR(step_size=50, gamma=0.99)`,
   );
 }
 
@@ -365,7 +373,9 @@ export function batchScheduleSpecFromText(
     }
     const v = value as { type?: unknown; args?: Record<string, SpecValue>; interval?: unknown };
     if (typeof v.type !== 'string')
-      throw new StrategyError(`${what}: a JSON spec needs "type" (one of ${BATCH_SCHEDULE_TYPES.join(', ')})`);
+      throw new StrategyError(
+        `${what}: a JSON spec needs "type" (${BATCH_SCHEDULE_ALIASES.join(', ')} or an lr scheduler's)`,
+      );
     return batchScheduleSpecFromCall(
       {
         name: v.type,

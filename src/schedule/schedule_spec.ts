@@ -22,8 +22,10 @@ export function parseScheduleSpec(value: unknown, source = 'schedule spec'): Sch
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    if (issue.code === 'unrecognized_keys')
-      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
+    }
     return `${where}: ${issue.message}`;
   });
   throw new ConfigError(`${source}: ${lines.join('; ')}`);

@@ -1,179 +1,68 @@
 /**
- * Batch-size schedules: the batch size as a function of the epoch, shaped like the lr schedulers
- * (StepLR → StepBS, MultiStepLR → MultiStepBS, ExponentialLR → ExponentialBS, LambdaLR → LambdaBS), and
- * `ScheduledBatches`, the BatchSource that asks a schedule for the batch size at the start of every epoch.
+ * Batch-size schedules: any lr scheduler drives the batch size (src/train/batch_size_scheduler.ts), the names
+ * that were batch schedules of their own — StepBS, MultiStepBS, ExponentialBS, LambdaBS — are aliases of
+ * StepLR, MultiStepLR, ExponentialLR and LambdaLR, and `ScheduledBatches` is the BatchSource that asks a
+ * schedule for the batch size at the start of every epoch.
  *
- * "Don't decay the learning rate, increase the batch size": multiplying the batch size by 1/γ where a
- * StepLR would multiply the lr by γ shrinks the gradient noise the same way, with fewer, larger steps.
- *
- * The batch size of epoch t is `round(batchSize · factor(t))`. It must stay in [1, datasetSize]: a schedule
- * that would leave that range is an error naming the epoch, unless `maxBatchSize` caps the growth (the
- * size is then clamped to it, as ReduceLROnPlateau's `min_lr` clamps the lr).
+ * "Don't decay the learning rate, increase the batch size": the StepLR that multiplies the lr by γ, run with
+ * 1/γ on the batch size, shrinks the gradient noise the same way, with fewer, larger steps.
  */
-import { compileLambda, lambdaSource } from '../expr/compile.ts';
-import { ExprError } from '../expr/errors.ts';
+import { findCanonicalName } from '../canonical_name.ts';
 import { RandomState } from '../data/numpy_random.ts';
-import { snakeToCamel } from '../lr_scheduler/names.ts';
-import { canonicalName } from '../canonical_name.ts';
-import { StateReader, type StateDict } from '../lr_scheduler/state.ts';
-import { ArgChecker, formatValue } from '../lr_scheduler/validate.ts';
+import {
+  type ExponentialLR,
+  type LambdaLR,
+  type LrLambda,
+  type LrLambdaInput,
+  type MultiStepLR,
+  SCHEDULER_TYPES,
+  type StepLR,
+  schedulerSpecArgs,
+  snakeToCamel,
+} from '../lr_scheduler/index.ts';
+import { formatValue } from '../lr_scheduler/validate.ts';
+import {
+  type BatchSizeSchedulerInit,
+  type BatchSizeSchedulerOptions,
+  BatchSizeScheduler,
+  checkOptions,
+  type SchedulerAlias,
+} from './batch_size_scheduler.ts';
 import type { BatchSource } from './trainer.ts';
 
-/** Options every batch-size schedule takes. */
-export interface BatchSizeSchedulerOptions {
-  /** The batch size of epoch 0, an integer in [1, datasetSize]. */
-  batchSize: number;
-  /** The number of samples: no batch may be larger. */
-  datasetSize: number;
-  /** Optional cap in [batchSize, datasetSize]: sizes above it are clamped to it instead of being an error. */
-  maxBatchSize?: number | null;
-  /** -1 (default) starts the schedule; k >= 0 resumes it at epoch k + 1, as `last_epoch` does in PyTorch. */
-  lastEpoch?: number;
-}
+export {
+  BatchSizeScheduler,
+  type BatchSizeSchedulerInit,
+  type BatchSizeSchedulerOptions,
+  type SchedulerAlias,
+  type SchedulerBuilder,
+} from './batch_size_scheduler.ts';
 
-/**
- * The base of the batch-size schedules. As an lr scheduler, the constructor takes the first step, so right
- * after construction `lastEpoch` is 0 and `getBatchSize()` is the size of epoch 0; each `step()` moves to
- * the next epoch. `batchSizeAt(epoch)` is the closed form, pure.
- */
-export abstract class BatchSizeScheduler {
-  /** The class name ('StepBS', ...), used in messages and state-dict checks. */
-  readonly name: string;
-  /** The batch size of epoch 0. */
-  baseBatchSize: number;
-  /** The number of samples: no batch may be larger. */
-  datasetSize: number;
-  /** Cap on the batch size (sizes above it are clamped to it), or null for none. */
-  maxBatchSize: number | null;
-  /** The epoch of the last step: 0 right after a fresh construction. */
-  lastEpoch: number;
-  /** Calls of step() or advanceTo(), the constructor's step included (PyTorch's `_step_count`). */
-  protected stepCount = 0;
-  private lastBatchSize = 0;
+// The aliases: each is the scheduler under the name and argument names it had as a batch schedule of its own.
+// Their defaults make a batch grow (gamma 2, where StepLR's 0.1 decays an lr).
+const ALIASES = {
+  StepBS: { type: 'StepLR', args: { step_size: 'step_size', gamma: 'gamma' }, defaults: { gamma: 2 } },
+  MultiStepBS: { type: 'MultiStepLR', args: { milestones: 'milestones', gamma: 'gamma' }, defaults: { gamma: 2 } },
+  ExponentialBS: { type: 'ExponentialLR', args: { gamma: 'gamma' } },
+  LambdaBS: { type: 'LambdaLR', args: { batch_lambda: 'lr_lambda' }, stateLists: { batch_lambda: 'lr_lambdas' } },
+} as const satisfies Record<string, Omit<SchedulerAlias, 'name'>>;
 
-  protected constructor(name: string, check: ArgChecker, o: Partial<BatchSizeSchedulerOptions>) {
-    this.name = name;
-    const datasetSize = check.integer('datasetSize', o.datasetSize, 1);
-    const batchSize = check.integer('batchSize', o.batchSize, 1);
-    if (batchSize > datasetSize)
-      check.fail('batchSize', `an integer in [1, ${datasetSize}] (the dataset size)`, batchSize);
-    let cap: number | null = null;
-    if (o.maxBatchSize !== undefined && o.maxBatchSize !== null) {
-      cap = check.integer('maxBatchSize', o.maxBatchSize, batchSize);
-      if (cap > datasetSize)
-        check.fail(
-          'maxBatchSize',
-          `an integer in [${batchSize}, ${datasetSize}] (from batchSize to the dataset size)`,
-          cap,
-        );
-    }
-    this.baseBatchSize = batchSize;
-    this.datasetSize = datasetSize;
-    this.maxBatchSize = cap;
-    this.lastEpoch = check.integer('lastEpoch', o.lastEpoch ?? -1, -1);
+type AliasName = keyof typeof ALIASES;
+
+const COMMON_OPTIONS = ['batchSize', 'datasetSize', 'maxBatchSize', 'lastEpoch'];
+
+/** An alias's options as the scheduler's spec: `{stepSize: 5}` → `{type: 'StepLR', args: {step_size: 5, gamma: 2}}`. */
+function aliased(name: AliasName, options: BatchSizeSchedulerOptions): [BatchSizeSchedulerInit, SchedulerAlias] {
+  const alias: SchedulerAlias = { name, ...ALIASES[name] };
+  const own = Object.keys(alias.args).map(snakeToCamel);
+  const o = checkOptions(name, options, [...own, ...COMMON_OPTIONS]) as unknown as Record<string, unknown>;
+  const args: Record<string, unknown> = { ...alias.defaults };
+  for (const [mine, theirs] of Object.entries(alias.args)) {
+    const value = o[snakeToCamel(mine)];
+    if (value !== undefined && value !== null) args[theirs] = value;
   }
-
-  /** The factor the base batch size is multiplied by at `epoch` (before rounding). */
-  abstract factorAt(epoch: number): number;
-
-  /** The batch size at `epoch`: `round(batchSize · factor(epoch))`, capped by maxBatchSize; checked against [1, datasetSize]. */
-  batchSizeAt(epoch: number, where = `epoch ${epoch}`): number {
-    if (!Number.isInteger(epoch) || epoch < 0)
-      throw new RangeError(`${this.name}.batchSizeAt: epoch must be an integer >= 0, got ${epoch}`);
-    const factor = this.factorAt(epoch);
-    const raw = this.baseBatchSize * factor;
-    if (!Number.isFinite(raw))
-      throw new RangeError(
-        `${this.name}: the batch size at ${where} is ${raw} (factor ${factor}); it must be a finite number`,
-      );
-    let size = Math.round(raw);
-    if (this.maxBatchSize !== null && size > this.maxBatchSize) size = this.maxBatchSize;
-    if (size < 1) {
-      throw new RangeError(
-        `${this.name}: the batch size at ${where} would be ${size} (${this.baseBatchSize} × ${Number(factor.toPrecision(6))}); a batch size must be at least 1`,
-      );
-    }
-    if (size > this.datasetSize) {
-      throw new RangeError(
-        `${this.name}: the batch size at ${where} would be ${size} (${this.baseBatchSize} × ${Number(factor.toPrecision(6))}), ` +
-          `more than the dataset size ${this.datasetSize}; batch sizes must be in [1, ${this.datasetSize}]: ` +
-          'train for fewer epochs, grow more slowly, or set maxBatchSize (max_batch_size) to cap the growth',
-      );
-    }
-    return size;
-  }
-
-  /** The batch size the schedule last set (that of epoch `lastEpoch`). */
-  getBatchSize(): number {
-    return this.lastBatchSize;
-  }
-
-  /** Moves to the next epoch and returns its batch size. */
-  step(): number {
-    return this.advanceTo(this.lastEpoch + 1);
-  }
-
-  /**
-   * Jumps to `epoch` (>= lastEpoch) and returns its batch size: what ScheduledBatches uses with
-   * `interval: 'step'`, where only the steps that start an epoch need a size.
-   */
-  advanceTo(epoch: number, where?: string): number {
-    if (!Number.isInteger(epoch) || epoch < this.lastEpoch) {
-      throw new RangeError(
-        `${this.name}.advanceTo: epoch must be an integer >= lastEpoch (${this.lastEpoch}), got ${epoch}`,
-      );
-    }
-    const size = this.batchSizeAt(epoch, where);
-    this.lastEpoch = epoch;
-    this.stepCount += 1;
-    this.lastBatchSize = size;
-    return size;
-  }
-
-  /** The schedule's state as JSON with snake_case keys, hyper-parameters included, as a scheduler's `state_dict()`. */
-  stateDict(): StateDict {
-    return {
-      base_batch_size: this.baseBatchSize,
-      dataset_size: this.datasetSize,
-      max_batch_size: this.maxBatchSize,
-      last_epoch: this.lastEpoch,
-      _step_count: this.stepCount,
-      _last_batch_size: this.lastBatchSize,
-      ...this.hyperParameters(),
-    };
-  }
-
-  /** Restores what stateDict() saved, hyper-parameters included. */
-  loadStateDict(state: StateDict): void {
-    const reader = new StateReader(this.name, state);
-    const base = reader.integer('base_batch_size');
-    const datasetSize = reader.integer('dataset_size');
-    const cap =
-      reader.has('max_batch_size') && reader.raw('max_batch_size') !== null ? reader.integer('max_batch_size') : null;
-    if (base < 1 || base > datasetSize) reader.fail('base_batch_size', `an integer in [1, ${datasetSize}]`, base);
-    if (cap !== null && (cap < base || cap > datasetSize))
-      reader.fail('max_batch_size', `null or an integer in [${base}, ${datasetSize}]`, cap);
-    this.loadHyperParameters(reader);
-    this.baseBatchSize = base;
-    this.datasetSize = datasetSize;
-    this.maxBatchSize = cap;
-    this.lastEpoch = reader.integer('last_epoch');
-    this.stepCount = reader.integer('_step_count');
-    this.lastBatchSize = reader.integer('_last_batch_size');
-  }
-
-  /** The schedule's own hyper-parameters, snake_case, for stateDict(). */
-  protected abstract hyperParameters(): StateDict;
-  /** Restores the hyper-parameters saved by hyperParameters(); the hyper-parameter part of loadStateDict(). */
-  protected abstract loadHyperParameters(reader: StateReader): void;
-
-  /** The constructor's step (PyTorch's `_initial_step`). */
-  protected initialStep(): void {
-    this.stepCount = 0;
-    this.lastBatchSize = this.batchSizeAt(this.lastEpoch + 1);
-    this.lastEpoch += 1;
-    this.stepCount = 1;
-  }
+  const { batchSize, datasetSize, maxBatchSize, lastEpoch } = options;
+  return [{ batchSize, datasetSize, maxBatchSize, lastEpoch, scheduler: { type: alias.type, args } }, alias];
 }
 
 /** Options of `StepBS`. */
@@ -184,35 +73,20 @@ export interface StepBSOptions extends BatchSizeSchedulerOptions {
   gamma?: number;
 }
 
-/** Multiplies the batch size by `gamma` every `stepSize` epochs: round(b₀ · γ^⌊t / stepSize⌋). */
-export class StepBS extends BatchSizeScheduler {
-  /** Period of the growth, in epochs. */
-  stepSize: number;
-  /** Multiplicative factor of the batch size every `stepSize` epochs. */
-  gamma: number;
-
+/** StepLR on the batch size: ×gamma every `stepSize` epochs, round(b₀ · γ^⌊t / stepSize⌋); gamma defaults to 2. */
+export class StepBS extends BatchSizeScheduler<StepLR> {
   constructor(options: StepBSOptions) {
-    const check = new ArgChecker('StepBS');
-    const o = checkOptions(check, options, ['stepSize', 'gamma']);
-    const stepSize = check.integer('stepSize', o.stepSize, 1);
-    const gamma = check.number('gamma', o.gamma ?? 2, { min: 0, above: true });
-    super('StepBS', check, o);
-    this.stepSize = stepSize;
-    this.gamma = gamma;
-    this.initialStep();
+    super(...aliased('StepBS', options));
   }
 
-  factorAt(epoch: number): number {
-    return Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
+  /** Period of the growth, in epochs (StepLR's). */
+  get stepSize(): number {
+    return this.scheduler.stepSize;
   }
 
-  protected hyperParameters(): StateDict {
-    return { step_size: this.stepSize, gamma: this.gamma };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.stepSize = reader.integer('step_size');
-    this.gamma = reader.number('gamma');
+  /** Multiplicative factor of the batch size every `stepSize` epochs (StepLR's). */
+  get gamma(): number {
+    return this.scheduler.gamma;
   }
 }
 
@@ -224,37 +98,20 @@ export interface MultiStepBSOptions extends BatchSizeSchedulerOptions {
   gamma?: number;
 }
 
-/** Multiplies the batch size by `gamma` at each milestone: round(b₀ · γ^(milestones ≤ t)). */
-export class MultiStepBS extends BatchSizeScheduler {
-  /** The epochs at which the batch size is multiplied by `gamma`, sorted. */
-  milestones: number[];
-  /** Multiplicative factor of the batch size at each milestone. */
-  gamma: number;
-
+/** MultiStepLR on the batch size: ×gamma at each milestone, round(b₀ · γ^(milestones ≤ t)); gamma defaults to 2. */
+export class MultiStepBS extends BatchSizeScheduler<MultiStepLR> {
   constructor(options: MultiStepBSOptions) {
-    const check = new ArgChecker('MultiStepBS');
-    const o = checkOptions(check, options, ['milestones', 'gamma']);
-    const milestones = check.milestones('milestones', o.milestones, 0);
-    const gamma = check.number('gamma', o.gamma ?? 2, { min: 0, above: true });
-    super('MultiStepBS', check, o);
-    this.milestones = milestones;
-    this.gamma = gamma;
-    this.initialStep();
+    super(...aliased('MultiStepBS', options));
   }
 
-  factorAt(epoch: number): number {
-    let passed = 0;
-    for (const m of this.milestones) if (m <= epoch) passed++;
-    return Math.pow(this.gamma, passed);
+  /** The epochs at which the batch size is multiplied by `gamma`, sorted (MultiStepLR's). */
+  get milestones(): number[] {
+    return this.scheduler.milestones;
   }
 
-  protected hyperParameters(): StateDict {
-    return { milestones: [...this.milestones], gamma: this.gamma };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.milestones = [...reader.numbers('milestones')];
-    this.gamma = reader.number('gamma');
+  /** Multiplicative factor of the batch size at each milestone (MultiStepLR's). */
+  get gamma(): number {
+    return this.scheduler.gamma;
   }
 }
 
@@ -264,110 +121,52 @@ export interface ExponentialBSOptions extends BatchSizeSchedulerOptions {
   gamma: number;
 }
 
-/** Multiplies the batch size by `gamma` every epoch: round(b₀ · γ^t). */
-export class ExponentialBS extends BatchSizeScheduler {
-  /** Multiplicative factor of the batch size per epoch. */
-  gamma: number;
-
+/** ExponentialLR on the batch size: ×gamma every epoch, round(b₀ · γ^t). */
+export class ExponentialBS extends BatchSizeScheduler<ExponentialLR> {
   constructor(options: ExponentialBSOptions) {
-    const check = new ArgChecker('ExponentialBS');
-    const o = checkOptions(check, options, ['gamma']);
-    const gamma = check.number('gamma', o.gamma, { min: 0, above: true });
-    super('ExponentialBS', check, o);
-    this.gamma = gamma;
-    this.initialStep();
+    super(...aliased('ExponentialBS', options));
   }
 
-  factorAt(epoch: number): number {
-    return Math.pow(this.gamma, epoch);
-  }
-
-  protected hyperParameters(): StateDict {
-    return { gamma: this.gamma };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    this.gamma = reader.number('gamma');
+  /** Multiplicative factor of the batch size per epoch (ExponentialLR's). */
+  get gamma(): number {
+    return this.scheduler.gamma;
   }
 }
 
-/** The factor of the initial batch size at `epoch`, as LambdaLR's `lr_lambda`. */
-export type BatchLambda = (epoch: number) => number;
+/** The factor of the initial batch size at `epoch`: LambdaLR's `lr_lambda`. */
+export type BatchLambda = LrLambda;
 
 /** Options of `LambdaBS`. */
 export interface LambdaBSOptions extends BatchSizeSchedulerOptions {
   /** The factor at each epoch: a function, or an expression in `epoch` such as "2 ** (epoch // 10)". */
-  batchLambda: BatchLambda | string;
+  batchLambda: LrLambdaInput;
 }
 
 /**
- * The batch size is the initial one times `batchLambda(epoch)`, rounded (LambdaLR's shape). As LambdaLR,
- * stateDict() stores an expression lambda as its text and a function as null (loadStateDict keeps its own).
+ * LambdaLR on the batch size: round(b₀ · batchLambda(epoch)). As LambdaLR, stateDict() stores an expression
+ * lambda as its text (`batch_lambda`) and a function as null (loadStateDict then keeps its own).
  */
-export class LambdaBS extends BatchSizeScheduler {
-  /** The factor of the initial batch size at each epoch. */
-  batchLambda: BatchLambda;
-
+export class LambdaBS extends BatchSizeScheduler<LambdaLR> {
   constructor(options: LambdaBSOptions) {
-    const check = new ArgChecker('LambdaBS');
-    const o = checkOptions(check, options, ['batchLambda']);
-    const batchLambda = resolveLambda(check, o.batchLambda);
-    super('LambdaBS', check, o);
-    this.batchLambda = batchLambda;
-    this.initialStep();
+    super(...aliased('LambdaBS', options));
   }
 
-  factorAt(epoch: number): number {
-    return this.batchLambda(epoch);
-  }
-
-  protected hyperParameters(): StateDict {
-    return { batch_lambda: lambdaSource(this.batchLambda) ?? null };
-  }
-
-  protected loadHyperParameters(reader: StateReader): void {
-    if (!reader.has('batch_lambda')) return;
-    const source = reader.raw('batch_lambda');
-    if (source === null) return;
-    if (typeof source !== 'string') reader.fail('batch_lambda', 'an expression string or null', source);
-    this.batchLambda = resolveLambda(new ArgChecker(this.name), source);
+  /** The factor of the initial batch size at each epoch (LambdaLR's lr_lambda). */
+  get batchLambda(): BatchLambda {
+    return this.scheduler.lrLambdas[0];
   }
 }
 
-function resolveLambda(check: ArgChecker, input: unknown): BatchLambda {
-  if (typeof input === 'function') return input as BatchLambda;
-  if (typeof input !== 'string')
-    check.fail('batchLambda', 'a function of the epoch or an expression string in epoch', input);
-  try {
-    return compileLambda(input);
-  } catch (error) {
-    if (!(error instanceof ExprError)) throw error;
-    throw new Error(`${check.scheduler}: batchLambda (batch_lambda) is not a valid expression: ${error.message}`, {
-      cause: error,
-    });
-  }
-}
-
-const COMMON_OPTIONS = ['batchSize', 'datasetSize', 'maxBatchSize', 'lastEpoch'] as const;
-
-function checkOptions<T extends BatchSizeSchedulerOptions>(
-  check: ArgChecker,
-  options: T,
-  own: readonly string[],
-): Partial<T> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new Error(`${check.scheduler}: options must be an object, got ${formatValue(options)}`);
-  }
-  const allowed = [...own, ...COMMON_OPTIONS];
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new Error(`${check.scheduler}: unknown option '${key}' (accepted: ${allowed.join(', ')})`);
-  }
-  return options;
-}
+const ALIAS_CLASSES: Record<AliasName, new (options: never) => BatchSizeScheduler> = {
+  StepBS,
+  MultiStepBS,
+  ExponentialBS,
+  LambdaBS,
+};
 
 // ---------------------------------------------------------------------------------------------------------
-// Specs: {type: 'StepBS', args: {step_size: 50, gamma: 2, max_batch_size: 256}, interval: 'epoch'}
+// Specs: {type: 'StepBS', args: {step_size: 50, gamma: 2, max_batch_size: 256}, interval: 'epoch'}, or any lr
+// scheduler's: {type: 'CosineAnnealingLR', args: {T_max: 100, eta_min: 0.25}}.
 
 /** When the schedule advances: once per epoch (default), or once per training step (as the lesson's StepLR). */
 export type BatchInterval = 'epoch' | 'step';
@@ -375,7 +174,7 @@ export const BATCH_INTERVALS: readonly BatchInterval[] = ['epoch', 'step'];
 
 /** A batch-size schedule as JSON (a run config's `batch_schedule`), what `batchScheduleFromSpec` builds. */
 export interface BatchScheduleSpec {
-  /** The class name ('StepBS', 'MultiStepBS', 'ExponentialBS', 'LambdaBS') or an alias such as 'step'. */
+  /** An lr scheduler's class name ('StepLR', 'CosineAnnealingLR', ...), an alias ('StepBS', ...) or 'step', .... */
   type: string;
   /** The schedule's arguments, snake_case (`step_size`, `gamma`, `max_batch_size`, ...). */
   args?: { [name: string]: unknown };
@@ -383,19 +182,16 @@ export interface BatchScheduleSpec {
   interval?: BatchInterval;
 }
 
-const BS_REGISTRY: Readonly<
-  Record<string, { args: readonly string[]; build: (o: Record<string, unknown>) => BatchSizeScheduler }>
-> = {
-  StepBS: { args: ['step_size', 'gamma', 'max_batch_size'], build: (o) => new StepBS(o as never) },
-  MultiStepBS: { args: ['milestones', 'gamma', 'max_batch_size'], build: (o) => new MultiStepBS(o as never) },
-  ExponentialBS: { args: ['gamma', 'max_batch_size'], build: (o) => new ExponentialBS(o as never) },
-  LambdaBS: { args: ['batch_lambda', 'max_batch_size'], build: (o) => new LambdaBS(o as never) },
-};
+/** The aliases StepBS, MultiStepBS, ExponentialBS and LambdaBS. */
+export const BATCH_SCHEDULE_ALIASES: readonly string[] = Object.keys(ALIASES);
 
-/** The class names batchScheduleFromSpec() knows. */
-export const BATCH_SCHEDULE_TYPES: readonly string[] = Object.keys(BS_REGISTRY);
+/** The lr schedulers that can drive a batch size: all but ReduceLROnPlateau, which steps on a metric. */
+const LR_TYPES = SCHEDULER_TYPES.filter((type) => type !== 'ReduceLROnPlateau');
 
-const BS_ALIASES: Record<string, string> = {
+/** The names batchScheduleFromSpec() knows: the aliases, then the lr schedulers. */
+export const BATCH_SCHEDULE_TYPES: readonly string[] = [...BATCH_SCHEDULE_ALIASES, ...LR_TYPES];
+
+const SHORT_NAMES: Record<string, string> = {
   step: 'StepBS',
   multistep: 'MultiStepBS',
   exponential: 'ExponentialBS',
@@ -403,14 +199,25 @@ const BS_ALIASES: Record<string, string> = {
   lambda: 'LambdaBS',
 };
 
-/** Resolves `step`, `StepBS` or `stepbs` to the class name; throws naming the known ones. */
+/** Resolves `step`, `StepBS`, `stepbs` or `steplr` to the canonical name; throws naming the known ones. */
 export function batchScheduleType(name: string): string {
-  return canonicalName(name, BATCH_SCHEDULE_TYPES, { what: 'batch schedule', aliases: BS_ALIASES, error: Error });
+  const found = findCanonicalName(name, BATCH_SCHEDULE_TYPES, SHORT_NAMES);
+  if (found !== undefined) return found;
+  if (findCanonicalName(name, SCHEDULER_TYPES) === 'ReduceLROnPlateau')
+    throw new Error('ReduceLROnPlateau cannot drive a batch size: it steps on a metric');
+  throw new Error(
+    `unknown batch schedule ${JSON.stringify(name)}; expected one of ${BATCH_SCHEDULE_ALIASES.join(', ')} ` +
+      `(or ${Object.keys(SHORT_NAMES).join(', ')}) or an lr scheduler: ${LR_TYPES.join(', ')}`,
+  );
 }
 
-/** The snake_case arguments a batch schedule spec of `type` accepts. */
+/** The snake_case arguments a batch schedule spec of `type` accepts: the scheduler's and `max_batch_size`. */
 export function batchScheduleSpecArgs(type: string): readonly string[] {
-  return BS_REGISTRY[batchScheduleType(type)].args;
+  const name = batchScheduleType(type);
+  const own = Object.hasOwn(ALIASES, name)
+    ? Object.keys(ALIASES[name as AliasName].args)
+    : schedulerSpecArgs(name).filter((arg) => arg !== 'last_epoch');
+  return [...own, 'max_batch_size'];
 }
 
 /** Builds the schedule a spec describes, starting at `batchSize`, for a dataset of `datasetSize` samples. */
@@ -422,14 +229,17 @@ export function batchScheduleFromSpec(
     throw new Error(`batchScheduleFromSpec: a spec must be an object {type, args, interval}, got ${formatValue(spec)}`);
   }
   const type = batchScheduleType(spec.type);
-  const entry = BS_REGISTRY[type];
-  const options: Record<string, unknown> = { batchSize: start.batchSize, datasetSize: start.datasetSize };
+  const accepted = batchScheduleSpecArgs(type);
+  const args: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(spec.args ?? {})) {
-    if (!entry.args.includes(name))
-      throw new Error(`${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
-    if (value !== null && value !== undefined) options[snakeToCamel(name)] = value;
+    if (!accepted.includes(name))
+      throw new Error(`${type} has no argument '${name}' (accepted: ${accepted.join(', ')})`);
+    if (value !== null && value !== undefined && name !== 'max_batch_size') args[name] = value;
   }
-  return entry.build(options);
+  const sizes = { ...start, maxBatchSize: spec.args?.max_batch_size as number | null | undefined };
+  if (!Object.hasOwn(ALIASES, type)) return new BatchSizeScheduler({ ...sizes, scheduler: { type, args } });
+  const options = Object.fromEntries(Object.entries(args).map(([name, value]) => [snakeToCamel(name), value]));
+  return new ALIAS_CLASSES[type as AliasName]({ ...sizes, ...options } as never);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -482,15 +292,14 @@ export class ScheduledBatches implements BatchSource {
   constructor(options: ScheduledBatchesOptions) {
     const { schedule } = options;
     if (!(schedule instanceof BatchSizeScheduler))
-      throw new TypeError(
-        'ScheduledBatches: schedule must be a BatchSizeScheduler (StepBS, MultiStepBS, ExponentialBS, LambdaBS)',
-      );
+      throw new TypeError('ScheduledBatches: schedule must be a BatchSizeScheduler (see batchScheduleFromSpec)');
     const interval = options.interval ?? 'epoch';
     if (!BATCH_INTERVALS.includes(interval))
       throw new RangeError(`ScheduledBatches: interval must be 'epoch' or 'step', got ${formatValue(interval)}`);
     if (options.nSamples !== schedule.datasetSize) {
       throw new RangeError(
-        `ScheduledBatches: nSamples (${options.nSamples}) must equal the schedule's datasetSize (${schedule.datasetSize})`,
+        `ScheduledBatches: nSamples (${options.nSamples}) ` +
+          `must equal the schedule's datasetSize (${schedule.datasetSize})`,
       );
     }
     if (schedule.lastEpoch !== 0)
@@ -531,8 +340,9 @@ export class ScheduledBatches implements BatchSource {
 }
 
 /**
- * The batch size of every step of a run of `steps` steps, from the schedule's closed form (the schedule is
- * not stepped). Throws, naming the epoch and the step, when a size would leave [1, nSamples].
+ * The batch size of every step of a run of `steps` steps, from the schedule's closed form, or from a dry run of
+ * a copy where it has none (the schedule itself is not stepped). Throws, naming the epoch and the step, when a
+ * size would leave [1, nSamples].
  */
 export function planBatchSizes(
   schedule: BatchSizeScheduler,
@@ -540,6 +350,8 @@ export function planBatchSizes(
   steps: number,
   interval: BatchInterval = 'epoch',
 ): number[] {
+  const copy = schedule.closedForm ? null : schedule.fork();
+  const sizeAt = (t: number, where: string) => (copy ? copy.advanceTo(t, where) : schedule.batchSizeAt(t, where));
   const sizes: number[] = [];
   let epoch = 0;
   let size = 0;
@@ -548,8 +360,8 @@ export function planBatchSizes(
     if (position + size > nSamples) {
       size =
         interval === 'epoch'
-          ? schedule.batchSizeAt(epoch, `epoch ${epoch} (which starts at training step ${step})`)
-          : schedule.batchSizeAt(step, `training step ${step} (the start of epoch ${epoch})`);
+          ? sizeAt(epoch, `epoch ${epoch} (which starts at training step ${step})`)
+          : sizeAt(step, `training step ${step} (the start of epoch ${epoch})`);
       epoch++;
       position = 0;
     }

@@ -147,7 +147,8 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
   const maxLabel = data.y.reduce((a, b) => Math.max(a, b), 0);
   if (sizes[sizes.length - 1] <= maxLabel) {
     throw new ConfigError(
-      `sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, got ${sizes[sizes.length - 1]}`,
+      `sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, ` +
+        `got ${sizes[sizes.length - 1]}`,
     );
   }
   if (config.batch_size && config.batch_size > data.nSamples) {

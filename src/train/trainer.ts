@@ -56,7 +56,8 @@ export class NonFiniteLossError extends Error {
     readonly history: History,
   ) {
     super(
-      `training stopped: the loss at step ${step} is ${loss} (the update of that step was not applied; try a smaller lr)`,
+      `training stopped: the loss at step ${step} is ${loss} ` +
+        '(the update of that step was not applied; try a smaller lr)',
     );
     this.name = 'NonFiniteLossError';
   }

@@ -46,7 +46,8 @@ beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `The browser test needs Chromium at ${CHROMIUM}, and it is not there. Install Debian's package: ` +
-          '`apt-get update && apt-get install -y chromium` (.ci/run does this in CI), or set CHROMIUM_PATH to a Chromium binary.',
+          '`apt-get update && apt-get install -y chromium` (.ci/run does this in CI), ' +
+          'or set CHROMIUM_PATH to a Chromium binary.',
       );
     }
     const build = spawnSync('npm', ['run', 'build:web'], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
@@ -119,111 +120,118 @@ const lessonConfig = {
 const lesson = runTraining(parseRunConfig(lessonConfig));
 
 describe('the playground page in Chromium', () => {
-  it("trains the lesson for 1000 steps with per-step loss and lr bit-identical to Node's, and exports a config that Node replays", async () => {
-    await open();
-    expect(await stat('step')).toBe('0 / 1,000');
-    expect(await stat('lr')).toBe('0.01');
-    await playToEnd();
-    expect(await stat('step')).toBe('1,000 / 1,000');
-    expect(await stat('accuracy')).toBe('100.0 %');
-    expect(await stat('loss')).toBe(String(Number(lesson.final_loss.toPrecision(6))));
-    expect(await stat('lr')).toBe(String(Number(lesson.lr[999][0].toPrecision(6))));
+  it(
+    "trains the lesson for 1000 steps with per-step loss and lr bit-identical to Node's, " +
+      'and exports a config that Node replays',
+    async () => {
+      await open();
+      expect(await stat('step')).toBe('0 / 1,000');
+      expect(await stat('lr')).toBe('0.01');
+      await playToEnd();
+      expect(await stat('step')).toBe('1,000 / 1,000');
+      expect(await stat('accuracy')).toBe('100.0 %');
+      expect(await stat('loss')).toBe(String(Number(lesson.final_loss.toPrecision(6))));
+      expect(await stat('lr')).toBe(String(Number(lesson.lr[999][0].toPrecision(6))));
 
-    const run = (await download('#export-run')) as ExportedRun;
-    expect(run.loss).toHaveLength(1000);
-    expect(run.loss).toEqual(lesson.loss); // toEqual on numbers is Object.is: bit for bit
-    expect(run.lr).toEqual(lesson.lr);
-    expect(run.momentum).toEqual(lesson.momentum);
-    expect(run.final).toEqual(lesson.final);
-    expect(run.final_loss).toBe(lesson.final_loss);
+      const run = (await download('#export-run')) as ExportedRun;
+      expect(run.loss).toHaveLength(1000);
+      expect(run.loss).toEqual(lesson.loss); // toEqual on numbers is Object.is: bit for bit
+      expect(run.lr).toEqual(lesson.lr);
+      expect(run.momentum).toEqual(lesson.momentum);
+      expect(run.final).toEqual(lesson.final);
+      expect(run.final_loss).toBe(lesson.final_loss);
 
-    // The exported config is the lesson's, and Node gives the page's numbers from it.
-    const config = (await download('#export-config')) as Record<string, unknown>;
-    expect(config).toMatchObject({
-      ...lessonConfig,
-      optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
-      batch_size: null,
-      manual_decay: null,
-    });
-    const replay = runTraining(parseRunConfig(config));
-    expect(replay.loss).toEqual(run.loss);
-    expect(replay.lr).toEqual(run.lr);
+      // The exported config is the lesson's, and Node gives the page's numbers from it.
+      const config = (await download('#export-config')) as Record<string, unknown>;
+      expect(config).toMatchObject({
+        ...lessonConfig,
+        optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
+        batch_size: null,
+        manual_decay: null,
+      });
+      const replay = runTraining(parseRunConfig(config));
+      expect(replay.loss).toEqual(run.loss);
+      expect(replay.lr).toEqual(run.lr);
 
-    const weights = (await download('#export-weights')) as {
-      step: number;
-      state_dict: Record<string, number[][] | number[]>;
-    };
-    expect(weights.step).toBe(1000);
-    expect(weights.state_dict['layers.0.weight']).toEqual(lesson.final[0].weight);
-    expect(weights.state_dict['layers.1.bias']).toEqual(lesson.final[1].bias);
+      const weights = (await download('#export-weights')) as {
+        step: number;
+        state_dict: Record<string, number[][] | number[]>;
+      };
+      expect(weights.step).toBe(1000);
+      expect(weights.state_dict['layers.0.weight']).toEqual(lesson.final[0].weight);
+      expect(weights.state_dict['layers.1.bias']).toEqual(lesson.final[1].bias);
 
-    // The link is the run.
-    const url = new URL(page.url());
-    expect(url.searchParams.get('sched')).toBe('StepLR');
-    expect(url.searchParams.get('s.step_size')).toBe('50');
+      // The link is the run.
+      const url = new URL(page.url());
+      expect(url.searchParams.get('sched')).toBe('StepLR');
+      expect(url.searchParams.get('s.step_size')).toBe('50');
 
-    await page.mouse.move(0, 0);
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await page.waitForTimeout(400); // the charts redraw a few times a second
-    mkdirSync(`${repo}build`, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
-    if (process.env.UPDATE_SCREENSHOT) copyFileSync(SCREENSHOT, `${repo}web/playground.png`);
-  });
+      await page.mouse.move(0, 0);
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.waitForTimeout(400); // the charts redraw a few times a second
+      mkdirSync(`${repo}build`, { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
+      if (process.env.UPDATE_SCREENSHOT) copyFileSync(SCREENSHOT, `${repo}web/playground.png`);
+    },
+  );
 
-  it('changing a control changes the run: lr before the run, lr during the run (from the next step), the dataset', async () => {
-    await open('?speed=max');
-    // lr before the first step: a new run, in the link, that Node reproduces from the exported config.
-    await setField('lr', '0.05');
-    await page.waitForURL(/[?&]lr=0\.05(&|$)/);
-    await playToEnd();
-    const fast = (await download('#export-run')) as ExportedRun;
-    expect(fast.lr[0]).toEqual([0.05]);
-    expect(fast.loss[0]).toBe(lesson.loss[0]); // same weights and data
-    expect(fast.loss[1]).not.toBe(lesson.loss[1]); // a different step size
-    const config = (await download('#export-config')) as Record<string, unknown>;
-    expect(runTraining(parseRunConfig(config)).loss).toEqual(fast.loss);
+  it(
+    'changing a control changes the run: lr before the run, ' + 'lr during the run (from the next step), the dataset',
+    async () => {
+      await open('?speed=max');
+      // lr before the first step: a new run, in the link, that Node reproduces from the exported config.
+      await setField('lr', '0.05');
+      await page.waitForURL(/[?&]lr=0\.05(&|$)/);
+      await playToEnd();
+      const fast = (await download('#export-run')) as ExportedRun;
+      expect(fast.lr[0]).toEqual([0.05]);
+      expect(fast.loss[0]).toBe(lesson.loss[0]); // same weights and data
+      expect(fast.loss[1]).not.toBe(lesson.loss[1]); // a different step size
+      const config = (await download('#export-config')) as Record<string, unknown>;
+      expect(runTraining(parseRunConfig(config)).loss).toEqual(fast.loss);
 
-    // lr during the run: three single steps, then a new lr, which applies from step 3 on.
-    await page.click('#reset');
-    await page.waitForSelector('#status[data-step="0"]');
-    await setField('lr', '0.01');
-    await page.waitForURL(/[?&]lr=0\.01(&|$)/);
-    for (let i = 1; i <= 3; i++) {
-      await page.click('#step');
-      await page.waitForSelector(`#status[data-step="${i}"]`);
-    }
-    await setField('lr', '0.02');
-    await page.waitForURL(/@3\.lr=0\.02/);
-    await expect.poll(() => page.textContent('#edits')).toContain('from step 3: lr 0.02');
-    await playToEnd();
-    const edited = (await download('#export-run')) as ExportedRun;
-    expect(edited.loss.slice(0, 3)).toEqual(lesson.loss.slice(0, 3));
-    expect(edited.lr.slice(0, 4)).toEqual([[0.01], [0.01], [0.01], [0.02]]);
-    expect(edited.lr[50]).toEqual([0.02 * 0.99]); // StepLR carries on from the new lr
-    expect(edited.loss[4]).not.toBe(lesson.loss[4]);
-    expect(edited.name).toMatch(/changed during the run \(before step 3\)/);
+      // lr during the run: three single steps, then a new lr, which applies from step 3 on.
+      await page.click('#reset');
+      await page.waitForSelector('#status[data-step="0"]');
+      await setField('lr', '0.01');
+      await page.waitForURL(/[?&]lr=0\.01(&|$)/);
+      for (let i = 1; i <= 3; i++) {
+        await page.click('#step');
+        await page.waitForSelector(`#status[data-step="${i}"]`);
+      }
+      await setField('lr', '0.02');
+      await page.waitForURL(/@3\.lr=0\.02/);
+      await expect.poll(() => page.textContent('#edits')).toContain('from step 3: lr 0.02');
+      await playToEnd();
+      const edited = (await download('#export-run')) as ExportedRun;
+      expect(edited.loss.slice(0, 3)).toEqual(lesson.loss.slice(0, 3));
+      expect(edited.lr.slice(0, 4)).toEqual([[0.01], [0.01], [0.01], [0.02]]);
+      expect(edited.lr[50]).toEqual([0.02 * 0.99]); // StepLR carries on from the new lr
+      expect(edited.loss[4]).not.toBe(lesson.loss[4]);
+      expect(edited.name).toMatch(/changed during the run \(before step 3\)/);
 
-    // The link of that run replays it, change included.
-    const link = page.url();
-    await page.goto('about:blank');
-    await page.goto(link);
-    await page.waitForSelector('#status[data-step="0"]');
-    await playToEnd();
-    const replayed = (await download('#export-run')) as ExportedRun;
-    expect(replayed.loss).toEqual(edited.loss);
-    expect(replayed.lr).toEqual(edited.lr);
+      // The link of that run replays it, change included.
+      const link = page.url();
+      await page.goto('about:blank');
+      await page.goto(link);
+      await page.waitForSelector('#status[data-step="0"]');
+      await playToEnd();
+      const replayed = (await download('#export-run')) as ExportedRun;
+      expect(replayed.loss).toEqual(edited.loss);
+      expect(replayed.lr).toEqual(edited.lr);
 
-    // Another dataset: a new run on other points, drawn.
-    const before = await page.locator('#boundary').screenshot();
-    await page.click('[data-key="data-circles"]');
-    await page.waitForURL(/data=circles&n=100/);
-    await page.waitForSelector('#status[data-step="0"]');
-    expect(await stat('step')).toBe('0 / 1,000');
-    await playToEnd();
-    expect(Number((await stat('accuracy')).replace(' %', ''))).toBeGreaterThan(60);
-    expect((await page.locator('#boundary').screenshot()).equals(before)).toBe(false);
-  });
+      // Another dataset: a new run on other points, drawn.
+      const before = await page.locator('#boundary').screenshot();
+      await page.click('[data-key="data-circles"]');
+      await page.waitForURL(/data=circles&n=100/);
+      await page.waitForSelector('#status[data-step="0"]');
+      expect(await stat('step')).toBe('0 / 1,000');
+      await playToEnd();
+      expect(Number((await stat('accuracy')).replace(' %', ''))).toBeGreaterThan(60);
+      expect((await page.locator('#boundary').screenshot()).equals(before)).toBe(false);
+    },
+  );
 
   it('a bad URL parameter shows a clear message, and the page still works', async () => {
     await open('?lr=abc&data=hexagons&colour=red&speed=max');

@@ -243,7 +243,8 @@ describe('URL codec', () => {
   it('the lesson round-trips, and an empty query is the lesson', () => {
     const text = encodeState(lessonState());
     expect(text).toBe(
-      'data=moons&n=20&noise=0.2&dseed=0&hidden=3&act=tanh&seed=0&opt=Adam&lr=0.01&betas=0.9,0.999&eps=1e-8&amsgrad=false&wd=0' +
+      'data=moons&n=20&noise=0.2&dseed=0&hidden=3&act=tanh&seed=0' +
+        '&opt=Adam&lr=0.01&betas=0.9,0.999&eps=1e-8&amsgrad=false&wd=0' +
         '&sched=StepLR&s.step_size=50&s.gamma=0.99&batch=full&steps=1000&speed=300&log=true',
     );
     expect(decodeState(text)).toEqual({ state: lessonState(), problems: [] });
@@ -277,7 +278,8 @@ describe('URL codec', () => {
 
   it('names every bad parameter and keeps the lesson value in its place', () => {
     const { state: s, problems } = decodeState(
-      '?lr=abc&data=hexagons&steps=-5&hidden=3,x&colour=red&factor=0.3&sched=StepLR&s.gamma=fast&@x.lr=1&opt=Adam&opt=SGD&betas=0.9',
+      '?lr=abc&data=hexagons&steps=-5&hidden=3,x&colour=red' +
+        '&factor=0.3&sched=StepLR&s.gamma=fast&@x.lr=1&opt=Adam&opt=SGD&betas=0.9',
     );
     expect(problems).toEqual([
       'data: expected one of moons, circles, blobs, spirals, got "hexagons"',
@@ -299,7 +301,8 @@ describe('URL codec', () => {
     expect(shouted).toEqual({ state: lessonState(), problems: [] });
     expect(encodeState(shouted.state)).toBe(encodeState(lessonState()));
     const nested = decodeState(
-      '?data=Spirals&act=RELU&opt=sgd&sched=SEQUENTIALLR&s.schedulers=linearlr,CosineAnnealingLr&s.milestones=100&s.1.T_max=900&@500.sched=NONE',
+      '?data=Spirals&act=RELU&opt=sgd&sched=SEQUENTIALLR&s.schedulers=linearlr,CosineAnnealingLr&s.milestones=100' +
+        '&s.1.T_max=900&@500.sched=NONE',
     );
     expect(nested.problems).toEqual([]);
     expect([nested.state.data.type, nested.state.network.activation, nested.state.optimizer.type]).toEqual([

@@ -38,51 +38,56 @@ describe("README's anneal compare examples", () => {
     expect(examples[1]).toEqual([
       'compare',
       '--strategies',
-      'constant-0.1, cosine, StepLR(step_size=200, gamma=0.5), grow-batch(step_size=200, gamma=0.5, max_batch_size=300)',
+      'constant-0.1, cosine, StepLR(step_size=200, gamma=0.5), ' +
+        'grow-batch(step_size=200, gamma=0.5, max_batch_size=300)',
       '--seeds',
       '5',
     ]);
   });
 
-  it('the second runs as printed: four strategies over five seeds, the batch growing ×2 every 200 steps up to the whole dataset', async () => {
-    const out = join(tmp, 'second');
-    const { code, stdout, stderr } = await runCli(...examples[1], '--out', out, '--json', '--quiet');
-    expect(code, stderr).toBe(0);
-    const { settings, rows } = JSON.parse(stdout);
-    expect(settings.steps).toBe(2000);
-    expect(settings.seeds).toEqual([0, 1, 2, 3, 4]);
-    expect(rows.map((r: { strategy: string }) => r.strategy)).toEqual([
-      'constant lr 0.1',
-      'CosineAnnealingLR(T_max=2000)',
-      'StepLR(step_size=200, gamma=0.5)',
-      'grow batch ×1/0.5 every 200',
-    ]);
-    for (const row of rows) {
-      expect(row.diverged, row.strategy).toEqual([]);
-      expect(row.runs.map((r: { seed: number }) => r.seed)).toEqual([0, 1, 2, 3, 4]);
-    }
-    // The grow-batch row is an ordinary anneal train run: 64 until step 200, then 128, 256 and from step 600 the
-    // whole dataset (300; 512 is capped), each size from the first epoch start at or after its step.
-    const grow = rows[3];
-    const configFile = join(out, grow.runs[0].config);
-    const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    expect(config.batch_schedule).toEqual({
-      type: 'StepBS',
-      args: { step_size: 200, gamma: 2, max_batch_size: 300 },
-      interval: 'step',
-    });
-    const rerun = await runCli('train', '--config', configFile, '--json');
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const run = JSON.parse(rerun.stdout);
-    const sizes: number[] = run.batch_sizes;
-    expect(sizes.length).toBe(2000);
-    expect(
-      [sizes.slice(0, 200), sizes.slice(200, 400), sizes.slice(400, 600), sizes.slice(600)].map((part) => [
-        ...new Set(part),
-      ]),
-    ).toEqual([[64], [128], [256], [300]]);
-    expect(run.final_loss).toBe(grow.runs[0].final_loss);
-  });
+  it(
+    'the second runs as printed: four strategies over five seeds, ' +
+      'the batch growing ×2 every 200 steps up to the whole dataset',
+    async () => {
+      const out = join(tmp, 'second');
+      const { code, stdout, stderr } = await runCli(...examples[1], '--out', out, '--json', '--quiet');
+      expect(code, stderr).toBe(0);
+      const { settings, rows } = JSON.parse(stdout);
+      expect(settings.steps).toBe(2000);
+      expect(settings.seeds).toEqual([0, 1, 2, 3, 4]);
+      expect(rows.map((r: { strategy: string }) => r.strategy)).toEqual([
+        'constant lr 0.1',
+        'CosineAnnealingLR(T_max=2000)',
+        'StepLR(step_size=200, gamma=0.5)',
+        'grow batch ×1/0.5 every 200',
+      ]);
+      for (const row of rows) {
+        expect(row.diverged, row.strategy).toEqual([]);
+        expect(row.runs.map((r: { seed: number }) => r.seed)).toEqual([0, 1, 2, 3, 4]);
+      }
+      // The grow-batch row is an ordinary anneal train run: 64 until step 200, then 128, 256 and from step 600 the
+      // whole dataset (300; 512 is capped), each size from the first epoch start at or after its step.
+      const grow = rows[3];
+      const configFile = join(out, grow.runs[0].config);
+      const config = JSON.parse(readFileSync(configFile, 'utf8'));
+      expect(config.batch_schedule).toEqual({
+        type: 'StepBS',
+        args: { step_size: 200, gamma: 2, max_batch_size: 300 },
+        interval: 'step',
+      });
+      const rerun = await runCli('train', '--config', configFile, '--json');
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const run = JSON.parse(rerun.stdout);
+      const sizes: number[] = run.batch_sizes;
+      expect(sizes.length).toBe(2000);
+      expect(
+        [sizes.slice(0, 200), sizes.slice(200, 400), sizes.slice(400, 600), sizes.slice(600)].map((part) => [
+          ...new Set(part),
+        ]),
+      ).toEqual([[64], [128], [256], [300]]);
+      expect(run.final_loss).toBe(grow.runs[0].final_loss);
+    },
+  );
 
   it('the third runs as printed', async () => {
     const { code, stdout, stderr } = await runCli(...examples[2], '--out', join(tmp, 'third'), '--json', '--quiet');

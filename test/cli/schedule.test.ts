@@ -87,7 +87,8 @@ describe('anneal schedule with flags', () => {
     expect(lines[0]).toBe('CyclicLR(base_lr=0.001, max_lr=0.01, step_size_up=4) over SGD, 8 steps');
     expect(lines[1].trim().split(/\s+/)).toEqual(['step', 'lr[0]', 'lr[1]', 'momentum[0]', 'momentum[1]']);
     expect(lines[2].trim().split(/\s+/)).toEqual(['init', '0.001', '0.001', '0.9', '0.9']);
-    expect(lines[6].trim().split(/\s+/)).toEqual(['4', '0.01', '0.01', '0.8', '0.8']); // the peak: lr at max_lr, momentum at base_momentum
+    // the peak: lr at max_lr, momentum at base_momentum
+    expect(lines[6].trim().split(/\s+/)).toEqual(['4', '0.01', '0.01', '0.8', '0.8']);
   });
 
   it('ReduceLROnPlateau reads --metrics', async () => {
@@ -131,31 +132,36 @@ describe('anneal schedule with flags', () => {
     ]);
   });
 
-  it('--plot draws by the extension: SVG for .svg, a real PNG for .png; any other is refused before any work', async () => {
-    const args = ['schedule', '--scheduler', 'step', '--step-size', '10', '--steps', '30'];
-    const svgFile = join(tmp, 'lr.svg');
-    const pngFile = join(tmp, 'lr.png');
-    const upperFile = join(tmp, 'LR.PNG');
-    expect((await runCli(...args, '--plot', svgFile)).code).toBe(0);
-    expect((await runCli(...args, '--plot', pngFile)).code).toBe(0);
-    expect((await runCli(...args, '--plot', upperFile)).code).toBe(0);
-    expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg width="800" height="420" /);
-    for (const file of [pngFile, upperFile]) {
-      const png = readFileSync(file);
-      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // the PNG signature
-      expect(png.toString('latin1', 12, 16)).toBe('IHDR');
-      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 840]); // the 800 × 420 chart at twice the size
-      expect(png.includes(Buffer.from('<svg'))).toBe(false);
-    }
-    const jpg = join(tmp, 'lr.jpg');
-    const bad = await runCli(...args, '--plot', jpg);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(
-      `error: option '--plot <file>' argument '${jpg}' is invalid. expected a file name ending in .svg or .png, got ${JSON.stringify(jpg)}`,
-    );
-    expect(bad.stdout).toBe('');
-    expect(existsSync(jpg)).toBe(false);
-  });
+  it(
+    '--plot draws by the extension: SVG for .svg, a real PNG for .png; ' + 'any other is refused before any work',
+    async () => {
+      const args = ['schedule', '--scheduler', 'step', '--step-size', '10', '--steps', '30'];
+      const svgFile = join(tmp, 'lr.svg');
+      const pngFile = join(tmp, 'lr.png');
+      const upperFile = join(tmp, 'LR.PNG');
+      expect((await runCli(...args, '--plot', svgFile)).code).toBe(0);
+      expect((await runCli(...args, '--plot', pngFile)).code).toBe(0);
+      expect((await runCli(...args, '--plot', upperFile)).code).toBe(0);
+      expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg width="800" height="420" /);
+      for (const file of [pngFile, upperFile]) {
+        const png = readFileSync(file);
+        expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // the PNG signature
+        expect(png.toString('latin1', 12, 16)).toBe('IHDR');
+        // the 800 × 420 chart at twice the size
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 840]);
+        expect(png.includes(Buffer.from('<svg'))).toBe(false);
+      }
+      const jpg = join(tmp, 'lr.jpg');
+      const bad = await runCli(...args, '--plot', jpg);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(
+        `error: option '--plot <file>' argument '${jpg}' is invalid. ` +
+          `expected a file name ending in .svg or .png, got ${JSON.stringify(jpg)}`,
+      );
+      expect(bad.stdout).toBe('');
+      expect(existsSync(jpg)).toBe(false);
+    },
+  );
 
   it('errors name the flag or argument', async () => {
     const cases: [string[], RegExp][] = [

@@ -22,19 +22,22 @@ function expectTrajectory(run: { loss: number[]; final: { weight: number[][]; bi
 }
 
 describe('anneal train', () => {
-  it("with no flags runs the lesson, which is PyTorch's seed_steplr run: same data, same init, same losses", async () => {
-    const { code, stdout } = await runCli('train', '--json');
-    expect(code).toBe(0);
-    const run = JSON.parse(stdout);
-    const c = byName('seed_steplr');
-    expect(run.sizes).toEqual([2, 3, 2]);
-    run.X = undefined;
-    expect(run.init).toEqual(c.init);
-    expect(run.lr.map((g: number[]) => g[0])).toEqual(c.lr.map((g) => g[0]));
-    expectTrajectory(run, c);
-    expect(Math.abs(run.final_loss - c.final_loss) / c.final_loss).toBeLessThan(1e-4);
-    expect(run.final_accuracy).toBe(c.final_accuracy);
-  });
+  it(
+    "with no flags runs the lesson, which is PyTorch's seed_steplr run: " + 'same data, same init, same losses',
+    async () => {
+      const { code, stdout } = await runCli('train', '--json');
+      expect(code).toBe(0);
+      const run = JSON.parse(stdout);
+      const c = byName('seed_steplr');
+      expect(run.sizes).toEqual([2, 3, 2]);
+      run.X = undefined;
+      expect(run.init).toEqual(c.init);
+      expect(run.lr.map((g: number[]) => g[0])).toEqual(c.lr.map((g) => g[0]));
+      expectTrajectory(run, c);
+      expect(Math.abs(run.final_loss - c.final_loss) / c.final_loss).toBeLessThan(1e-4);
+      expect(run.final_accuracy).toBe(c.final_accuracy);
+    },
+  );
 
   it('--manual-decay 50:0.99 is the hand-written decay of seed_manual_decay', async () => {
     const { code, stdout } = await runCli('train', '--manual-decay', '50:0.99', '--json');

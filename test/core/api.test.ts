@@ -94,7 +94,8 @@ describe('model API', () => {
     };
     const base = run(null);
     const changed = run(3);
-    expect(changed.slice(0, 4)).toEqual(base.slice(0, 4)); // step 3 used the new lr; its loss is computed before the update
+    // step 3 used the new lr; its loss is computed before the update
+    expect(changed.slice(0, 4)).toEqual(base.slice(0, 4));
     expect(changed[4]).not.toEqual(base[4]);
   });
 
@@ -175,7 +176,8 @@ describe('memory', () => {
     const net = new MLP({ sizes: [2, 3, 2], seed: 0 });
     net.reserveBatch(20);
     const params = (2 * 3 + 3 + 3 * 2 + 2) * 4 * 2; // weights and grads
-    const acts = (2 + 3 + 3 + 2) * 20 * 4 + (3 + 3 + 2) * 20 * 4 + 2 * 20 * 4; // activations, their grads, labels, predictions
+    // activations, their grads, labels, predictions
+    const acts = (2 + 3 + 3 + 2) * 20 * 4 + (3 + 3 + 2) * 20 * 4 + 2 * 20 * 4;
     const descriptor = (8 + 3 * 12) * 4;
     expect(net.memoryBytes).toBe(params + acts + descriptor);
     const opt = new Adam(net.parameters());

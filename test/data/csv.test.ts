@@ -35,13 +35,17 @@ describe('parseCsv', () => {
     expect(ds.nClasses).toBe(5);
   });
 
-  it('a header may have numeric names as long as one is not a number; the first data row is never taken for a header', () => {
-    const ds = parseCsv('0,1,label\n0.5,1.5,1\n2,3,0\n');
-    expect(ds.featureNames).toEqual(['0', '1']);
-    expect(ds.nSamples).toBe(2);
-    expect(Array.from(ds.xF64!)).toEqual([0.5, 1.5, 2, 3]);
-    expect(Array.from(ds.y)).toEqual([1, 0]);
-  });
+  it(
+    'a header may have numeric names as long as one is not a number; ' +
+      'the first data row is never taken for a header',
+    () => {
+      const ds = parseCsv('0,1,label\n0.5,1.5,1\n2,3,0\n');
+      expect(ds.featureNames).toEqual(['0', '1']);
+      expect(ds.nSamples).toBe(2);
+      expect(Array.from(ds.xF64!)).toEqual([0.5, 1.5, 2, 3]);
+      expect(Array.from(ds.y)).toEqual([1, 0]);
+    },
+  );
 
   it('names the line and column of every problem', () => {
     const cases: [string, string | RegExp, object?][] = [
@@ -76,16 +80,19 @@ describe('parseCsv', () => {
       ['a,b,y\n1,2,0\n', /delimiter must be one character/, { delimiter: '' }],
       [
         '0.5,-1.5,1\n2,3,0\n',
-        'parseCsv: line 1: the first row (0.5,-1.5,1) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,x2,label) as its first line',
+        'parseCsv: line 1: the first row (0.5,-1.5,1) is all numbers, so the file has no header row; ' +
+          'add a header row naming the columns (e.g. x1,x2,label) as its first line',
       ],
       [
         '\uFEFF\n1;2e3;nan;0\n',
-        'parseCsv: line 2: the first row (1;2e3;nan;0) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1;x2;x3;label) as its first line',
+        'parseCsv: line 2: the first row (1;2e3;nan;0) is all numbers, so the file has no header row; ' +
+          'add a header row naming the columns (e.g. x1;x2;x3;label) as its first line',
         { delimiter: ';' },
       ],
       [
         '"1","2"\n',
-        'parseCsv: line 1: the first row (1,2) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,label) as its first line',
+        'parseCsv: line 1: the first row (1,2) is all numbers, so the file has no header row; ' +
+          'add a header row naming the columns (e.g. x1,label) as its first line',
       ],
     ];
     for (const [text, message, options] of cases) {
@@ -110,7 +117,8 @@ describe('loadCsv (Node)', () => {
     const headless = join(dir, 'headless.csv');
     writeFileSync(headless, '1.5,1\n2.5,0\n');
     await expect(loadCsv(headless)).rejects.toThrow(
-      `${headless}: parseCsv: line 1: the first row (1.5,1) is all numbers, so the file has no header row; add a header row naming the columns (e.g. x1,label) as its first line`,
+      `${headless}: parseCsv: line 1: the first row (1.5,1) is all numbers, so the file has no header row; ` +
+        'add a header row naming the columns (e.g. x1,label) as its first line',
     );
   });
 });

@@ -74,13 +74,17 @@ describe('makeMoons / makeCircles / makeBlobs against scikit-learn 1.2.1', () =>
 });
 
 describe('the shared fixtures (test/fixtures)', () => {
-  it("moons.json: labels exact, coordinates within 2 * EPSILON (its sin / cos are not glibc's: most likely numpy 1.24's AVX512 SIMD kernels)", () => {
-    for (const c of moonsFixture.cases) {
-      const ds = makeMoons({ nSamples: c.n_samples, shuffle: false });
-      expect(Array.from(ds.y)).toEqual(c.Y);
-      closeToUlps(ds.xF64!, c.X.flat());
-    }
-  });
+  it(
+    'moons.json: labels exact, coordinates within 2 * EPSILON ' +
+      "(its sin / cos are not glibc's: most likely numpy 1.24's AVX512 SIMD kernels)",
+    () => {
+      for (const c of moonsFixture.cases) {
+        const ds = makeMoons({ nSamples: c.n_samples, shuffle: false });
+        expect(Array.from(ds.y)).toEqual(c.Y);
+        closeToUlps(ds.xF64!, c.X.flat());
+      }
+    },
+  );
 
   it('moons.json differs from sklearn 1.2.1 run where numpy calls glibc: the fixture machine, not the port', () => {
     const glibcMoons20 = (reference.datasets as ReferenceDataset[]).find(
@@ -108,17 +112,21 @@ describe('the shared fixtures (test/fixtures)', () => {
     expect(Array.from(order, (row) => base.Y[row])).toEqual(expected.Y);
   });
 
-  it('training.json make_moons(20, noise=0.2, random_state=0) and (200, noise=0.2, random_state=1) within 2 * EPSILON * max(1, |x|)', () => {
-    for (const [name, nSamples, seed] of [
-      ['seed_steplr', 20, 0],
-      ['moons200_cosine_minibatch', 200, 1],
-    ] as const) {
-      const ds = makeMoons({ nSamples, noise: 0.2, seed });
-      const expected = trainingCase(name);
-      expect(Array.from(ds.y), name).toEqual(expected.Y);
-      closeToUlps(ds.xF64!, expected.X.flat());
-    }
-  });
+  it(
+    'training.json make_moons(20, noise=0.2, random_state=0) and (200, noise=0.2, random_state=1) ' +
+      'within 2 * EPSILON * max(1, |x|)',
+    () => {
+      for (const [name, nSamples, seed] of [
+        ['seed_steplr', 20, 0],
+        ['moons200_cosine_minibatch', 200, 1],
+      ] as const) {
+        const ds = makeMoons({ nSamples, noise: 0.2, seed });
+        const expected = trainingCase(name);
+        expect(Array.from(ds.y), name).toEqual(expected.Y);
+        closeToUlps(ds.xF64!, expected.X.flat());
+      }
+    },
+  );
 
   it('training.json make_blobs(150, centers=3, cluster_std=1.2, random_state=2) bit for bit', () => {
     const ds = makeBlobs({ nSamples: 150, centers: 3, clusterStd: 1.2, seed: 2 });

@@ -34,7 +34,8 @@ describe('validateDataset', () => {
       'validateDataset: x at row 1, column 1 is NaN: features must be finite numbers',
     );
     expect(() => validateDataset(dataset([Infinity, 2], [0], 2, 2))).toThrow(
-      'validateDataset: x at row 0, column 0 is Infinity (beyond the float32 range or infinite): features must be finite numbers',
+      'validateDataset: x at row 0, column 0 is Infinity (beyond the float32 range or infinite): ' +
+        'features must be finite numbers',
     );
     expect(() => validateDataset(dataset([1, 2, 3], [0, 1], 2, 2))).toThrow(
       'validateDataset: x must be a Float32Array of nSamples * nFeatures = 4 values, got 3 values',

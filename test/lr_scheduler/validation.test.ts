@@ -125,7 +125,8 @@ const INVALID: Record<string, InvalidCase> = {
   'CyclicLR maxLr of the wrong length': {
     build: (o) => new CyclicLR(o, { baseLr: 0.001, maxLr: [0.1, 0.2, 0.3] }),
     message:
-      'CyclicLR: maxLr (max_lr) has 3 values but the optimizer has 2 param groups; give one value per group or a single number',
+      'CyclicLR: maxLr (max_lr) has 3 values but the optimizer has 2 param groups; ' +
+      'give one value per group or a single number',
   },
   'CyclicLR unknown mode': {
     build: (o) => new CyclicLR(o, { baseLr: 0.001, maxLr: 0.1, mode: 'triangle' as never }),
@@ -141,14 +142,17 @@ const INVALID: Record<string, InvalidCase> = {
   },
   'CyclicLR bad scaleFn expression': {
     build: (o) => new CyclicLR(o, { baseLr: 0.001, maxLr: 0.1, scaleFn: '0.5 ** epoch' }),
-    message:
-      /^CyclicLR: scaleFn \(scale_fn\) is not a valid expression: Unknown name 'epoch'.* at column 8\n {2}0\.5 \*\* epoch\n {9}\^$/,
+    message: new RegExp(
+      /^CyclicLR: scaleFn \(scale_fn\) is not a valid expression: /.source +
+        /Unknown name 'epoch'.* at column 8\n {2}0\.5 \*\* epoch\n {9}\^$/.source,
+    ),
   },
   'CyclicLR cycling momentum an optimizer has not': {
     optimizer: () => ({ paramGroups: [{ lr: 0.1 }] }),
     build: (o) => new CyclicLR(o, { baseLr: 0.001, maxLr: 0.1 }),
     message:
-      "CyclicLR: cycleMomentum (cycle_momentum) needs SGD's momentum or Adam's betas in every param group, but group 0 has no momentum; pass cycleMomentum: false",
+      "CyclicLR: cycleMomentum (cycle_momentum) needs SGD's momentum or Adam's betas in every param group, " +
+      'but group 0 has no momentum; pass cycleMomentum: false',
   },
   'OneCycleLR without a length': {
     build: (o) => new OneCycleLR(o, { maxLr: 0.1, epochs: 3 }),
@@ -173,7 +177,8 @@ const INVALID: Record<string, InvalidCase> = {
   'OneCycleLR empty warm-up phase': {
     build: (o) => new OneCycleLR(o, { maxLr: 0.1, totalSteps: 10, pctStart: 0.1 }),
     message:
-      'OneCycleLR: pctStart (pct_start) = 0.1 with totalSteps (total_steps) = 10 gives a phase of length 0 (a division by zero in the schedule); pick another pctStart',
+      'OneCycleLR: pctStart (pct_start) = 0.1 with totalSteps (total_steps) = 10 gives a phase of length 0 ' +
+      '(a division by zero in the schedule); pick another pctStart',
   },
   'OneCycleLR resuming past the end': {
     optimizer: () => ({
@@ -203,7 +208,8 @@ const INVALID: Record<string, InvalidCase> = {
   'ReduceLROnPlateau minLr of the wrong length': {
     build: (o) => new ReduceLROnPlateau(o, { minLr: [0.001] }),
     message:
-      'ReduceLROnPlateau: minLr (min_lr) has 1 value but the optimizer has 2 param groups; give one value per group or a single number',
+      'ReduceLROnPlateau: minLr (min_lr) has 1 value but the optimizer has 2 param groups; ' +
+      'give one value per group or a single number',
   },
   'ReduceLROnPlateau eps NaN': {
     build: (o) => new ReduceLROnPlateau(o, { eps: NaN }),
@@ -224,12 +230,15 @@ const INVALID: Record<string, InvalidCase> = {
   'LambdaLR lambdas of the wrong length': {
     build: (o) => new LambdaLR(o, { lrLambda: ['1', '1', '1'] }),
     message:
-      'LambdaLR: lrLambda (lr_lambda) has 3 lambdas but the optimizer has 2 param groups; give one per group or a single one',
+      'LambdaLR: lrLambda (lr_lambda) has 3 lambdas but the optimizer has 2 param groups; ' +
+      'give one per group or a single one',
   },
   'LambdaLR bad expression': {
     build: (o) => new LambdaLR(o, { lrLambda: ['1', '0.9 ** epok'] }),
-    message:
-      /^LambdaLR: lrLambda\[1\] \(lr_lambda\[1\]\) is not a valid expression: Unknown name 'epok' .* at column 8\n {2}0\.9 \*\* epok\n {9}\^$/,
+    message: new RegExp(
+      /^LambdaLR: lrLambda\[1\] \(lr_lambda\[1\]\) is not a valid expression: /.source +
+        /Unknown name 'epok' .* at column 8\n {2}0\.9 \*\* epok\n {9}\^$/.source,
+    ),
   },
   'LambdaLR number': {
     build: (o) => new LambdaLR(o, { lrLambda: 5 as never }),
@@ -256,7 +265,8 @@ const INVALID: Record<string, InvalidCase> = {
         milestones: [3],
       }),
     message:
-      'SequentialLR: schedulers[1] must be an LRScheduler (ReduceLROnPlateau needs a metric at every step and cannot be combined)',
+      'SequentialLR: schedulers[1] must be an LRScheduler ' +
+      '(ReduceLROnPlateau needs a metric at every step and cannot be combined)',
   },
   'SequentialLR lastEpoch 4': {
     build: (o) => new SequentialLR(o, { schedulers: [new StepLR(o, { stepSize: 2 })], milestones: [], lastEpoch: 4 }),

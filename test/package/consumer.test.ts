@@ -79,7 +79,9 @@ const APP_MAIN = `${esmLesson}${SHOW_RESULT}`;
 /** The README's plain page: no bundler, an import map to the installed package and its one browser dependency. */
 const PLAIN_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>anneal in a plain page</title>
-<script type="importmap">{ "imports": { "anneal": "./node_modules/anneal/dist/esm/index.js", "zod": "./node_modules/zod/index.js" } }</script>
+<script type="importmap">
+  { "imports": { "anneal": "./node_modules/anneal/dist/esm/index.js", "zod": "./node_modules/zod/index.js" } }
+</script>
 </head>
 <body><pre id="result">training…</pre>
 <script type="module">
@@ -90,7 +92,9 @@ ${esmLesson}${SHOW_RESULT.replace('!', '')}</script></body></html>
 const importProbe = (load: (entry: string) => string) => `
 const calls = [];
 for (const name of ['Module', 'Instance']) {
-  WebAssembly[name] = new Proxy(WebAssembly[name], { construct(target, args) { calls.push(name); return Reflect.construct(target, args); } });
+  WebAssembly[name] = new Proxy(WebAssembly[name], {
+    construct(target, args) { calls.push(name); return Reflect.construct(target, args); },
+  });
 }
 for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
   const original = WebAssembly[name];
@@ -122,7 +126,8 @@ function run(command: string, args: string[], cwd: string, timeout = 240_000): S
   });
   if (result.status !== 0) {
     throw new Error(
-      `\`${[command, ...args].join(' ')}\` in ${cwd} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+      `\`${[command, ...args].join(' ')}\` in ${cwd} failed (${result.status ?? result.signal}):` +
+        `\n${result.stdout}\n${result.stderr}`,
     );
   }
   return result;
@@ -311,15 +316,19 @@ describe('the packed tarball, installed into a fresh project', () => {
   });
 
   for (const probe of ['imports.mjs', 'imports.cjs']) {
-    it(`importing every entry point compiles and instantiates nothing; the first model compiles the core once (${probe})`, () => {
-      const calls = JSON.parse(run(process.execPath, [probe], installed()).stdout) as Record<string, unknown>;
-      expect(calls).toEqual({
-        atImport: [],
-        afterModel: ['Module', 'Instance'],
-        afterTwo: ['Module', 'Instance'],
-        bytesInUse: true,
-      });
-    });
+    it(
+      'importing every entry point compiles and instantiates nothing; ' +
+        `the first model compiles the core once (${probe})`,
+      () => {
+        const calls = JSON.parse(run(process.execPath, [probe], installed()).stdout) as Record<string, unknown>;
+        expect(calls).toEqual({
+          atImport: [],
+          afterModel: ['Module', 'Instance'],
+          afterTwo: ['Module', 'Instance'],
+          bytesInUse: true,
+        });
+      },
+    );
   }
 
   it('npx anneal train prints the same final loss', () => {

@@ -246,7 +246,8 @@ describe('decision boundary', () => {
     const blobs = makeBlobs({ nSamples: 30, nFeatures: 3, seed: 0 });
     const m3 = new MLP({ sizes: [3, 4, 3], seed: 0 });
     expect(() => boundaryGrid(m3, blobs)).toThrow(
-      'decision boundary: the data has 3 features per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
+      'decision boundary: the data has 3 features per sample; ' +
+        'a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
     );
     expect(() => boundaryGrid(model, data, { resolution: 1 })).toThrow(
       'decision boundary: resolution must be an integer in [2, 1000], got 1',

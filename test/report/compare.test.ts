@@ -10,7 +10,8 @@ import { runCli } from '../cli/run_cli.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'anneal-compare-'));
 
 const STRATEGIES =
-  'constant-0.1, step, cosine, plateau, onecycle, manual-decay, grow-batch(step_size=100, gamma=0.5, max_batch_size=120)';
+  'constant-0.1, step, cosine, plateau, onecycle, manual-decay, ' +
+  'grow-batch(step_size=100, gamma=0.5, max_batch_size=120)';
 const SETTINGS = ['--samples', '120', '--steps', '300', '--batch-size', '32', '--target-loss', '0.15', '--grid', '40'];
 
 /** The anneal train flags of each strategy, written out by hand from the presets' definitions. */
@@ -268,7 +269,10 @@ describe('anneal compare', () => {
     );
     expect(tooBig.code).toBe(2);
     expect(tooBig.stderr).toMatch(
-      /batch_schedule: StepBS: the batch size at training step \d+ \(the start of epoch \d+\) would be \d+ .* more than the dataset size 100/,
+      new RegExp(
+        /batch_schedule: StepBS: the batch size at training step \d+ \(the start of epoch \d+\) would be \d+ /.source +
+          /.* more than the dataset size 100/.source,
+      ),
     );
     expect(existsSync(out)).toBe(false);
     const file = join(tmp, 'plain-file');
@@ -279,7 +283,8 @@ describe('anneal compare', () => {
     const csv = join(tmp, 'three.csv');
     writeFileSync(
       csv,
-      `a,b,c,label\n${Array.from({ length: 40 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`,
+      'a,b,c,label\n' +
+        `${Array.from({ length: 40 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`,
     );
     const forced = await runCli(
       'compare',

@@ -63,7 +63,8 @@ describe('batch-size schedules: limits', () => {
     const s = new StepBS({ batchSize: 100, stepSize: 1, gamma: 2, datasetSize: 300 });
     expect(s.batchSizeAt(1)).toBe(200);
     expect(() => s.batchSizeAt(2)).toThrow(
-      'StepBS: the batch size at epoch 2 would be 400 (100 × 4), more than the dataset size 300; batch sizes must be in [1, 300]',
+      'StepBS: the batch size at epoch 2 would be 400 (100 × 4), ' +
+        'more than the dataset size 300; batch sizes must be in [1, 300]',
     );
     s.step();
     expect(() => s.step()).toThrow(/more than the dataset size 300/);
@@ -90,7 +91,8 @@ describe('batch-size schedules: limits', () => {
       'StepBS: gamma must be a finite number > 0, got 0',
     );
     expect(() => new StepBS({ batchSize: 10, stepSize: 1, datasetSize: 300, maxBatchSize: 301 })).toThrow(
-      'StepBS: maxBatchSize (max_batch_size) must be an integer in [10, 300] (from batchSize to the dataset size), got 301',
+      'StepBS: maxBatchSize (max_batch_size) must be an integer in [10, 300] ' +
+        '(from batchSize to the dataset size), got 301',
     );
     expect(() => new MultiStepBS({ batchSize: 10, milestones: [5, 2], datasetSize: 300 })).toThrow(
       /MultiStepBS: milestones must be sorted/,
@@ -166,26 +168,30 @@ describe('ScheduledBatches', () => {
     for (let step = 0; step < 40; step++) expect(Array.from(source.next(step))).toEqual(Array.from(loader.nextBatch()));
   });
 
-  it('each epoch: a fresh permutation from RandomState(seed), cut into batches of the scheduled size; the rest dropped', () => {
-    const n = 20;
-    const source = new ScheduledBatches({
-      nSamples: n,
-      schedule: new StepBS({ batchSize: 3, stepSize: 1, gamma: 2, datasetSize: n }),
-      seed: 3,
-    });
-    const rng = new RandomState(3);
-    // Epoch sizes 3, 6, 12: 6, 3 and 1 batches.
-    const expected: number[][] = [];
-    for (const size of [3, 6, 12]) {
-      const perm = Array.from(rng.permutation(n));
-      for (let b = 0; b + size <= n; b += size) expected.push(perm.slice(b, b + size));
-    }
-    const got = expected.map((_, step) => Array.from(source.next(step)));
-    expect(got).toEqual(expected);
-    expect(source.batchSizes).toEqual([3, 3, 3, 3, 3, 3, 6, 6, 6, 12]);
-    expect(source.epochStarts).toEqual([0, 6, 9]);
-    expect(source.schedule.lastEpoch).toBe(2);
-  });
+  it(
+    'each epoch: a fresh permutation from RandomState(seed), ' +
+      'cut into batches of the scheduled size; the rest dropped',
+    () => {
+      const n = 20;
+      const source = new ScheduledBatches({
+        nSamples: n,
+        schedule: new StepBS({ batchSize: 3, stepSize: 1, gamma: 2, datasetSize: n }),
+        seed: 3,
+      });
+      const rng = new RandomState(3);
+      // Epoch sizes 3, 6, 12: 6, 3 and 1 batches.
+      const expected: number[][] = [];
+      for (const size of [3, 6, 12]) {
+        const perm = Array.from(rng.permutation(n));
+        for (let b = 0; b + size <= n; b += size) expected.push(perm.slice(b, b + size));
+      }
+      const got = expected.map((_, step) => Array.from(source.next(step)));
+      expect(got).toEqual(expected);
+      expect(source.batchSizes).toEqual([3, 3, 3, 3, 3, 3, 6, 6, 6, 12]);
+      expect(source.epochStarts).toEqual([0, 6, 9]);
+      expect(source.schedule.lastEpoch).toBe(2);
+    },
+  );
 
   it("interval 'step': the size grows at the first epoch start at or after the schedule's step", () => {
     const n = 100;
@@ -211,7 +217,8 @@ describe('ScheduledBatches', () => {
           steps: 19,
         }),
     ).toThrow(
-      'StepBS: the batch size at epoch 4 (which starts at training step 18) would be 160 (10 × 16), more than the dataset size 100',
+      'StepBS: the batch size at epoch 4 (which starts at training step 18) would be 160 (10 × 16), ' +
+        'more than the dataset size 100',
     );
     expect(() => new ScheduledBatches({ nSamples: 99, schedule })).toThrow(
       "ScheduledBatches: nSamples (99) must equal the schedule's datasetSize (100)",

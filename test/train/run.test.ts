@@ -38,7 +38,8 @@ describe('run configs: batch_schedule', () => {
         config({ batch_size: 10, batch_schedule: { type: 'StepBS', args: { step_size: 1, gamma: 2 } }, steps: 11 }),
       ),
     ).toThrow(
-      'batch_schedule: StepBS: the batch size at epoch 3 (which starts at training step 10) would be 80 (10 × 8), more than the dataset size 60',
+      'batch_schedule: StepBS: the batch size at epoch 3 (which starts at training step 10) would be 80 (10 × 8), ' +
+        'more than the dataset size 60',
     );
     expect(() => config({ batch_schedule: { type: 'StepBS', args: { step_size: 1 } } })).toThrow(
       'batch_schedule: needs batch_size, the batch size of the first epoch (an integer >= 1)',

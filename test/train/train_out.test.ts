@@ -26,44 +26,47 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('anneal train --out', () => {
-  it('writes the lr and loss curves, the decision boundary, history.csv and run.json; history.csv holds the run', async () => {
-    const out = join(tmp, 'lesson');
-    const { code, stdout } = await runCli('train', '--steps', '200', '--eval-every', '7', '--out', out, '--json');
-    expect(code).toBe(0);
-    const run = JSON.parse(stdout); // --json: the output is only JSON
-    expect(readdirSync(out).sort()).toEqual(['boundary.svg', 'history.csv', 'loss.svg', 'lr.svg', 'run.json']);
-    const rows = csvRows(readFileSync(join(out, 'history.csv'), 'utf8'));
-    expect(Object.keys(rows[0])).toEqual(['step', 'lr', 'beta1', 'batch_size', 'loss', 'dataset_loss', 'accuracy']);
-    expect(rows.length).toBe(201);
-    for (let i = 0; i < 200; i++) {
-      expect(Number(rows[i].step)).toBe(i);
-      expect(Number(rows[i].lr)).toBe(run.lr[i][0]);
-      expect(Number(rows[i].beta1)).toBe(run.momentum[i][0]);
-      expect(Number(rows[i].batch_size)).toBe(20);
-      expect(Number(rows[i].loss)).toBe(run.loss[i]);
-      if (i % 7 === 0) {
-        // Full batch: the whole dataset's loss with step i's weights is step i's training loss.
-        expect(Number(rows[i].dataset_loss)).toBe(run.loss[i]);
-        expect(Number(rows[i].accuracy)).toBe(run.evals[i / 7].accuracy);
-      } else {
-        expect(rows[i].dataset_loss).toBe('');
+  it(
+    'writes the lr and loss curves, the decision boundary, ' + 'history.csv and run.json; history.csv holds the run',
+    async () => {
+      const out = join(tmp, 'lesson');
+      const { code, stdout } = await runCli('train', '--steps', '200', '--eval-every', '7', '--out', out, '--json');
+      expect(code).toBe(0);
+      const run = JSON.parse(stdout); // --json: the output is only JSON
+      expect(readdirSync(out).sort()).toEqual(['boundary.svg', 'history.csv', 'loss.svg', 'lr.svg', 'run.json']);
+      const rows = csvRows(readFileSync(join(out, 'history.csv'), 'utf8'));
+      expect(Object.keys(rows[0])).toEqual(['step', 'lr', 'beta1', 'batch_size', 'loss', 'dataset_loss', 'accuracy']);
+      expect(rows.length).toBe(201);
+      for (let i = 0; i < 200; i++) {
+        expect(Number(rows[i].step)).toBe(i);
+        expect(Number(rows[i].lr)).toBe(run.lr[i][0]);
+        expect(Number(rows[i].beta1)).toBe(run.momentum[i][0]);
+        expect(Number(rows[i].batch_size)).toBe(20);
+        expect(Number(rows[i].loss)).toBe(run.loss[i]);
+        if (i % 7 === 0) {
+          // Full batch: the whole dataset's loss with step i's weights is step i's training loss.
+          expect(Number(rows[i].dataset_loss)).toBe(run.loss[i]);
+          expect(Number(rows[i].accuracy)).toBe(run.evals[i / 7].accuracy);
+        } else {
+          expect(rows[i].dataset_loss).toBe('');
+        }
       }
-    }
-    expect(rows[200]).toEqual({
-      step: '200',
-      lr: '',
-      beta1: '',
-      batch_size: '',
-      loss: '',
-      dataset_loss: String(run.final_loss),
-      accuracy: String(run.final_accuracy),
-    });
-    expect(run.lr[199][0]).toBeCloseTo(0.01 * 0.99 ** 3, 15);
-    const svg = readFileSync(join(out, 'lr.svg'), 'utf8');
-    expect(svg).toMatch(/^<svg[^>]*width="800" height="420"/);
-    expect(svg).toContain('Learning rate per step — Adam, StepLR(step_size=50, gamma=0.99)');
-    expect(readFileSync(join(out, 'boundary.svg'), 'utf8')).toContain('Decision boundary after 200 steps');
-  });
+      expect(rows[200]).toEqual({
+        step: '200',
+        lr: '',
+        beta1: '',
+        batch_size: '',
+        loss: '',
+        dataset_loss: String(run.final_loss),
+        accuracy: String(run.final_accuracy),
+      });
+      expect(run.lr[199][0]).toBeCloseTo(0.01 * 0.99 ** 3, 15);
+      const svg = readFileSync(join(out, 'lr.svg'), 'utf8');
+      expect(svg).toMatch(/^<svg[^>]*width="800" height="420"/);
+      expect(svg).toContain('Learning rate per step — Adam, StepLR(step_size=50, gamma=0.99)');
+      expect(readFileSync(join(out, 'boundary.svg'), 'utf8')).toContain('Decision boundary after 200 steps');
+    },
+  );
 
   it('run.json is the run config, seed included: anneal train --config reruns the run', async () => {
     const out = join(tmp, 'rerun');
@@ -162,7 +165,8 @@ describe('anneal train --out', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      'batch_schedule: StepBS: the batch size at epoch 4 (which starts at training step 18) would be 64 (4 × 16), more than the dataset size 40',
+      'batch_schedule: StepBS: the batch size at epoch 4 (which starts at training step 18) would be 64 (4 × 16), ' +
+        'more than the dataset size 40',
     );
     const syntax = await runCli('train', '--batch-size', '4', '--batch-schedule', 'StepBS(step_size=1 gamma=2)');
     expect(syntax.code).toBe(2);
@@ -195,13 +199,15 @@ describe('anneal train --out', () => {
     const csv = join(tmp, 'three.csv');
     writeFileSync(
       csv,
-      `a,b,c,label\n${Array.from({ length: 30 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`,
+      'a,b,c,label\n' +
+        `${Array.from({ length: 30 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i % 5) / 2},${i % 2}`).join('\n')}\n`,
     );
     const out = join(tmp, 'three');
     const forced = await runCli('train', '--data', csv, '--steps', '20', '--out', out, '--boundary');
     expect(forced.code).toBe(2);
     expect(forced.stderr).toContain(
-      'decision boundary: the data has 3 features per sample; a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
+      'decision boundary: the data has 3 features per sample; ' +
+        'a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
     );
     expect(existsSync(out)).toBe(false);
     const auto = await runCli('train', '--data', csv, '--steps', '20', '--out', out, '--quiet');

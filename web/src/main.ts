@@ -65,7 +65,8 @@ function startWorker(): Worker {
     return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   } catch (err) {
     showMessage(
-      `The training worker cannot start here (${(err as Error).message}). Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.`,
+      `The training worker cannot start here (${(err as Error).message}). ` +
+        'Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.',
     );
     throw err;
   }
@@ -266,7 +267,8 @@ const decoded = decodeState(location.search);
 state = decoded.state;
 if (decoded.problems.length) {
   showMessage(
-    `This link has parameters that cannot be used; the lesson's values are used in their place. ${decoded.problems.join(' · ')}`,
+    "This link has parameters that cannot be used; the lesson's values are used in their place. " +
+      decoded.problems.join(' · '),
   );
 }
 if (!SPEEDS.includes(state.speed as (typeof SPEEDS)[number]))

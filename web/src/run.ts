@@ -237,7 +237,10 @@ export class PlaygroundRun {
 
 function editNote(state: PlaygroundState): string {
   const at = state.edits.map((e) => e.at).join(', ');
-  return `anneal playground run whose lr or schedule was changed during the run (before step ${at}); this config has the settings of step 0, the page's link has the changes`;
+  return (
+    `anneal playground run whose lr or schedule was changed during the run (before step ${at}); ` +
+    "this config has the settings of step 0, the page's link has the changes"
+  );
 }
 
 /** A square view around the points, with a margin. */

@@ -2,6 +2,9 @@
 // lesson's hand-written decay, and none. Each argument has a kind (how the control and the URL read it) and
 // the value the page starts from. This module knows nothing of the DOM or of the core.
 
+import { SCHEDULER_TYPES, schedulerParams } from '../../src/lr_scheduler/index.ts';
+import type { Param, ParamKind } from '../../src/params/declare.ts';
+
 export type ArgValue = number | boolean | string | number[] | SchedulerChoice[];
 
 export interface SchedulerChoice {
@@ -30,184 +33,137 @@ export interface SchedulerDef {
   args: readonly ArgDef[];
 }
 
-const num = (name: string, value: number, hint?: string): ArgDef => ({
-  name,
-  kind: 'number',
-  initial: () => value,
-  hint,
-});
-const int = (name: string, value: number | ((steps: number) => number), hint?: string): ArgDef => ({
-  name,
-  kind: 'int',
-  initial: typeof value === 'number' ? () => value : value,
-  hint,
-});
-const bool = (name: string, value: boolean): ArgDef => ({ name, kind: 'bool', initial: () => value });
-const choice = (name: string, choices: readonly string[]): ArgDef => ({
-  name,
-  kind: 'choice',
-  choices,
-  initial: () => choices[0],
-});
-const optional = (def: ArgDef, hint: string): ArgDef => ({ ...def, initial: () => undefined, hint });
+/** The scheduler kinds of the library's declarations, as the page's controls and URL read them. */
+const KINDS: Record<ParamKind, ArgKind> = {
+  number: 'number',
+  integer: 'int',
+  boolean: 'bool',
+  choice: 'choice',
+  milestones: 'ints',
+  numbers: 'ints',
+  expression: 'expr',
+  schedulers: 'schedulers',
+};
+
+type Start = ArgValue | ((steps: number) => ArgValue) | undefined;
+
+/**
+ * Where the page starts a scheduler — the lesson's values, or values sized to the run — and what it says of
+ * it. The arguments themselves (names, kinds, choices, optional or not) are the library's declarations
+ * (`schedulerParams`); an argument not started here starts at its declared default, or empty when optional.
+ */
+interface PageStart {
+  summary: string;
+  start?: Record<string, Start>;
+  hints?: Record<string, string>;
+  /** Arguments the page does not offer (an alternative spelling of one it does). */
+  hide?: readonly string[];
+}
 
 /** The schedulers SequentialLR and ChainedScheduler can hold (PyTorch's own limits: no plateau, no nesting). */
-export const CHILD_TYPES = [
-  'LambdaLR',
-  'MultiplicativeLR',
-  'StepLR',
-  'MultiStepLR',
-  'ConstantLR',
-  'LinearLR',
-  'ExponentialLR',
-  'PolynomialLR',
-  'CosineAnnealingLR',
-  'CosineAnnealingWarmRestarts',
-  'CyclicLR',
-  'OneCycleLR',
-  'SWALR',
-] as const;
+export const CHILD_TYPES: readonly string[] = SCHEDULER_TYPES.filter(
+  (type) => !['ReduceLROnPlateau', 'SequentialLR', 'ChainedScheduler'].includes(type),
+);
 
+const frac = (f: number) => (s: number) => Math.max(1, Math.round(s * f));
 const child = (type: string, args: Record<string, ArgValue>): SchedulerChoice => ({ type, args });
+
+const PAGE: Record<string, PageStart> = {
+  StepLR: { summary: 'lr · gamma^⌊t / step_size⌋', start: { step_size: 50, gamma: 0.99 } },
+  MultiStepLR: {
+    summary: 'lr · gamma at each milestone',
+    start: { milestones: (s) => [Math.round(s * 0.5), Math.round(s * 0.75)] },
+  },
+  ExponentialLR: { summary: 'lr · gamma^t', start: { gamma: 0.995 } },
+  LambdaLR: {
+    summary: 'initial lr · λ(epoch)',
+    start: { lr_lambda: '0.99 ** (epoch // 50)' },
+    hints: { lr_lambda: 'expression in epoch' },
+  },
+  MultiplicativeLR: {
+    summary: 'lr · λ(epoch) at every step',
+    start: { lr_lambda: '0.998' },
+    hints: { lr_lambda: 'expression in epoch' },
+  },
+  ConstantLR: { summary: 'lr · factor until total_iters', start: { total_iters: 100 } },
+  LinearLR: {
+    summary: 'linear from start_factor to end_factor',
+    start: { start_factor: 0.1, total_iters: 100 },
+  },
+  PolynomialLR: { summary: 'lr · (1 − t/total_iters)^power', start: { total_iters: (s) => s } },
+  CosineAnnealingLR: { summary: 'half a cosine down to eta_min', start: { T_max: (s) => s } },
+  CosineAnnealingWarmRestarts: {
+    summary: 'cosine, restarting every T_0 · T_mult^i steps',
+    start: { T_0: frac(1 / 5) },
+  },
+  CyclicLR: {
+    summary: 'triangles between base_lr and max_lr; momentum the other way',
+    start: { base_lr: 0.001, max_lr: 0.05, step_size_up: frac(1 / 10) },
+    hints: { step_size_down: 'empty: = step_size_up', scale_fn: 'optional: expression in x' },
+  },
+  OneCycleLR: {
+    summary: 'warm up to max_lr, then anneal far below; momentum the other way',
+    start: { max_lr: 0.05, total_steps: (s) => s },
+    hide: ['epochs', 'steps_per_epoch'],
+  },
+  ReduceLROnPlateau: {
+    summary: 'lr · factor when the training loss stops improving',
+    start: { factor: 0.5, patience: 50 },
+  },
+  SWALR: { summary: 'anneal to swa_lr over anneal_epochs, then hold', start: { swa_lr: 0.001, anneal_epochs: 100 } },
+  SequentialLR: {
+    summary: 'one scheduler after another, switching at the milestones',
+    start: {
+      schedulers: (s) => [
+        child('LinearLR', { start_factor: 0.1, end_factor: 1, total_iters: frac(1 / 10)(s) }),
+        child('CosineAnnealingLR', { T_max: Math.max(1, s - Math.round(s / 10)), eta_min: 0 }),
+      ],
+      milestones: (s) => [frac(1 / 10)(s)],
+    },
+    hints: { milestones: 'one fewer than the schedulers' },
+  },
+  ChainedScheduler: {
+    summary: 'several schedulers, all stepped every step',
+    start: {
+      schedulers: (s) => [
+        child('LinearLR', { start_factor: 0.1, end_factor: 1, total_iters: frac(1 / 10)(s) }),
+        child('ExponentialLR', { gamma: 0.998 }),
+      ],
+    },
+  },
+};
+
+/** The page's control of one declared argument. */
+function argDef(name: string, param: Param<unknown>, page: PageStart): ArgDef {
+  const start = page.start?.[name];
+  const fallback = Array.isArray(param.defaultValue) ? param.defaultValue[0] : param.defaultValue;
+  const initial = (steps: number): ArgValue | undefined =>
+    typeof start === 'function' ? start(steps) : ((start ?? fallback) as ArgValue | undefined);
+  return { name, kind: KINDS[param.kind], initial, choices: param.choices, hint: page.hints?.[name] };
+}
+
+/** The page's form of a library scheduler: every declared argument but `last_epoch` and the hidden ones. */
+function libraryScheduler(type: string): SchedulerDef {
+  const page = PAGE[type];
+  const params = schedulerParams(type);
+  const args = params.names
+    .map((name) => ({ torch: params.torchNames[params.names.indexOf(name)], param: params.decls[name] }))
+    .filter(({ torch }) => torch !== 'last_epoch' && !page.hide?.includes(torch))
+    .map(({ torch, param }) => argDef(torch, param, page));
+  return { type, summary: page.summary, args };
+}
 
 export const SCHEDULERS: readonly SchedulerDef[] = [
   { type: 'none', summary: 'constant lr', args: [] },
   {
     type: 'manual',
     summary: "the lesson's loop: after steps 0, every, 2·every, … multiply lr by factor",
-    args: [int('every', 50), num('factor', 0.99)],
-  },
-  { type: 'StepLR', summary: 'lr · gamma^⌊t / step_size⌋', args: [int('step_size', 50), num('gamma', 0.99)] },
-  {
-    type: 'MultiStepLR',
-    summary: 'lr · gamma at each milestone',
     args: [
-      { name: 'milestones', kind: 'ints', initial: (s) => [Math.round(s * 0.5), Math.round(s * 0.75)] },
-      num('gamma', 0.1),
+      { name: 'every', kind: 'int', initial: () => 50 },
+      { name: 'factor', kind: 'number', initial: () => 0.99 },
     ],
   },
-  { type: 'ExponentialLR', summary: 'lr · gamma^t', args: [num('gamma', 0.995)] },
-  {
-    type: 'LambdaLR',
-    summary: 'initial lr · λ(epoch)',
-    args: [{ name: 'lr_lambda', kind: 'expr', initial: () => '0.99 ** (epoch // 50)', hint: 'expression in epoch' }],
-  },
-  {
-    type: 'MultiplicativeLR',
-    summary: 'lr · λ(epoch) at every step',
-    args: [{ name: 'lr_lambda', kind: 'expr', initial: () => '0.998', hint: 'expression in epoch' }],
-  },
-  {
-    type: 'ConstantLR',
-    summary: 'lr · factor until total_iters',
-    args: [num('factor', 1 / 3), int('total_iters', 100)],
-  },
-  {
-    type: 'LinearLR',
-    summary: 'linear from start_factor to end_factor',
-    args: [num('start_factor', 0.1), num('end_factor', 1), int('total_iters', 100)],
-  },
-  {
-    type: 'PolynomialLR',
-    summary: 'lr · (1 − t/total_iters)^power',
-    args: [int('total_iters', (s) => s), num('power', 1)],
-  },
-  {
-    type: 'CosineAnnealingLR',
-    summary: 'half a cosine down to eta_min',
-    args: [int('T_max', (s) => s), num('eta_min', 0)],
-  },
-  {
-    type: 'CosineAnnealingWarmRestarts',
-    summary: 'cosine, restarting every T_0 · T_mult^i steps',
-    args: [int('T_0', (s) => Math.max(1, Math.round(s / 5))), int('T_mult', 1), num('eta_min', 0)],
-  },
-  {
-    type: 'CyclicLR',
-    summary: 'triangles between base_lr and max_lr; momentum the other way',
-    args: [
-      num('base_lr', 0.001),
-      num('max_lr', 0.05),
-      int('step_size_up', (s) => Math.max(1, Math.round(s / 10))),
-      optional(int('step_size_down', 1), 'empty: = step_size_up'),
-      choice('mode', ['triangular', 'triangular2', 'exp_range']),
-      num('gamma', 1),
-      optional({ name: 'scale_fn', kind: 'expr', initial: () => undefined }, 'optional: expression in x'),
-      choice('scale_mode', ['cycle', 'iterations']),
-      bool('cycle_momentum', true),
-      num('base_momentum', 0.8),
-      num('max_momentum', 0.9),
-    ],
-  },
-  {
-    type: 'OneCycleLR',
-    summary: 'warm up to max_lr, then anneal far below; momentum the other way',
-    args: [
-      num('max_lr', 0.05),
-      int('total_steps', (s) => s),
-      num('pct_start', 0.3),
-      choice('anneal_strategy', ['cos', 'linear']),
-      bool('cycle_momentum', true),
-      num('base_momentum', 0.85),
-      num('max_momentum', 0.95),
-      num('div_factor', 25),
-      num('final_div_factor', 1e4),
-      bool('three_phase', false),
-    ],
-  },
-  {
-    type: 'ReduceLROnPlateau',
-    summary: 'lr · factor when the training loss stops improving',
-    args: [
-      choice('mode', ['min', 'max']),
-      num('factor', 0.5),
-      int('patience', 50),
-      num('threshold', 1e-4),
-      choice('threshold_mode', ['rel', 'abs']),
-      int('cooldown', 0),
-      num('min_lr', 0),
-      num('eps', 1e-8),
-    ],
-  },
-  {
-    type: 'SWALR',
-    summary: 'anneal to swa_lr over anneal_epochs, then hold',
-    args: [num('swa_lr', 0.001), int('anneal_epochs', 100), choice('anneal_strategy', ['cos', 'linear'])],
-  },
-  {
-    type: 'SequentialLR',
-    summary: 'one scheduler after another, switching at the milestones',
-    args: [
-      {
-        name: 'schedulers',
-        kind: 'schedulers',
-        initial: (s) => [
-          child('LinearLR', { start_factor: 0.1, end_factor: 1, total_iters: Math.max(1, Math.round(s / 10)) }),
-          child('CosineAnnealingLR', { T_max: Math.max(1, s - Math.round(s / 10)), eta_min: 0 }),
-        ],
-      },
-      {
-        name: 'milestones',
-        kind: 'ints',
-        initial: (s) => [Math.max(1, Math.round(s / 10))],
-        hint: 'one fewer than the schedulers',
-      },
-    ],
-  },
-  {
-    type: 'ChainedScheduler',
-    summary: 'several schedulers, all stepped every step',
-    args: [
-      {
-        name: 'schedulers',
-        kind: 'schedulers',
-        initial: (s) => [
-          child('LinearLR', { start_factor: 0.1, end_factor: 1, total_iters: Math.max(1, Math.round(s / 10)) }),
-          child('ExponentialLR', { gamma: 0.998 }),
-        ],
-      },
-    ],
-  },
+  ...Object.keys(PAGE).map(libraryScheduler),
 ];
 
 export function schedulerDef(type: string): SchedulerDef | undefined {
