@@ -1,3 +1,5 @@
+import { ValidationError } from './params/error.ts';
+
 /**
  * Names the user chooses — scheduler, optimizer, activation, dataset, batch schedule — are read in any casing
  * and given back in their canonical spelling (`steplr` → `StepLR`, `ADAM` → `Adam`, `Tanh` → `tanh`), on the
@@ -24,7 +26,7 @@ export interface CanonicalNameOptions<T extends string> {
   /** Where, put before the message with a colon: `optimizer.type`, `schedulerFromSpec`. */
   where?: string;
   aliases?: Readonly<Record<string, T>>;
-  /** The kind of error the caller throws (default RangeError). */
+  /** The kind of error the caller throws (default ValidationError). */
   error?: new (
     message: string,
   ) => Error;
@@ -45,5 +47,7 @@ export function canonicalName<T extends string>(
   const message =
     `unknown ${options.what} ${JSON.stringify(given)}; expected one of ${names.join(', ')}` +
     (aliases.length ? ` (or ${aliases.join(', ')})` : '');
-  throw new (options.error ?? RangeError)(options.where ? `${options.where}: ${message}` : message);
+  const text = options.where ? `${options.where}: ${message}` : message;
+  if (options.error) throw new options.error(text);
+  throw new ValidationError(options.where ?? options.what, options.what, `one of ${names.join(', ')}`, given, text);
 }

@@ -30,8 +30,8 @@ export {
   type PreparedRun,
   type EvalPoint,
 } from './train/run.ts';
-export { parseRunConfig, ConfigError, type RunConfig } from './config/run_config.ts';
-export { optimizerFromSpec, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
+export { parseRunConfig, ConfigError, DATASET_TYPES, type RunConfig } from './config/run_config.ts';
+export { optimizerFromSpec, OPTIMIZER_TYPES, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
 export {
   BatchSizeScheduler,
   StepBS,

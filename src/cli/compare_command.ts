@@ -12,14 +12,13 @@ import { parseRunConfig } from '../config/run_config.ts';
 import { batchSizeArg, intArg, numberArg } from './parse.ts';
 import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
 import { UsageError } from './files.ts';
+import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
 
 interface CompareFlags extends DataAndModelFlags {
   strategies: string;
   seeds: number;
   seed: number;
   lr: number;
-  momentum?: number;
-  weightDecay?: number;
   steps: number;
   batchSize: number | 'full';
   targetLoss: number;
@@ -61,10 +60,9 @@ export function compareCommand(): Command {
     dataHelp: 'compare on',
     hidden: [16, 16],
   });
+  addOptimizerFlags(command, ['lr']);
   return command
     .option('--lr <x>', 'the initial lr of the decaying strategies (and max_lr of onecycle)', numberArg(0), 0.05)
-    .option('--momentum <x>', 'SGD momentum', numberArg(0))
-    .option('--weight-decay <x>', 'weight decay', numberArg(0))
     .option('--steps <n>', 'training steps per run', intArg(1, 10_000_000), 2000)
     .option(
       '--batch-size <n>',
@@ -171,9 +169,7 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
     throw new UsageError(
       `--batch-size: must be at most the dataset size ${dataset.nSamples}, or full; got ${batchSize}`,
     );
-  const kwargs: Record<string, unknown> = {};
-  if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
-  if (flags.weightDecay !== undefined) kwargs.weight_decay = flags.weightDecay;
+  const kwargs = optimizerKwargsFromFlags(flags as unknown as Record<string, unknown>);
   let strategies: ReturnType<typeof parseStrategies>;
   try {
     strategies = parseStrategies(flags.strategies, { lr: flags.lr, steps: flags.steps });

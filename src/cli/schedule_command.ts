@@ -3,6 +3,7 @@ import { parseScheduleSpec, type ScheduleSpec } from '../schedule/schedule_spec.
 import { runSchedule, type ScheduleTrace } from '../schedule/run_schedule.ts';
 import { lrChartOption } from '../plot/charts.ts';
 import { readJsonFile, UsageError } from './files.ts';
+import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
 import { writeFileAtomic } from './output.ts';
 import { choiceArg, fileExtensionArg, intArg, listArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
@@ -15,8 +16,6 @@ interface ScheduleFlags {
   scheduler?: string;
   optimizer: 'Adam' | 'AdamW' | 'SGD';
   lr: number[];
-  momentum?: number;
-  betas?: number[];
   steps?: number;
   metrics?: number[];
   json?: boolean;
@@ -45,8 +44,6 @@ export function scheduleCommand(): Command {
         .argParser(choiceArg(['Adam', 'AdamW', 'SGD'] as const)),
     )
     .option('--lr <lrs>', 'initial lr of each param group, comma-separated', listArg(numberArg(0)), [0.01])
-    .option('--momentum <x>', 'SGD momentum', numberArg(0))
-    .option('--betas <b1,b2>', 'Adam betas', listArg(numberArg(0, 1), { min: 2 }))
     .option('--steps <n>', "number of steps (default: the spec's, or 100)", intArg(0, 10_000_000))
     .option('--metrics <values>', 'ReduceLROnPlateau: the metric of every step, comma-separated', listArg(numberArg()))
     .option('--json', 'print {"lr": [[...], ...], "momentum"|"beta1": [[...], ...]} and nothing else')
@@ -55,6 +52,7 @@ export function scheduleCommand(): Command {
       'also draw the lr curve (and cycled momentum) as a chart: SVG for a .svg file, PNG for a .png file',
       fileExtensionArg(PLOT_EXTENSIONS),
     );
+  addOptimizerFlags(command, ['lr']);
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: ScheduleFlags) {
     const given = (key: string) => this.getOptionValueSource(key) === 'cli';
@@ -71,9 +69,7 @@ export function scheduleCommand(): Command {
       if (flags.steps !== undefined) spec = { ...spec, steps: flags.steps };
     } else {
       if (!flags.scheduler) throw new UsageError('give --scheduler NAME (with its flags) or --config spec.json');
-      const kwargs: Record<string, unknown> = {};
-      if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
-      if (flags.betas) kwargs.betas = flags.betas.slice(0, 2);
+      const kwargs = optimizerKwargsFromFlags(flags);
       spec = parseScheduleSpec(
         {
           optimizer: {
@@ -117,7 +113,8 @@ function table(spec: ScheduleSpec, trace: ScheduleTrace): string {
     ...lrs.map(fmt),
     ...(extraValues ? extraValues[i].map(fmt) : []),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  // A reduce, not Math.max(...rows): a spread of 150 000 rows overflows the stack.
+  const widths = head.map((h, c) => rows.reduce((width, r) => Math.max(width, r[c].length), h.length));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c])).join('  ');
   const args = Object.entries(spec.scheduler.args ?? {})
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

@@ -8,22 +8,16 @@ import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { batchSizeArg, intArg, listArg, manualDecayArg, numberArg } from './parse.ts';
+import { batchSizeArg, intArg, manualDecayArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
+import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 
 interface TrainFlags extends DataAndModelFlags {
   config?: string;
   lr: number;
-  betas?: number[];
-  eps?: number;
-  weightDecay?: number;
-  amsgrad?: boolean;
-  momentum?: number;
-  dampening?: number;
-  nesterov?: boolean;
   steps: number;
   batchSize?: number | 'full';
   seed: number;
@@ -59,23 +53,8 @@ export function trainCommand(): Command {
     dataHelp: 'train on',
     hidden: [3],
   });
+  addOptimizerFlags(command);
   command
-    .option('--lr <x>', 'learning rate: the step size along the gradient', numberArg(0), 0.01)
-    .option(
-      '--betas <b1,b2>',
-      'Adam/AdamW betas, each in [0, 1) (default 0.9,0.999)',
-      listArg(numberArg(0, 1), { min: 2 }),
-    )
-    .option('--eps <x>', 'Adam/AdamW eps (default 1e-8)', numberArg(0))
-    .option(
-      '--weight-decay <x>',
-      'weight decay (Adam, SGD: L2 added to the gradient; AdamW: decoupled, default 0.01)',
-      numberArg(0),
-    )
-    .option('--amsgrad', 'Adam/AdamW: use the AMSGrad variant')
-    .option('--momentum <x>', 'SGD momentum (default 0)', numberArg(0))
-    .option('--dampening <x>', 'SGD dampening (default 0)', numberArg())
-    .option('--nesterov', 'SGD: Nesterov momentum (needs --momentum > 0)')
     .option('--steps <n>', 'training steps (optimizer updates)', intArg(0, 100_000_000), 1000)
     .option(
       '--batch-size <n>',
@@ -197,13 +176,7 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     ? { type: 'csv', path: flags.data, ...labelColumnOf(flags) }
     : generatedData(flags);
   const kwargs: Record<string, unknown> = {};
-  if (flags.betas) kwargs.betas = flags.betas.slice(0, 2);
-  if (flags.eps !== undefined) kwargs.eps = flags.eps;
-  if (flags.weightDecay !== undefined) kwargs.weight_decay = flags.weightDecay;
-  if (flags.amsgrad) kwargs.amsgrad = true;
-  if (flags.momentum !== undefined) kwargs.momentum = flags.momentum;
-  if (flags.dampening !== undefined) kwargs.dampening = flags.dampening;
-  if (flags.nesterov) kwargs.nesterov = true;
+  Object.assign(kwargs, optimizerKwargsFromFlags(flags));
   const schedulerAsked = explicit('scheduler') || explicit('stepSize') || explicit('gamma');
   const useScheduler = flags.scheduler !== 'none' && (!flags.manualDecay || schedulerAsked);
   let scheduler: RunConfigInput['scheduler'] = null;

@@ -1,6 +1,9 @@
 import type { Parameter } from '../nn/parameter.ts';
-import { Adam, AdamW, type AdamOptions } from '../optim/adam.ts';
-import { SGD, type SGDOptions } from '../optim/sgd.ts';
+import { Adam, AdamW } from '../optim/adam.ts';
+import { SGD } from '../optim/sgd.ts';
+import type { ParamDecls } from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import type { ParamSet } from '../params/param_set.ts';
 import { canonicalName } from '../canonical_name.ts';
 
 /** An optimizer in a run config, with PyTorch's class and keyword names: `{type, groups, kwargs}`. */
@@ -13,45 +16,41 @@ export interface OptimizerSpec {
   kwargs?: Record<string, unknown>;
 }
 
+/** The optimizers a run config can name, by PyTorch's class name. */
 export const OPTIMIZER_TYPES = ['Adam', 'AdamW', 'SGD'] as const;
+/** One of `OPTIMIZER_TYPES`. */
 export type OptimizerType = (typeof OPTIMIZER_TYPES)[number];
 /** Any optimizer `optimizerFromSpec` builds. */
 export type AnyOptimizer = Adam | AdamW | SGD;
 
-const KEYWORDS: Record<OptimizerType, Record<string, string>> = {
-  Adam: { lr: 'lr', betas: 'betas', eps: 'eps', weight_decay: 'weightDecay', amsgrad: 'amsgrad', maximize: 'maximize' },
-  AdamW: {
-    lr: 'lr',
-    betas: 'betas',
-    eps: 'eps',
-    weight_decay: 'weightDecay',
-    amsgrad: 'amsgrad',
-    maximize: 'maximize',
-  },
-  SGD: {
-    lr: 'lr',
-    momentum: 'momentum',
-    dampening: 'dampening',
-    weight_decay: 'weightDecay',
-    nesterov: 'nesterov',
-    maximize: 'maximize',
-  },
-};
+const CLASSES = { Adam, AdamW, SGD } as const;
 
+/** The declared hyper-parameters of an optimizer class: its keywords (`kwargs`, `groups`), defaults and ranges. */
+export function optimizerParams(type: OptimizerType): ParamSet<ParamDecls> {
+  return CLASSES[type].params;
+}
+
+/** Whether `name` is one of `OPTIMIZER_TYPES`, as spelled there. */
 export function isOptimizerType(name: string): name is OptimizerType {
   return (OPTIMIZER_TYPES as readonly string[]).includes(name);
 }
 
 /** PyTorch keyword arguments (snake_case) to the options of our optimizer classes (camelCase). */
 function translate(type: OptimizerType, kwargs: Record<string, unknown>, what: string): Record<string, unknown> {
-  const names = KEYWORDS[type];
+  const params = optimizerParams(type);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
-    const name = names[key];
-    if (!name)
-      throw new RangeError(
-        `${what}: ${type} has no keyword ${JSON.stringify(key)}; allowed: ${Object.keys(names).join(', ')}`,
+    const name = params.nameOf(key);
+    if (name === undefined) {
+      const allowed = params.torchNames.join(', ');
+      throw new ValidationError(
+        what,
+        key,
+        allowed,
+        value,
+        `${what}: ${type} has no keyword ${JSON.stringify(key)}; allowed: ${allowed}`,
       );
+    }
     out[name] = value;
   }
   return out;
@@ -77,11 +76,21 @@ export function optimizerFromSpec(
     params: paramsPerGroup[i],
     ...translate(type, g, `${what}.groups[${i}]`),
   }));
-  if (type === 'SGD') {
-    const lr = (kwargs.lr ?? specs[0].lr) as number | undefined;
-    if (lr === undefined) throw new RangeError(`${what}: SGD needs lr (in kwargs or every group)`);
-    return new SGD(specs as never, { ...(kwargs as Partial<SGDOptions>), lr });
+  // As in PyTorch, a keyword without a default (SGD's lr) may be left out of kwargs when every group gives it.
+  const params = optimizerParams(type);
+  for (const name of params.names) {
+    if (!params.decls[name].required || kwargs[name] !== undefined) continue;
+    if (specs.some((s) => s[name] === undefined)) {
+      const keyword = params.torchNames[params.names.indexOf(name)];
+      throw new ValidationError(
+        what,
+        keyword,
+        'a value in kwargs or in every group',
+        undefined,
+        `${what}: ${type} needs ${keyword} (in kwargs or every group)`,
+      );
+    }
+    kwargs[name] = specs[0][name];
   }
-  const Ctor = type === 'Adam' ? Adam : AdamW;
-  return new Ctor(specs as never, kwargs as Partial<AdamOptions>);
+  return new CLASSES[type](specs as never, kwargs as never);
 }

@@ -61,6 +61,7 @@ export const datasetSpecSchema = z.discriminatedUnion('type', [
   csvSpec,
 ]);
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+/** The dataset types a run config's `data` may name (`csv` reads a file, in Node). */
 export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv'] as const;
 
 // Names are read in any casing and kept in their canonical spelling ("steplr" → "StepLR", "ADAM" → "Adam"); a
@@ -199,20 +200,23 @@ export class ConfigError extends ValidationError {
   }
 }
 
+/** A schema's refusal as a ConfigError: every issue on its own, naming the key (`scheduler.args`) and the problem. */
+export function configError(error: z.ZodError, source: string): ConfigError {
+  const lines = error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
+    }
+    return `${where}: ${issue.message}`;
+  });
+  const first = error.issues[0];
+  return new ConfigError(`${source}: ${lines.join('; ')}`, first.path.join('.'), first.message);
+}
+
 /** Validates a run config, with errors that name the key and what it allows. */
 export function parseRunConfig(value: unknown, source = 'run config'): RunConfig {
   const result = runConfigSchema.safeParse(value);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.join('.') : '(top level)';
-      if (issue.code === 'unrecognized_keys') {
-        const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-        return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
-      }
-      return `${where}: ${issue.message}`;
-    });
-    const first = result.error.issues[0];
-    throw new ConfigError(`${source}: ${lines.join('; ')}`, first.path.join('.'), first.message);
-  }
+  if (!result.success) throw configError(result.error, source);
   return result.data;
 }

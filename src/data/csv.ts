@@ -35,9 +35,19 @@ const NON_FINITE_WORDS = /^[+-]?(inf|infinity|nan)$/i;
 export class CsvParseError extends ValidationError {
   /** The error's name, 'CsvParseError'. */
   override readonly name: string = 'CsvParseError';
-  /** @param message the problem, naming the line (and column) */
-  constructor(message: string) {
-    super('parseCsv', '', '', undefined, message);
+  /**
+   * @param message the problem, naming the line (and column)
+   * @param param what was refused: an option (`delimiter`, `labelColumn`), a column's header name, or `text`
+   * @param allowed what would have been accepted
+   * @param got the option's value or the field's text (the whole text is not kept)
+   */
+  constructor(
+    message: string,
+    param = 'text',
+    allowed = 'CSV text: a header row, then rows of numbers',
+    got: unknown = undefined,
+  ) {
+    super('parseCsv', param, allowed, got, message);
   }
 }
 
@@ -95,6 +105,9 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
       throw new CsvParseError(
         `parseCsv: labelColumn must be a column index in [0, ${header.length - 1}] or a header name, ` +
           `got ${option} (columns: ${columns})`,
+        'labelColumn',
+        `a column index in [0, ${header.length - 1}] or a header name`,
+        option,
       );
     }
     return option;
@@ -103,12 +116,18 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
   if (matches.length === 0) {
     throw new CsvParseError(
       `parseCsv: labelColumn ${JSON.stringify(option)} is not in the header (columns: ${columns})`,
+      'labelColumn',
+      `a column index or one of the header names ${columns}`,
+      option,
     );
   }
   if (matches.length > 1) {
     throw new CsvParseError(
       `parseCsv: labelColumn ${JSON.stringify(option)} names ${matches.length} columns (${matches.join(', ')}); ` +
         'give its index instead',
+      'labelColumn',
+      'a column index or a header name that occurs once',
+      option,
     );
   }
   return matches[0];
@@ -116,7 +135,9 @@ function resolveLabelColumn(option: string | number | undefined, header: readonl
 
 /** Parses CSV text; throws a `CsvParseError` naming the line (1-based) and column (1-based and by name). */
 export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDataset {
-  if (typeof text !== 'string') throw new TypeError(`parseCsv: text must be a string, got ${typeof text}`);
+  if (typeof text !== 'string') {
+    throw new CsvParseError(`parseCsv: text must be a string, got ${typeof text}`, 'text', 'a string', text);
+  }
   const delimiter = options.delimiter ?? ',';
   if (
     typeof delimiter !== 'string' ||
@@ -127,6 +148,9 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
   ) {
     throw new CsvParseError(
       `parseCsv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+      'delimiter',
+      'one character other than a quote or a line break',
+      delimiter,
     );
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
@@ -170,23 +194,41 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
     let feature = 0;
     fields.forEach((field, column) => {
       const where = `line ${lineNumber}, column ${column + 1} (${JSON.stringify(header[column])})`;
-      if (field === '') throw new CsvParseError(`parseCsv: ${where} is empty; expected a number`);
+      const columnName = header[column];
+      if (field === '')
+        throw new CsvParseError(`parseCsv: ${where} is empty; expected a number`, columnName, 'a number', field);
       if (NON_FINITE_WORDS.test(field)) {
-        throw new CsvParseError(`parseCsv: ${where}: ${JSON.stringify(field)} is not a finite number`);
+        throw new CsvParseError(
+          `parseCsv: ${where}: ${JSON.stringify(field)} is not a finite number`,
+          columnName,
+          'a finite number',
+          field,
+        );
       }
       if (!DECIMAL_NUMBER.test(field)) {
-        throw new CsvParseError(`parseCsv: ${where}: ${JSON.stringify(field)} is not a number`);
+        throw new CsvParseError(
+          `parseCsv: ${where}: ${JSON.stringify(field)} is not a number`,
+          columnName,
+          'a number',
+          field,
+        );
       }
       const value = Number(field);
       if (!Number.isFinite(value)) {
         throw new CsvParseError(
           `parseCsv: ${where}: ${JSON.stringify(field)} is not a finite number (out of double range)`,
+          columnName,
+          'a finite number',
+          field,
         );
       }
       if (column === labelIndex) {
         if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
           throw new CsvParseError(
             `parseCsv: ${where}: the label must be an integer >= 0, got ${JSON.stringify(field)}`,
+            columnName,
+            'an integer >= 0',
+            field,
           );
         }
         y[row] = value;
@@ -195,6 +237,9 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
         if (!Number.isFinite(Math.fround(value))) {
           throw new CsvParseError(
             `parseCsv: ${where}: ${field} is outside the float32 range (|value| <= 3.4028234663852886e38)`,
+            columnName,
+            'a number with |value| <= 3.4028234663852886e38 (float32)',
+            field,
           );
         }
         xF64[row * nFeatures + feature++] = value;

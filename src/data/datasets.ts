@@ -9,7 +9,16 @@ import { crCos, crSin } from './correctly_rounded_math.ts';
 import { datasetFromFloat64, type Dataset } from './dataset.ts';
 import { linspace } from './linspace.ts';
 import { RandomState } from './numpy_random.ts';
-import { checkBoolean, checkFinite, checkInteger, checkNonNegative, checkSeed, describe } from './param_checks.ts';
+import { ValidationError } from '../params/error.ts';
+import {
+  checkBoolean,
+  checkFinite,
+  checkInteger,
+  checkNonNegative,
+  checkSeed,
+  describe,
+  invalid,
+} from './param_checks.ts';
 
 /** Options of `makeMoons`, sklearn's `make_moons` arguments in camelCase. */
 export interface MakeMoonsOptions {
@@ -87,14 +96,18 @@ function splitTwoShapes(fn: string, nSamples: number | readonly [number, number]
     return [nOuter, n - nOuter];
   }
   if (!Array.isArray(nSamples) || nSamples.length !== 2) {
-    throw new RangeError(
-      `${fn}: nSamples must be an integer >= 1 or a pair [nOuter, nInner], got ${describe(nSamples)}`,
-    );
+    throw invalid(fn, 'nSamples', 'an integer >= 1 or a pair [nOuter, nInner]', nSamples);
   }
   const nOuter = checkInteger(fn, 'nSamples[0]', nSamples[0], 0);
   const nInner = checkInteger(fn, 'nSamples[1]', nSamples[1], 0);
   if (nOuter + nInner < 1) {
-    throw new RangeError(`${fn}: nSamples must add up to at least 1, got ${describe(nSamples)}`);
+    throw new ValidationError(
+      fn,
+      'nSamples',
+      'counts adding up to at least 1',
+      nSamples,
+      `${fn}: nSamples must add up to at least 1, got ${describe(nSamples)}`,
+    );
   }
   return [nOuter, nInner];
 }
@@ -176,7 +189,7 @@ export function makeCircles(options: MakeCirclesOptions = {}): Dataset {
   const fn = 'makeCircles';
   const factor = options.factor ?? 0.8;
   if (typeof factor !== 'number' || !(factor >= 0 && factor < 1)) {
-    throw new RangeError(`${fn}: factor must be a number in [0, 1), got ${describe(factor)}`);
+    throw invalid(fn, 'factor', 'a number in [0, 1)', factor);
   }
   const [nOuter, nInner] = splitTwoShapes(fn, options.nSamples ?? 100);
   const noise = checkNonNegative(fn, 'noise', options.noise ?? 0);
@@ -202,18 +215,20 @@ function checkCenterRows(
   centers: readonly (readonly number[])[],
 ): { flat: Float64Array; nFeatures: number } {
   if (!Array.isArray(centers) || centers.length === 0) {
-    throw new RangeError(
-      `${fn}: centers must be an integer >= 1 or a non-empty array of coordinate rows, got ${describe(centers)}`,
-    );
+    throw invalid(fn, 'centers', 'an integer >= 1 or a non-empty array of coordinate rows', centers);
   }
   const nFeatures = Array.isArray(centers[0]) ? centers[0].length : 0;
   if (nFeatures < 1) {
-    throw new RangeError(`${fn}: centers[0] must be a non-empty array of numbers, got ${describe(centers[0])}`);
+    throw invalid(fn, 'centers[0]', 'a non-empty array of numbers', centers[0]);
   }
   const flat = new Float64Array(centers.length * nFeatures);
   centers.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== nFeatures) {
-      throw new RangeError(
+      throw new ValidationError(
+        fn,
+        `centers[${i}]`,
+        `${nFeatures} coordinates like centers[0]`,
+        row,
         `${fn}: centers[${i}] must have ${nFeatures} coordinates like centers[0], got ${describe(row)}`,
       );
     }
@@ -229,14 +244,20 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);
   const centerBox = options.centerBox ?? [-10, 10];
   if (!Array.isArray(centerBox) || centerBox.length !== 2) {
-    throw new RangeError(`${fn}: centerBox must be a pair [min, max], got ${describe(centerBox)}`);
+    throw invalid(fn, 'centerBox', 'a pair [min, max]', centerBox);
   }
   const [boxMin, boxMax] = [
     checkFinite(fn, 'centerBox[0]', centerBox[0]),
     checkFinite(fn, 'centerBox[1]', centerBox[1]),
   ];
   if (boxMin > boxMax) {
-    throw new RangeError(`${fn}: centerBox must satisfy min <= max, got ${describe(centerBox)}`);
+    throw new ValidationError(
+      fn,
+      'centerBox',
+      'a pair [min, max] with min <= max',
+      centerBox,
+      `${fn}: centerBox must satisfy min <= max, got ${describe(centerBox)}`,
+    );
   }
   const perCenterCounts = Array.isArray(nSamplesOption);
   let nCenters: number;
@@ -244,19 +265,35 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   let givenCenters: Float64Array | undefined;
   if (perCenterCounts) {
     const counts = nSamplesOption as readonly number[];
-    if (counts.length === 0) throw new RangeError(`${fn}: nSamples must not be an empty array`);
+    if (counts.length === 0) {
+      throw new ValidationError(
+        fn,
+        'nSamples',
+        'an integer >= 1 or a non-empty array',
+        counts,
+        `${fn}: nSamples must not be an empty array`,
+      );
+    }
     counts.forEach((c, i) => checkInteger(fn, `nSamples[${i}]`, c, 0));
     nCenters = counts.length;
     if (options.centers === undefined) {
       nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, 1);
     } else if (typeof options.centers === 'number') {
-      throw new RangeError(
+      throw new ValidationError(
+        fn,
+        'centers',
+        'coordinate rows (or omitted) when nSamples is an array',
+        options.centers,
         `${fn}: centers must be coordinate rows (or omitted) when nSamples is an array, got ${options.centers}`,
       );
     } else {
       ({ flat: givenCenters, nFeatures } = checkCenterRows(fn, options.centers));
       if (options.centers.length !== nCenters) {
-        throw new RangeError(
+        throw new ValidationError(
+          fn,
+          'centers',
+          `one row per entry of nSamples (${nCenters})`,
+          options.centers,
           `${fn}: centers must have one row per entry of nSamples (${nCenters}), got ${options.centers.length}`,
         );
       }
@@ -279,10 +316,7 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
     for (let i = 0; i < nCenters; i++) stds.push(clusterStd);
   } else {
     if (!Array.isArray(clusterStd) || clusterStd.length !== nCenters) {
-      throw new RangeError(
-        `${fn}: clusterStd must be a number or an array with one entry per center (${nCenters}), ` +
-          `got ${describe(clusterStd)}`,
-      );
+      throw invalid(fn, 'clusterStd', `a number or an array with one entry per center (${nCenters})`, clusterStd);
     }
     clusterStd.forEach((s, i) => stds.push(checkNonNegative(fn, `clusterStd[${i}]`, s)));
   }
@@ -301,7 +335,15 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
     for (let i = 0; i < n % nCenters; i++) counts[i] += 1;
   }
   const total = counts.reduce((a, b) => a + b, 0);
-  if (total < 1) throw new RangeError(`${fn}: nSamples must add up to at least 1, got ${describe(nSamplesOption)}`);
+  if (total < 1) {
+    throw new ValidationError(
+      fn,
+      'nSamples',
+      'counts adding up to at least 1',
+      nSamplesOption,
+      `${fn}: nSamples must add up to at least 1, got ${describe(nSamplesOption)}`,
+    );
+  }
   let xF64: Float64Array = new Float64Array(total * nFeatures);
   let labels: Int32Array = new Int32Array(total);
   let row = 0;
@@ -328,7 +370,7 @@ export function makeSpirals(options: MakeSpiralsOptions = {}): Dataset {
   const nArms = checkInteger(fn, 'nArms', options.nArms ?? 2, 1);
   const turns = options.turns ?? 1;
   if (typeof turns !== 'number' || !Number.isFinite(turns) || turns <= 0) {
-    throw new RangeError(`${fn}: turns must be a finite number > 0, got ${describe(turns)}`);
+    throw invalid(fn, 'turns', 'a finite number > 0', turns);
   }
   const noise = checkNonNegative(fn, 'noise', options.noise ?? 0);
   const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);

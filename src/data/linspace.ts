@@ -1,3 +1,5 @@
+import { ValidationError } from '../params/error.ts';
+
 /**
  * `numpy.linspace(start, stop, num, endpoint)` with numpy's arithmetic (numpy/core/function_base.py):
  * `y = arange(num) * step + start` with `step = (stop - start) / div`, and the last element set to
@@ -6,7 +8,13 @@
  */
 export function linspace(start: number, stop: number, num: number, endpoint = true): Float64Array {
   if (!Number.isInteger(num) || num < 0) {
-    throw new RangeError(`linspace: num must be an integer >= 0, got ${num}`);
+    throw new ValidationError(
+      'linspace',
+      'num',
+      'an integer >= 0',
+      num,
+      `linspace: num must be an integer >= 0, got ${num}`,
+    );
   }
   const out = new Float64Array(num);
   const div = endpoint ? num - 1 : num;

@@ -5,6 +5,7 @@
  * (`permutation(n)` once per epoch, consecutive epochs taking consecutive permutations) — not from
  * PyTorch's `torch.randperm`, which this does not reproduce.
  */
+import { ValidationError } from '../params/error.ts';
 import { RandomState } from './numpy_random.ts';
 import { checkBoolean, checkInteger, checkSeed } from './param_checks.ts';
 
@@ -45,7 +46,13 @@ export class DataLoader {
   constructor(dataset: { readonly nSamples: number }, options: DataLoaderOptions = {}) {
     const fn = 'DataLoader';
     if (dataset === null || typeof dataset !== 'object') {
-      throw new TypeError(`${fn}: dataset must be an object with nSamples, got ${String(dataset)}`);
+      throw new ValidationError(
+        fn,
+        'dataset',
+        'an object with nSamples',
+        dataset,
+        `${fn}: dataset must be an object with nSamples, got ${String(dataset)}`,
+      );
     }
     this.nSamples = checkInteger(fn, 'dataset.nSamples', dataset.nSamples, 1);
     this.batchSize = checkInteger(fn, 'batchSize', options.batchSize ?? 1, 1);
@@ -91,7 +98,11 @@ export class DataLoader {
    */
   nextBatch(): Int32Array {
     if (this.length === 0) {
-      throw new RangeError(
+      throw new ValidationError(
+        'DataLoader',
+        'batchSize',
+        `<= nSamples (${this.nSamples}) with dropLast`,
+        this.batchSize,
         'DataLoader.nextBatch: no batch fits: ' +
           `with dropLast, batchSize (${this.batchSize}) must be <= nSamples (${this.nSamples})`,
       );

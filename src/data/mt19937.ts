@@ -3,6 +3,7 @@
  * `init_genrand`. This one engine sits under both numpy's legacy `RandomState` and PyTorch's CPU
  * default generator, and produces the same stream as C++ `std::mt19937(seed)`.
  */
+import { ValidationError } from '../params/error.ts';
 
 const STATE_SIZE = 624;
 const SHIFT_SIZE = 397;
@@ -17,7 +18,13 @@ export const MT19937_DEFAULT_SEED = 5489;
 /** Reduces an integer seed modulo 2^32 (`seed & 0xffffffff` on a two's-complement 64-bit integer). */
 export function seedToUint32(seed: number): number {
   if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`MT19937: seed must be a safe integer (|seed| <= 2^53 - 1), got ${seed}`);
+    throw new ValidationError(
+      'MT19937',
+      'seed',
+      'a safe integer (|seed| <= 2^53 - 1)',
+      seed,
+      `MT19937: seed must be a safe integer (|seed| <= 2^53 - 1), got ${seed}`,
+    );
   }
   return ((seed % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
 }

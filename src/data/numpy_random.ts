@@ -6,6 +6,7 @@
  * Sources: numpy/random/mtrand.pyx, numpy/random/src/legacy/legacy-distributions.c,
  * numpy/random/src/distributions/distributions.c, numpy/random/src/mt19937/mt19937.h.
  */
+import { ValidationError } from '../params/error.ts';
 import { crLog } from './correctly_rounded_math.ts';
 import { MT19937 } from './mt19937.ts';
 
@@ -27,7 +28,13 @@ export class RandomState {
   /** `np.random.RandomState(seed)`; like numpy, the seed must be an integer in [0, 2^32 - 1]. */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > MAX_UINT32) {
-      throw new RangeError(`RandomState: seed must be an integer in [0, 4294967295], got ${seed}`);
+      throw new ValidationError(
+        'RandomState',
+        'seed',
+        'an integer in [0, 4294967295]',
+        seed,
+        `RandomState: seed must be an integer in [0, 4294967295], got ${seed}`,
+      );
     }
     this.engine = new MT19937(seed);
   }
@@ -48,7 +55,13 @@ export class RandomState {
   uniform(low = 0, high = 1): number {
     const range = high - low;
     if (!Number.isFinite(range)) {
-      throw new RangeError(`RandomState.uniform: high - low must be finite, got low=${low}, high=${high}`);
+      throw new ValidationError(
+        'RandomState.uniform',
+        'high',
+        'a number with high - low finite',
+        high,
+        `RandomState.uniform: high - low must be finite, got low=${low}, high=${high}`,
+      );
     }
     return low + range * this.randomSample();
   }
@@ -79,7 +92,13 @@ export class RandomState {
   /** `normal(loc, scale)`: `loc + scale * legacy_gauss()`. */
   normal(loc = 0, scale = 1): number {
     if (!(scale >= 0)) {
-      throw new RangeError(`RandomState.normal: scale must be >= 0, got ${scale}`);
+      throw new ValidationError(
+        'RandomState.normal',
+        'scale',
+        '>= 0',
+        scale,
+        `RandomState.normal: scale must be >= 0, got ${scale}`,
+      );
     }
     return loc + scale * this.standardNormal();
   }
@@ -90,7 +109,13 @@ export class RandomState {
    */
   randomInterval(max: number): number {
     if (!Number.isInteger(max) || max < 0 || max > MAX_UINT32) {
-      throw new RangeError(`RandomState.randomInterval: max must be an integer in [0, 4294967295], got ${max}`);
+      throw new ValidationError(
+        'RandomState.randomInterval',
+        'max',
+        'an integer in [0, 4294967295]',
+        max,
+        `RandomState.randomInterval: max must be an integer in [0, 4294967295], got ${max}`,
+      );
     }
     if (max === 0) return 0;
     let mask = max;
@@ -114,14 +139,32 @@ export class RandomState {
     const low = high === undefined ? 0 : lowOrHigh;
     const top = high === undefined ? lowOrHigh : high;
     if (!Number.isSafeInteger(low) || !Number.isSafeInteger(top)) {
-      throw new RangeError(`RandomState.randint: low and high must be safe integers, got low=${low}, high=${top}`);
+      throw new ValidationError(
+        'RandomState.randint',
+        Number.isSafeInteger(low) ? 'high' : 'low',
+        'a safe integer',
+        Number.isSafeInteger(low) ? top : low,
+        `RandomState.randint: low and high must be safe integers, got low=${low}, high=${top}`,
+      );
     }
     if (top <= low) {
-      throw new RangeError(`RandomState.randint: high must be > low, got low=${low}, high=${top}`);
+      throw new ValidationError(
+        'RandomState.randint',
+        'high',
+        `> low (${low})`,
+        top,
+        `RandomState.randint: high must be > low, got low=${low}, high=${top}`,
+      );
     }
     const range = top - 1 - low;
     if (range > MAX_UINT32) {
-      throw new RangeError(`RandomState.randint: high - low must be <= 4294967296, got ${top - low}`);
+      throw new ValidationError(
+        'RandomState.randint',
+        'high',
+        `at most low + 4294967296 (${low + 4294967296})`,
+        top,
+        `RandomState.randint: high - low must be <= 4294967296, got ${top - low}`,
+      );
     }
     // random_bounded_uint64 with use_masked=true: the same masked 32-bit rejection as random_interval,
     // except that a full 32-bit range takes one draw as is.
@@ -142,7 +185,13 @@ export class RandomState {
   /** `permutation(n)`: `arange(n)` shuffled. */
   permutation(n: number): Int32Array {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
-      throw new RangeError(`RandomState.permutation: n must be an integer in [0, 2147483647], got ${n}`);
+      throw new ValidationError(
+        'RandomState.permutation',
+        'n',
+        'an integer in [0, 2147483647]',
+        n,
+        `RandomState.permutation: n must be an integer in [0, 2147483647], got ${n}`,
+      );
     }
     const indices = new Int32Array(n);
     for (let i = 0; i < n; i++) indices[i] = i;

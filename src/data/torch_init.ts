@@ -16,6 +16,7 @@
  * - `nn.Linear.reset_parameters`: `kaiming_uniform_(weight, a=sqrt(5))` then
  *   `uniform_(bias, -1/sqrt(fan_in), 1/sqrt(fan_in))` (torch/nn/modules/linear.py, torch/nn/init.py).
  */
+import { ValidationError } from '../params/error.ts';
 import { MT19937, seedToUint32 } from './mt19937.ts';
 
 const FLOAT_MANTISSA_MASK = 0xffffff; // (1 << 24) - 1: float has 24 significant digits
@@ -78,10 +79,22 @@ export class TorchCpuGenerator {
   /** `tensor.uniform_(from, to)` on a float32 tensor of `length` elements, filled in memory order. */
   uniformFloat32Array(length: number, from: number, to: number): Float32Array {
     if (!Number.isInteger(length) || length < 0) {
-      throw new RangeError(`TorchCpuGenerator.uniformFloat32Array: length must be an integer >= 0, got ${length}`);
+      throw new ValidationError(
+        'TorchCpuGenerator.uniformFloat32Array',
+        'length',
+        'an integer >= 0',
+        length,
+        `TorchCpuGenerator.uniformFloat32Array: length must be an integer >= 0, got ${length}`,
+      );
     }
     if (!(Number.isFinite(from) && Number.isFinite(to) && from <= to)) {
-      throw new RangeError(`TorchCpuGenerator.uniformFloat32Array: need finite from <= to, got from=${from}, to=${to}`);
+      throw new ValidationError(
+        'TorchCpuGenerator.uniformFloat32Array',
+        Number.isFinite(from) ? 'to' : 'from',
+        'finite, with from <= to',
+        Number.isFinite(from) ? to : from,
+        `TorchCpuGenerator.uniformFloat32Array: need finite from <= to, got from=${from}, to=${to}`,
+      );
     }
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) out[i] = this.uniformFloat32(from, to);
@@ -117,7 +130,13 @@ export function initTorchLinear(
     ['outFeatures', outFeatures],
   ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) {
-      throw new RangeError(`initTorchLinear: ${name} must be an integer >= 1, got ${v}`);
+      throw new ValidationError(
+        'initTorchLinear',
+        name,
+        'an integer >= 1',
+        v,
+        `initTorchLinear: ${name} must be an integer >= 1, got ${v}`,
+      );
     }
   }
   const fanIn = inFeatures;
@@ -136,15 +155,33 @@ export function initTorchLinear(
  */
 export function torchLinearInit(sizes: readonly number[], seed: number): LinearLayerInit[] {
   if (!Array.isArray(sizes) || sizes.length < 2) {
-    throw new RangeError(`torchLinearInit: sizes must list at least 2 layer widths, got ${JSON.stringify(sizes)}`);
+    throw new ValidationError(
+      'torchLinearInit',
+      'sizes',
+      'a list of at least 2 layer widths',
+      sizes,
+      `torchLinearInit: sizes must list at least 2 layer widths, got ${JSON.stringify(sizes)}`,
+    );
   }
   sizes.forEach((s, i) => {
     if (!Number.isSafeInteger(s) || s < 1) {
-      throw new RangeError(`torchLinearInit: sizes[${i}] must be an integer >= 1, got ${s}`);
+      throw new ValidationError(
+        'torchLinearInit',
+        `sizes[${i}]`,
+        'an integer >= 1',
+        s,
+        `torchLinearInit: sizes[${i}] must be an integer >= 1, got ${s}`,
+      );
     }
   });
   if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`torchLinearInit: seed must be a safe integer, got ${seed}`);
+    throw new ValidationError(
+      'torchLinearInit',
+      'seed',
+      'a safe integer',
+      seed,
+      `torchLinearInit: seed must be a safe integer, got ${seed}`,
+    );
   }
   const generator = new TorchCpuGenerator(seed);
   const layers: LinearLayerInit[] = [];

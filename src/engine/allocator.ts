@@ -35,8 +35,8 @@ export class LinearMemoryAllocator {
       }
     } else {
       ptr = this.top;
-      this.top += size;
-      this.grow(this.top);
+      this.grow(ptr + size); // throws when the memory cannot grow, before anything here changes
+      this.top = ptr + size;
     }
     this.used.set(ptr, size);
     zero(ptr, size);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { LinearMemoryAllocator } from './allocator.ts';
 import type { CoreBuild } from './wasm_bytes.ts';
 
@@ -51,6 +52,15 @@ export interface CoreExports {
 }
 
 const PAGE = 65536;
+/** wasm32's address space: 65536 pages of 64 KiB. */
+const MAX_MEMORY = 65536 * PAGE;
+
+/** `3.2 GiB`, `17.0 MiB`, `512 bytes`. */
+function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${bytes} bytes`;
+}
 
 function coreImports(build: CoreBuild): WebAssembly.Imports {
   return {
@@ -140,10 +150,25 @@ export class Engine {
 
   private ensureBytes(top: number): void {
     const have = this.buffer.byteLength;
-    if (top > have) {
+    if (top <= have) return;
+    const refuse = (why: string) => {
+      throw new ValidationError(
+        'Engine',
+        'memory',
+        `at most ${formatBytes(MAX_MEMORY)} of linear memory in all`,
+        top,
+        `anneal: a model or optimizer needs WebAssembly memory up to ${formatBytes(top)} ` +
+          `(${formatBytes(top - this.allocator.bytesInUse - this.core.heapBase())} more than the ` +
+          `${formatBytes(this.allocator.bytesInUse)} in use); ${why}`,
+      );
+    };
+    if (top > MAX_MEMORY) refuse(`WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`);
+    try {
       this.core.memory.grow(Math.ceil((top - have) / PAGE));
-      this.refresh(); // the grow detached the old buffer: a stale view would silently drop writes
+    } catch (err) {
+      refuse(`this JavaScript engine could not grow its memory that far (${(err as Error).message})`);
     }
+    this.refresh(); // the grow detached the old buffer: a stale view would silently drop writes
   }
 
   /** Zeroed, 16-byte aligned block of linear memory. */

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { BinaryOp, ExprNode } from './ast.ts';
 import { ExprError } from './errors.ts';
 import { FUNCTIONS } from './functions.ts';
@@ -18,7 +19,15 @@ export type CompiledLambda = ((epoch: number) => number) & { readonly source: st
  * compile time, so such errors surface here already.
  */
 export function compileExpression(source: string, options: { variable?: string } = {}): CompiledExpression {
-  if (typeof source !== 'string') throw new TypeError(`An expression must be a string, got ${typeof source}`);
+  if (typeof source !== 'string') {
+    throw new ValidationError(
+      'compileExpression',
+      'source',
+      'a string',
+      source,
+      `An expression must be a string, got ${typeof source}`,
+    );
+  }
   const variable = options.variable ?? 'epoch';
   return compileNode(parse(source, variable), source);
 }

@@ -15,6 +15,11 @@ import { tokenize, type Token } from './tokenizer.ts';
  * A name is the variable, a constant (`pi`, `e`) or a function; `math.` in front of a constant or a
  * function is accepted so that Python source can be pasted as is.
  */
+/** Deepest nesting of parentheses, calls, unary signs and powers, as Python's parser allows (200). */
+const MAX_NESTING = 200;
+/** Tallest tree (a chain of 1000 additions, say): compiling and evaluating recurse once per level. */
+const MAX_HEIGHT = 1000;
+
 export function parse(source: string, variable: string): ExprNode {
   return new Parser(source, variable).parseExpression();
 }
@@ -22,6 +27,8 @@ export function parse(source: string, variable: string): ExprNode {
 class Parser {
   private readonly tokens: Token[];
   private position = 0;
+  private nesting = -1; // the whole expression is level 0
+  private readonly heights = new WeakMap<ExprNode, number>();
 
   constructor(
     private readonly source: string,
@@ -39,11 +46,43 @@ class Parser {
   }
 
   private parseSum(): ExprNode {
-    let node = this.parseProduct();
-    for (let op = this.peekOperator('+', '-'); op !== undefined; op = this.peekOperator('+', '-')) {
-      const token = this.advance();
-      node = { kind: 'binary', op, left: node, right: this.parseProduct(), offset: token.offset };
+    return this.nested(() => {
+      let node = this.parseProduct();
+      for (let op = this.peekOperator('+', '-'); op !== undefined; op = this.peekOperator('+', '-')) {
+        const token = this.advance();
+        node = this.made({ kind: 'binary', op, left: node, right: this.parseProduct(), offset: token.offset });
+      }
+      return node;
+    });
+  }
+
+  /** Runs one level of recursion, refusing nesting deeper than MAX_NESTING with the position reached. */
+  private nested<T>(parse: () => T): T {
+    if (++this.nesting > MAX_NESTING) {
+      throw this.error(`Expression nested too deeply (more than ${MAX_NESTING} levels)`, this.peek());
     }
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Records a node's height, refusing a tree taller than MAX_HEIGHT at the node's operator. */
+  private made(node: ExprNode): ExprNode {
+    const children =
+      node.kind === 'binary'
+        ? [node.left, node.right]
+        : node.kind === 'unary'
+          ? [node.operand]
+          : node.kind === 'call'
+            ? node.args
+            : [];
+    const height = 1 + Math.max(0, ...children.map((child) => this.heights.get(child) ?? 1));
+    if (height > MAX_HEIGHT) {
+      throw new ExprError(`Expression too long (more than ${MAX_HEIGHT} operations deep)`, this.source, node.offset);
+    }
+    this.heights.set(node, height);
     return node;
   }
 
@@ -55,7 +94,7 @@ class Parser {
       op = this.peekOperator('*', '/', '//', '%')
     ) {
       const token = this.advance();
-      node = { kind: 'binary', op, left: node, right: this.parseUnary(), offset: token.offset };
+      node = this.made({ kind: 'binary', op, left: node, right: this.parseUnary(), offset: token.offset });
     }
     return node;
   }
@@ -64,21 +103,26 @@ class Parser {
     const op = this.peekOperator('+', '-');
     if (op === undefined) return this.parsePower();
     const token = this.advance();
-    return { kind: 'unary', op, operand: this.parseUnary(), offset: token.offset };
+    return this.nested(() => this.made({ kind: 'unary', op, operand: this.parseUnary(), offset: token.offset }));
   }
 
   private parsePower(): ExprNode {
     const base = this.parseAtom();
     if (this.peekOperator('**') === undefined) return base;
     const token = this.advance();
-    return { kind: 'binary', op: '**', left: base, right: this.parseUnary(), offset: token.offset };
+    return this.nested(() =>
+      this.made({ kind: 'binary', op: '**', left: base, right: this.parseUnary(), offset: token.offset }),
+    );
   }
 
   private parseAtom(): ExprNode {
     const token = this.peek();
     if (token.kind === 'number') {
       this.advance();
-      return { kind: 'number', value: Number(token.text), offset: token.offset };
+      const value = Number(token.text);
+      if (!Number.isFinite(value))
+        throw this.error(`Number '${token.text}' is too large (it overflows to infinity)`, token);
+      return { kind: 'number', value, offset: token.offset };
     }
     if (token.kind === 'name') {
       this.advance();
@@ -124,7 +168,7 @@ class Parser {
         nameToken,
       );
     }
-    return { kind: 'call', name, args, offset: nameToken.offset };
+    return this.made({ kind: 'call', name, args, offset: nameToken.offset });
   }
 
   private resolveName(token: Token): ExprNode {

@@ -10,14 +10,14 @@ import {
   type OptionsOf,
   optional,
   type Param,
+  notInState,
+  perGroup,
 } from '../params/declare.ts';
 import { ValidationError } from '../params/error.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 import {
   momentumTarget,
-  notInState,
-  perGroup,
   readMomentumTarget,
   writeMomentum,
   type MomentumTarget,

@@ -1,28 +1,9 @@
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
-import type { Param } from '../params/declare.ts';
 import { ValidationError } from '../params/error.ts';
 import type { StateReader } from './state.ts';
 
 /** What a cyclic schedule cycles: SGD's momentum, or Adam's beta1 (PyTorch 2.x's `use_beta1`). */
 export type MomentumTarget = 'momentum' | 'beta1';
-
-/**
- * A `numberPerGroup` declaration typed as per group, so that the options type derived from it takes one number
- * for all groups or a list with one per group (use with `OptionsOf<decls, never>`).
- * @internal
- */
-export function perGroup<P extends Param<number[]>>(param: P): P & { readonly perGroup: true } {
-  return param as P & { readonly perGroup: true };
-}
-
-/**
- * A declaration that a state dict does not hold (LRScheduler.stateDict() leaves it out): the class saves what it
- * computed from it instead, under PyTorch's keys (CyclicLR's `max_lrs` for `maxLr`, say).
- * @internal
- */
-export function notInState<P extends Param<unknown>>(param: P): P {
-  return { ...param, inState: false };
-}
 
 /** What cycleMomentum writes in `optimizer`'s groups; refuses an optimizer some group of which has neither. */
 export function momentumTarget(where: string, optimizer: SchedulableOptimizer): MomentumTarget {

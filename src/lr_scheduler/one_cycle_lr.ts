@@ -8,6 +8,8 @@ import {
   type OptionsOf,
   optional,
   type Param,
+  notInState,
+  perGroup,
 } from '../params/declare.ts';
 import { ValidationError } from '../params/error.ts';
 import { displayName } from '../params/names.ts';
@@ -16,8 +18,6 @@ import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from 
 import { camelToSnake, snakeToCamel } from './names.ts';
 import {
   momentumTarget,
-  notInState,
-  perGroup,
   readMomentumTarget,
   writeMomentum,
   type MomentumTarget,

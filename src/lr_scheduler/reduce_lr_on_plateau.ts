@@ -1,8 +1,17 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { choice, integer, number, numberPerGroup, type OptionsOf, type Param, type Values } from '../params/declare.ts';
+import {
+  choice,
+  integer,
+  number,
+  numberPerGroup,
+  type OptionsOf,
+  type Param,
+  type Values,
+  notInState,
+  perGroup,
+} from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { parseSchedulerOptions, type Scheduler } from './lr_scheduler.ts';
-import { notInState, perGroup } from './momentum.ts';
 import { encodeFloat, StateReader, type StateDict } from './state.ts';
 
 /** ReduceLROnPlateau's modes (PyTorch's `mode`). */

@@ -13,6 +13,7 @@ import { PolynomialLR } from './polynomial_lr.ts';
 import { ReduceLROnPlateau } from './reduce_lr_on_plateau.ts';
 import { MultiStepLR, StepLR } from './step_lr.ts';
 import { SWALR } from './swa_lr.ts';
+import { ValidationError } from '../params/error.ts';
 import { formatValue } from '../params/names.ts';
 import type { ParamDecls } from '../params/declare.ts';
 import type { ParamSet } from '../params/param_set.ts';
@@ -101,18 +102,21 @@ export function schedulerSpecArgs(type: string): readonly string[] {
 /** Builds the scheduler a spec describes over `optimizer` (running its constructor's step, as PyTorch does). */
 export function schedulerFromSpec(optimizer: SchedulableOptimizer, spec: SchedulerSpec): AnyScheduler {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string') {
-    throw new Error(`schedulerFromSpec: a spec must be an object {type, args}, got ${formatValue(spec)}`);
+    const message = `schedulerFromSpec: a spec must be an object {type, args}, got ${formatValue(spec)}`;
+    throw new ValidationError('schedulerFromSpec', 'spec', 'an object {type, args}', spec, message);
   }
   const type = schedulerSpecType(spec.type);
   const entry = REGISTRY[type];
   const args = spec.args ?? {};
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new Error(`schedulerFromSpec: ${type}'s args must be an object, got ${formatValue(args)}`);
+    const message = `schedulerFromSpec: ${type}'s args must be an object, got ${formatValue(args)}`;
+    throw new ValidationError('schedulerFromSpec', 'args', 'an object', args, message);
   }
   const options: Options = {};
   for (const [name, value] of Object.entries(args)) {
     if (!entry.args.includes(name)) {
-      throw new Error(`schedulerFromSpec: ${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`);
+      const message = `schedulerFromSpec: ${type} has no argument '${name}' (accepted: ${entry.args.join(', ')})`;
+      throw new ValidationError('schedulerFromSpec', name, entry.args.join(', '), value, message);
     }
     if (value !== null && value !== undefined) options[snakeToCamel(name)] = value;
   }
@@ -124,7 +128,7 @@ export function schedulerFromSpec(optimizer: SchedulableOptimizer, spec: Schedul
  * ones.
  */
 export function schedulerSpecType(type: string): string {
-  return canonicalName(type, SCHEDULER_TYPES, { what: 'scheduler type', where: 'schedulerFromSpec', error: Error });
+  return canonicalName(type, SCHEDULER_TYPES, { what: 'scheduler type', where: 'schedulerFromSpec' });
 }
 
 function entryFor(type: string): SpecEntry {
@@ -133,7 +137,8 @@ function entryFor(type: string): SpecEntry {
 
 function buildNested(optimizer: SchedulableOptimizer, specs: unknown, parent: string): AnyScheduler[] {
   if (!Array.isArray(specs)) {
-    throw new Error(`schedulerFromSpec: ${parent}'s schedulers must be a list of specs, got ${formatValue(specs)}`);
+    const message = `schedulerFromSpec: ${parent}'s schedulers must be a list of specs, got ${formatValue(specs)}`;
+    throw new ValidationError('schedulerFromSpec', 'schedulers', 'a list of specs', specs, message);
   }
   return specs.map((spec: SchedulerSpec) => schedulerFromSpec(optimizer, spec));
 }

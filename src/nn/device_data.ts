@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { Engine } from '../engine/index.ts';
 import type { Matrix } from './matrix.ts';
 
@@ -49,7 +50,13 @@ export class DeviceData {
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i];
       if (!Number.isInteger(row) || row < 0 || row >= this.rows) {
-        throw new RangeError(`batch indices: index ${i} is ${row}; indices must be integers in [0, ${this.rows - 1}]`);
+        throw new ValidationError(
+          'DeviceData.stageIndices',
+          `indices[${i}]`,
+          `an integer in [0, ${this.rows - 1}]`,
+          row,
+          `batch indices: index ${i} is ${row}; indices must be integers in [0, ${this.rows - 1}]`,
+        );
       }
     }
     this.engine.writeI32(this.indexPtr, indices);

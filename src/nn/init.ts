@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { initTorchLinear, TorchCpuGenerator } from '../data/torch_init.ts';
 
 /** Draws the initial weights of a Linear layer (row-major weight [out][in], then bias). */
@@ -27,7 +28,15 @@ let globalGenerator: WeightGenerator = new TorchGenerator(TORCH_DEFAULT_SEED);
 
 /** Seeds the global generator that layers built without an explicit seed draw from, like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`manualSeed: seed must be an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) {
+    throw new ValidationError(
+      'manualSeed',
+      'seed',
+      'an integer',
+      seed,
+      `manualSeed: seed must be an integer, got ${seed}`,
+    );
+  }
   globalGenerator = new TorchGenerator(seed);
 }
 

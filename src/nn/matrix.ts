@@ -1,3 +1,5 @@
+import { ValidationError } from '../params/error.ts';
+
 /** A row-major 2-D array of f32 values: rows are samples, columns features. */
 export interface Matrix {
   /** Number of rows (samples). */
@@ -18,13 +20,23 @@ export type Labels = ArrayLike<number>;
 
 /** A Matrix over `data`, which must hold exactly `rows * cols` values (not copied). */
 export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
-  if (data.length !== rows * cols)
-    throw new RangeError(`matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`);
+  if (data.length !== rows * cols) {
+    throw new ValidationError(
+      'matrix',
+      'data',
+      `rows*cols = ${rows * cols} values`,
+      data,
+      `matrix: data has ${data.length} values, expected rows*cols = ${rows * cols}`,
+    );
+  }
   return { rows, cols, data };
 }
 
-/** Normalises inputs to a Matrix, checking the feature count and that every value is finite. */
-export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix {
+/**
+ * Normalises inputs to a Matrix, checking the feature count and that every value is finite. `what` names the
+ * input in messages (and is the ValidationError's `param`), `where` the method that was given it.
+ */
+export function toMatrix(x: Features, expectedCols: number, what = 'x', where = 'toMatrix'): Matrix {
   let m: Matrix;
   if (Array.isArray(x)) {
     const rows = x.length;
@@ -32,7 +44,11 @@ export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix 
     for (let r = 0; r < rows; r++) {
       const row = x[r];
       if (!Array.isArray(row) || row.length !== expectedCols) {
-        throw new RangeError(
+        throw new ValidationError(
+          where,
+          `${what}[${r}]`,
+          `a row of ${expectedCols} features (the model's input width)`,
+          row,
           `${what}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} features; the model takes ${expectedCols}`,
         );
       }
@@ -44,14 +60,40 @@ export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix 
   } else {
     m = x as Matrix;
   }
-  if (m.cols !== expectedCols)
-    throw new RangeError(`${what}: ${m.cols} features per sample; the model takes ${expectedCols}`);
-  if (m.rows < 1) throw new RangeError(`${what}: the batch is empty; at least 1 sample is needed`);
-  if (m.data.length < m.rows * m.cols)
-    throw new RangeError(`${what}: data holds ${m.data.length} values, fewer than rows*cols = ${m.rows * m.cols}`);
+  if (m.cols !== expectedCols) {
+    throw new ValidationError(
+      where,
+      what,
+      `${expectedCols} features per sample (the model's input width)`,
+      m.cols,
+      `${what}: ${m.cols} features per sample; the model takes ${expectedCols}`,
+    );
+  }
+  if (m.rows < 1) {
+    throw new ValidationError(
+      where,
+      what,
+      'at least 1 sample',
+      m.rows,
+      `${what}: the batch is empty; at least 1 sample is needed`,
+    );
+  }
+  if (m.data.length < m.rows * m.cols) {
+    throw new ValidationError(
+      where,
+      what,
+      `at least rows*cols = ${m.rows * m.cols} values`,
+      m.data.length,
+      `${what}: data holds ${m.data.length} values, fewer than rows*cols = ${m.rows * m.cols}`,
+    );
+  }
   for (let i = 0; i < m.rows * m.cols; i++) {
     if (!Number.isFinite(m.data[i])) {
-      throw new RangeError(
+      throw new ValidationError(
+        where,
+        `${what}[${Math.floor(i / m.cols)}][${i % m.cols}]`,
+        'a finite number',
+        m.data[i],
         `${what}: sample ${Math.floor(i / m.cols)}, feature ${i % m.cols} is ${m.data[i]}; inputs must be finite`,
       );
     }
@@ -59,14 +101,28 @@ export function toMatrix(x: Features, expectedCols: number, what = 'x'): Matrix 
   return m;
 }
 
-/** Checks labels against the batch size and class count. */
-export function toLabels(y: Labels, rows: number, classes: number, what = 'y'): Int32Array {
-  if (y.length !== rows) throw new RangeError(`${what}: ${y.length} labels for ${rows} samples`);
+/** Checks labels against the batch size and class count; `what` and `where` as in `toMatrix`. */
+export function toLabels(y: Labels, rows: number, classes: number, what = 'y', where = 'toLabels'): Int32Array {
+  if (y.length !== rows) {
+    throw new ValidationError(
+      where,
+      what,
+      `one label per sample (${rows})`,
+      y.length,
+      `${what}: ${y.length} labels for ${rows} samples`,
+    );
+  }
   const out = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const v = y[i];
     if (!Number.isInteger(v) || v < 0 || v >= classes) {
-      throw new RangeError(`${what}: label ${i} is ${v}; labels must be integers in [0, ${classes - 1}]`);
+      throw new ValidationError(
+        where,
+        `${what}[${i}]`,
+        `an integer in [0, ${classes - 1}]`,
+        v,
+        `${what}: label ${i} is ${v}; labels must be integers in [0, ${classes - 1}]`,
+      );
     }
     out[i] = v;
   }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { Engine } from '../engine/index.ts';
 import type { WeightGenerator } from './init.ts';
 import { TorchGenerator } from './init.ts';
@@ -23,19 +24,44 @@ function buildLayers(
   engine: Engine | undefined,
   what: string,
 ): Layer[] {
-  if (!Array.isArray(sizes) || sizes.length < 2)
-    throw new RangeError(`${what}: sizes must list at least 2 widths (input and output), got ${JSON.stringify(sizes)}`);
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    throw new ValidationError(
+      what,
+      'sizes',
+      'a list of at least 2 widths (input and output)',
+      sizes,
+      `${what}: sizes must list at least 2 widths (input and output), got ${JSON.stringify(sizes)}`,
+    );
+  }
   sizes.forEach((s, i) => {
-    if (!Number.isInteger(s) || s < 1) throw new RangeError(`${what}: sizes[${i}] must be an integer >= 1, got ${s}`);
+    if (!Number.isInteger(s) || s < 1) {
+      throw new ValidationError(
+        what,
+        `sizes[${i}]`,
+        'an integer >= 1',
+        s,
+        `${what}: sizes[${i}] must be an integer >= 1, got ${s}`,
+      );
+    }
   });
   activationFromName(activation, `${what}: activation`);
   const generator: WeightGenerator | undefined = seed === undefined ? undefined : new TorchGenerator(seed);
   const layers: Layer[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    layers.push(new Linear(sizes[i], sizes[i + 1], { engine, generator }));
-    if (i + 2 < sizes.length) layers.push(activationFromName(activation));
+  try {
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      layers.push(new Linear(sizes[i], sizes[i + 1], { engine, generator }));
+      if (i + 2 < sizes.length) layers.push(activationFromName(activation));
+    }
+  } catch (err) {
+    disposeLayers(layers);
+    throw err;
   }
   return layers;
+}
+
+/** Frees the parameters of layers a model built for itself, when the model could not be built. */
+function disposeLayers(layers: readonly Layer[]): void {
+  for (const layer of layers) if (layer instanceof Linear) for (const p of layer.parameters()) p.dispose();
 }
 
 /** Linear layers of the given widths with one activation between them; state-dict keys `layers.{i}.weight`. */
@@ -47,7 +73,13 @@ export class MLP extends Sequential {
 
   constructor(options: MLPOptions) {
     const activation = options.activation ?? 'tanh';
-    super(...buildLayers(options.sizes, activation, options.seed, options.engine, 'MLP'));
+    const layers = buildLayers(options.sizes, activation, options.seed, options.engine, 'MLP');
+    try {
+      super(...layers);
+    } catch (err) {
+      disposeLayers(layers);
+      throw err;
+    }
     this.sizes = [...options.sizes];
     this.activation = activation;
   }
@@ -78,7 +110,13 @@ export interface LogicNetOptions {
 export class LogicNet extends Sequential {
   constructor(options: LogicNetOptions) {
     const { inputDim, hiddenDim, outputDim } = options;
-    super(...buildLayers([inputDim, hiddenDim, outputDim], 'tanh', options.seed, options.engine, 'LogicNet'));
+    const layers = buildLayers([inputDim, hiddenDim, outputDim], 'tanh', options.seed, options.engine, 'LogicNet');
+    try {
+      super(...layers);
+    } catch (err) {
+      disposeLayers(layers);
+      throw err;
+    }
   }
 
   protected override layerKeys(): string[] {

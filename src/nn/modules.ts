@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { getEngine, type Engine } from '../engine/index.ts';
 import { KIND_RELU, KIND_SIGMOID, KIND_TANH } from '../engine/layout.ts';
 import { defaultGenerator, type WeightGenerator } from './init.ts';
@@ -35,7 +36,12 @@ export class Linear {
     checkDim(outFeatures, 'outFeatures');
     const engine = options.engine ?? getEngine();
     this.weight = new Parameter(engine, [outFeatures, inFeatures]);
-    this.bias = new Parameter(engine, [outFeatures]);
+    try {
+      this.bias = new Parameter(engine, [outFeatures]);
+    } catch (err) {
+      this.weight.dispose(); // nothing of a layer that could not be built stays allocated
+      throw err;
+    }
     const init = (options.generator ?? defaultGenerator()).initLinear(inFeatures, outFeatures);
     this.weight.data.set(init.weight);
     this.bias.data.set(init.bias);
@@ -127,6 +133,13 @@ export function activationFromName(name: string, what = 'activation'): Activatio
 }
 
 function checkDim(n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1 << 20)
-    throw new RangeError(`Linear: ${what} must be an integer in [1, 1048576], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 20) {
+    throw new ValidationError(
+      'Linear',
+      what,
+      'an integer in [1, 1048576]',
+      n,
+      `Linear: ${what} must be an integer in [1, 1048576], got ${n}`,
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { Engine } from '../engine/index.ts';
 
 /**
@@ -39,13 +40,24 @@ export class Parameter {
   /** Copies values (flat, row-major) into the parameter after checking count and finiteness. */
   copyFrom(values: ArrayLike<number>, what = 'parameter'): void {
     if (values.length !== this.numel) {
-      throw new RangeError(
+      throw new ValidationError(
+        what,
+        'values',
+        `${this.numel} values for shape [${this.shape.join(', ')}]`,
+        values.length,
         `${what}: expected ${this.numel} values for shape [${this.shape.join(', ')}], got ${values.length}`,
       );
     }
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i]))
-        throw new RangeError(`${what}: value ${i} is ${values[i]}; values must be finite`);
+      if (!Number.isFinite(values[i])) {
+        throw new ValidationError(
+          what,
+          `values[${i}]`,
+          'a finite number',
+          values[i],
+          `${what}: value ${i} is ${values[i]}; values must be finite`,
+        );
+      }
     }
     this.data.set(values);
   }
@@ -72,8 +84,17 @@ export function toNested(flat: ArrayLike<number>, shape: readonly number[]): num
 
 /** Flattens nested arrays of the given shape, naming `what` in any error. */
 export function fromNested(value: unknown, shape: readonly number[], what: string): number[] {
+  // `what` is `where: key` (loadStateDict: layers.0.weight) or just the key (init[0].weight).
+  const colon = what.indexOf(': ');
+  const [where, param] = colon < 0 ? [what, what] : [what.slice(0, colon), what.slice(colon + 2)];
   const fail = (detail: string): never => {
-    throw new RangeError(`${what}: expected an array of shape [${shape.join(', ')}], ${detail}`);
+    throw new ValidationError(
+      where,
+      param,
+      `an array of shape [${shape.join(', ')}] of finite numbers`,
+      value,
+      `${what}: expected an array of shape [${shape.join(', ')}], ${detail}`,
+    );
   };
   if (!Array.isArray(value)) fail(`got ${typeof value}`);
   const arr = value as unknown[];

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { ModelDescriptor, type OpSpec } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
 import { KIND_LINEAR } from '../engine/layout.ts';
@@ -66,23 +67,56 @@ export class Sequential {
   private resident: DeviceData | null = null;
 
   constructor(...modules: Layer[]) {
-    if (modules.length === 0) throw new RangeError('Sequential: needs at least one layer');
+    const where = 'Sequential';
+    if (modules.length === 0) {
+      throw new ValidationError(
+        where,
+        'modules',
+        'at least one layer',
+        modules,
+        'Sequential: needs at least one layer',
+      );
+    }
     const first = modules[0];
-    if (!(first instanceof Linear))
-      throw new RangeError(`Sequential: the first layer must be a Linear layer, got ${String(first)}`);
+    if (!(first instanceof Linear)) {
+      throw new ValidationError(
+        where,
+        'modules[0]',
+        'a Linear layer',
+        first,
+        `Sequential: the first layer must be a Linear layer, got ${String(first)}`,
+      );
+    }
     let dim = first.inFeatures;
     for (const [i, m] of modules.entries()) {
       if (m instanceof Linear) {
         if (m.inFeatures !== dim) {
-          throw new RangeError(
+          throw new ValidationError(
+            where,
+            `modules[${i}]`,
+            `a Linear layer taking ${dim} features (what the layer before gives)`,
+            String(m),
             `Sequential: layer ${i} (${m}) takes ${m.inFeatures} features but the layer before gives ${dim}`,
           );
         }
-        if (m.weight.engine !== first.weight.engine)
-          throw new RangeError(`Sequential: layer ${i} lives in another engine`);
+        if (m.weight.engine !== first.weight.engine) {
+          throw new ValidationError(
+            where,
+            `modules[${i}]`,
+            "a layer in the first layer's engine",
+            String(m),
+            `Sequential: layer ${i} lives in another engine`,
+          );
+        }
         dim = m.outFeatures;
       } else if (!(m instanceof Activation)) {
-        throw new RangeError(`Sequential: layer ${i} is not a layer (Linear, Tanh, ReLU or Sigmoid)`);
+        throw new ValidationError(
+          where,
+          `modules[${i}]`,
+          'a layer (Linear, Tanh, ReLU or Sigmoid)',
+          m,
+          `Sequential: layer ${i} is not a layer (Linear, Tanh, ReLU or Sigmoid)`,
+        );
       }
     }
     this.modules = modules;
@@ -97,7 +131,15 @@ export class Sequential {
 
   /** Lays out activations for batches of up to `n` samples (called automatically for larger batches). */
   reserveBatch(n: number): void {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`reserveBatch: n must be an integer >= 1, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ValidationError(
+        `${this.constructor.name}.reserveBatch`,
+        'n',
+        'an integer >= 1',
+        n,
+        `reserveBatch: n must be an integer >= 1, got ${n}`,
+      );
+    }
     if (n <= this.capacity) return;
     const stride = (n + 3) & ~3;
     const dims = [this.inputDim, ...this.modules.map((m) => (m instanceof Linear ? m.outFeatures : 0))];
@@ -166,7 +208,11 @@ export class Sequential {
     const unexpected = Object.keys(state).filter((k) => !known.has(k));
     const missing = named.filter(([k]) => !(k in state)).map(([k]) => k);
     if (unexpected.length || missing.length) {
-      throw new RangeError(
+      throw new ValidationError(
+        `${this.constructor.name}.loadStateDict`,
+        'state',
+        `an object with exactly the keys ${[...known].join(', ')}`,
+        Object.keys(state),
         `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]; ` +
           `expected ${[...known].join(', ')}`,
       );
@@ -186,7 +232,11 @@ export class Sequential {
    */
   loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
-      throw new RangeError(
+      throw new ValidationError(
+        what,
+        'weights',
+        `weights for ${this.layers.length} layers`,
+        Array.isArray(weights) ? weights.length : weights,
         `${what}: expected weights for ${this.layers.length} layers, ` +
           `got ${Array.isArray(weights) ? weights.length : typeof weights}`,
       );
@@ -221,16 +271,36 @@ export class Sequential {
 
   /** Gathers a batch of a resident dataset inside the core (no per-sample JavaScript work). */
   loadBatch(data: DeviceData, indices: ArrayLike<number> | null = null): number {
-    if (data.engine !== this.engine) throw new RangeError('loadBatch: the data lives in another engine');
-    if (data.cols !== this.inputDim)
-      throw new RangeError(`loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`);
+    const where = `${this.constructor.name}.loadBatch`;
+    if (data.engine !== this.engine) {
+      throw new ValidationError(
+        where,
+        'data',
+        "data in the model's engine",
+        'data in another engine',
+        'loadBatch: the data lives in another engine',
+      );
+    }
+    if (data.cols !== this.inputDim) {
+      throw new ValidationError(
+        where,
+        'data',
+        `data with ${this.inputDim} features (the model's input width)`,
+        data.cols,
+        `loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`,
+      );
+    }
     if (data.maxLabel >= this.outputDim) {
-      throw new RangeError(
+      throw new ValidationError(
+        where,
+        'data',
+        `labels in [0, ${this.outputDim - 1}]`,
+        data.maxLabel,
         `loadBatch: the data has label ${data.maxLabel}; labels must be integers in [0, ${this.outputDim - 1}]`,
       );
     }
     const n = indices ? indices.length : data.rows;
-    if (n < 1) throw new RangeError('loadBatch: the batch is empty');
+    if (n < 1) throw new ValidationError(where, 'indices', 'at least 1 index', n, 'loadBatch: the batch is empty');
     if (!indices && this.resident === data) return n; // full batch, already in place: nothing to copy
     this.reserveBatch(n);
     const idx = indices ? data.stageIndices(indices) : 0;
@@ -244,13 +314,18 @@ export class Sequential {
     return { rows: n, cols: this.outputDim, data: this.layout.readLogits(n) };
   }
 
-  private labelsFor(x: Matrix, y: Labels): Int32Array {
-    return toLabels(y, x.rows, this.outputDim);
+  private labelsFor(x: Matrix, y: Labels, method: string): Int32Array {
+    return toLabels(y, x.rows, this.outputDim, 'y', `${this.constructor.name}.${method}`);
+  }
+
+  /** `toMatrix` for the input of `method`, whose errors name it. */
+  private inputOf(x: Features, method: string): Matrix {
+    return toMatrix(x, this.inputDim, 'x', `${this.constructor.name}.${method}`);
   }
 
   /** The logits, one row per sample. */
   forward(x: Features): Matrix {
-    const m = toMatrix(x, this.inputDim);
+    const m = this.inputOf(x, 'forward');
     const n = this.stage(m, null);
     this.engine.core.forward(this.descriptor, n);
     this.forwardCount++;
@@ -274,7 +349,7 @@ export class Sequential {
 
   /** Softmax, then arg-max: the predicted class of every sample. */
   predict(x: Features): Int32Array {
-    const m = toMatrix(x, this.inputDim);
+    const m = this.inputOf(x, 'predict');
     const n = this.stage(m, null);
     this.engine.core.evaluate(this.descriptor, n, 0);
     this.forwardCount++;
@@ -287,8 +362,8 @@ export class Sequential {
 
   /** Mean cross-entropy on (x, y); `backward()` on the result fills the gradients, as in PyTorch. */
   getLoss(x: Features, y: Labels): Loss {
-    const m = toMatrix(x, this.inputDim);
-    const n = this.stage(m, this.labelsFor(m, y));
+    const m = this.inputOf(x, 'getLoss');
+    const n = this.stage(m, this.labelsFor(m, y, 'getLoss'));
     return this.lossOfStaged(n);
   }
 
@@ -311,8 +386,8 @@ export class Sequential {
 
   /** Loss, accuracy and predictions on (x, y) without touching any gradient. */
   evaluate(x: Features, y: Labels): Evaluation {
-    const m = toMatrix(x, this.inputDim);
-    const n = this.stage(m, this.labelsFor(m, y));
+    const m = this.inputOf(x, 'evaluate');
+    const n = this.stage(m, this.labelsFor(m, y, 'evaluate'));
     return this.evaluateStaged(n);
   }
 
@@ -328,14 +403,22 @@ export class Sequential {
    * and the optimizer's update. Returns the loss; the same numbers as the line-by-line loop.
    */
   trainStep(x: Features, y: Labels, optimizer: FusedOptimizer): number {
-    const m = toMatrix(x, this.inputDim);
-    const n = this.stage(m, this.labelsFor(m, y));
+    const m = this.inputOf(x, 'trainStep');
+    const n = this.stage(m, this.labelsFor(m, y, 'trainStep'));
     return this.trainStepStaged(n, optimizer);
   }
 
   /** `trainStep` on the first `n` samples staged by `loadBatch`; returns the loss. */
   trainStepStaged(n: number, optimizer: FusedOptimizer): number {
-    if (optimizer.engine !== this.engine) throw new RangeError('trainStep: the optimizer lives in another engine');
+    if (optimizer.engine !== this.engine) {
+      throw new ValidationError(
+        `${this.constructor.name}.trainStep`,
+        'optimizer',
+        "an optimizer in the model's engine",
+        'an optimizer in another engine',
+        'trainStep: the optimizer lives in another engine',
+      );
+    }
     this.forwardCount++;
     return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
   }

@@ -1,25 +1,35 @@
 import type { Engine } from '../engine/index.ts';
 import { OPT_ADAM, OPT_ADAMW } from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
+import { boolean, number, type OptionsOf, type Values } from '../params/declare.ts';
+import { ParamSet } from '../params/param_set.ts';
 import { AdamParamGroup } from './group.ts';
 import { Optimizer, type ParamsArgument, type StateSlot } from './optimizer.ts';
-import { check, checkBoolean } from './rules.ts';
+import { betas, defaultsOf, LR_DOC, MAXIMIZE } from './rules.ts';
 
-/** Hyper-parameters of `Adam` and `AdamW`, torch.optim.Adam's keyword arguments in camelCase. */
-export interface AdamOptions {
-  /** Learning rate; default 1e-3. */
-  lr: number;
-  /** Decay rates (β1, β2) of the moment estimates; default [0.9, 0.999]. */
-  betas: readonly [number, number];
-  /** Added to the denominator for numerical stability; default 1e-8. */
-  eps: number;
-  /** Weight decay: L2 for Adam (default 0), decoupled for AdamW (default 0.01). */
-  weightDecay: number;
-  /** Use the maximum of all second-moment estimates (AMSGrad); default false. */
-  amsgrad: boolean;
-  /** Maximise the objective (step along the gradient); default false. */
-  maximize: boolean;
+/** The declarations of torch.optim.Adam's (or AdamW's) keyword arguments; they differ in weight decay only. */
+function adamParams(owner: string, weightDecay: { doc: string; default: number }) {
+  return new ParamSet(owner, {
+    lr: number({ doc: LR_DOC, default: 1e-3, min: 0 }),
+    betas: betas({ doc: 'Decay rates (beta1, beta2) of the moment estimates.', default: [0.9, 0.999] }),
+    eps: number({ doc: 'Added to the denominator for numerical stability.', default: 1e-8, min: 0 }),
+    weightDecay: number({ ...weightDecay, min: 0 }),
+    amsgrad: boolean({ doc: 'Use the maximum of all second-moment estimates (AMSGrad).', default: false }),
+    maximize: MAXIMIZE,
+  });
 }
+
+const ADAM = adamParams('Adam', { doc: 'L2 weight decay, added to the gradient as weightDecay · param.', default: 0 });
+const ADAMW = adamParams('AdamW', { doc: 'Decoupled weight decay: param *= 1 − lr · weightDecay.', default: 1e-2 });
+
+/**
+ * Options of `Adam` and `AdamW`, torch.optim.Adam's keyword arguments in camelCase (`lr`, `betas`, `eps`,
+ * `weightDecay`, `amsgrad`, `maximize`), as declared in `Adam.params` and `AdamW.params`: every one optional.
+ */
+export type AdamOptions = OptionsOf<typeof ADAM.decls>;
+
+/** The hyper-parameters of an Adam or AdamW param group, every one given (`optimizer.defaults`). */
+type AdamValues = Values<typeof ADAM.decls>;
 
 const ADAM_STATE: readonly StateSlot[] = [
   { key: 'expAvg', slot: 0 },
@@ -27,29 +37,8 @@ const ADAM_STATE: readonly StateSlot[] = [
   { key: 'maxExpAvgSq', slot: 2 },
 ];
 
-function validateAdam(h: AdamOptions, what: string): void {
-  check(what, 'lr', h.lr, 'nonNegative');
-  check(what, 'eps', h.eps, 'nonNegative');
-  if (!Array.isArray(h.betas) || h.betas.length !== 2)
-    throw new RangeError(`${what}: betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
-  check(what, 'betas[0]', h.betas[0], 'unitInterval');
-  check(what, 'betas[1]', h.betas[1], 'unitInterval');
-  check(what, 'weightDecay', h.weightDecay, 'nonNegative');
-  checkBoolean(what, 'amsgrad', h.amsgrad);
-  checkBoolean(what, 'maximize', h.maximize);
-}
-
-function writeAdam(g: AdamParamGroup, h: AdamOptions): void {
-  g.lr = h.lr;
-  g.betas = h.betas;
-  g.eps = h.eps;
-  g.weightDecay = h.weightDecay;
-  g.amsgrad = h.amsgrad;
-  g.maximize = h.maximize;
-}
-
-const makeGroup = (name: string) => (engine: Engine, block: number, params: readonly Parameter[]) =>
-  new AdamParamGroup(engine, block, params, name);
+const makeGroup = (params: ParamSet<typeof ADAM.decls>) => (engine: Engine, block: number, ps: readonly Parameter[]) =>
+  new AdamParamGroup(engine, block, ps, params);
 
 /**
  * Adam as torch.optim.Adam (1.13): L2 weight decay added to the gradient, eps added after the bias
@@ -59,28 +48,18 @@ const makeGroup = (name: string) => (engine: Engine, block: number, params: read
  * `p −= lr / (1−β1^t) · m / (√v / √(1−β2^t) + eps)` (with amsgrad, v is the running maximum of v).
  * Computed by `adamStep` in assembly/optim.ts.
  */
-export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
+export class Adam extends Optimizer<AdamValues, AdamParamGroup> {
+  /** The declared hyper-parameters (names, defaults, ranges): options, group checks, run configs, flags. */
+  static readonly params = ADAM;
   /** torch.optim.Adam's defaults. */
-  static readonly defaultOptions: AdamOptions = {
-    lr: 1e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    amsgrad: false,
-    maximize: false,
-  };
+  static readonly defaultOptions = defaultsOf(ADAM) as Readonly<AdamValues>;
 
-  constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(
-      'Adam',
-      OPT_ADAM,
-      params,
-      withDefaults('Adam', Adam.defaultOptions, options),
-      ADAM_STATE,
-      validateAdam,
-      makeGroup('Adam'),
-      writeAdam,
-    );
+  /**
+   * @param params the parameters, or param groups (each may override any option)
+   * @param options see `AdamOptions`
+   */
+  constructor(params: ParamsArgument<AdamValues>, options: AdamOptions = {}) {
+    super(ADAM, OPT_ADAM, params, options, ADAM_STATE, makeGroup(ADAM));
   }
 }
 
@@ -88,30 +67,17 @@ export class Adam extends Optimizer<AdamOptions, AdamParamGroup> {
  * AdamW as torch.optim.AdamW (1.13): decoupled weight decay `param *= 1 - lr * weightDecay`, default 0.01,
  * then Adam's update without the L2 term. Computed by `adamStep` in assembly/optim.ts.
  */
-export class AdamW extends Optimizer<AdamOptions, AdamParamGroup> {
+export class AdamW extends Optimizer<AdamValues, AdamParamGroup> {
+  /** The declared hyper-parameters: Adam's, with weightDecay decoupled and 0.01 by default. */
+  static readonly params = ADAMW;
   /** torch.optim.AdamW's defaults: Adam's, with weightDecay 0.01. */
-  static readonly defaultOptions: AdamOptions = { ...Adam.defaultOptions, weightDecay: 1e-2 };
+  static readonly defaultOptions = defaultsOf(ADAMW) as Readonly<AdamValues>;
 
-  constructor(params: ParamsArgument<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(
-      'AdamW',
-      OPT_ADAMW,
-      params,
-      withDefaults('AdamW', AdamW.defaultOptions, options),
-      ADAM_STATE,
-      validateAdam,
-      makeGroup('AdamW'),
-      writeAdam,
-    );
+  /**
+   * @param params the parameters, or param groups (each may override any option)
+   * @param options see `AdamOptions`
+   */
+  constructor(params: ParamsArgument<AdamValues>, options: AdamOptions = {}) {
+    super(ADAMW, OPT_ADAMW, params, options, ADAM_STATE, makeGroup(ADAMW));
   }
-}
-
-export function withDefaults<H extends object>(name: string, defaults: H, options: Partial<H>): H {
-  if (options === null || typeof options !== 'object') throw new RangeError(`${name}: options must be an object`);
-  const unknown = Object.keys(options).filter((k) => !(k in defaults));
-  if (unknown.length)
-    throw new RangeError(`${name}: unknown option ${unknown.join(', ')}; allowed: ${Object.keys(defaults).join(', ')}`);
-  const out = { ...defaults };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

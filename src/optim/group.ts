@@ -1,12 +1,18 @@
 import { GroupBlock, type GroupField } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
 import type { Parameter } from '../nn/parameter.ts';
+import type { ParamDecls } from '../params/declare.ts';
+import type { ParamSet } from '../params/param_set.ts';
 import type { SchedulableParamGroup } from './param_group.ts';
-import { check, type Rule } from './rules.ts';
+
+/** Scheduler bookkeeping that PyTorch's schedulers keep in a group dict, besides the hyper-parameters. */
+export const BOOKKEEPING_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum', 'swaLr'] as const;
 
 /**
  * One param group. Its hyper-parameters live in a block of f64 words in linear memory that the core reads
- * at every step, so `group.lr = x` (from a scheduler or by hand) takes effect at the very next step.
+ * at every step, so `group.lr = x` (from a scheduler or by hand) takes effect at the very next step. A value
+ * set is checked by its declaration (the optimizer's `params`): `group.lr = -1` is refused with the
+ * ValidationError the constructor gives.
  */
 export abstract class ParamGroup implements SchedulableParamGroup {
   initialLr?: number = undefined;
@@ -15,21 +21,25 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   maxMomentum?: number = undefined;
   baseMomentum?: number = undefined;
   swaLr?: number = undefined;
+  /** The optimizer's class name, for error messages. */
+  protected readonly owner: string;
   private readonly hyper: GroupBlock;
 
   /**
    * Wraps the hyper-parameter block at `block`; the optimizer writes the initial values.
    * @param engine The engine whose memory holds the block.
    * @param params The group's parameters.
-   * @param owner The optimizer's class name, for error messages.
+   * @param declared The optimizer's declared hyper-parameters: their checks, names and order.
    */
   constructor(
     protected readonly engine: Engine,
     /** Byte offset of this group's hyper-parameter block. */
     readonly block: number,
     readonly params: readonly Parameter[],
-    protected readonly owner: string,
+    /** The optimizer's declared hyper-parameters (`Adam.params`, ...): their checks, names and order. */
+    protected readonly declared: ParamSet<ParamDecls>,
   ) {
+    this.owner = declared.owner;
     this.hyper = new GroupBlock(engine, block);
   }
 
@@ -43,29 +53,49 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     this.hyper.set(field, value);
   }
 
+  /** `value` checked by the declaration of hyper-parameter `name` (a ValidationError if refused). */
+  protected checked<T>(name: string, value: unknown): T {
+    return this.declared.decls[name].check(this.owner, name, value, 1) as T;
+  }
+
+  /** Writes the checked value of hyper-parameter `name` into the block (flags as 0 or 1, betas as two words). */
+  protected store(name: string, value: unknown): void {
+    if (name === 'betas') {
+      const [beta1, beta2] = value as readonly [number, number];
+      this.write('beta1', beta1);
+      this.write('beta2', beta2);
+    } else {
+      this.write(name as GroupField, typeof value === 'boolean' ? Number(value) : (value as number));
+    }
+  }
+
+  /** Checks `value` by the declaration of `name`, then writes it into the block. */
+  protected set(name: string, value: unknown): void {
+    this.store(name, this.checked(name, value));
+  }
+
   /**
-   * Writes hyper-parameter `field` after checking `value` against `rule`; `name` is the option's name in
-   * errors.
+   * Writes values already checked by the declarations (the constructor's, once) into the block.
+   * @internal
    */
-  protected set(field: GroupField, name: string, value: number, rule: Rule): void {
-    check(this.owner, name, value, rule);
-    this.write(field, value);
+  assign(values: Readonly<Record<string, unknown>>): void {
+    for (const name of this.declared.names) this.store(name, values[name]);
   }
 
   get lr(): number {
     return this.read('lr');
   }
   set lr(value: number) {
-    this.set('lr', 'lr', value, 'nonNegative');
+    this.set('lr', value);
   }
 
   /** Weight decay: L2 for Adam and SGD, decoupled for AdamW. */
   get weightDecay(): number {
     return this.read('weightDecay');
   }
-  /** Sets the weight decay: a finite number >= 0, else a RangeError. */
+  /** Sets the weight decay: a finite number >= 0, else a ValidationError. */
   set weightDecay(value: number) {
-    this.set('weightDecay', 'weightDecay', value, 'nonNegative');
+    this.set('weightDecay', value);
   }
 
   /** SGD's momentum or Adam's beta1 (both live in the same word), without building a betas pair. */
@@ -79,21 +109,31 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   }
   /** Sets whether the optimizer maximises the objective. */
   set maximize(value: boolean) {
-    this.write('maximize', value ? 1 : 0);
+    this.set('maximize', value);
   }
 
   /** Scheduler bookkeeping as PyTorch keeps it in the group dict. */
   protected bookkeeping(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const key of ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum', 'swaLr'] as const) {
+    for (const key of BOOKKEEPING_KEYS) {
       const v = this[key];
       if (v !== undefined) out[key] = v;
     }
     return out;
   }
 
-  /** The group's hyper-parameters as plain data (what `stateDict().paramGroups[i]` holds, less `params`). */
-  abstract hyperParameters(): Record<string, number | boolean | number[]>;
+  /**
+   * The group's hyper-parameters as plain data, in the declarations' order, then the scheduler bookkeeping
+   * (what `stateDict().paramGroups[i]` holds, less `params`).
+   */
+  hyperParameters(): Record<string, number | boolean | number[]> {
+    const out: Record<string, number | boolean | number[]> = {};
+    for (const name of this.declared.names) {
+      const value = (this as unknown as Record<string, number | boolean | readonly number[]>)[name];
+      out[name] = Array.isArray(value) ? [...value] : (value as number | boolean);
+    }
+    return { ...out, ...this.bookkeeping() };
+  }
 }
 
 /** A param group of Adam or AdamW: `betas`, `eps`, `amsgrad` besides lr, weightDecay and maximize. */
@@ -102,23 +142,18 @@ export class AdamParamGroup extends ParamGroup {
   get betas(): readonly [number, number] {
     return Object.freeze([this.read('beta1'), this.read('beta2')] as [number, number]);
   }
-  /** Sets (beta1, beta2): each a number in [0, 1), else a RangeError. */
+  /** Sets (beta1, beta2): each a number in [0, 1), else a ValidationError. */
   set betas(value: readonly [number, number]) {
-    if (!Array.isArray(value) || value.length !== 2)
-      throw new RangeError(`${this.owner}: betas must be a pair [beta1, beta2], got ${JSON.stringify(value)}`);
-    check(this.owner, 'betas[0]', value[0], 'unitInterval');
-    check(this.owner, 'betas[1]', value[1], 'unitInterval');
-    this.write('beta1', value[0]);
-    this.write('beta2', value[1]);
+    this.set('betas', value);
   }
 
   /** Added to the denominator for numerical stability. */
   get eps(): number {
     return this.read('eps');
   }
-  /** Sets eps: a finite number >= 0, else a RangeError. */
+  /** Sets eps: a finite number >= 0, else a ValidationError. */
   set eps(value: number) {
-    this.set('eps', 'eps', value, 'nonNegative');
+    this.set('eps', value);
   }
 
   /** Whether the AMSGrad variant is used. */
@@ -127,19 +162,7 @@ export class AdamParamGroup extends ParamGroup {
   }
   /** Switches AMSGrad on or off (its buffer is always laid out). */
   set amsgrad(value: boolean) {
-    this.write('amsgrad', value ? 1 : 0);
-  }
-
-  hyperParameters(): Record<string, number | boolean | number[]> {
-    return {
-      lr: this.lr,
-      betas: [...this.betas],
-      eps: this.eps,
-      weightDecay: this.weightDecay,
-      amsgrad: this.amsgrad,
-      maximize: this.maximize,
-      ...this.bookkeeping(),
-    };
+    this.set('amsgrad', value);
   }
 }
 
@@ -149,18 +172,18 @@ export class SGDParamGroup extends ParamGroup {
   get momentum(): number {
     return this.read('momentum');
   }
-  /** Sets the momentum factor: a finite number >= 0, else a RangeError. */
+  /** Sets the momentum factor: a finite number >= 0 (above 1 with a one-time warning), else a ValidationError. */
   set momentum(value: number) {
-    this.set('momentum', 'momentum', value, 'nonNegative');
+    this.set('momentum', value);
   }
 
   /** Dampening of the momentum. */
   get dampening(): number {
     return this.read('dampening');
   }
-  /** Sets the dampening: a finite number, else a RangeError. */
+  /** Sets the dampening: a finite number, else a ValidationError. */
   set dampening(value: number) {
-    this.set('dampening', 'dampening', value, 'finite');
+    this.set('dampening', value);
   }
 
   /** Whether Nesterov momentum is used. */
@@ -169,18 +192,6 @@ export class SGDParamGroup extends ParamGroup {
   }
   /** Switches Nesterov momentum on or off. */
   set nesterov(value: boolean) {
-    this.write('nesterov', value ? 1 : 0);
-  }
-
-  hyperParameters(): Record<string, number | boolean | number[]> {
-    return {
-      lr: this.lr,
-      momentum: this.momentum,
-      dampening: this.dampening,
-      weightDecay: this.weightDecay,
-      nesterov: this.nesterov,
-      maximize: this.maximize,
-      ...this.bookkeeping(),
-    };
+    this.set('nesterov', value);
   }
 }

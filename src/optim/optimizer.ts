@@ -1,8 +1,12 @@
 import { GroupBlock, OptimizerDescriptor, StepRecord } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
 import { fromNested, Parameter } from '../nn/parameter.ts';
-import type { ParamGroup } from './group.ts';
+import type { ParamDecls, Values } from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import type { ParamSet } from '../params/param_set.ts';
+import { BOOKKEEPING_KEYS, type ParamGroup } from './group.ts';
 import type { SchedulableOptimizer } from './param_group.ts';
+import { parseGroup, parseOptions } from './rules.ts';
 
 /** A param group as given to a constructor: its parameters plus any hyper-parameter overriding the defaults. */
 export type ParamGroupSpec<H> = { params: readonly Parameter[] } & Partial<H>;
@@ -46,6 +50,8 @@ interface ParamEntry {
  * and its per-parameter state in linear memory once; `step()` is a single call into the core.
  */
 export abstract class Optimizer<H extends object, G extends ParamGroup> implements SchedulableOptimizer {
+  /** The class name, for messages and `stateDict()`. */
+  readonly name: string;
   /** The engine holding the optimizer (that of its parameters). */
   readonly engine: Engine;
   /** Byte offset of the optimizer descriptor the core reads. */
@@ -59,42 +65,42 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
   readonly defaults: Readonly<H>;
   private readonly entries: ParamEntry[] = [];
   private readonly groupsBlock: number;
+  private readonly declared: ParamSet<ParamDecls>;
+  private readonly crossCheck: (values: Values<ParamDecls>, where: string) => void;
 
   /**
-   * Lays out the optimizer in linear memory, after validating every group's hyper-parameters.
-   * @param name The class name, for messages and `stateDict()`.
+   * Lays out the optimizer in linear memory, after checking the options and every param group dict against
+   * the declarations (each value once).
+   * @param declared The declared hyper-parameters (`Adam.params`, ...); its owner is the class name, for
+   * messages and `stateDict()`.
    * @param kind The optimizer's code in the core (src/engine/layout.ts).
    * @param params The parameters, or param groups.
-   * @param defaults The hyper-parameters of a group that does not override them.
+   * @param options The constructor's options: the hyper-parameters of a group that does not override them.
    * @param stateSlots The state tensors kept per parameter.
-   * @param validate Checks one group's hyper-parameters.
    * @param makeGroup Builds the ParamGroup over a hyper-parameter block.
-   * @param write Writes hyper-parameters into a group.
+   * @param crossCheck Checks the values of one group (or the defaults) together, where one depends on another.
    */
   protected constructor(
-    readonly name: string,
+    declared: ParamSet<ParamDecls>,
     kind: number,
     params: ParamsArgument<H>,
-    defaults: H,
+    options: unknown,
     stateSlots: readonly StateSlot[],
-    validate: (hyper: H, what: string) => void,
     makeGroup: (engine: Engine, block: number, params: readonly Parameter[]) => G,
-    write: (group: G, hyper: H) => void,
+    crossCheck: (values: Values<ParamDecls>, where: string) => void = () => {},
   ) {
+    const name = declared.owner;
+    this.name = name;
+    this.declared = declared;
+    this.crossCheck = crossCheck;
+    const defaults = parseOptions(declared, options);
     const specs = normaliseGroups(name, params);
-    validate(defaults, name);
+    crossCheck(defaults, name);
     const merged = specs.map((spec, i) => {
       const { params: _params, ...overrides } = spec;
-      const unknown = Object.keys(overrides).filter((k) => !(k in (defaults as object)));
-      if (unknown.length) {
-        throw new RangeError(
-          `${name}: param group ${i} has unknown option ${unknown.join(', ')}; ` +
-            `allowed: params, ${Object.keys(defaults).join(', ')}`,
-        );
-      }
-      const hyper = { ...defaults, ...overrides } as H;
-      validate(hyper, `${name} (param group ${i})`);
-      return hyper;
+      const values = parseGroup(declared, overrides, defaults, i);
+      crossCheck(values, `${name} (param group ${i})`);
+      return values;
     });
 
     this.engine = specs[0].params[0].engine;
@@ -103,13 +109,13 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
         if (p.engine !== this.engine) throw new RangeError(`${name}: all parameters must live in the same engine`);
       }
     }
-    this.defaults = Object.freeze({ ...defaults });
+    this.defaults = Object.freeze({ ...defaults }) as unknown as Readonly<H>;
     const nParams = specs.reduce((a, s) => a + s.params.length, 0);
     this.descriptor = this.engine.alloc(OptimizerDescriptor.bytes(nParams));
     this.groupsBlock = this.engine.alloc(specs.length * GroupBlock.BYTES);
     this.paramGroups = specs.map((spec, i) => {
       const group = makeGroup(this.engine, this.groupsBlock + i * GroupBlock.BYTES, spec.params);
-      write(group, merged[i]);
+      group.assign(merged[i]);
       return Object.preventExtensions(group);
     });
     specs.forEach((spec, g) => {
@@ -206,18 +212,13 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       );
       return { step, tensors, hasBuffer: this.restoreHasBuffer(saved) };
     });
-    // Validate every group's hyper-parameters on a scratch copy before writing any of them.
-    const groupValues = sd.paramGroups.map((g) => {
-      const { params: _p, ...hyper } = g;
-      return hyper;
+    // Check every group's values before writing any of them.
+    const groupValues = sd.paramGroups.map((g, i) => this.checkSavedGroup(g, i));
+    groupValues.forEach(({ values, bookkeeping }, i) => {
+      const group = this.paramGroups[i];
+      group.assign(values);
+      Object.assign(group, bookkeeping);
     });
-    const current = this.paramGroups.map((g) => g.hyperParameters());
-    try {
-      groupValues.forEach((hyper, i) => this.applyHyper(this.paramGroups[i], hyper));
-    } catch (err) {
-      current.forEach((hyper, i) => this.applyHyper(this.paramGroups[i], hyper));
-      throw err;
-    }
     restored.forEach((r, i) => {
       const e = this.entries[i];
       e.meta.write(r?.step ?? 0, r?.hasBuffer ?? false);
@@ -234,21 +235,37 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     return false;
   }
 
-  private applyHyper(group: G, hyper: Record<string, unknown>): void {
-    const known = new Set(
-      Object.keys(group.hyperParameters()).concat([
-        'initialLr',
-        'maxLr',
-        'minLr',
-        'maxMomentum',
-        'baseMomentum',
-        'swaLr',
-      ]),
-    );
-    for (const [key, value] of Object.entries(hyper)) {
-      if (!known.has(key)) throw new RangeError(`${this.name}.loadStateDict: unknown param-group key ${key}`);
-      (group as unknown as Record<string, unknown>)[key] = value;
+  /** A saved group's values checked by the declarations (over the group's current ones) and its bookkeeping. */
+  private checkSavedGroup(
+    saved: Record<string, unknown>,
+    i: number,
+  ): { values: Values<ParamDecls>; bookkeeping: Record<string, number> } {
+    const where = `${this.name}.loadStateDict (param group ${i})`;
+    const current = this.paramGroups[i].hyperParameters();
+    const values: Record<string, unknown> = {};
+    for (const name of this.declared.names) values[name] = current[name];
+    const bookkeeping: Record<string, number> = {};
+    for (const [key, value] of Object.entries(saved)) {
+      if (key === 'params') continue;
+      if (Object.hasOwn(this.declared.decls, key)) {
+        values[key] = this.declared.decls[key].check(where, key, value, 1);
+      } else if ((BOOKKEEPING_KEYS as readonly string[]).includes(key)) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          throw new ValidationError(where, key, 'a finite number', value);
+        }
+        bookkeeping[key] = value;
+      } else {
+        throw new ValidationError(
+          where,
+          key,
+          [...this.declared.names, ...BOOKKEEPING_KEYS].join(', '),
+          value,
+          `${this.name}.loadStateDict: unknown param-group key ${key}`,
+        );
+      }
     }
+    this.crossCheck(values as Values<ParamDecls>, where);
+    return { values: values as Values<ParamDecls>, bookkeeping };
   }
 
   /** Bytes of linear memory held: descriptor, hyper-parameter blocks and per-parameter state. */

@@ -1,50 +1,45 @@
 import type { Engine } from '../engine/index.ts';
 import { OPT_SGD } from '../engine/layout.ts';
 import type { Parameter } from '../nn/parameter.ts';
-import { withDefaults } from './adam.ts';
+import { boolean, number, type OptionsOf, type Values } from '../params/declare.ts';
+import { ValidationError } from '../params/error.ts';
+import { ParamSet } from '../params/param_set.ts';
 import { SGDParamGroup } from './group.ts';
 import { Optimizer, type ParamState, type ParamsArgument, type StateSlot } from './optimizer.ts';
-import { check, checkBoolean } from './rules.ts';
+import { defaultsOf, LR_DOC, MAXIMIZE, momentum } from './rules.ts';
 
-/** Hyper-parameters of `SGD`, torch.optim.SGD's keyword arguments in camelCase. */
-export interface SGDOptions {
-  /** Learning rate; required. */
-  lr: number;
-  /** Momentum factor; default 0 (none). */
-  momentum: number;
-  /** Dampening of the momentum; default 0. */
-  dampening: number;
-  /** L2 weight decay, added to the gradient as `weightDecay * param`; default 0. */
-  weightDecay: number;
-  /** Nesterov momentum (needs momentum > 0 and dampening 0); default false. */
-  nesterov: boolean;
-  /** Maximise the objective (step along the gradient); default false. */
-  maximize: boolean;
-}
+const SGD_PARAMS = new ParamSet('SGD', {
+  lr: number({ doc: LR_DOC, min: 0 }),
+  momentum: momentum({ doc: 'Momentum factor (0: none).', default: 0 }),
+  dampening: number({ doc: 'Dampening of the momentum.', default: 0 }),
+  weightDecay: number({ doc: 'L2 weight decay, added to the gradient as weightDecay · param.', default: 0, min: 0 }),
+  nesterov: boolean({ doc: 'Use Nesterov momentum (needs momentum > 0 and dampening 0).', default: false }),
+  maximize: MAXIMIZE,
+});
+
+/**
+ * Options of `SGD`, torch.optim.SGD's keyword arguments in camelCase (`lr`, required; `momentum`, `dampening`,
+ * `weightDecay`, `nesterov`, `maximize`), as declared in `SGD.params`.
+ */
+export type SGDOptions = OptionsOf<typeof SGD_PARAMS.decls>;
+
+/** The hyper-parameters of an SGD param group, every one given (`optimizer.defaults`). */
+type SGDValues = Values<typeof SGD_PARAMS.decls>;
 
 const SGD_STATE: readonly StateSlot[] = [{ key: 'momentumBuffer', slot: 0 }];
 
-function validateSGD(h: SGDOptions, what: string): void {
-  check(what, 'lr', h.lr, 'nonNegative');
-  check(what, 'momentum', h.momentum, 'nonNegative');
-  check(what, 'dampening', h.dampening, 'finite');
-  check(what, 'weightDecay', h.weightDecay, 'nonNegative');
-  checkBoolean(what, 'nesterov', h.nesterov);
-  checkBoolean(what, 'maximize', h.maximize);
-  if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-    throw new RangeError(
-      `${what}: nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum}, dampening ${h.dampening}`,
+/** PyTorch's check of values that depend on each other: nesterov needs momentum > 0 and dampening 0. */
+function checkNesterov(values: Record<string, unknown>, where: string): void {
+  const { nesterov, momentum, dampening } = values as SGDValues;
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new ValidationError(
+      where,
+      'nesterov',
+      'false unless momentum > 0 and dampening = 0',
+      nesterov,
+      `${where}: nesterov needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`,
     );
   }
-}
-
-function writeSGD(g: SGDParamGroup, h: SGDOptions): void {
-  g.lr = h.lr;
-  g.momentum = h.momentum;
-  g.dampening = h.dampening;
-  g.weightDecay = h.weightDecay;
-  g.nesterov = h.nesterov;
-  g.maximize = h.maximize;
 }
 
 /**
@@ -54,30 +49,25 @@ function writeSGD(g: SGDParamGroup, h: SGDOptions): void {
  * `d = nesterov ? g + momentum·b : b` (d = g without momentum), `p −= lr·d`. Computed by `sgdParam` in
  * assembly/optim.ts.
  */
-export class SGD extends Optimizer<SGDOptions, SGDParamGroup> {
+export class SGD extends Optimizer<SGDValues, SGDParamGroup> {
+  /** The declared hyper-parameters (names, defaults, ranges): options, group checks, run configs, flags. */
+  static readonly params = SGD_PARAMS;
   /** torch.optim.SGD's defaults (lr has none). */
-  static readonly defaultOptions: Omit<SGDOptions, 'lr'> = {
-    momentum: 0,
-    dampening: 0,
-    weightDecay: 0,
-    nesterov: false,
-    maximize: false,
-  };
+  static readonly defaultOptions = defaultsOf(SGD_PARAMS) as Readonly<Omit<SGDValues, 'lr'>>;
 
-  constructor(params: ParamsArgument<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
-    if (options === null || typeof options !== 'object' || options.lr === undefined) {
-      throw new RangeError('SGD: lr is required (a finite number >= 0)');
-    }
-    const hyper = withDefaults('SGD', { lr: options.lr, ...SGD.defaultOptions }, options);
+  /**
+   * @param params the parameters, or param groups (each may override any option)
+   * @param options see `SGDOptions`; `lr` must be given
+   */
+  constructor(params: ParamsArgument<SGDValues>, options: SGDOptions) {
     super(
-      'SGD',
+      SGD_PARAMS,
       OPT_SGD,
       params,
-      hyper,
+      options,
       SGD_STATE,
-      validateSGD,
-      (engine: Engine, block: number, ps: readonly Parameter[]) => new SGDParamGroup(engine, block, ps, 'SGD'),
-      writeSGD,
+      (engine: Engine, block: number, ps: readonly Parameter[]) => new SGDParamGroup(engine, block, ps, SGD_PARAMS),
+      checkNesterov,
     );
   }
 

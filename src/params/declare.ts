@@ -277,6 +277,22 @@ function displayed(name: string): string {
   return snake === base ? name : `${name} (${snake}${name.slice(base.length)})`;
 }
 
+/**
+ * A `numberPerGroup` declaration typed as per group, so that the options type derived from it takes one number
+ * for all groups or a list with one per group (use with `OptionsOf<decls, never>`).
+ */
+export function perGroup<P extends Param<number[]>>(param: P): P & { readonly perGroup: true } {
+  return param as P & { readonly perGroup: true };
+}
+
+/**
+ * A declaration that a state dict does not hold (LRScheduler.stateDict() leaves it out): the class saves what it
+ * computed from it instead, under PyTorch's keys (CyclicLR's `max_lrs` for `maxLr`, say).
+ */
+export function notInState<P extends Param<unknown>>(param: P): P {
+  return { ...param, inState: false };
+}
+
 /** PyTorch's keyword of a declared parameter. */
 export function torchName(name: string, param: Param<unknown>): string {
   return param.torch ?? camelToSnake(name);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { CustomSeriesOption, EChartsOption, LineSeriesOption, ScatterSeriesOption } from 'echarts';
 
 // Chart options for ECharts, which renders the same chart as SVG on the server (renderSvg) and in a page
@@ -422,7 +423,15 @@ export function decisionBoundaryOption(
   const PW = options.panelWidth ?? PANEL_W;
   const PH = options.panelHeight ?? PANEL_H;
   const list = Array.isArray(panels) ? panels : [panels];
-  if (list.length === 0) throw new RangeError('decisionBoundaryOption: panels must hold at least one panel');
+  if (list.length === 0) {
+    throw new ValidationError(
+      'decisionBoundaryOption',
+      'panels',
+      'at least one panel',
+      list,
+      'decisionBoundaryOption: panels must hold at least one panel',
+    );
+  }
   const columns = Math.max(1, Math.min(options.columns ?? list.length, list.length));
   const nClasses = Math.max(...list.map((p) => Math.max(p.grid.nClasses, maxLabel(p.y) + 1)));
   const top = options.title ? 70 : 40;

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 import { estimateTextWidth } from './charts.ts';
@@ -36,7 +37,15 @@ export function renderSvg(option: EChartsOption, width = 800, height = 420): str
  * Node only; resvg is loaded on first use so that the rest of the module runs anywhere.
  */
 export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
-  if (!(scale > 0 && scale <= 8)) throw new RangeError(`renderPng: scale must be in (0, 8], got ${scale}`);
+  if (!(scale > 0 && scale <= 8)) {
+    throw new ValidationError(
+      'renderPng',
+      'scale',
+      'in (0, 8]',
+      scale,
+      `renderPng: scale must be in (0, 8], got ${scale}`,
+    );
+  }
   const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     background: '#ffffff',

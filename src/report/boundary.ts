@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
@@ -13,7 +14,11 @@ export interface BoundaryGridOptions {
 /** Refuses data that is not 2-D, naming what it got. */
 export function checkBoundaryData(nFeatures: number, what = 'decision boundary'): void {
   if (nFeatures !== 2) {
-    throw new RangeError(
+    throw new ValidationError(
+      what,
+      'nFeatures',
+      '2 (a decision boundary is drawn for 2-D inputs)',
+      nFeatures,
       `${what}: the data has ${nFeatures} feature${nFeatures === 1 ? '' : 's'} per sample; ` +
         'a decision boundary can only be drawn for 2-D inputs (exactly 2 features)',
     );
@@ -22,20 +27,40 @@ export function checkBoundaryData(nFeatures: number, what = 'decision boundary')
 
 /**
  * The model's predicted class (and its probability) at the centre of every cell of a grid over the data's
- * extent plus a margin: the input of decisionBoundaryOption. Throws a RangeError for data that is not 2-D.
+ * extent plus a margin: the input of decisionBoundaryOption. Throws a ValidationError for data that is not 2-D.
  */
 export function boundaryGrid(model: Sequential, data: Dataset, options: BoundaryGridOptions = {}): BoundaryGrid {
   checkBoundaryData(data.nFeatures);
-  if (model.inputDim !== 2)
-    throw new RangeError(
+  const where = 'boundaryGrid';
+  if (model.inputDim !== 2) {
+    throw new ValidationError(
+      where,
+      'model',
+      'a model of 2 inputs',
+      model.inputDim,
       `decision boundary: the model takes ${model.inputDim} inputs; a decision boundary needs a model of 2 inputs`,
     );
+  }
   const n = options.resolution ?? 100;
-  if (!Number.isInteger(n) || n < 2 || n > 1000)
-    throw new RangeError(`decision boundary: resolution must be an integer in [2, 1000], got ${n}`);
+  if (!Number.isInteger(n) || n < 2 || n > 1000) {
+    throw new ValidationError(
+      where,
+      'resolution',
+      'an integer in [2, 1000]',
+      n,
+      `decision boundary: resolution must be an integer in [2, 1000], got ${n}`,
+    );
+  }
   const margin = options.margin ?? 0.1;
-  if (!(margin >= 0 && margin <= 10))
-    throw new RangeError(`decision boundary: margin must be a number in [0, 10], got ${margin}`);
+  if (!(margin >= 0 && margin <= 10)) {
+    throw new ValidationError(
+      where,
+      'margin',
+      'a number in [0, 10]',
+      margin,
+      `decision boundary: margin must be a number in [0, 10], got ${margin}`,
+    );
+  }
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (let s = 0; s < data.nSamples; s++) {
     x0 = Math.min(x0, data.x[2 * s]);

@@ -3,6 +3,7 @@
  * several strategies (and over several seeds), each run an ordinary run config that `anneal train --config`
  * reproduces number for number.
  */
+import { ValidationError } from '../params/error.ts';
 import { parseRunConfig, type DatasetSpec, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
@@ -140,15 +141,28 @@ export function compareRunConfig(base: CompareBase, strategy: Strategy, seed: nu
 
 /** Builds (and frees) every run before any training: a bad strategy fails before anything runs. */
 export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks, 'loadCsv'> = {}): void {
-  if (settings.strategies.length === 0) throw new RangeError('compare: give at least one strategy');
-  if (settings.seeds.length === 0) throw new RangeError('compare: give at least one seed');
+  if (settings.strategies.length === 0) {
+    throw new ValidationError(
+      'compare',
+      'strategies',
+      'at least one strategy',
+      [],
+      'compare: give at least one strategy',
+    );
+  }
+  if (settings.seeds.length === 0) {
+    throw new ValidationError('compare', 'seeds', 'at least one seed', [], 'compare: give at least one seed');
+  }
   for (const strategy of settings.strategies) {
     const config = compareRunConfig(settings.base, strategy, settings.seeds[0]);
     let run: ReturnType<typeof prepareRun>;
     try {
       run = prepareRun(config, hooks);
     } catch (err) {
-      throw new Error(`strategy ${JSON.stringify(strategy.spec)}: ${(err as Error).message}`, { cause: err });
+      const message = `strategy ${JSON.stringify(strategy.spec)}: ${(err as Error).message}`;
+      if (!(err instanceof ValidationError)) throw new Error(message, { cause: err });
+      // The strategy's refusal, its fields kept, its message naming the strategy.
+      throw Object.assign(new ValidationError(err.where, err.param, err.allowed, err.got, message), { cause: err });
     }
     run.trainer.dispose();
     run.optimizer.dispose();

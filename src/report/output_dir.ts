@@ -1,5 +1,16 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 
 /** An output folder that cannot be used: exit code 2 in the CLI. */
 export class OutputError extends Error {
@@ -30,6 +41,7 @@ export function ensureWritableDir(dir: string, flag = '--out'): void {
     const probe = join(dir, `.anneal-probe-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
+    recoverOutputDir(dir);
   } catch (err) {
     throw new OutputError(
       `${flag} ${dir}: the folder is not writable (${reason(err)}); give a folder you can write to`,
@@ -43,12 +55,58 @@ export interface OutputFile {
   contents: string | Uint8Array;
 }
 
+const JOURNAL = '.anneal-journal.json';
+const TEMP = /^\..+\.tmp-(\d+)$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Writes a set of files into `dir` all or nothing, as far as a file system allows: every file goes to a
- * temporary name first; only when all are written are they renamed into place. If any write fails the
- * temporaries are removed and the folder's previous files are untouched.
+ * Finishes what a killed writer left in `dir`: a journal means every new file was written and the renames
+ * had begun, so they are completed (the folder then holds the whole new set); temporary files without one
+ * are from a write phase that never finished, and are removed (the folder keeps the whole old set).
+ */
+export function recoverOutputDir(dir: string): void {
+  const journal = join(dir, JOURNAL);
+  if (existsSync(journal)) {
+    let renames: { tmp: string; path: string }[] = [];
+    try {
+      renames = JSON.parse(readFileSync(journal, 'utf8')) as { tmp: string; path: string }[];
+    } catch {
+      renames = []; // a journal is renamed into place whole, so this is not one of ours
+    }
+    for (const { tmp, path } of renames) {
+      const inside = (p: string) => typeof p === 'string' && resolve(p).startsWith(resolve(dir) + sep);
+      if (inside(tmp) && inside(path) && existsSync(tmp)) renameSync(tmp, path);
+    }
+    rmSync(journal, { force: true });
+  }
+  const sweep = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) sweep(path);
+      const pid = TEMP.exec(entry.name)?.[1];
+      if (entry.isFile() && pid !== undefined && !isRunning(Number(pid))) rmSync(path, { force: true });
+    }
+  };
+  if (existsSync(dir)) sweep(dir);
+}
+
+/**
+ * Writes a set of files into `dir` all or nothing: every file goes to a temporary name first; when all are
+ * written, a journal of the renames is put in place (one rename: the commit point), then the renames are
+ * done and the journal removed. A failed write removes the temporaries and leaves the folder's previous files
+ * untouched; a run killed after the commit point is completed, and one killed before it cleaned up, by
+ * `recoverOutputDir`, which every write (and `ensureWritableDir`) runs first.
  */
 export function writeFilesAtomic(dir: string, files: readonly OutputFile[]): string[] {
+  recoverOutputDir(dir);
   const staged: { tmp: string; path: string }[] = [];
   try {
     for (const file of files) {
@@ -58,6 +116,9 @@ export function writeFilesAtomic(dir: string, files: readonly OutputFile[]): str
       staged.push({ tmp, path });
       writeFileSync(tmp, file.contents);
     }
+    const journalTmp = join(dir, `${JOURNAL}.tmp-${process.pid}`);
+    writeFileSync(journalTmp, JSON.stringify(staged));
+    renameSync(journalTmp, join(dir, JOURNAL));
   } catch (err) {
     for (const s of staged) rmSync(s.tmp, { force: true });
     throw new OutputError(
@@ -65,5 +126,6 @@ export function writeFilesAtomic(dir: string, files: readonly OutputFile[]): str
     );
   }
   for (const s of staged) renameSync(s.tmp, s.path);
+  rmSync(join(dir, JOURNAL), { force: true });
   return staged.map((s) => s.path);
 }

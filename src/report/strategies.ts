@@ -47,9 +47,15 @@ export interface StrategyContext {
 export class StrategyError extends ValidationError {
   /** The error's name, `StrategyError`. */
   override readonly name: string = 'StrategyError';
-  /** @param message what is wrong, naming the strategy */
-  constructor(message: string) {
-    super('--strategies', 'strategies', '', undefined, message);
+  /**
+   * @param message what is wrong, naming the strategy
+   * @param param the refused argument (`gamma`, `lr`), or `strategies` for the strategy as a whole
+   * @param allowed what that argument allows
+   * @param got the value given
+   * @param where the flag the strategy came from (`--strategies`, `--batch-schedule`)
+   */
+  constructor(message: string, param = 'strategies', allowed = '', got: unknown = undefined, where = '--strategies') {
+    super(where, param, allowed, got, message);
   }
 }
 
@@ -84,7 +90,8 @@ const fmt = (v: number) => String(Number(v.toPrecision(6)));
 function num(args: Record<string, SpecValue>, key: string, fallback: number): number {
   const v = args[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number') throw new StrategyError(`${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number')
+    throw new StrategyError(`${key} must be a number, got ${JSON.stringify(v)}`, key, 'a number', v);
   return v;
 }
 
@@ -191,7 +198,12 @@ const PRESETS: Record<string, Preset> = {
       const s = num(a, 'step_size', 50);
       const g = num(a, 'gamma', 0.99);
       if (!(g > 0 && g <= 1))
-        throw new StrategyError(`grow-batch: gamma is the lr factor it mirrors and must be in (0, 1], got ${g}`);
+        throw new StrategyError(
+          `grow-batch: gamma is the lr factor it mirrors and must be in (0, 1], got ${g}`,
+          'gamma',
+          'a number in (0, 1]',
+          g,
+        );
       const args: Record<string, unknown> = { step_size: s, gamma: 1 / g };
       if (a.max_batch_size !== undefined) args.max_batch_size = a.max_batch_size;
       return {
@@ -236,7 +248,12 @@ function lrOf(args: Record<string, SpecValue>, fallback: number, what: string): 
   const v = args.lr;
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
-    throw new StrategyError(`${what}: lr must be a finite number >= 0, got ${JSON.stringify(v)}`);
+    throw new StrategyError(
+      `${what}: lr must be a finite number >= 0, got ${JSON.stringify(v)}`,
+      'lr',
+      'a finite number >= 0',
+      v,
+    );
   return v;
 }
 
@@ -251,8 +268,16 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
     if (constant && !PRESETS[key]) {
       const value = Number(constant[1]);
       if (!Number.isFinite(value) || value < 0)
-        throw new StrategyError(`constant-<lr> needs a finite lr >= 0, got ${JSON.stringify(constant[1])}`);
-      if (Object.keys(call.args).length) throw new StrategyError(`${name} takes no arguments`);
+        throw new StrategyError(
+          `constant-<lr> needs a finite lr >= 0, got ${JSON.stringify(constant[1])}`,
+          'lr',
+          'a finite number >= 0',
+          constant[1],
+        );
+      const [given] = Object.keys(call.args);
+      if (given !== undefined) {
+        throw new StrategyError(`${name} takes no arguments`, given, 'no arguments', call.args[given]);
+      }
       return {
         label: `constant lr ${fmt(value)}`,
         lr: value,
@@ -266,12 +291,17 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
       const preset = PRESETS[key];
       for (const k of Object.keys(rest)) {
         if (!preset.args.includes(k))
-          throw new StrategyError(`${name} has no argument '${k}' (accepted: ${['lr', ...preset.args].join(', ')})`);
+          throw new StrategyError(
+            `${name} has no argument '${k}' (accepted: ${['lr', ...preset.args].join(', ')})`,
+            k,
+            `an argument of ${name} (${['lr', ...preset.args].join(', ')})`,
+            rest[k],
+          );
       }
       const fixed = key === 'constant-0.1' ? 0.1 : key === 'constant-0.001' ? 0.001 : ctx.lr;
       const lr = lrOf(call.args, fixed, name);
       if (key === 'constant' && call.args.lr === undefined)
-        throw new StrategyError('constant needs lr, e.g. constant(lr=0.05)');
+        throw new StrategyError('constant needs lr, e.g. constant(lr=0.05)', 'lr', 'a finite number >= 0', undefined);
       return { ...preset.build(ctx, rest, lr), lr, spec: call.text };
     }
     const lr = lrOf(call.args, ctx.lr, name);
@@ -280,7 +310,12 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
       const accepted = schedulerSpecArgs(schedulerType);
       for (const k of Object.keys(rest)) {
         if (!accepted.includes(k))
-          throw new StrategyError(`${schedulerType} has no argument '${k}' (accepted: lr, ${accepted.join(', ')})`);
+          throw new StrategyError(
+            `${schedulerType} has no argument '${k}' (accepted: lr, ${accepted.join(', ')})`,
+            k,
+            `an argument of ${schedulerType} (lr, ${accepted.join(', ')})`,
+            rest[k],
+          );
       }
       const label = `${schedulerType}(${Object.entries(rest)
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
@@ -303,12 +338,18 @@ export function strategyFromCall(call: SpecCall, ctx: StrategyContext, what = '-
       return { label, lr, scheduler: null, manualDecay: null, batchSchedule: { ...spec, args }, spec: call.text };
     }
   } catch (err) {
-    if (err instanceof StrategyError) throw new StrategyError(`${where}: ${err.message}`);
+    if (err instanceof StrategyError) {
+      throw new StrategyError(`${where}: ${err.message}`, err.param, err.allowed, err.got, err.where);
+    }
     throw err;
   }
   throw new StrategyError(
     `${what}: unknown strategy ${JSON.stringify(name)}; ` +
       `expected one of: ${knownNames()}, e.g. StepLR(step_size=50, gamma=0.99)`,
+    'strategies',
+    `one of: ${knownNames()}`,
+    name,
+    what,
   );
 }
 
@@ -344,16 +385,28 @@ export function batchScheduleSpecFromCall(
   try {
     type = batchScheduleType(call.name);
   } catch (err) {
-    throw new StrategyError(`${what}: ${(err as Error).message}`);
+    if (!(err instanceof ValidationError)) throw err;
+    throw new StrategyError(`${what}: ${err.message}`, 'type', err.allowed, err.got, what);
   }
   const { interval = 'epoch', ...args } = call.args;
-  if (!BATCH_INTERVALS.includes(interval as BatchInterval))
-    throw new StrategyError(`${what}: interval must be 'epoch' or 'step', got ${JSON.stringify(interval)}`);
+  if (!BATCH_INTERVALS.includes(interval as BatchInterval)) {
+    throw new StrategyError(
+      `${what}: interval must be 'epoch' or 'step', got ${JSON.stringify(interval)}`,
+      'interval',
+      "'epoch' or 'step'",
+      interval,
+      what,
+    );
+  }
   const accepted = batchScheduleSpecArgs(type);
   for (const k of Object.keys(args)) {
     if (k !== 'lr' && !accepted.includes(k))
       throw new StrategyError(
         `${what}: ${type} has no argument '${k}' (accepted: ${[...accepted, 'interval'].join(', ')})`,
+        k,
+        `an argument of ${type} (${[...accepted, 'interval'].join(', ')})`,
+        args[k],
+        what,
       );
   }
   return { type, args, interval: interval as BatchInterval };
@@ -369,12 +422,16 @@ export function batchScheduleSpecFromText(
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new StrategyError(`${what}: not valid JSON: ${(err as Error).message}`);
+      throw new StrategyError(`${what}: not valid JSON: ${(err as Error).message}`, 'spec', 'valid JSON', text, what);
     }
     const v = value as { type?: unknown; args?: Record<string, SpecValue>; interval?: unknown };
     if (typeof v.type !== 'string')
       throw new StrategyError(
         `${what}: a JSON spec needs "type" (${BATCH_SCHEDULE_ALIASES.join(', ')} or an lr scheduler's)`,
+        'type',
+        `${BATCH_SCHEDULE_ALIASES.join(', ')} or an lr scheduler's name`,
+        v.type,
+        what,
       );
     return batchScheduleSpecFromCall(
       {
@@ -388,7 +445,13 @@ export function batchScheduleSpecFromText(
   const call = parseSpecCall(text, what);
   const spec = batchScheduleSpecFromCall(call, what);
   if (spec.args && 'lr' in spec.args)
-    throw new StrategyError(`${what}: ${spec.type} has no argument 'lr' (the lr is --lr)`);
+    throw new StrategyError(
+      `${what}: ${spec.type} has no argument 'lr' (the lr is --lr)`,
+      'lr',
+      'no lr here (the lr is --lr)',
+      spec.args.lr,
+      what,
+    );
   return spec;
 }
 

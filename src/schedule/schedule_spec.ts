@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config/run_config.ts';
-import { optimizerSpecSchema, schedulerSpecSchema } from '../config/run_config.ts';
+import { configError, optimizerSpecSchema, schedulerSpecSchema } from '../config/run_config.ts';
 
 // A schedule spec has the shape of a case of schedulers.json; its result keys are accepted and ignored.
 export const scheduleSpecSchema = z.strictObject({
@@ -20,13 +19,5 @@ export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 export function parseScheduleSpec(value: unknown, source = 'schedule spec'): ScheduleSpec {
   const result = scheduleSpecSchema.safeParse(value);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
-    }
-    return `${where}: ${issue.message}`;
-  });
-  throw new ConfigError(`${source}: ${lines.join('; ')}`);
+  throw configError(result.error, source);
 }

@@ -7,6 +7,7 @@
  * "Don't decay the learning rate, increase the batch size": the StepLR that multiplies the lr by γ, run with
  * 1/γ on the batch size, shrinks the gradient noise the same way, with fewer, larger steps.
  */
+import { ValidationError } from '../params/error.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 import { RandomState } from '../data/numpy_random.ts';
 import {
@@ -203,9 +204,23 @@ const SHORT_NAMES: Record<string, string> = {
 export function batchScheduleType(name: string): string {
   const found = findCanonicalName(name, BATCH_SCHEDULE_TYPES, SHORT_NAMES);
   if (found !== undefined) return found;
-  if (findCanonicalName(name, SCHEDULER_TYPES) === 'ReduceLROnPlateau')
-    throw new Error('ReduceLROnPlateau cannot drive a batch size: it steps on a metric');
-  throw new Error(
+  const allowed =
+    `one of ${BATCH_SCHEDULE_ALIASES.join(', ')} (or ${Object.keys(SHORT_NAMES).join(', ')}) ` +
+    `or an lr scheduler: ${LR_TYPES.join(', ')}`;
+  if (findCanonicalName(name, SCHEDULER_TYPES) === 'ReduceLROnPlateau') {
+    throw new ValidationError(
+      'batchScheduleType',
+      'type',
+      allowed,
+      name,
+      'ReduceLROnPlateau cannot drive a batch size: it steps on a metric',
+    );
+  }
+  throw new ValidationError(
+    'batchScheduleType',
+    'type',
+    allowed,
+    name,
     `unknown batch schedule ${JSON.stringify(name)}; expected one of ${BATCH_SCHEDULE_ALIASES.join(', ')} ` +
       `(or ${Object.keys(SHORT_NAMES).join(', ')}) or an lr scheduler: ${LR_TYPES.join(', ')}`,
   );
@@ -226,14 +241,27 @@ export function batchScheduleFromSpec(
   start: { batchSize: number; datasetSize: number },
 ): BatchSizeScheduler {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string') {
-    throw new Error(`batchScheduleFromSpec: a spec must be an object {type, args, interval}, got ${formatValue(spec)}`);
+    throw new ValidationError(
+      'batchScheduleFromSpec',
+      'spec',
+      'an object {type, args, interval}',
+      spec,
+      `batchScheduleFromSpec: a spec must be an object {type, args, interval}, got ${formatValue(spec)}`,
+    );
   }
   const type = batchScheduleType(spec.type);
   const accepted = batchScheduleSpecArgs(type);
   const args: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(spec.args ?? {})) {
-    if (!accepted.includes(name))
-      throw new Error(`${type} has no argument '${name}' (accepted: ${accepted.join(', ')})`);
+    if (!accepted.includes(name)) {
+      throw new ValidationError(
+        type,
+        name,
+        `an argument of ${type} (${accepted.join(', ')})`,
+        value,
+        `${type} has no argument '${name}' (accepted: ${accepted.join(', ')})`,
+      );
+    }
     if (value !== null && value !== undefined && name !== 'max_batch_size') args[name] = value;
   }
   const sizes = { ...start, maxBatchSize: spec.args?.max_batch_size as number | null | undefined };
@@ -291,21 +319,45 @@ export class ScheduledBatches implements BatchSource {
 
   constructor(options: ScheduledBatchesOptions) {
     const { schedule } = options;
-    if (!(schedule instanceof BatchSizeScheduler))
-      throw new TypeError('ScheduledBatches: schedule must be a BatchSizeScheduler (see batchScheduleFromSpec)');
+    const where = 'ScheduledBatches';
+    if (!(schedule instanceof BatchSizeScheduler)) {
+      throw new ValidationError(
+        where,
+        'schedule',
+        'a BatchSizeScheduler (see batchScheduleFromSpec)',
+        schedule,
+        'ScheduledBatches: schedule must be a BatchSizeScheduler (see batchScheduleFromSpec)',
+      );
+    }
     const interval = options.interval ?? 'epoch';
-    if (!BATCH_INTERVALS.includes(interval))
-      throw new RangeError(`ScheduledBatches: interval must be 'epoch' or 'step', got ${formatValue(interval)}`);
+    if (!BATCH_INTERVALS.includes(interval)) {
+      throw new ValidationError(
+        where,
+        'interval',
+        "'epoch' or 'step'",
+        interval,
+        `ScheduledBatches: interval must be 'epoch' or 'step', got ${formatValue(interval)}`,
+      );
+    }
     if (options.nSamples !== schedule.datasetSize) {
-      throw new RangeError(
+      throw new ValidationError(
+        where,
+        'nSamples',
+        `the schedule's datasetSize (${schedule.datasetSize})`,
+        options.nSamples,
         `ScheduledBatches: nSamples (${options.nSamples}) ` +
           `must equal the schedule's datasetSize (${schedule.datasetSize})`,
       );
     }
-    if (schedule.lastEpoch !== 0)
-      throw new RangeError(
+    if (schedule.lastEpoch !== 0) {
+      throw new ValidationError(
+        where,
+        'schedule',
+        'a fresh schedule (lastEpoch 0)',
+        schedule.lastEpoch,
         `ScheduledBatches: the schedule must be fresh (lastEpoch 0), got lastEpoch ${schedule.lastEpoch}`,
       );
+    }
     this.schedule = schedule;
     this.interval = interval;
     this.nSamples = options.nSamples;
@@ -315,10 +367,15 @@ export class ScheduledBatches implements BatchSource {
 
   /** The sample indices of step `step`'s batch; steps must come in order, from 0. */
   next(step: number): Int32Array {
-    if (step !== this.stepsSeen)
-      throw new RangeError(
+    if (step !== this.stepsSeen) {
+      throw new ValidationError(
+        'ScheduledBatches.next',
+        'step',
+        `the next step, ${this.stepsSeen} (steps must come in order)`,
+        step,
         `ScheduledBatches.next: steps must come in order; expected step ${this.stepsSeen}, got ${step}`,
       );
+    }
     if (this.order === null || this.position + this.size > this.nSamples) {
       const epoch = this.epochStarts.length;
       if (epoch > 0) {

@@ -108,13 +108,24 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
     const scheduler = this.translated(() => this.build(this.optimizer));
     const name = alias?.name ?? schedulerName(spec, scheduler);
     if (!(scheduler instanceof LRScheduler)) {
-      throw new TypeError(
+      throw new ValidationError(
+        name,
+        'scheduler',
+        'a scheduler of the epoch (StepLR, CosineAnnealingLR, ...)',
+        name,
         `${name} cannot drive a batch size: it steps on a metric, and a batch size is set before the epoch ` +
           'runs; use a scheduler of the epoch (StepLR, CosineAnnealingLR, ...)',
       );
     }
-    if (scheduler.optimizer !== this.optimizer)
-      throw new TypeError(`${name}: the scheduler must be built on the stand-in optimizer it is given`);
+    if (scheduler.optimizer !== this.optimizer) {
+      throw new ValidationError(
+        name,
+        'scheduler',
+        'a scheduler built on the stand-in optimizer it is given',
+        'a scheduler of another optimizer',
+        `${name}: the scheduler must be built on the stand-in optimizer it is given`,
+      );
+    }
     const check = new ArgChecker(name);
     const datasetSize = check.integer('datasetSize', o.datasetSize, 1);
     const batchSize = check.integer('batchSize', o.batchSize, 1);
@@ -153,11 +164,22 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
 
   /** The factor the base batch size is multiplied by at `epoch` (before rounding); pure. */
   factorAt(epoch: number): number {
-    if (!Number.isInteger(epoch) || epoch < 0)
-      throw new RangeError(`${this.name}.factorAt: epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0) {
+      throw new ValidationError(
+        `${this.name}.factorAt`,
+        'epoch',
+        'an integer >= 0',
+        epoch,
+        `${this.name}.factorAt: epoch must be an integer >= 0, got ${epoch}`,
+      );
+    }
     if (this.closedForm) return (this.scheduler as unknown as ClosedForm).lrAt(epoch)[0];
     if (epoch < this.lastEpoch) {
-      throw new RangeError(
+      throw new ValidationError(
+        `${this.name}.factorAt`,
+        'epoch',
+        `an integer >= lastEpoch (${this.lastEpoch}): ${this.name} has no closed form`,
+        epoch,
         `${this.name}.factorAt: ${this.name} has no closed form, so only epochs from lastEpoch ` +
           `(${this.lastEpoch}) on can be looked at; got ${epoch}`,
       );
@@ -172,8 +194,15 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
    * [1, datasetSize]. Pure.
    */
   batchSizeAt(epoch: number, where = `epoch ${epoch}`): number {
-    if (!Number.isInteger(epoch) || epoch < 0)
-      throw new RangeError(`${this.name}.batchSizeAt: epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0) {
+      throw new ValidationError(
+        `${this.name}.batchSizeAt`,
+        'epoch',
+        'an integer >= 0',
+        epoch,
+        `${this.name}.batchSizeAt: epoch must be an integer >= 0, got ${epoch}`,
+      );
+    }
     return this.sizeFor(this.factorAt(epoch), where);
   }
 
@@ -194,7 +223,11 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
    */
   advanceTo(epoch: number, where = `epoch ${epoch}`): number {
     if (!Number.isInteger(epoch) || epoch < this.lastEpoch) {
-      throw new RangeError(
+      throw new ValidationError(
+        `${this.name}.advanceTo`,
+        'epoch',
+        `an integer >= lastEpoch (${this.lastEpoch})`,
+        epoch,
         `${this.name}.advanceTo: epoch must be an integer >= lastEpoch (${this.lastEpoch}), got ${epoch}`,
       );
     }
@@ -271,20 +304,34 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
   /** The batch size for `factor`, rounded half up, capped, and checked against [1, datasetSize]. */
   private sizeFor(factor: number, where: string): number {
     const raw = this.baseBatchSize * factor;
-    if (!Number.isFinite(raw))
-      throw new RangeError(
+    // The schedule's batch sizes are what the options asked for: a size out of range refuses the options.
+    if (!Number.isFinite(raw)) {
+      throw new ValidationError(
+        this.name,
+        'batchSize',
+        'a finite number at every epoch',
+        raw,
         `${this.name}: the batch size at ${where} is ${raw} (factor ${factor}); it must be a finite number`,
       );
+    }
     let size = Math.round(raw);
     if (this.maxBatchSize !== null && size > this.maxBatchSize) size = this.maxBatchSize;
     if (size < 1) {
-      throw new RangeError(
+      throw new ValidationError(
+        this.name,
+        'batchSize',
+        'at least 1 at every epoch',
+        size,
         `${this.name}: the batch size at ${where} would be ${size} ` +
           `(${this.baseBatchSize} × ${Number(factor.toPrecision(6))}); a batch size must be at least 1`,
       );
     }
     if (size > this.datasetSize) {
-      throw new RangeError(
+      throw new ValidationError(
+        this.name,
+        'batchSize',
+        `in [1, ${this.datasetSize}] (the dataset size) at every epoch`,
+        size,
         `${this.name}: the batch size at ${where} would be ${size} ` +
           `(${this.baseBatchSize} × ${Number(factor.toPrecision(6))}), ` +
           `more than the dataset size ${this.datasetSize}; batch sizes must be in [1, ${this.datasetSize}]: ` +
@@ -345,10 +392,25 @@ function aliasError(err: unknown, alias: SchedulerAlias): unknown {
 
 /** Checks that `options` is an object with only the `allowed` keys. */
 export function checkOptions<T>(owner: string, options: T, allowed: readonly string[]): T {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new Error(`${owner}: options must be an object, got ${formatValue(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError(
+      owner,
+      'options',
+      'an object',
+      options,
+      `${owner}: options must be an object, got ${formatValue(options)}`,
+    );
+  }
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${owner}: unknown option '${key}' (accepted: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) {
+      throw new ValidationError(
+        owner,
+        key,
+        `an option of ${owner} (${allowed.join(', ')})`,
+        (options as Record<string, unknown>)[key],
+        `${owner}: unknown option '${key}' (accepted: ${allowed.join(', ')})`,
+      );
+    }
   }
   return options;
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import type { BatchSource } from './trainer.ts';
 
 /** The batches a run config lists explicitly (`batches`), e.g. a training.json case's recorded ones. */
@@ -8,12 +9,33 @@ export class ExplicitBatches implements BatchSource {
     steps: number,
     what = 'batches',
   ) {
-    if (batches.length < steps) throw new RangeError(`${what}: ${batches.length} batches listed for ${steps} steps`);
+    const where = 'ExplicitBatches';
+    if (batches.length < steps) {
+      throw new ValidationError(
+        where,
+        what,
+        `at least one batch per step (${steps})`,
+        batches.length,
+        `${what}: ${batches.length} batches listed for ${steps} steps`,
+      );
+    }
     batches.forEach((b, i) => {
-      if (b.length === 0) throw new RangeError(`${what}[${i}]: a batch needs at least one index`);
+      if (b.length === 0) {
+        throw new ValidationError(
+          where,
+          `${what}[${i}]`,
+          'a batch of at least one index',
+          b,
+          `${what}[${i}]: a batch needs at least one index`,
+        );
+      }
       for (const k of b) {
         if (!Number.isInteger(k) || k < 0 || k >= nSamples) {
-          throw new RangeError(
+          throw new ValidationError(
+            where,
+            `${what}[${i}]`,
+            `indices that are integers in [0, ${nSamples - 1}]`,
+            k,
             `${what}[${i}]: index ${k} is out of range; indices must be integers in [0, ${nSamples - 1}]`,
           );
         }

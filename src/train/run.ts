@@ -8,6 +8,7 @@ import { toDataset } from '../data/validate.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../lr_scheduler/index.ts';
 import type { LayerWeights } from '../nn/sequential.ts';
 import { MLP } from '../nn/models.ts';
+import { ValidationError } from '../params/error.ts';
 import { ExplicitBatches, RecordedBatches } from './batches.ts';
 import { batchScheduleFromSpec, ScheduledBatches } from './batch_schedule.ts';
 import { Trainer, type BatchSource, type SteppableScheduler } from './trainer.ts';
@@ -110,7 +111,9 @@ export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
         seed,
       });
     case 'csv':
-      if (!hooks.loadCsv) throw new ConfigError('data: CSV files can only be read in Node');
+      if (!hooks.loadCsv) {
+        throw new ConfigError('data: CSV files can only be read in Node', 'data.type', 'a dataset other than csv here');
+      }
       return hooks.loadCsv(spec.path, spec.label_column);
   }
 }
@@ -140,19 +143,28 @@ export interface PreparedRun {
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
   const data = resolveData(config, hooks);
   const { sizes } = config;
-  if (sizes[0] !== data.nFeatures)
+  if (sizes[0] !== data.nFeatures) {
     throw new ConfigError(
       `sizes[0]: the data has ${data.nFeatures} features, so sizes must start with ${data.nFeatures}, got ${sizes[0]}`,
+      'sizes[0]',
+      `${data.nFeatures} (the data's features)`,
     );
+  }
   const maxLabel = data.y.reduce((a, b) => Math.max(a, b), 0);
   if (sizes[sizes.length - 1] <= maxLabel) {
     throw new ConfigError(
       `sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, ` +
         `got ${sizes[sizes.length - 1]}`,
+      `sizes[${sizes.length - 1}]`,
+      `at least ${maxLabel + 1} (the data's labels go up to ${maxLabel})`,
     );
   }
   if (config.batch_size && config.batch_size > data.nSamples) {
-    throw new ConfigError(`batch_size: must be at most the dataset size ${data.nSamples}, got ${config.batch_size}`);
+    throw new ConfigError(
+      `batch_size: must be at most the dataset size ${data.nSamples}, got ${config.batch_size}`,
+      'batch_size',
+      `at most the dataset size ${data.nSamples}`,
+    );
   }
   const batchSource = makeBatches(config, data.nSamples);
   const model = new MLP({ sizes, activation: config.activation, seed: config.seed ?? 0 });
@@ -162,8 +174,13 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
     const optimizer = optimizerFromSpec(config.optimizer, groups);
     const scheduler = config.scheduler ? schedulerFromSpec(optimizer, config.scheduler) : null;
     const isPlateau = scheduler instanceof ReduceLROnPlateau;
-    if (config.plateau_metric && !isPlateau)
-      throw new ConfigError('plateau_metric: only ReduceLROnPlateau watches a metric');
+    if (config.plateau_metric && !isPlateau) {
+      throw new ConfigError(
+        'plateau_metric: only ReduceLROnPlateau watches a metric',
+        'plateau_metric',
+        'set only with a ReduceLROnPlateau scheduler',
+      );
+    }
     const trainer = new Trainer({
       model,
       optimizer,
@@ -199,7 +216,8 @@ function makeBatches(
       });
       return { source, recorded: source };
     } catch (err) {
-      throw new ConfigError(`batch_schedule: ${(err as Error).message}`);
+      const allowed = err instanceof ValidationError ? err.allowed : '';
+      throw new ConfigError(`batch_schedule: ${(err as Error).message}`, 'batch_schedule', allowed);
     }
   }
   if (!config.batch_size || config.batch_size >= nSamples) return { source: null, recorded: null };
@@ -214,8 +232,9 @@ function makeBatches(
 /** Trains as the config says and reports the run in training.json's layout. */
 export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult {
   const evalEvery = hooks.evalEvery ?? defaultEvalEvery(config.steps);
-  if (!Number.isInteger(evalEvery) || evalEvery < 1)
-    throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
+    throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`, 'evalEvery', 'an integer >= 1');
+  }
   const run = prepareRun(config, hooks);
   const { model, trainer } = run;
   try {
@@ -269,11 +288,8 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   }
 }
 
-/**
- * The run config alone, defaults filled in and the seed explicit: `anneal train --config` on it reruns the
- * run (the run.json of `anneal train --out`). Result keys are left out.
- */
-export function runConfigToJson(config: RunConfig): Record<string, unknown> {
+/** A run config without the result keys a fixture case or an earlier `--json` result carries. */
+function withoutResultKeys(config: RunConfig): Partial<RunConfig> {
   const {
     loss: _l,
     lr: _r,
@@ -285,6 +301,15 @@ export function runConfigToJson(config: RunConfig): Record<string, unknown> {
     evals: _ev,
     ...settings
   } = config;
+  return settings;
+}
+
+/**
+ * The run config alone, defaults filled in and the seed explicit: `anneal train --config` on it reruns the
+ * run (the run.json of `anneal train --out`). Result keys are left out.
+ */
+export function runConfigToJson(config: RunConfig): Record<string, unknown> {
+  const settings = withoutResultKeys(config);
   return {
     ...settings,
     seed: config.seed ?? 0,
@@ -299,17 +324,7 @@ export function runConfigToJson(config: RunConfig): Record<string, unknown> {
 /** The result as JSON in the layout of a training.json case; feeding it to `anneal train --config` reruns it. */
 export function resultToJson(result: RunResult): Record<string, unknown> {
   const { config } = result;
-  const {
-    loss: _l,
-    lr: _r,
-    momentum: _m,
-    final: _f,
-    final_loss: _fl,
-    final_accuracy: _fa,
-    batch_sizes: _bs,
-    evals: _ev,
-    ...settings
-  } = config;
+  const settings = withoutResultKeys(config);
   return {
     ...settings,
     scheduler: config.scheduler ?? null,

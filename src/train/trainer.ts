@@ -1,3 +1,4 @@
+import { ValidationError } from '../params/error.ts';
 import { DeviceData } from '../nn/device_data.ts';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../nn/matrix.ts';
 import type { Sequential } from '../nn/sequential.ts';
@@ -27,20 +28,42 @@ export interface ManualDecay {
   factor: number;
 }
 
-/** Options of `Trainer` (besides the data, `x` and `y`). */
-export interface TrainerOptions {
-  /** The model to train. */
-  model: Sequential;
-  /** The optimizer over the model's parameters (in the model's engine). */
-  optimizer: Optimizer<object, ParamGroup>;
+/** What changes the lr after every training step: the hand-written decay, then the scheduler. */
+export interface StepSchedule {
   /** Stepped after every training step (and after the manual decay). */
   scheduler?: SteppableScheduler | null;
   /** Pass the step's training loss to `scheduler.step(loss)` (ReduceLROnPlateau). */
   schedulerMetric?: 'loss' | null;
   /** The hand-written decay, applied after every step's update. */
   manualDecay?: ManualDecay | null;
+}
+
+/** Options of `Trainer` (besides the data, `x` and `y`). */
+export interface TrainerOptions extends StepSchedule {
+  /** The model to train. */
+  model: Sequential;
+  /** The optimizer over the model's parameters (in the model's engine). */
+  optimizer: Optimizer<object, ParamGroup>;
   /** Picks each step's batch; default the whole dataset at every step. */
   batches?: BatchSource | null;
+}
+
+/**
+ * After training step `step` (whose loss was `loss`): the hand-written decay (`group.lr *= factor` on every
+ * group when step % every == 0), then the scheduler (given the loss when its metric is the loss). This is the
+ * order of `Trainer.run`, which calls it; a schedule replayed without training (a preview) calls it too.
+ */
+export function stepSchedule(
+  groups: readonly { lr: number }[],
+  step: number,
+  loss: number,
+  { scheduler, schedulerMetric, manualDecay }: StepSchedule,
+): void {
+  if (manualDecay && step % manualDecay.every === 0) for (const g of groups) g.lr = g.lr * manualDecay.factor;
+  if (scheduler) {
+    if (schedulerMetric === 'loss') scheduler.step(loss);
+    else scheduler.step();
+  }
 }
 
 /** Thrown by `Trainer.run` when a step's loss is NaN or infinite; that step's update was not applied. */
@@ -76,18 +99,28 @@ export class Trainer {
   private readonly recorder: HistoryRecorder;
   private readonly data: DeviceData;
   private readonly options: TrainerOptions;
+  private current: StepSchedule;
   private stepIndex = 0;
 
   constructor(options: TrainerOptions & { x: Features; y: Labels }) {
     const { model, optimizer } = options;
-    if (optimizer.engine !== model.engine)
-      throw new RangeError('Trainer: the optimizer and the model live in different engines');
-    const x = toMatrix(options.x, model.inputDim, 'x');
-    const y = toLabels(options.y, x.rows, model.outputDim, 'y');
+    if (optimizer.engine !== model.engine) {
+      throw new ValidationError(
+        'Trainer',
+        'optimizer',
+        "an optimizer in the model's engine",
+        'an optimizer in another engine',
+        'Trainer: the optimizer and the model live in different engines',
+      );
+    }
+    const x = toMatrix(options.x, model.inputDim, 'x', 'Trainer');
+    const y = toLabels(options.y, x.rows, model.outputDim, 'y', 'Trainer');
     if (options.manualDecay) checkManualDecay(options.manualDecay);
     this.model = model;
     this.optimizer = optimizer;
     this.options = options;
+    const { scheduler, schedulerMetric, manualDecay } = options;
+    this.current = { scheduler, schedulerMetric, manualDecay };
     this.data = new DeviceData(model.engine, x, y);
     this.recorder = new HistoryRecorder(optimizer.paramGroups);
     this.x = x;
@@ -114,12 +147,35 @@ export class Trainer {
     return this.recorder.range(from, to);
   }
 
+  /**
+   * Replaces the scheduler, its metric and the hand-written decay from the next step on, as a PyTorch loop
+   * may between two steps (a scheduler built on the optimizer meanwhile runs from there). The decay still
+   * counts steps from the start of the run.
+   */
+  setSchedule(schedule: StepSchedule): void {
+    if (schedule.manualDecay) checkManualDecay(schedule.manualDecay);
+    const { scheduler, schedulerMetric, manualDecay } = schedule;
+    this.current = { scheduler, schedulerMetric, manualDecay };
+  }
+
+  /** The scheduler, its metric and the hand-written decay stepped after every step (a copy). */
+  get schedule(): StepSchedule {
+    return { ...this.current };
+  }
+
   /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
-    if (!Number.isInteger(steps) || steps < 0)
-      throw new RangeError(`Trainer.run: steps must be an integer >= 0, got ${steps}`);
+    if (!Number.isInteger(steps) || steps < 0) {
+      throw new ValidationError(
+        'Trainer.run',
+        'steps',
+        'an integer >= 0',
+        steps,
+        `Trainer.run: steps must be an integer >= 0, got ${steps}`,
+      );
+    }
     const { model, optimizer } = this;
-    const { scheduler, schedulerMetric, manualDecay, batches } = this.options;
+    const { batches } = this.options;
     const groups = optimizer.paramGroups;
     const recorder = this.recorder;
     for (let k = 0; k < steps; k++) {
@@ -130,11 +186,7 @@ export class Trainer {
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, recorder.toHistory());
       recorder.recordLoss(loss);
       this.stepIndex++; // the update is applied: the step counts even if the scheduler below throws
-      if (manualDecay && i % manualDecay.every === 0) for (const g of groups) g.lr = g.lr * manualDecay.factor;
-      if (scheduler) {
-        if (schedulerMetric === 'loss') scheduler.step(loss);
-        else scheduler.step();
-      }
+      stepSchedule(groups, i, loss, this.current);
       onStep?.(i, loss);
     }
     return recorder.toHistory();
@@ -153,8 +205,22 @@ export class Trainer {
 }
 
 export function checkManualDecay(d: ManualDecay, what = 'manualDecay'): void {
-  if (!Number.isInteger(d.every) || d.every < 1)
-    throw new RangeError(`${what}: every must be an integer >= 1, got ${d.every}`);
-  if (!Number.isFinite(d.factor) || d.factor <= 0)
-    throw new RangeError(`${what}: factor must be a finite number > 0, got ${d.factor}`);
+  if (!Number.isInteger(d.every) || d.every < 1) {
+    throw new ValidationError(
+      what,
+      'every',
+      'an integer >= 1',
+      d.every,
+      `${what}: every must be an integer >= 1, got ${d.every}`,
+    );
+  }
+  if (!Number.isFinite(d.factor) || d.factor <= 0) {
+    throw new ValidationError(
+      what,
+      'factor',
+      'a finite number > 0',
+      d.factor,
+      `${what}: factor must be a finite number > 0, got ${d.factor}`,
+    );
+  }
 }

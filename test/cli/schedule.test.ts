@@ -193,3 +193,29 @@ describe('anneal schedule with flags', () => {
     }
   });
 });
+
+describe('anneal schedule at the edges', () => {
+  it('a table of 150 000 steps prints (no spread of every row into Math.max)', async () => {
+    const { code, stdout } = await runCli('schedule', '--scheduler', 'step', '--step-size', '10', '--steps', '150000');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(150_003); // title, header, init and 150 000 steps
+    expect(lines.at(-1)?.trim().split(/\s+/)).toEqual(['150000', '0']); // 0.01 · 0.1^15000 underflows to 0
+  });
+
+  it('--plot under a folder that refuses new entries is an error at once, not a hang', async () => {
+    const start = performance.now();
+    const { code, stderr } = await runCli(
+      'schedule',
+      '--scheduler',
+      'step',
+      '--step-size',
+      '10',
+      '--plot',
+      '/proc/nope/x.svg',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot write /proc/nope/x.svg');
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
+});

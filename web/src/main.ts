@@ -2,6 +2,7 @@
 // the URL equal to the state so any moment of the playground is a link.
 
 import { renderControls } from './controls.ts';
+import { errorText } from './error_text.ts';
 import type { ExportKind, FromWorker, Preview, Status, ToWorker } from './protocol.ts';
 import {
   SPEEDS,
@@ -65,7 +66,7 @@ function startWorker(): Worker {
     return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   } catch (err) {
     showMessage(
-      `The training worker cannot start here (${(err as Error).message}). ` +
+      `The training worker cannot start here (${errorText(err)}). ` +
         'Serve the page over http, e.g. npx vite preview --config web/vite.config.ts.',
     );
     throw err;

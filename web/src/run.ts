@@ -1,9 +1,11 @@
 // One playground run: the run config of the state, prepared by the library as `anneal train --config` prepares
-// it, trained by the library's Trainer in slices, with the schedule driven by ScheduleDriver so it can change
-// between two steps. Nothing here touches the DOM: the worker runs it, and the Node tests run it beside
-// runTraining() to check the numbers are the same.
+// it, trained in slices by the Trainer prepareRun built, whose schedule ScheduleDriver replaces when it changes
+// between two steps. Its exports are written by the library's writers, as `anneal train` writes them. Nothing
+// here touches the DOM: the worker runs it, and the Node tests run it beside runTraining() to check the
+// numbers are the same.
 
-import { parseRunConfig, prepareRun, Trainer, type LayerWeights, type RunConfig } from '../../src/index.ts';
+import { parseRunConfig, type LayerWeights, type RunConfig, type Trainer } from '../../src/index.ts';
+import { prepareRun, resultToJson, runConfigToJson } from '../../src/train/run.ts';
 import { ScheduleDriver, previewSchedule, type SchedulePreview } from './schedule_driver.ts';
 import {
   cloneState,
@@ -42,31 +44,20 @@ export class PlaygroundRun {
   /** Index of the first edit of state.edits not applied yet. */
   private nextEdit = 0;
   private record: StepRecord = { loss: [], lr: [], momentum: [] };
+  /** Milliseconds spent in training steps. */
+  private wallMs = 0;
   private gridInput: { rows: number; cols: number; data: Float32Array } | null = null;
 
   /** Builds the run; throws an Error naming the setting when the state does not make a valid run. */
   constructor(state: PlaygroundState) {
     this.state = cloneState(state);
     this.config = parseRunConfig(toRunConfig(state), 'settings');
-    // The library prepares data, model, optimizer and batches; the schedule is the driver's, given to a Trainer.
-    const prepared = prepareRun({ ...this.config, scheduler: null, manual_decay: null });
-    prepared.trainer.dispose();
+    // The library prepares data, model, optimizer, scheduler, batches and the Trainer; the driver takes over
+    // the schedule the Trainer was given, to replace it when the page changes it during the run.
+    const prepared = prepareRun(this.config);
     this.prepared = prepared;
-    try {
-      this.driver = new ScheduleDriver(prepared.optimizer, state.schedule);
-      this.trainer = new Trainer({
-        model: prepared.model,
-        optimizer: prepared.optimizer,
-        scheduler: this.driver,
-        schedulerMetric: 'loss',
-        batches: prepared.recorded,
-        x: prepared.data,
-        y: prepared.data.y,
-      });
-    } catch (err) {
-      this.disposeModel();
-      throw err;
-    }
+    this.trainer = prepared.trainer;
+    this.driver = new ScheduleDriver(prepared.optimizer, state.schedule, prepared.trainer.schedule);
     this.init = prepared.model.layerWeights();
     const { data } = prepared;
     this.points = {
@@ -103,9 +94,11 @@ export class PlaygroundRun {
     const limit = Math.min(n, until - this.step);
     if (limit <= 0) return 0;
     const first = this.step;
+    const start = performance.now();
     try {
       this.trainer.run(limit);
     } finally {
+      this.wallMs += performance.now() - start;
       // Whatever ran is recorded, the steps before a NaN loss included; the failing step is not.
       const slice = this.trainer.historyRange(first);
       this.record.loss.push(...slice.loss);
@@ -130,7 +123,7 @@ export class PlaygroundRun {
   changeSchedule(schedule: ScheduleState): PlaygroundState {
     if (this.step === 0) throw new Error('changeSchedule: at step 0, rebuild the run with the new settings');
     this.applyDueEdits();
-    this.driver.change(schedule);
+    this.changeTo(schedule);
     this.state = withEdit(this.state, this.step, schedule);
     this.nextEdit = this.state.edits.filter((e) => e.at <= this.step).length;
     return this.state;
@@ -173,13 +166,9 @@ export class PlaygroundRun {
     return this.prepared.model.predictProba(this.gridInput).data;
   }
 
-  /** The run config of the settings at step 0 (`anneal train --config` reads it). */
+  /** The run config of the settings at step 0, as `anneal train --out` writes it (`anneal train --config` reads it). */
   exportConfig(): Record<string, unknown> {
-    return {
-      ...this.config,
-      steps: this.state.steps,
-      ...(this.state.edits.length ? { name: editNote(this.state) } : {}),
-    };
+    return runConfigToJson(this.configOf(this.state.steps));
   }
 
   /** The trained weights: PyTorch's state-dict layout (`layers.0.weight` is [out][in]). */
@@ -195,37 +184,53 @@ export class PlaygroundRun {
     };
   }
 
-  /** The run in the layout of a training.json case: the config, the initial and final weights, every step's numbers. */
+  /**
+   * The run so far as `anneal train --json` writes it (a training.json case): the config with the steps taken,
+   * the initial and final weights, every step's numbers. The batches are left to the config's seed and
+   * batch_size (the page does not keep them); the one evaluation is the final one.
+   */
   exportRun(): Record<string, unknown> {
+    const steps = this.step;
     const history = this.trainer.history;
     const { loss, accuracy } = this.evaluate();
-    return {
-      ...this.exportConfig(),
+    const batchSize = Math.min(this.config.batch_size ?? Infinity, this.prepared.data.nSamples);
+    return resultToJson({
+      config: this.configOf(steps),
       init: this.init,
-      steps: this.step,
+      batches: null,
       loss: history.loss,
       lr: history.lr,
       momentum: history.momentum,
       final: this.prepared.model.layerWeights(),
       final_loss: loss,
       final_accuracy: accuracy,
-    };
+      batch_sizes: new Array<number>(steps).fill(batchSize),
+      evals: [{ step: steps, loss, accuracy }],
+      wallMs: this.wallMs,
+    });
   }
 
   dispose(): void {
     this.trainer.dispose();
-    this.disposeModel();
-  }
-
-  private disposeModel(): void {
     this.prepared.optimizer.dispose();
     this.prepared.model.dispose();
+  }
+
+  /** The run config of the settings at step 0 for a run of `steps` steps, with a note of the edits. */
+  private configOf(steps: number): RunConfig {
+    return { ...this.config, steps, ...(this.state.edits.length ? { name: editNote(this.state) } : {}) };
   }
 
   private applyDueEdits(): void {
     const edits = this.state.edits;
     while (this.nextEdit < edits.length && edits[this.nextEdit].at <= this.step)
-      this.driver.change(edits[this.nextEdit++].schedule);
+      this.changeTo(edits[this.nextEdit++].schedule);
+  }
+
+  /** The lr and schedule from the next step on: built by the driver, stepped by the Trainer. */
+  private changeTo(schedule: ScheduleState): void {
+    this.driver.change(schedule);
+    this.trainer.setSchedule(this.driver.schedule);
   }
 
   /** The page's batches come back from the seed; the record of them would only grow. */

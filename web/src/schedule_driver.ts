@@ -1,89 +1,84 @@
-// The lr schedule of a playground run, stepped after every training step the way Trainer steps a run
-// config's manual_decay and scheduler (the decay first, then the scheduler; ReduceLROnPlateau is given the
-// step's loss). On top of that it lets the schedule change between two steps, as a PyTorch loop can: a new
-// lr is written into every param group (`group['lr'] = x`; chainable schedulers carry on from it) and a new
-// scheduler is built on the optimizer, which then runs from the next step.
+// The lr schedule of a playground run as the library's Trainer steps it (src/train/trainer.ts, stepSchedule:
+// the manual decay first, then the scheduler; ReduceLROnPlateau is given the step's loss). On top of that it
+// lets the schedule change between two steps, as a PyTorch loop can: a new lr is written into every param
+// group (`group['lr'] = x`; chainable schedulers carry on from it) and a new scheduler is built on the
+// optimizer, which then runs from the next step. The driver only builds: the Trainer (or the preview, on
+// plain param groups) steps what it built.
 
 import {
   ReduceLROnPlateau,
   schedulerFromSpec,
-  type AnyScheduler,
   type SchedulableOptimizer,
   type SchedulableParamGroup,
 } from '../../src/index.ts';
+import { checkManualDecay, stepSchedule, type ManualDecay, type StepSchedule } from '../../src/train/trainer.ts';
+import { errorText } from './error_text.ts';
 import { sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
 import type { ScheduleState } from './state.ts';
 
-interface Decay {
-  every: number;
-  factor: number;
-}
-
 export class ScheduleDriver {
-  private scheduler: AnyScheduler | null;
-  private decay: Decay | null;
   private settings: ScheduleState;
-  /** Steps taken (calls of step()). */
-  private taken = 0;
+  /** The decay and the scheduler in force, for Trainer.setSchedule (or stepSchedule). */
+  schedule: StepSchedule;
 
-  /** `optimizer` was built with `settings.lr`; builds the scheduler on it (its constructor step included). */
+  /**
+   * `optimizer` was built with `settings.lr`. `built` is the schedule of `settings` already built on it (the
+   * one prepareRun gave the Trainer); without it the scheduler is built here (its constructor step included).
+   */
   constructor(
     readonly optimizer: SchedulableOptimizer,
     settings: ScheduleState,
+    built?: StepSchedule,
   ) {
     this.settings = structuredClone(settings);
-    this.decay = manualDecay(settings.scheduler);
-    this.scheduler = buildScheduler(optimizer, settings.scheduler);
+    this.schedule = built ?? buildSchedule(optimizer, settings.scheduler);
   }
 
   /** Does the schedule now in force watch the loss? */
   get watchesLoss(): boolean {
-    return this.scheduler instanceof ReduceLROnPlateau;
+    return this.schedule.schedulerMetric === 'loss';
   }
 
-  /** The schedule from the next step on. Throws (changing nothing) when the new scheduler's arguments are wrong. */
+  /**
+   * The schedule from the next step on (then in `schedule`). Throws (changing nothing) when the new
+   * scheduler's arguments are wrong.
+   */
   change(next: ScheduleState): void {
     const groups = this.optimizer.paramGroups;
     const lrs = groups.map((g) => g.lr);
     const newScheduler = !sameChoice(next.scheduler, this.settings.scheduler);
-    const decay = newScheduler ? manualDecay(next.scheduler) : this.decay;
+    let schedule = this.schedule;
     try {
+      if (newScheduler) manualDecay(next.scheduler);
       if (next.lr !== this.settings.lr) for (const g of groups) g.lr = next.lr;
-      if (newScheduler) this.scheduler = buildScheduler(this.optimizer, next.scheduler);
+      if (newScheduler) schedule = buildSchedule(this.optimizer, next.scheduler);
     } catch (err) {
       groups.forEach((g, i) => (g.lr = lrs[i]));
       throw err;
     }
-    this.decay = decay;
+    this.schedule = schedule;
     this.settings = structuredClone(next);
   }
-
-  /** After training step `taken`: the hand-written decay, then the scheduler, as Trainer.run does. */
-  step(loss?: number): void {
-    const i = this.taken++;
-    if (this.decay && i % this.decay.every === 0)
-      for (const g of this.optimizer.paramGroups) g.lr = g.lr * this.decay.factor;
-    const s = this.scheduler;
-    if (s instanceof ReduceLROnPlateau) {
-      if (loss === undefined) throw new Error('ReduceLROnPlateau: the schedule depends on the loss');
-      s.step(loss);
-    } else s?.step();
-  }
 }
 
-function manualDecay(choice: SchedulerChoice): Decay | null {
+function manualDecay(choice: SchedulerChoice): ManualDecay | null {
   if (choice.type !== 'manual') return null;
-  const { every, factor } = choice.args as { every: unknown; factor: unknown };
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
-    throw new RangeError(`manual decay: every must be an integer >= 1, got ${String(every)}`);
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0)
-    throw new RangeError(`manual decay: factor must be a finite number > 0, got ${String(factor)}`);
-  return { every, factor };
+  const { every, factor } = choice.args as { every: number; factor: number };
+  const decay = { every, factor };
+  checkManualDecay(decay, 'manual decay');
+  return decay;
 }
 
-function buildScheduler(optimizer: SchedulableOptimizer, choice: SchedulerChoice): AnyScheduler | null {
+/** The choice built on the optimizer: its scheduler (constructor step included) or the manual decay. */
+function buildSchedule(optimizer: SchedulableOptimizer, choice: SchedulerChoice): StepSchedule {
+  const decay = manualDecay(choice);
   const spec = toSchedulerSpec(choice);
-  return spec ? schedulerFromSpec(optimizer, spec) : null;
+  const scheduler = spec ? schedulerFromSpec(optimizer, spec) : null;
+  return {
+    scheduler,
+    schedulerMetric: scheduler instanceof ReduceLROnPlateau ? 'loss' : null,
+    manualDecay: decay,
+  };
 }
 
 export interface SchedulePreview {
@@ -127,10 +122,10 @@ export function previewSchedule(
         if (known < steps) note = 'ReduceLROnPlateau: the lr from here on depends on the loss';
         break;
       }
-      driver.step();
+      stepSchedule(groups.paramGroups, i, NaN, driver.schedule);
     }
   } catch (err) {
-    note = (err as Error).message;
+    note = errorText(err);
   }
   return { lr: lr.slice(0, known), momentum: momentum ? momentum.slice(0, known) : null, note };
 }

@@ -2,13 +2,15 @@
 // while a run was going. It is what the URL encodes, and it maps onto the run config `anneal train --config`
 // reads, so a run in the page is a run in Node. No DOM, no core here.
 
+import { ACTIVATIONS, DATASET_TYPES, OPTIMIZER_TYPES } from '../../src/index.ts';
 import { cyclesMomentum, initialChoice, sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
 
-export const DATASETS = ['moons', 'circles', 'blobs', 'spirals'] as const;
+/** The library's generated datasets (a CSV file is for Node). */
+export const DATASETS = DATASET_TYPES.filter((t): t is Exclude<typeof t, 'csv'> => t !== 'csv');
 export type DatasetType = (typeof DATASETS)[number];
-export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
+export { ACTIVATIONS };
 export type Activation = (typeof ACTIVATIONS)[number];
-export const OPTIMIZERS = ['Adam', 'AdamW', 'SGD'] as const;
+export const OPTIMIZERS = OPTIMIZER_TYPES;
 export type OptimizerType = (typeof OPTIMIZERS)[number];
 
 export interface DataState {

@@ -14,6 +14,7 @@ import {
   sameChoice,
   schedulerDef,
   type ArgDef,
+  type ArgKind,
   type ArgValue,
   type SchedulerChoice,
 } from './schedulers.ts';
@@ -25,6 +26,7 @@ import {
   OPTIMIZERS,
   OPTIMIZER_DEFAULTS,
   lessonState,
+  type DatasetType,
   type PlaygroundState,
   type ScheduleState,
 } from './state.ts';
@@ -34,48 +36,147 @@ export const MAX_SAMPLES = 10_000;
 export const MAX_LAYERS = 8;
 export const MAX_WIDTH = 256;
 
+/** How one parameter is read from the URL (`fallback` when absent or bad, the problem noted) and written. */
+interface Kind<T> {
+  read(r: Reader, key: string, fallback: T): T;
+  write(value: T): string;
+}
+
+const number = (range: Range = {}): Kind<number> => ({ read: (r, k, f) => r.number(k, f, range), write: String });
+const int = (min: number, max: number, extra = ''): Kind<number> => ({
+  read: (r, k, f) => r.int(k, f, min, max, extra),
+  write: String,
+});
+const bool: Kind<boolean> = { read: (r, k, f) => r.bool(k, f), write: String };
+const choice = <T extends string>(options: readonly T[]): Kind<T> => ({
+  read: (r, k, f) => r.choice(k, f, options),
+  write: String,
+});
+const ints = (o: ListRange): Kind<number[]> => ({ read: (r, k, f) => r.list(k, f, o), write: (v) => v.join(',') });
+const pair: Kind<[number, number]> = {
+  read: (r, k, f) => {
+    const [a, b] = r.numbers(k, f, 2);
+    return [a, b];
+  },
+  write: (v) => v.join(','),
+};
+/** A word standing for a value beside the numbers of `kind`: `batch=full`, `speed=max`. */
+function or<T>(word: string, value: T, kind: Kind<number>): Kind<number | T> {
+  return {
+    read: (r, k, f) => (r.raw(k) === word ? value : kind.read(r, k, f as number)),
+    write: (v) => (v === value ? word : kind.write(v as number)),
+  };
+}
+
+type Leaf = string | number | boolean | null | readonly unknown[];
+/** `data.samples`, `network.hidden`, …: the path of a value of the state. */
+type Path<T> = { [K in keyof T & string]: T[K] extends Leaf ? K : `${K}.${Path<T[K]>}` }[keyof T & string];
+type At<T, P extends string> = P extends `${infer K}.${infer R}`
+  ? K extends keyof T
+    ? At<T[K], R>
+    : never
+  : P extends keyof T
+    ? T[P]
+    : never;
+type StatePath = Exclude<Path<PlaygroundState>, `schedule.${string}` | 'edits'>;
+
+/** One parameter of the URL: its key, the value of the state it holds, how it is read and written. */
+interface Field {
+  key: string;
+  path: StatePath;
+  kind: Kind<unknown>;
+  /** Does the key apply to this state (read and written)? Default: always. */
+  when?: (s: PlaygroundState) => boolean;
+  /** What a link without it means, when not the lesson's value (from the keys before it). */
+  initial?: (s: PlaygroundState) => unknown;
+}
+
+function field<P extends StatePath>(
+  key: string,
+  path: P,
+  kind: Kind<At<PlaygroundState, P>>,
+  more: { when?: (s: PlaygroundState) => boolean; initial?: (s: PlaygroundState) => At<PlaygroundState, P> } = {},
+): Field {
+  return { key, path, kind: kind as Kind<unknown>, ...more };
+}
+
+function get(state: PlaygroundState, path: StatePath): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], state);
+}
+
+function set(state: PlaygroundState, path: StatePath, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const parent = keys.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], state);
+  (parent as Record<string, unknown>)[last] = value;
+}
+
+/** A schedule's keys (the run's, or a change during it after `@STEP.`); its scheduler's arguments follow `sched`. */
+const LR = { key: 'lr', kind: number({ min: 0 }) };
+const SCHED = {
+  key: 'sched',
+  kind: choice(SCHEDULERS.map((s) => s.type)),
+};
+
+const dataIs = (type: DatasetType) => (s: PlaygroundState) => s.data.type === type;
+const sgd = (s: PlaygroundState) => s.optimizer.type === 'SGD';
+const adam = (s: PlaygroundState) => s.optimizer.type !== 'SGD';
+
+/**
+ * Every parameter, in the URL's order. `lr` and `sched` (with its arguments) are the schedule's, written at
+ * their place and read after the rest (a scheduler's starting arguments depend on the steps).
+ */
+const PARAMS: readonly (Field | typeof LR | typeof SCHED)[] = [
+  field('data', 'data.type', choice(DATASETS)),
+  field('n', 'data.samples', int(1, MAX_SAMPLES), { initial: (s) => DATA_DEFAULTS[s.data.type].samples }),
+  field('noise', 'data.noise', number({ min: 0, max: 100 }), { initial: (s) => DATA_DEFAULTS[s.data.type].noise }),
+  field('dseed', 'data.seed', int(0, 2 ** 32 - 1)),
+  field('factor', 'data.factor', number({ min: 0, max: 1, open: true }), { when: dataIs('circles') }),
+  field('centers', 'data.centers', int(1, 20), { when: dataIs('blobs') }),
+  field('arms', 'data.arms', int(2, 20), { when: dataIs('spirals') }),
+  field('turns', 'data.turns', number({ min: 0, max: 10, open: true }), { when: dataIs('spirals') }),
+  field('hidden', 'network.hidden', ints({ min: 1, max: MAX_WIDTH, minLength: 0, maxLength: MAX_LAYERS })),
+  field('act', 'network.activation', choice(ACTIVATIONS)),
+  field('seed', 'network.seed', int(0, 2 ** 32 - 1)),
+  field('opt', 'optimizer.type', choice(OPTIMIZERS)),
+  LR,
+  field('momentum', 'optimizer.momentum', number({ min: 0 }), { when: sgd }),
+  field('dampening', 'optimizer.dampening', number(), { when: sgd }),
+  field('nesterov', 'optimizer.nesterov', bool, { when: sgd }),
+  field('betas', 'optimizer.betas', pair, { when: adam }),
+  field('eps', 'optimizer.eps', number({ min: 0 }), { when: adam }),
+  field('amsgrad', 'optimizer.amsgrad', bool, { when: adam }),
+  field('wd', 'optimizer.weightDecay', number({ min: 0 }), {
+    initial: (s) => OPTIMIZER_DEFAULTS[s.optimizer.type].weightDecay,
+  }),
+  SCHED,
+  field('batch', 'batchSize', or('full', null, int(1, MAX_SAMPLES))),
+  field('steps', 'steps', int(0, MAX_STEPS)),
+  field('speed', 'speed', or('max', 0, int(1, 1_000_000, 'or max'))),
+  field('log', 'logLoss', bool),
+];
+
+const isField = (p: (typeof PARAMS)[number]): p is Field => 'path' in p;
+
+/** The keys of the table (scheduler arguments, `s.NAME`, come from SCHEDULERS). */
+const KNOWN = new Set(PARAMS.map((p) => p.key));
+
+type Put = (key: string, value: string) => void;
+
 export function encodeState(state: PlaygroundState): string {
   const p: [string, string][] = [];
-  const put = (key: string, value: string | number | boolean) => p.push([key, String(value)]);
-  const { data: d, network: n, optimizer: o } = state;
-  put('data', d.type);
-  put('n', d.samples);
-  put('noise', d.noise);
-  put('dseed', d.seed);
-  if (d.type === 'circles') put('factor', d.factor);
-  if (d.type === 'blobs') put('centers', d.centers);
-  if (d.type === 'spirals') {
-    put('arms', d.arms);
-    put('turns', d.turns);
+  const put: Put = (key, value) => p.push([key, value]);
+  for (const param of PARAMS) {
+    if (param === LR) put(LR.key, LR.kind.write(state.schedule.lr));
+    else if (param === SCHED) encodeScheduler(state.schedule.scheduler, '', put);
+    else if (isField(param) && (!param.when || param.when(state)))
+      put(param.key, param.kind.write(get(state, param.path)));
   }
-  put('hidden', n.hidden.join(','));
-  put('act', n.activation);
-  put('seed', n.seed);
-  put('opt', o.type);
-  put('lr', state.schedule.lr);
-  if (o.type === 'SGD') {
-    put('momentum', o.momentum);
-    put('dampening', o.dampening);
-    put('nesterov', o.nesterov);
-  } else {
-    put('betas', o.betas.join(','));
-    put('eps', o.eps);
-    put('amsgrad', o.amsgrad);
-  }
-  put('wd', o.weightDecay);
-  put('sched', state.schedule.scheduler.type);
-  encodeArgs(state.schedule.scheduler, 's.', put);
-  put('batch', state.batchSize ?? 'full');
-  put('steps', state.steps);
-  put('speed', state.speed === 0 ? 'max' : state.speed);
-  put('log', state.logLoss);
   let before = state.schedule;
   for (const edit of state.edits) {
-    if (edit.schedule.lr !== before.lr) put(`@${edit.at}.lr`, edit.schedule.lr);
-    if (!sameChoice(edit.schedule.scheduler, before.scheduler)) {
-      put(`@${edit.at}.sched`, edit.schedule.scheduler.type);
-      encodeArgs(edit.schedule.scheduler, `@${edit.at}.s.`, put);
-    }
+    const prefix = `@${edit.at}.`;
+    if (edit.schedule.lr !== before.lr) put(`${prefix}${LR.key}`, LR.kind.write(edit.schedule.lr));
+    if (!sameChoice(edit.schedule.scheduler, before.scheduler)) encodeScheduler(edit.schedule.scheduler, prefix, put);
     before = edit.schedule;
   }
   // Commas, colons and @ read better as they are.
@@ -84,18 +185,19 @@ export function encodeState(state: PlaygroundState): string {
 
 const enc = (s: string) => encodeURIComponent(s).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%40/g, '@');
 
-function encodeArgs(
-  choice: SchedulerChoice,
-  prefix: string,
-  put: (k: string, v: string | number | boolean) => void,
-): void {
+function encodeScheduler(choice: SchedulerChoice, prefix: string, put: Put): void {
+  put(`${prefix}${SCHED.key}`, SCHED.kind.write(choice.type));
+  encodeArgs(choice, `${prefix}s.`, put);
+}
+
+function encodeArgs(choice: SchedulerChoice, prefix: string, put: Put): void {
   for (const [name, value] of Object.entries(choice.args)) {
     if (name === 'schedulers') {
       const children = value as SchedulerChoice[];
       put(`${prefix}schedulers`, children.map((c) => c.type).join(','));
       children.forEach((c, i) => encodeArgs(c, `${prefix}${i}.`, put));
     } else {
-      put(`${prefix}${name}`, Array.isArray(value) ? value.join(',') : (value as string | number | boolean));
+      put(`${prefix}${name}`, Array.isArray(value) ? value.join(',') : String(value));
     }
   }
 }
@@ -110,41 +212,11 @@ export interface Decoded {
 export function decodeState(search: string): Decoded {
   const r = new Reader(new URLSearchParams(search));
   const state = lessonState();
-  const d = state.data;
-  d.type = r.choice('data', d.type, DATASETS);
-  const dataDefaults = DATA_DEFAULTS[d.type];
-  d.samples = r.int('n', dataDefaults.samples, 1, MAX_SAMPLES);
-  d.noise = r.number('noise', dataDefaults.noise, { min: 0, max: 100 });
-  d.seed = r.int('dseed', d.seed, 0, 2 ** 32 - 1);
-  if (d.type === 'circles') d.factor = r.number('factor', d.factor, { min: 0, max: 1, open: true });
-  if (d.type === 'blobs') d.centers = r.int('centers', d.centers, 1, 20);
-  if (d.type === 'spirals') {
-    d.arms = r.int('arms', d.arms, 2, 20);
-    d.turns = r.number('turns', d.turns, { min: 0, max: 10, open: true });
+  for (const param of PARAMS) {
+    if (!isField(param) || (param.when && !param.when(state))) continue;
+    const fallback = param.initial ? param.initial(state) : get(state, param.path);
+    set(state, param.path, param.kind.read(r, param.key, fallback));
   }
-  const net = state.network;
-  net.hidden = r.list('hidden', net.hidden, { min: 1, max: MAX_WIDTH, maxLength: MAX_LAYERS, minLength: 0 });
-  net.activation = r.choice('act', net.activation, ACTIVATIONS);
-  net.seed = r.int('seed', net.seed, 0, 2 ** 32 - 1);
-  const o = state.optimizer;
-  o.type = r.choice('opt', o.type, OPTIMIZERS);
-  o.weightDecay = r.number('wd', OPTIMIZER_DEFAULTS[o.type].weightDecay, { min: 0 });
-  if (o.type === 'SGD') {
-    o.momentum = r.number('momentum', o.momentum, { min: 0 });
-    o.dampening = r.number('dampening', o.dampening, {});
-    o.nesterov = r.bool('nesterov', o.nesterov);
-  } else {
-    const betas = r.numbers('betas', o.betas, 2);
-    o.betas = [betas[0], betas[1]];
-    o.eps = r.number('eps', o.eps, { min: 0 });
-    o.amsgrad = r.bool('amsgrad', o.amsgrad);
-  }
-  const batch = r.raw('batch');
-  if (batch !== undefined && batch !== 'full') state.batchSize = r.int('batch', 0, 1, MAX_SAMPLES) || null;
-  state.steps = r.int('steps', state.steps, 0, MAX_STEPS);
-  const speed = r.raw('speed');
-  if (speed !== undefined) state.speed = speed === 'max' ? 0 : r.int('speed', state.speed, 1, 1_000_000, 'or max');
-  state.logLoss = r.bool('log', state.logLoss);
   state.schedule = readSchedule(r, '', state.schedule, state.steps);
 
   // Edits: every @STEP. prefix, in step order, each on top of the schedule in force before it.
@@ -169,15 +241,30 @@ export function decodeState(search: string): Decoded {
 }
 
 function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number): ScheduleState {
-  const lr = r.number(`${prefix}lr`, before.lr, { min: 0 });
-  const type = r.choice(
-    `${prefix}sched`,
-    before.scheduler.type,
-    SCHEDULERS.map((s) => s.type),
-  );
+  const lr = LR.kind.read(r, `${prefix}${LR.key}`, before.lr);
+  const type = SCHED.kind.read(r, `${prefix}${SCHED.key}`, before.scheduler.type);
   const start = type === before.scheduler.type ? before.scheduler : initialChoice(type, steps);
   return { lr, scheduler: readChoice(r, `${prefix}s.`, start, steps) };
 }
+
+/** How a scheduler argument of each kind is read (`schedulers`, the nested ones, is read by readChoice). */
+const ARG_KINDS: Record<Exclude<ArgKind, 'schedulers'>, (arg: ArgDef) => Kind<ArgValue>> = {
+  number: () => number() as Kind<ArgValue>,
+  int: () => int(-(2 ** 31), 2 ** 31) as Kind<ArgValue>,
+  bool: () => bool as Kind<ArgValue>,
+  choice: (arg) => choice(arg.choices!) as Kind<ArgValue>,
+  ints: () => ints({ min: 0, max: 2 ** 31, minLength: 0, maxLength: 1000 }) as Kind<ArgValue>,
+  expr: () => ({
+    // Parsed (never evaluated as JavaScript) by the library's expression parser.
+    read: (r, k, f) => {
+      const raw = r.raw(k)!;
+      if (raw.length <= 500) return raw;
+      r.problem(k, 'an expression of at most 500 characters');
+      return f;
+    },
+    write: String,
+  }),
+};
 
 function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: number): SchedulerChoice {
   const def = schedulerDef(start.type)!;
@@ -208,26 +295,8 @@ function readArg(r: Reader, key: string, arg: ArgDef, current: ArgValue | undefi
   const raw = r.raw(key);
   if (raw === undefined) return current;
   if (raw === '' && arg.initial(0) === undefined) return undefined; // an optional argument left empty: None
-  switch (arg.kind) {
-    case 'number':
-      return r.number(key, current as number, {});
-    case 'int':
-      return r.int(key, current as number, -(2 ** 31), 2 ** 31);
-    case 'bool':
-      return r.bool(key, current as boolean);
-    case 'choice':
-      return r.choice(key, current as string, arg.choices!);
-    case 'ints':
-      return r.list(key, current as number[], { min: 0, max: 2 ** 31, minLength: 0, maxLength: 1000 });
-    case 'expr':
-      if (raw.length > 500) {
-        r.problem(key, 'an expression of at most 500 characters');
-        return current;
-      }
-      return raw; // parsed (never evaluated as JavaScript) by the library's expression parser
-    case 'schedulers':
-      return current;
-  }
+  if (arg.kind === 'schedulers') return current;
+  return ARG_KINDS[arg.kind](arg).read(r, key, current as ArgValue);
 }
 
 interface Range {
@@ -235,6 +304,13 @@ interface Range {
   max?: number;
   /** Exclude the bounds themselves. */
   open?: boolean;
+}
+
+interface ListRange {
+  min: number;
+  max: number;
+  minLength: number;
+  maxLength: number;
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -308,11 +384,7 @@ class Reader {
     return ok ? values : this.bad(key, `${length} comma-separated numbers`, raw, fallback);
   }
 
-  list(
-    key: string,
-    fallback: number[],
-    o: { min: number; max: number; minLength: number; maxLength: number },
-  ): number[] {
+  list(key: string, fallback: number[], o: ListRange): number[] {
     const raw = this.raw(key);
     if (raw === undefined) return fallback;
     if (raw.trim() === '')
@@ -336,34 +408,6 @@ class Reader {
     }
   }
 }
-
-const KNOWN = new Set([
-  'data',
-  'n',
-  'noise',
-  'dseed',
-  'factor',
-  'centers',
-  'arms',
-  'turns',
-  'hidden',
-  'act',
-  'seed',
-  'opt',
-  'lr',
-  'betas',
-  'eps',
-  'amsgrad',
-  'momentum',
-  'dampening',
-  'nesterov',
-  'wd',
-  'sched',
-  'batch',
-  'steps',
-  'speed',
-  'log',
-]);
 
 function inRange(v: number, r: Range): boolean {
   if (r.min !== undefined && (r.open ? v <= r.min : v < r.min)) return false;

@@ -1,6 +1,7 @@
 // The training worker: owns the PlaygroundRun (the library and its WebAssembly core live here, off the page's
 // thread), trains it in slices at the chosen speed, and reports progress about 30 times a second.
 
+import { errorText } from './error_text.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { PlaygroundRun } from './run.ts';
 import { withEdit } from './state.ts';
@@ -84,7 +85,7 @@ function postProgress(): void {
 function fail(during: 'train' | 'schedule' | 'steps', err: unknown): void {
   playing = false;
   postProgress();
-  post({ kind: 'error', id: runId, during, message: (err as Error).message ?? String(err) });
+  post({ kind: 'error', id: runId, during, message: errorText(err) });
 }
 
 /** One slice of training, then a look at the messages, then the next slice. */
@@ -139,7 +140,7 @@ function load(id: number, state: ToWorker & { kind: 'load' }): void {
   try {
     next = new PlaygroundRun(state.state);
   } catch (err) {
-    post({ kind: 'error', id, during: 'load', message: (err as Error).message ?? String(err) });
+    post({ kind: 'error', id, during: 'load', message: errorText(err) });
     return;
   }
   run?.dispose();
@@ -188,7 +189,7 @@ scope.onmessage = (event) => {
         const state = run.changeSchedule(msg.schedule);
         post({ kind: 'state', id: runId, state, preview: run.preview() });
       } catch (err) {
-        post({ kind: 'error', id: runId, during: 'schedule', message: (err as Error).message });
+        post({ kind: 'error', id: runId, during: 'schedule', message: errorText(err) });
         post({ kind: 'state', id: runId, state: run.state, preview: run.preview() });
       }
       return;
