@@ -1,14 +1,16 @@
 import { Command, Option } from 'commander';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
-import { NonFiniteLossError } from '../train/trainer.ts';
+import { NonFiniteLossError, SchedulerStepError } from '../train/trainer.ts';
+import { ValidationError } from '../params/error.ts';
+import { StreamedHistoryCsv } from '../train/history_csv.ts';
 import { defaultEvalEvery, resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
 import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { batchSizeArg, intArg, manualDecayArg, numberArg } from './parse.ts';
+import { batchSizeArg, intArg, manualDecayArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
@@ -86,7 +88,7 @@ export function trainCommand(): Command {
     .option(
       '--out <dir>',
       'write the lr curve, the loss curve, the decision boundary (2-D data), history.csv and run.json into DIR ' +
-        '(created if needed; checked before training)',
+        '(created if needed; checked before training; history.csv is written as the run goes)',
     )
     .option('--png', 'with --out: also write every chart as PNG')
     .option(
@@ -99,7 +101,11 @@ export function trainCommand(): Command {
     .option('--boundary', 'with --out: draw the decision boundary (default when the data is 2-D; an error otherwise)')
     .option('--no-boundary', 'with --out: do not draw the decision boundary')
     .option('--grid <n>', 'cells per axis of the decision-boundary grid', intArg(2, 1000), 100)
-    .option('--json', 'print the run as JSON (the layout of a training.json case) and nothing else')
+    .option(
+      '--json',
+      'print the run as JSON (the layout of a training.json case) and nothing else; keeps every step in memory ' +
+        '(about 400 bytes per step with one param group); without --json or --out a run keeps no per-step history',
+    )
     .option('--quiet', 'print no progress bar');
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: TrainFlags) {
@@ -127,9 +133,13 @@ export function trainCommand(): Command {
     if (flags.out) ensureWritableDir(flags.out);
     let boundary: { grid: BoundaryGrid; data: Dataset } | null = null;
     let result: RunResult;
+    // --json keeps every step; --out streams history.csv to a temporary file as the run goes; else nothing.
+    const history = flags.out && !flags.json ? new StreamedHistoryCsv(flags.out, config) : null;
     try {
       result = runTraining(config, {
         loadCsv: csvLoader,
+        record: flags.json ? 'all' : (history?.onRecord ?? 'none'),
+        onEval: history?.onEval,
         evalEvery: flags.evalEvery ?? defaultEvalEvery(config.steps),
         onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
         onModel: drawBoundary
@@ -138,20 +148,27 @@ export function trainCommand(): Command {
           : undefined,
       });
     } catch (err) {
+      history?.discard();
+      if (err instanceof SchedulerStepError && !flags.json) process.stdout.write(stoppedSummary(config, err));
       if (err instanceof NonFiniteLossError && flags.out)
         err.message += `; nothing was written to ${flags.out} (files from earlier runs there are unchanged)`;
-      throw err;
+      throw tooBig(err, flags);
     }
-    const written = flags.out
-      ? writeFilesAtomic(
-          flags.out,
-          await (await import('../report/run_report.ts')).runOutputFiles(result, {
-            png: flags.png,
-            lossScale: flags.lossScale,
-            boundary,
-          }),
-        )
-      : [];
+    let written: string[] = [];
+    if (flags.out) {
+      try {
+        const { runOutputFiles } = await import('../report/run_report.ts');
+        const files = await runOutputFiles(result, {
+          png: flags.png,
+          lossScale: flags.lossScale,
+          boundary,
+          history: history ?? undefined,
+        });
+        written = writeFilesAtomic(flags.out, files);
+      } finally {
+        history?.discard(); // renamed into place by now, or to be removed
+      }
+    }
     if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
     else {
       process.stdout.write(summary(result));
@@ -165,6 +182,26 @@ export function trainCommand(): Command {
         );
     }
   });
+}
+
+/** The engine's refusal of a model too big for memory, naming the flag that sized it. */
+function tooBig(err: unknown, flags: TrainFlags): unknown {
+  if (!(err instanceof ValidationError) || err.where !== 'Engine' || err.param !== 'memory' || flags.config) return err;
+  err.message = `--hidden ${(flags.hidden as number[]).join(',')}: the model does not fit in memory: ${err.message}`;
+  return err;
+}
+
+/** What a run that the scheduler stopped did before it stopped. */
+function stoppedSummary(config: RunConfig, err: SchedulerStepError): string {
+  const steps = err.step + 1;
+  const lr = err.lastStep ? Array.from(err.lastStep.lr) : null;
+  return [
+    `anneal train — ${describe(config)}`,
+    `  stopped         after ${steps} of ${config.steps} steps (${err.scheduler} failed)`,
+    `  last step loss  ${err.loss.toPrecision(6)}`,
+    ...(lr ? [`  lr (unchanged)  ${lr.map((v) => v.toPrecision(6)).join(', ')}`] : []),
+    '',
+  ].join('\n');
 }
 
 function flagOf(key: string): string {
@@ -242,8 +279,8 @@ function describe(config: RunConfig): string {
 }
 
 function summary(result: RunResult): string {
-  const lastLr = result.lr.length ? result.lr[result.lr.length - 1] : [];
-  const steps = result.loss.length;
+  const lastLr = result.lastStep ? Array.from(result.lastStep.lr) : [];
+  const steps = result.steps ?? result.loss.length;
   // No rate for a run of no steps, or one too short for the clock to see: never NaN or Infinity steps/s.
   const rate =
     steps > 0 && result.wallMs > 0
@@ -251,7 +288,7 @@ function summary(result: RunResult): string {
       : steps === 0
         ? '  (no steps)'
         : '';
-  const lastStep = steps ? result.loss[steps - 1].toPrecision(6) : '-';
+  const lastStep = result.lastStep ? result.lastStep.loss.toPrecision(6) : '-';
   const finalLr = lastLr.length
     ? `${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)`
     : '-  (no steps)';

@@ -77,16 +77,37 @@ const canonicalDatasetSpec = z.preprocess(
   datasetSpecSchema,
 );
 
+/**
+ * Keyword arguments by name (scheduler `args`, optimizer `kwargs` and `groups`). zod's record leaves out a
+ * `__proto__` key (JSON.parse makes it an own key), so it is refused here as the unknown key it is.
+ */
+const keywords = () =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+        ctx.addIssue({ code: 'custom', message: 'unknown key "__proto__"', input: value });
+    })
+    .pipe(z.record(z.string(), z.unknown())) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** An `lr` given in a param group or in kwargs is a number (a quoted "0.01" would pass for one in messages). */
+const withNumericLr = () =>
+  keywords().superRefine((value, ctx) => {
+    if (!Object.hasOwn(value, 'lr') || typeof value.lr === 'number') return;
+    const got = typeof value.lr === 'string' ? `the string ${JSON.stringify(value.lr)}` : JSON.stringify(value.lr);
+    ctx.addIssue({ code: 'custom', path: ['lr'], message: `lr must be a number, got ${got}`, input: value.lr });
+  });
+
 export const optimizerSpecSchema = z.strictObject({
   type: z.string().transform(canonical(OPTIMIZER_TYPES)),
-  groups: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
-  kwargs: z.record(z.string(), z.unknown()).optional(),
+  groups: z.array(withNumericLr()).min(1).optional(),
+  kwargs: withNumericLr().optional(),
 });
 
 export const schedulerSpecSchema = z
   .strictObject({
     type: z.string(),
-    args: z.record(z.string(), z.unknown()).optional(),
+    args: keywords().optional(),
   })
   .transform(canonicalSchedulerSpec);
 
@@ -114,7 +135,7 @@ function canonicalSchedulerSpec<S extends { type: string; args?: Record<string, 
  */
 export const batchScheduleSpecSchema = z.strictObject({
   type: z.string().transform(canonical(BATCH_SCHEDULE_TYPES)),
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: keywords().optional(),
   interval: z.enum(['epoch', 'step']).default('epoch'),
 });
 

@@ -28,6 +28,11 @@ export interface CsvDataset extends Dataset {
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NON_FINITE_WORDS = /^[+-]?(inf|infinity|nan)$/i;
 
+/** The most classes a dataset may have: a layer's widest (Linear's `in_features` / `out_features`, src/nn). */
+export const MAX_CLASSES = 1 << 20;
+/** The largest label: classes are 0 … MAX_CLASSES - 1. */
+export const MAX_LABEL = MAX_CLASSES - 1;
+
 /**
  * Thrown by `parseCsv` for malformed CSV or a value that is not a number (or a label that is not a class index);
  * the message names the line.
@@ -223,11 +228,21 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvDatase
         );
       }
       if (column === labelIndex) {
-        if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+        if (!Number.isInteger(value) || value < 0) {
           throw new CsvParseError(
             `parseCsv: ${where}: the label must be an integer >= 0, got ${JSON.stringify(field)}`,
             columnName,
             'an integer >= 0',
+            field,
+          );
+        }
+        if (value > MAX_LABEL) {
+          throw new CsvParseError(
+            `parseCsv: ${where}: the label column ${JSON.stringify(header[labelIndex])} holds class indices ` +
+              `from 0 to ${MAX_LABEL} (the output layer has one unit per class, at most ${MAX_CLASSES}), ` +
+              `got ${JSON.stringify(field)}`,
+            columnName,
+            `an integer from 0 to ${MAX_LABEL}`,
             field,
           );
         }

@@ -1,5 +1,6 @@
 import { ValidationError } from '../params/error.ts';
 import type { Engine } from '../engine/index.ts';
+import { type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 import type { Matrix } from './matrix.ts';
 
 /**
@@ -19,6 +20,8 @@ export class DeviceData {
   readonly maxLabel: number;
   private indexPtr = 0;
   private indexCapacity = 0;
+  private readonly held: HeldBlocks;
+  private disposedFlag = false;
 
   /**
    * Copies `x` and `y` into the engine's memory.
@@ -35,17 +38,25 @@ export class DeviceData {
     this.cols = x.cols;
     this.maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
     this.xPtr = engine.alloc(x.rows * x.cols * 4);
-    this.yPtr = engine.alloc(x.rows * 4);
+    try {
+      this.yPtr = engine.alloc(x.rows * 4);
+    } catch (err) {
+      engine.free(this.xPtr);
+      throw err;
+    }
+    this.held = holdBlocks(this, engine, [this.xPtr, this.yPtr]);
     engine.writeF32(this.xPtr, x.data.subarray(0, x.rows * x.cols));
     engine.writeI32(this.yPtr, y);
   }
 
   /** Writes batch indices into a buffer the core reads; returns its pointer. */
   stageIndices(indices: ArrayLike<number>): number {
+    this.assertLive('DeviceData.stageIndices');
     if (indices.length > this.indexCapacity) {
       if (this.indexPtr) this.engine.free(this.indexPtr);
       this.indexCapacity = Math.max(indices.length, 4);
       this.indexPtr = this.engine.alloc(this.indexCapacity * 4);
+      this.held.blocks.splice(2, 1, this.indexPtr);
     }
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i];
@@ -63,10 +74,33 @@ export class DeviceData {
     return this.indexPtr;
   }
 
-  /** Returns the data's memory to the engine; the data is unusable afterwards. */
+  /** Whether `dispose()` has been called. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Throws `DeviceData was disposed: build new data` once the data is disposed. */
+  assertLive(where: string): void {
+    if (this.disposedFlag) {
+      throw new ValidationError(
+        where,
+        'data',
+        'data that was not disposed',
+        'disposed',
+        `${where}: DeviceData was disposed: build new data`,
+      );
+    }
+  }
+
+  /**
+   * Returns the data's memory to the engine now; any later use throws. A second call does nothing. Data never
+   * disposed is freed once garbage-collected (FinalizationRegistry).
+   */
   dispose(): void {
-    this.engine.free(this.xPtr);
-    this.engine.free(this.yPtr);
-    if (this.indexPtr) this.engine.free(this.indexPtr);
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    releaseBlocks(this, this.held);
+    this.indexPtr = 0;
+    this.indexCapacity = 0;
   }
 }

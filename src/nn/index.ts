@@ -19,6 +19,7 @@ export {
 } from './sequential.ts';
 export { MLP, LogicNet, type MLPOptions, type LogicNetOptions } from './models.ts';
 export { Parameter } from './parameter.ts';
+export type { SavedFloat, SavedTensor } from './saved_tensor.ts';
 export { Loss } from './loss.ts';
 export { DeviceData } from './device_data.ts';
 export { manualSeed, TorchGenerator, TORCH_DEFAULT_SEED, type WeightGenerator } from './init.ts';

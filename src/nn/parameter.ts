@@ -1,5 +1,6 @@
 import { ValidationError } from '../params/error.ts';
 import type { Engine } from '../engine/index.ts';
+import { disposedError, type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 
 /**
  * A trainable tensor living in the engine's linear memory, with its gradient beside it. `data` and `grad`
@@ -12,6 +13,8 @@ export class Parameter {
   readonly gradPtr: number;
   /** Number of elements, as `tensor.numel()`. */
   readonly numel: number;
+  private readonly held: HeldBlocks;
+  private disposedFlag = false;
 
   /**
    * Allocates the values and the gradient, both zeroed (a layer then writes its initial weights).
@@ -24,21 +27,40 @@ export class Parameter {
   ) {
     this.numel = shape.reduce((a, b) => a * b, 1);
     this.ptr = engine.alloc(this.numel * 4);
-    this.gradPtr = engine.alloc(this.numel * 4);
+    try {
+      this.gradPtr = engine.alloc(this.numel * 4);
+    } catch (err) {
+      engine.free(this.ptr);
+      throw err;
+    }
+    this.held = holdBlocks(this, engine, [this.ptr, this.gradPtr]);
+  }
+
+  /** Whether `dispose()` has been called (the parameter's model was disposed). */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Throws the `... was disposed` refusal if the parameter was disposed. */
+  assertLive(where: string): void {
+    if (this.disposedFlag) throw disposedError(where, 'Parameter', 'model');
   }
 
   /** The values, a fresh view on the engine's memory (`param.data`). */
   get data(): Float32Array {
+    this.assertLive('Parameter.data');
     return this.engine.viewF32(this.ptr, this.numel);
   }
 
   /** The accumulated gradient, a fresh view on the engine's memory (`param.grad`). */
   get grad(): Float32Array {
+    this.assertLive('Parameter.grad');
     return this.engine.viewF32(this.gradPtr, this.numel);
   }
 
   /** Copies values (flat, row-major) into the parameter after checking count and finiteness. */
   copyFrom(values: ArrayLike<number>, what = 'parameter'): void {
+    this.assertLive('Parameter.copyFrom');
     if (values.length !== this.numel) {
       throw new ValidationError(
         what,
@@ -67,10 +89,11 @@ export class Parameter {
     return toNested(source, this.shape);
   }
 
-  /** Returns the parameter's memory to the engine; the parameter is unusable afterwards. */
+  /** Returns the parameter's memory to the engine; any later use throws. A second call does nothing. */
   dispose(): void {
-    this.engine.free(this.ptr);
-    this.engine.free(this.gradPtr);
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    releaseBlocks(this, this.held);
   }
 }
 

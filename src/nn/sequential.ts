@@ -6,7 +6,9 @@ import type { DeviceData } from './device_data.ts';
 import { Loss } from './loss.ts';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './matrix.ts';
 import { Activation, Linear, type Layer } from './modules.ts';
+import { disposedError, type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 import { fromNested, type Parameter } from './parameter.ts';
+import { decodeTensor, encodeTensor, type SavedTensor } from './saved_tensor.ts';
 
 /** What the fused training step needs of an optimizer. */
 export interface FusedOptimizer {
@@ -14,6 +16,12 @@ export interface FusedOptimizer {
   readonly engine: Engine;
   /** Byte offset of the optimizer descriptor the core reads. */
   readonly descriptor: number;
+  /**
+   * Refuses (a ValidationError, where `${model}.trainStep`) unless the optimizer can update the model in a fused
+   * step: it was not disposed and every parameter it holds is one of `params` (the model's). The library's
+   * optimizers implement it.
+   */
+  checkFused?(model: string, params: ReadonlySet<Parameter>): void;
 }
 
 /** The result of `evaluate`: the model's performance on a labelled batch. */
@@ -36,9 +44,10 @@ export interface LayerWeights {
 
 /**
  * A model's weights as PyTorch's `state_dict()`: parameter name (`0.weight`, `layers.1.bias`, ...) to nested
- * arrays.
+ * arrays. Values JSON cannot carry (NaN, ±Infinity, -0) are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
+ * `"-0"`, so the dict survives `JSON.stringify` and loads back bit-identically.
  */
-export type ModelStateDict = Record<string, number[] | number[][]>;
+export type ModelStateDict = Record<string, SavedTensor>;
 
 /**
  * A chain of layers whose activations for the largest batch seen so far are laid out once in linear memory.
@@ -65,6 +74,9 @@ export class Sequential {
   private staged: { n: number; version: number } | null = null;
   /** The whole dataset last gathered by loadBatch, while the input activations still hold it. */
   private resident: DeviceData | null = null;
+  private held: HeldBlocks | null = null;
+  private ownParams: ReadonlySet<Parameter> | null = null;
+  private disposedFlag = false;
 
   constructor(...modules: Layer[]) {
     const where = 'Sequential';
@@ -126,11 +138,26 @@ export class Sequential {
     this.outputDim = dim;
     this.descriptor = this.engine.alloc(ModelDescriptor.bytes(modules.length));
     this.layout = new ModelDescriptor(this.engine, this.descriptor, modules.length);
+    this.held = holdBlocks(this, this.engine, [this.descriptor]);
     this.reserveBatch(4);
+  }
+
+  /** Whether `dispose()` has been called. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Throws `MLP was disposed: build a new model` (where: `MLP.method`) once the model is disposed. */
+  protected assertLive(method: string): void {
+    if (this.disposedFlag) {
+      const name = this.constructor.name;
+      throw disposedError(`${name}.${method}`, name, 'model');
+    }
   }
 
   /** Lays out activations for batches of up to `n` samples (called automatically for larger batches). */
   reserveBatch(n: number): void {
+    this.assertLive('reserveBatch');
     if (!Number.isInteger(n) || n < 1) {
       throw new ValidationError(
         `${this.constructor.name}.reserveBatch`,
@@ -148,6 +175,7 @@ export class Sequential {
     const block = this.engine.alloc(bytes);
     if (this.activationBlock) this.engine.free(this.activationBlock);
     this.activationBlock = block;
+    if (this.held) this.held.blocks.splice(0, this.held.blocks.length, this.descriptor, block);
     this.activationBytes = bytes;
     this.capacity = stride;
     this.staged = null;
@@ -196,20 +224,39 @@ export class Sequential {
 
   /** The weights as nested arrays in PyTorch layout, keyed as `model.state_dict()`. */
   stateDict(): ModelStateDict {
+    this.assertLive('stateDict');
     const out: ModelStateDict = {};
-    for (const [key, p] of this.namedParameters()) out[key] = p.toNested();
+    for (const [key, p] of this.namedParameters()) out[key] = encodeTensor(p.data, p.shape);
     return out;
   }
 
-  /** Loads weights in PyTorch layout; every key and shape is checked before anything is written. */
+  /**
+   * Loads weights in PyTorch layout, as `load_state_dict(strict=True)`: the keys (none missing, none unknown),
+   * every shape and every value are checked before anything is written, so a refused dict changes nothing. A
+   * value is a number that rounds to a finite f32 (1e300 is refused, naming the key and index), or one of the
+   * strings `stateDict()` writes for NaN, ±Infinity and -0.
+   */
   loadStateDict(state: ModelStateDict): void {
+    this.assertLive('loadStateDict');
+    const where = `${this.constructor.name}.loadStateDict`;
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new ValidationError(
+        where,
+        'state',
+        'an object of parameter name to nested arrays',
+        state,
+        `${where}: expected an object of parameter name to nested arrays (model.stateDict()), got ${
+          state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state
+        }`,
+      );
+    }
     const named = this.namedParameters();
     const known = new Set(named.map(([k]) => k));
     const unexpected = Object.keys(state).filter((k) => !known.has(k));
-    const missing = named.filter(([k]) => !(k in state)).map(([k]) => k);
+    const missing = named.filter(([k]) => !Object.hasOwn(state, k)).map(([k]) => k);
     if (unexpected.length || missing.length) {
       throw new ValidationError(
-        `${this.constructor.name}.loadStateDict`,
+        where,
         'state',
         `an object with exactly the keys ${[...known].join(', ')}`,
         Object.keys(state),
@@ -217,12 +264,13 @@ export class Sequential {
           `expected ${[...known].join(', ')}`,
       );
     }
-    const values = named.map(([key, p]) => fromNested(state[key], p.shape, `loadStateDict: ${key}`));
+    const values = named.map(([key, p]) => decodeTensor(state[key], p.shape, where, key));
     named.forEach(([, p], i) => p.data.set(values[i]));
   }
 
   /** Per-layer weights in the `training.json` layout. */
   layerWeights(): LayerWeights[] {
+    this.assertLive('layerWeights');
     return this.layers.map((l) => ({ weight: l.weight.toNested() as number[][], bias: l.bias.toNested() as number[] }));
   }
 
@@ -231,6 +279,7 @@ export class Sequential {
    * in errors.
    */
   loadLayerWeights(weights: readonly LayerWeights[], what = 'init'): void {
+    this.assertLive('loadLayerWeights');
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
       throw new ValidationError(
         what,
@@ -253,6 +302,7 @@ export class Sequential {
 
   /** Zeroes every parameter's gradient (`model.zero_grad()`), in the core (`zeroGrad` in assembly/index.ts). */
   zeroGrad(): void {
+    this.assertLive('zeroGrad');
     this.engine.core.zeroGrad(this.descriptor);
   }
 
@@ -271,7 +321,9 @@ export class Sequential {
 
   /** Gathers a batch of a resident dataset inside the core (no per-sample JavaScript work). */
   loadBatch(data: DeviceData, indices: ArrayLike<number> | null = null): number {
+    this.assertLive('loadBatch');
     const where = `${this.constructor.name}.loadBatch`;
+    data.assertLive(where);
     if (data.engine !== this.engine) {
       throw new ValidationError(
         where,
@@ -325,6 +377,7 @@ export class Sequential {
 
   /** The logits, one row per sample. */
   forward(x: Features): Matrix {
+    this.assertLive('forward');
     const m = this.inputOf(x, 'forward');
     const n = this.stage(m, null);
     this.engine.core.forward(this.descriptor, n);
@@ -334,6 +387,7 @@ export class Sequential {
 
   /** Softmax of the logits, one row of class probabilities per sample. */
   predictProba(x: Features): Matrix {
+    this.assertLive('predictProba');
     const logits = this.forward(x);
     const out = new Float32Array(logits.data.length);
     const k = logits.cols;
@@ -349,6 +403,7 @@ export class Sequential {
 
   /** Softmax, then arg-max: the predicted class of every sample. */
   predict(x: Features): Int32Array {
+    this.assertLive('predict');
     const m = this.inputOf(x, 'predict');
     const n = this.stage(m, null);
     this.engine.core.evaluate(this.descriptor, n, 0);
@@ -362,6 +417,7 @@ export class Sequential {
 
   /** Mean cross-entropy on (x, y); `backward()` on the result fills the gradients, as in PyTorch. */
   getLoss(x: Features, y: Labels): Loss {
+    this.assertLive('getLoss');
     const m = this.inputOf(x, 'getLoss');
     const n = this.stage(m, this.labelsFor(m, y, 'getLoss'));
     return this.lossOfStaged(n);
@@ -369,12 +425,14 @@ export class Sequential {
 
   /** The loss of the batch staged by `loadBatch`. */
   lossOfStaged(n: number): Loss {
+    this.assertLive('getLoss');
     const core = this.engine.core;
     core.forward(this.descriptor, n);
     const value = core.loss(this.descriptor, n);
     const version = ++this.forwardCount;
     this.staged = { n, version };
     return new Loss(value, () => {
+      this.assertLive('backward');
       if (!this.staged || this.staged.version !== version) {
         throw new Error(
           'Loss.backward: the model has run another forward pass since this loss was computed; compute the loss again',
@@ -386,6 +444,7 @@ export class Sequential {
 
   /** Loss, accuracy and predictions on (x, y) without touching any gradient. */
   evaluate(x: Features, y: Labels): Evaluation {
+    this.assertLive('evaluate');
     const m = this.inputOf(x, 'evaluate');
     const n = this.stage(m, this.labelsFor(m, y, 'evaluate'));
     return this.evaluateStaged(n);
@@ -393,6 +452,7 @@ export class Sequential {
 
   /** `evaluate` on the first `n` samples staged by `loadBatch`. */
   evaluateStaged(n: number): Evaluation {
+    this.assertLive('evaluate');
     const loss = this.engine.core.evaluate(this.descriptor, n, 1);
     this.forwardCount++;
     return { loss, accuracy: this.layout.correct / n, predictions: this.readPredictions(n) };
@@ -403,13 +463,26 @@ export class Sequential {
    * and the optimizer's update. Returns the loss; the same numbers as the line-by-line loop.
    */
   trainStep(x: Features, y: Labels, optimizer: FusedOptimizer): number {
+    this.checkOptimizer(optimizer);
     const m = this.inputOf(x, 'trainStep');
     const n = this.stage(m, this.labelsFor(m, y, 'trainStep'));
-    return this.trainStepStaged(n, optimizer);
+    this.forwardCount++;
+    return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
   }
 
   /** `trainStep` on the first `n` samples staged by `loadBatch`; returns the loss. */
   trainStepStaged(n: number, optimizer: FusedOptimizer): number {
+    this.checkOptimizer(optimizer);
+    this.forwardCount++;
+    return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
+  }
+
+  /**
+   * Refuses, before anything runs, a fused step with a disposed model or optimizer, or an optimizer in another
+   * engine or holding parameters that are not this model's.
+   */
+  private checkOptimizer(optimizer: FusedOptimizer): void {
+    this.assertLive('trainStep');
     if (optimizer.engine !== this.engine) {
       throw new ValidationError(
         `${this.constructor.name}.trainStep`,
@@ -419,8 +492,8 @@ export class Sequential {
         'trainStep: the optimizer lives in another engine',
       );
     }
-    this.forwardCount++;
-    return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
+    this.ownParams ??= new Set(this.parameters());
+    optimizer.checkFused?.(this.constructor.name, this.ownParams);
   }
 
   /** PyTorch's repr: the class name and the numbered layers. */
@@ -428,11 +501,17 @@ export class Sequential {
     return `${this.constructor.name}(\n${this.modules.map((m, i) => `  (${i}): ${m}`).join('\n')}\n)`;
   }
 
-  /** Returns the model's memory to the engine; the model is unusable afterwards. */
+  /**
+   * Returns the model's memory to the engine now; any later use throws `MLP was disposed: build a new model`. A
+   * second call does nothing. A model never disposed is freed once garbage-collected (FinalizationRegistry).
+   */
   dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
     for (const p of this.parameters()) p.dispose();
-    if (this.activationBlock) this.engine.free(this.activationBlock);
-    this.engine.free(this.descriptor);
+    if (this.held) releaseBlocks(this, this.held);
     this.activationBlock = 0;
+    this.staged = null;
+    this.resident = null;
   }
 }

@@ -1,5 +1,6 @@
 import { GroupBlock, type GroupField } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
+import { disposedError } from '../nn/lifetime.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import type { ParamDecls } from '../params/declare.ts';
 import type { ParamSet } from '../params/param_set.ts';
@@ -43,13 +44,30 @@ export abstract class ParamGroup implements SchedulableParamGroup {
     this.hyper = new GroupBlock(engine, block);
   }
 
+  private disposed = false;
+
+  /**
+   * Called by the optimizer's `dispose()`: the block is freed, so any later read or write of a hyper-parameter
+   * (a scheduler's `group.lr = x` included) throws instead of touching memory a new object may reuse.
+   * @internal
+   */
+  markDisposed(): void {
+    this.disposed = true;
+  }
+
+  private assertLive(field: string): void {
+    if (this.disposed) throw disposedError(`${this.owner} param group (${field})`, this.owner, 'optimizer');
+  }
+
   /** Reads hyper-parameter `field` of the block. */
   protected read(field: GroupField): number {
+    this.assertLive(field);
     return this.hyper.get(field);
   }
 
   /** Writes hyper-parameter `field` of the block, unchecked. */
   protected write(field: GroupField, value: number): void {
+    this.assertLive(field);
     this.hyper.set(field, value);
   }
 

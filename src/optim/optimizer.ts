@@ -1,6 +1,8 @@
 import { GroupBlock, OptimizerDescriptor, StepRecord } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
-import { fromNested, Parameter } from '../nn/parameter.ts';
+import { disposedError, type HeldBlocks, holdBlocks, releaseBlocks } from '../nn/lifetime.ts';
+import { Parameter } from '../nn/parameter.ts';
+import { decodeTensor, encodeTensor, type SavedTensor } from '../nn/saved_tensor.ts';
 import type { ParamDecls, Values } from '../params/declare.ts';
 import { ValidationError } from '../params/error.ts';
 import type { ParamSet } from '../params/param_set.ts';
@@ -13,8 +15,12 @@ export type ParamGroupSpec<H> = { params: readonly Parameter[] } & Partial<H>;
 /** What an optimizer takes, as in PyTorch: a list of parameters (one group), or a list of param groups. */
 export type ParamsArgument<H> = readonly Parameter[] | readonly ParamGroupSpec<H>[];
 
-/** Per-parameter optimizer state in PyTorch layout (nested arrays shaped like the parameter). */
-export type ParamState = Record<string, number | number[] | number[][] | null>;
+/**
+ * Per-parameter optimizer state in PyTorch layout (nested arrays shaped like the parameter). As in a model's
+ * state dict, NaN, ±Infinity and -0 are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`, so the state
+ * survives `JSON.stringify` and loads back bit-identically.
+ */
+export type ParamState = Record<string, number | SavedTensor | null>;
 
 /** The optimizer's state in PyTorch's `optimizer.state_dict()` layout: per-parameter state and the param groups. */
 export interface OptimizerStateDict {
@@ -67,6 +73,8 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
   private readonly groupsBlock: number;
   private readonly declared: ParamSet<ParamDecls>;
   private readonly crossCheck: (values: Values<ParamDecls>, where: string) => void;
+  private readonly held: HeldBlocks;
+  private disposedFlag = false;
 
   /**
    * Lays out the optimizer in linear memory, after checking the options and every param group dict against
@@ -133,27 +141,78 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
       descriptor.setParam(i, { data: param.ptr, grad: param.gradPtr, size: param.numel, group, state, meta: meta.ptr });
     });
     this.stateSlots = stateSlots;
+    const blocks = [this.descriptor, this.groupsBlock];
+    for (const e of this.entries) blocks.push(...stateSlots.map(({ slot }) => e.state[slot]), e.meta.ptr);
+    this.held = holdBlocks(this, this.engine, blocks);
+  }
+
+  /** Whether `dispose()` has been called. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /**
+   * Refuses use of a disposed optimizer (`Adam was disposed: build a new optimizer`), or of one whose parameters
+   * were disposed (with their model): either would touch memory a new object may have reused.
+   */
+  private assertLive(method: string, whereGiven?: string): void {
+    let live = !this.disposedFlag;
+    for (const e of this.entries) if (e.param.disposed) live = false;
+    if (live) return; // the per-step path: no allocation
+    const where = whereGiven ?? `${this.name}.${method}`;
+    if (this.disposedFlag) throw disposedError(where, this.name, 'optimizer');
+    for (const e of this.entries) {
+      if (e.param.disposed) {
+        throw new ValidationError(
+          where,
+          'params',
+          'parameters that were not disposed',
+          'a disposed parameter',
+          `${where}: a parameter of this ${this.name} was disposed (with its model): build a new optimizer`,
+        );
+      }
+    }
+  }
+
+  /** See FusedOptimizer.checkFused: live, and every parameter held is one of the model's. */
+  checkFused(model: string, params: ReadonlySet<Parameter>): void {
+    let foreign = this.disposedFlag;
+    for (const e of this.entries) if (e.param.disposed || !params.has(e.param)) foreign = true;
+    if (!foreign) return; // the per-step path: no allocation
+    const where = `${model}.trainStep`;
+    this.assertLive('step', where);
+    throw new ValidationError(
+      where,
+      'optimizer',
+      "an optimizer over the model's parameters",
+      `a ${this.name} over other parameters`,
+      `${where}: the ${this.name} holds parameters that are not this model's; build it from model.parameters()`,
+    );
   }
 
   private readonly stateSlots: readonly StateSlot[];
 
   /** Updates every parameter from its gradient: one call into the core for all param groups. */
   step(): void {
+    this.assertLive('step');
     this.engine.core.optimizerStep(this.descriptor);
   }
 
   /** Sets the gradients of this optimizer's parameters to zero. */
   zeroGrad(): void {
+    this.assertLive('zeroGrad');
     this.engine.core.optimizerZeroGrad(this.descriptor);
   }
 
   /** Number of steps taken by parameter i (PyTorch's `state[p]['step']`). */
   stepCount(paramIndex = 0): number {
+    this.assertLive('stepCount');
     return this.entries[paramIndex].meta.step;
   }
 
   /** The state as `optimizer.state_dict()`: per-parameter state in PyTorch layout and the groups' hyper-parameters. */
   stateDict(): OptimizerStateDict {
+    this.assertLive('stateDict');
     const state: Record<number, ParamState> = {};
     this.entries.forEach((e, i) => {
       const step = e.meta.step;
@@ -175,49 +234,117 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
   /** Optimizer-specific touches to a param's saved state (e.g. SGD's absent momentum buffer is null). */
   protected describeState(_state: ParamState, _hasBuffer: boolean, _group: G): void {}
 
-  private readState(e: ParamEntry, slot: number): number[] | number[][] {
-    return e.param.toNested(this.engine.readF32(e.state[slot], e.param.numel));
+  private readState(e: ParamEntry, slot: number): SavedTensor {
+    return encodeTensor(this.engine.readF32(e.state[slot], e.param.numel), e.param.shape);
   }
 
-  /** Restores a state dict from an optimizer over parameters of the same shapes; checks everything first. */
+  /**
+   * Restores a state dict from an optimizer over parameters of the same shapes, as PyTorch's
+   * `load_state_dict`, strictly: the keys (`state`, `paramGroups`; each group's hyper-parameters, none missing,
+   * none unknown; each parameter state's step and buffers), types, shapes and ranges are all checked before
+   * anything is written, so a refused dict changes nothing. Buffer values are numbers that round to a finite
+   * f32, or the strings `stateDict()` writes for NaN, ±Infinity and -0. Scheduler bookkeeping (`initialLr`, ...)
+   * is replaced by the saved group's, as PyTorch replaces the group dict.
+   */
   loadStateDict(sd: OptimizerStateDict): void {
+    this.assertLive('loadStateDict');
     const what = `${this.name}.loadStateDict`;
-    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object') {
-      throw new RangeError(`${what}: expected {state, paramGroups}`);
+    const fail = (param: string, allowed: string, got: unknown, message: string): never => {
+      throw new ValidationError(what, param, allowed, got, `${what}: ${message}`);
+    };
+    if (!isRecord(sd)) {
+      fail('state', 'an object {state, paramGroups}', sd, `expected {state, paramGroups}, got ${kindOf(sd)}`);
     }
+    for (const key of Object.keys(sd)) {
+      if (key !== 'state' && key !== 'paramGroups') {
+        fail(key, 'state, paramGroups', sd[key as keyof OptimizerStateDict], `unknown key ${JSON.stringify(key)}`);
+      }
+    }
+    if (!Array.isArray(sd.paramGroups)) {
+      fail('paramGroups', 'a list of param groups', sd.paramGroups, `expected paramGroups to be a list`);
+    }
+    if (!isRecord(sd.state)) fail('state', 'an object of parameter index to state', sd.state, 'expected state');
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(
-        `${what}: the saved state has ${sd.paramGroups.length} param groups; ` +
-          `this optimizer has ${this.paramGroups.length}`,
+      fail(
+        'paramGroups',
+        `${this.paramGroups.length} param groups`,
+        sd.paramGroups.length,
+        `the saved state has ${sd.paramGroups.length} param groups; this optimizer has ${this.paramGroups.length}`,
       );
     }
+    let first = 0;
     sd.paramGroups.forEach((g, i) => {
-      if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
-        throw new RangeError(
-          `${what}: param group ${i} holds ${g.params?.length} parameters; ` +
-            `this optimizer's holds ${this.paramGroups[i].params.length}`,
+      const n = this.paramGroups[i].params.length;
+      const expected = Array.from({ length: n }, (_, j) => first + j);
+      first += n;
+      if (!isRecord(g)) fail(`paramGroups[${i}]`, 'a param group object', g, `param group ${i} is ${kindOf(g)}`);
+      const params: unknown = g.params;
+      if (!Array.isArray(params) || params.length !== n || params.some((v, j) => v !== expected[j])) {
+        fail(
+          `paramGroups[${i}].params`,
+          JSON.stringify(expected),
+          params,
+          `param group ${i} holds ${Array.isArray(params) ? params.length : kindOf(params)} parameters; ` +
+            `this optimizer's holds ${n}, numbered ${JSON.stringify(expected)}`,
         );
       }
     });
+    for (const key of Object.keys(sd.state)) {
+      const i = Number(key);
+      if (String(i) !== key || !Number.isInteger(i) || i < 0 || i >= this.entries.length) {
+        fail(
+          `state[${key}]`,
+          `a parameter index in [0, ${this.entries.length - 1}]`,
+          key,
+          `state[${JSON.stringify(key)}] names no parameter; this optimizer holds ${this.entries.length}`,
+        );
+      }
+    }
     const restored = this.entries.map((e, i) => {
-      const saved = sd.state[i];
-      if (saved === undefined) return null;
+      if (!Object.hasOwn(sd.state, i)) return null;
+      const saved: unknown = sd.state[i];
+      if (!isRecord(saved))
+        return fail(`state[${i}]`, 'a parameter state object', saved, `state[${i}] is ${kindOf(saved)}`);
+      const known = ['step', ...this.stateSlots.map((s) => s.key)];
+      for (const key of Object.keys(saved)) {
+        if (!known.includes(key)) {
+          fail(
+            `state[${i}].${key}`,
+            known.join(', '),
+            saved[key],
+            `unknown key state[${i}].${key}; expected ${known.join(', ')}`,
+          );
+        }
+      }
       const step = saved.step;
-      if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
-        throw new RangeError(`${what}: state[${i}].step must be an integer >= 0, got ${String(step)}`);
-      const tensors = this.stateSlots.map(({ key }) =>
-        saved[key] === null || saved[key] === undefined
-          ? null
-          : fromNested(saved[key], e.param.shape, `${what}: state[${i}].${key}`),
-      );
-      return { step, tensors, hasBuffer: this.restoreHasBuffer(saved) };
+      if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 1)
+        fail(
+          `state[${i}].step`,
+          'an integer >= 1',
+          step,
+          `state[${i}].step must be an integer >= 1, got ${String(step)}`,
+        );
+      const tensors = this.stateSlots.map(({ key }) => {
+        const value = saved[key];
+        if (value === null && this.stateMayBeNull(key)) return null;
+        if (!Object.hasOwn(saved, key)) {
+          fail(
+            `state[${i}].${key}`,
+            `an array of shape [${e.param.shape.join(', ')}]`,
+            undefined,
+            `state[${i}].${key} is missing`,
+          );
+        }
+        return decodeTensor(value, e.param.shape, what, `state[${i}].${key}`);
+      });
+      return { step: step as number, tensors, hasBuffer: this.restoreHasBuffer(saved as ParamState) };
     });
     // Check every group's values before writing any of them.
     const groupValues = sd.paramGroups.map((g, i) => this.checkSavedGroup(g, i));
     groupValues.forEach(({ values, bookkeeping }, i) => {
       const group = this.paramGroups[i];
       group.assign(values);
-      Object.assign(group, bookkeeping);
+      for (const key of BOOKKEEPING_KEYS) group[key] = bookkeeping[key];
     });
     restored.forEach((r, i) => {
       const e = this.entries[i];
@@ -228,6 +355,11 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
         else this.engine.fillF32(e.state[slot], e.param.numel, 0);
       });
     });
+  }
+
+  /** Whether a saved buffer may be null (SGD's momentum buffer before the first momentum step). */
+  protected stateMayBeNull(_key: string): boolean {
+    return false;
   }
 
   /** Whether a saved parameter state holds a momentum buffer (SGD overrides this). */
@@ -264,6 +396,17 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
         );
       }
     }
+    for (const name of this.declared.names) {
+      if (!Object.hasOwn(saved, name)) {
+        throw new ValidationError(
+          where,
+          name,
+          'present (a saved param group holds every hyper-parameter)',
+          undefined,
+          `${where}: ${name} is missing; a saved param group holds ${this.declared.names.join(', ')}`,
+        );
+      }
+    }
     this.crossCheck(values as Values<ParamDecls>, where);
     return { values: values as Values<ParamDecls>, bookkeeping };
   }
@@ -278,15 +421,27 @@ export abstract class Optimizer<H extends object, G extends ParamGroup> implemen
     return OptimizerDescriptor.bytes(this.entries.length) + groups + perParam;
   }
 
-  /** Returns the optimizer's memory to the engine; the optimizer is unusable afterwards. */
+  /**
+   * Returns the optimizer's memory to the engine now; any later use (step, zeroGrad, stateDict, loadStateDict, a
+   * param group's hyper-parameters, a scheduler setting lr) throws `Adam was disposed: build a new optimizer`. A
+   * second call does nothing. An optimizer never disposed is freed once garbage-collected (FinalizationRegistry).
+   */
   dispose(): void {
-    for (const e of this.entries) {
-      for (const { slot } of this.stateSlots) this.engine.free(e.state[slot]);
-      this.engine.free(e.meta.ptr);
-    }
-    this.engine.free(this.groupsBlock);
-    this.engine.free(this.descriptor);
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    for (const g of this.paramGroups) g.markDisposed();
+    releaseBlocks(this, this.held);
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 20)}`;
 }
 
 function normaliseGroups<H>(name: string, params: ParamsArgument<H>): readonly ParamGroupSpec<H>[] {

@@ -79,6 +79,10 @@ export class SGD extends Optimizer<SGDValues, SGDParamGroup> {
    * Whether a saved state holds a momentum buffer (PyTorch saves `momentum_buffer: None` before the first momentum
    * step).
    */
+  protected override stateMayBeNull(key: string): boolean {
+    return key === 'momentumBuffer';
+  }
+
   protected override restoreHasBuffer(saved: ParamState): boolean {
     return saved.momentumBuffer !== null && saved.momentumBuffer !== undefined;
   }

@@ -7,8 +7,9 @@ import { ValidationError } from '../params/error.ts';
 import { parseRunConfig, type DatasetSpec, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
-import { prepareRun, runTraining, type EvalPoint, type RunHooks } from '../train/run.ts';
-import { NonFiniteLossError } from '../train/trainer.ts';
+import { prepareRun, resolveData, runTraining, type EvalPoint, type RunHooks } from '../train/run.ts';
+import { NonFiniteLossError, SchedulerStepError } from '../train/trainer.ts';
+import { ScheduleRefusedError } from '../train/preflight.ts';
 import { boundaryGrid } from './boundary.ts';
 import { strategyConfig, type Strategy } from './strategies.ts';
 
@@ -82,6 +83,11 @@ export interface StrategyRun {
   evals: EvalPoint[];
   /** Set when the loss became NaN or Inf: the run stopped there. */
   diverged: { step: number; loss: number } | null;
+  /**
+   * Set when the run failed otherwise (its scheduler refused a step, say): after which step (null if not known)
+   * and why. The other strategies still run.
+   */
+  failed?: { step: number | null; reason: string } | null;
   /** The decision boundary of the trained model (first seed's run, 2-D data, when asked for); null otherwise. */
   boundary: BoundaryGrid | null;
 }
@@ -139,8 +145,16 @@ export function compareRunConfig(base: CompareBase, strategy: Strategy, seed: nu
   return parseRunConfig(input, `strategy ${strategy.spec}`);
 }
 
-/** Builds (and frees) every run before any training: a bad strategy fails before anything runs. */
-export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks, 'loadCsv'> = {}): void {
+/**
+ * Builds (and frees) every run before any training: a bad strategy fails before anything runs. A strategy
+ * whose schedule would fail at a known step of the run (`ScheduleRefusedError`) does not stop the others: it
+ * is returned, with the refusal, to be reported as failed.
+ */
+export function checkComparison(
+  settings: CompareSettings,
+  hooks: Pick<RunHooks, 'loadCsv'> = {},
+): Map<Strategy, ScheduleRefusedError> {
+  const refused = new Map<Strategy, ScheduleRefusedError>();
   if (settings.strategies.length === 0) {
     throw new ValidationError(
       'compare',
@@ -159,6 +173,10 @@ export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks,
     try {
       run = prepareRun(config, hooks);
     } catch (err) {
+      if (err instanceof ScheduleRefusedError) {
+        refused.set(strategy, err);
+        continue;
+      }
       const message = `strategy ${JSON.stringify(strategy.spec)}: ${(err as Error).message}`;
       if (!(err instanceof ValidationError)) throw new Error(message, { cause: err });
       // The strategy's refusal, its fields kept, its message naming the strategy.
@@ -168,6 +186,7 @@ export function checkComparison(settings: CompareSettings, hooks: Pick<RunHooks,
     run.optimizer.dispose();
     run.model.dispose();
   }
+  return refused;
 }
 
 export function stepsToTarget(evals: readonly EvalPoint[], target: number): number | null {
@@ -191,9 +210,12 @@ export interface CompareHooks {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-/** Trains every strategy over every seed. A run whose loss turns NaN is recorded as diverged; the others go on. */
+/**
+ * Trains every strategy over every seed. A run whose loss turns NaN is recorded as diverged, one that fails
+ * otherwise (its scheduler refuses a step) as failed, with the reason; the others go on.
+ */
 export function runComparison(settings: CompareSettings, hooks: CompareHooks = {}): ComparisonResult {
-  checkComparison(settings, hooks);
+  const refused = checkComparison(settings, hooks);
   const total = settings.strategies.length * settings.seeds.length * settings.base.steps;
   let done = 0;
   let data: Dataset | null = null;
@@ -201,6 +223,24 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
   const strategies = settings.strategies.map((strategy): StrategyResult => {
     const runs = settings.seeds.map((seed, k): StrategyRun => {
       const config = compareRunConfig(settings.base, strategy, seed);
+      const refusal = refused.get(strategy);
+      if (refusal) {
+        done += settings.base.steps;
+        return {
+          seed,
+          config,
+          evals: [],
+          boundary: null,
+          finalLoss: NaN,
+          finalAccuracy: NaN,
+          stepsToTarget: null,
+          wallMs: NaN,
+          lr: [],
+          batchSizes: [],
+          diverged: null,
+          failed: { step: refusal.step, reason: `refused before training: ${refusal.message}` },
+        };
+      }
       const evals: EvalPoint[] = [];
       let boundary: BoundaryGrid | null = null;
       const before = done;
@@ -230,11 +270,13 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           lr: result.lr.map((row) => row[0]),
           batchSizes: result.batch_sizes,
           diverged: null,
+          failed: null,
         };
       } catch (err) {
-        if (!(err instanceof NonFiniteLossError)) throw err;
         done = before + settings.base.steps;
         hooks.onProgress?.(done, total, label);
+        const diverged = err instanceof NonFiniteLossError && !(err instanceof SchedulerStepError);
+        const scheduler = err instanceof SchedulerStepError;
         return {
           seed,
           config,
@@ -244,13 +286,14 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           finalAccuracy: NaN,
           stepsToTarget: stepsToTarget(evals, settings.targetLoss),
           wallMs: NaN,
-          lr: err.history.lr.map((row) => row[0]),
+          lr: diverged || scheduler ? err.history.lr.map((row) => row[0]) : [],
           batchSizes: [],
-          diverged: { step: err.step, loss: err.loss },
+          diverged: diverged ? { step: err.step, loss: err.loss } : null,
+          failed: diverged ? null : { step: scheduler ? err.step : null, reason: (err as Error).message },
         };
       }
     });
-    const ok = runs.filter((r) => !r.diverged);
+    const ok = runs.filter((r) => !r.diverged && !r.failed);
     const reached = runs.filter((r) => r.stepsToTarget !== null);
     return {
       strategy,
@@ -263,12 +306,8 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
     };
   });
   if (!data) {
-    // Every run diverged at its first step: load the data for the report's scatter anyway.
-    const run = prepareRun(compareRunConfig(settings.base, settings.strategies[0], settings.seeds[0]), hooks);
-    data = run.data;
-    run.trainer.dispose();
-    run.optimizer.dispose();
-    run.model.dispose();
+    // Every run diverged at its first step, or failed: load the data for the report's scatter anyway.
+    data = resolveData(compareRunConfig(settings.base, settings.strategies[0], settings.seeds[0]), hooks);
   }
   return { settings, strategies, data, wallMs: performance.now() - start };
 }

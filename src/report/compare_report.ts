@@ -24,6 +24,8 @@ export interface ComparisonRow {
   reached_target: number;
   wall_ms: Stat;
   diverged: { seed: number; step: number }[];
+  /** Runs that failed otherwise (a scheduler refusing a step): after which step (null: unknown) and why. */
+  failed: { seed: number; step: number | null; reason: string }[];
   /** Per seed: the numbers of each run, and its run config file under runs/. */
   runs: {
     seed: number;
@@ -53,6 +55,7 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
     reached_target: s.reached,
     wall_ms: s.wallMs,
     diverged: s.runs.filter((r) => r.diverged).map((r) => ({ seed: r.seed, step: r.diverged!.step })),
+    failed: s.runs.filter((r) => r.failed).map((r) => ({ seed: r.seed, ...r.failed! })),
     runs: s.runs.map((r) => ({
       seed: r.seed,
       final_loss: finiteOrNull(r.finalLoss),
@@ -191,7 +194,11 @@ export function tableCells(result: ComparisonResult): { head: string[]; rows: st
   const rows = result.strategies.map((s) => {
     const n = s.runs.length;
     const diverged = s.runs.filter((r) => r.diverged).map((r) => `seed ${r.seed} at step ${r.diverged!.step}`);
-    const name = diverged.length ? `${s.strategy.label} (diverged: ${diverged.join(', ')})` : s.strategy.label;
+    const failed = s.runs
+      .filter((r) => r.failed)
+      .map((r) => `seed ${r.seed}${r.failed!.step === null ? '' : ` at step ${r.failed!.step}`}: ${r.failed!.reason}`);
+    let name = diverged.length ? `${s.strategy.label} (diverged: ${diverged.join(', ')})` : s.strategy.label;
+    if (failed.length) name += ` (failed: ${failed.join('; ')})`;
     let steps = statText(s.stepsToTarget, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), n);
     if (s.reached === 0) steps = 'not reached';
     else if (n > 1) steps = `${steps}; ${s.reached}/${n} reached`;

@@ -52,7 +52,13 @@ export function ensureWritableDir(dir: string, flag = '--out'): void {
 export interface OutputFile {
   /** Path relative to the output folder (may contain sub-folders). */
   name: string;
-  contents: string | Uint8Array;
+  /** What to write; or give `written`. */
+  contents?: string | Uint8Array;
+  /**
+   * A temporary file already written in the output folder (named `.NAME.tmp-<pid>`, so that a killed
+   * writer's is swept), renamed into place with the others; removed if the write fails.
+   */
+  written?: string;
 }
 
 const JOURNAL = '.anneal-journal.json';
@@ -111,10 +117,14 @@ export function writeFilesAtomic(dir: string, files: readonly OutputFile[]): str
   try {
     for (const file of files) {
       const path = join(dir, file.name);
+      if (file.written !== undefined) {
+        staged.push({ tmp: file.written, path });
+        continue;
+      }
       const tmp = join(dirname(path), `.${file.name.split('/').pop()}.tmp-${process.pid}`);
       mkdirSync(dirname(path), { recursive: true });
       staged.push({ tmp, path });
-      writeFileSync(tmp, file.contents);
+      writeFileSync(tmp, file.contents ?? '');
     }
     const journalTmp = join(dir, `${JOURNAL}.tmp-${process.pid}`);
     writeFileSync(journalTmp, JSON.stringify(staged));

@@ -10,6 +10,7 @@ import {
   overlayChartOption,
   type BoundaryGrid,
 } from '../plot/charts.ts';
+import { historyCsv, momentumName, type StreamedHistoryCsv } from '../train/history_csv.ts';
 import { runConfigToJson, type RunResult } from '../train/run.ts';
 import type { OutputFile } from './output_dir.ts';
 
@@ -43,49 +44,7 @@ export function scheduleLabel(config: RunConfig): string {
   return parts.length ? parts.join(' + ') : 'constant lr';
 }
 
-/** The name of the momentum column: SGD's momentum or Adam's beta1. */
-export function momentumName(config: RunConfig): 'momentum' | 'beta1' {
-  return config.optimizer.type === 'SGD' ? 'momentum' : 'beta1';
-}
-
-function num(v: number): string {
-  return String(v);
-}
-
-/**
- * The run's history as CSV: one row per step with the lr and momentum (or beta1) of every param group, the
- * batch size and the batch's loss; on rows 0, k, 2k, … the whole dataset's loss and accuracy with the
- * weights of that step (before its update); and a last row, step = steps, with the final evaluation only.
- */
-export function historyCsv(result: RunResult): string {
-  const groups = result.lr[0]?.length ?? result.config.optimizer.groups?.length ?? 1;
-  const mom = momentumName(result.config);
-  const col = (name: string) => (groups > 1 ? Array.from({ length: groups }, (_, g) => `${name}_${g}`) : [name]);
-  const head = ['step', ...col('lr'), ...col(mom), 'batch_size', 'loss', 'dataset_loss', 'accuracy'];
-  const evals = new Map(result.evals.map((e) => [e.step, e]));
-  const lines = [head.join(',')];
-  const steps = result.loss.length;
-  for (let i = 0; i < steps; i++) {
-    const e = evals.get(i);
-    lines.push(
-      [
-        String(i),
-        ...result.lr[i].map(num),
-        ...result.momentum[i].map(num),
-        String(result.batch_sizes[i]),
-        num(result.loss[i]),
-        e ? num(e.loss) : '',
-        e ? num(e.accuracy) : '',
-      ].join(','),
-    );
-  }
-  const last = evals.get(steps);
-  if (last)
-    lines.push(
-      [String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(','),
-    );
-  return `${lines.join('\n')}\n`;
-}
+export { historyCsv, momentumName, StreamedHistoryCsv } from '../train/history_csv.ts';
 
 export interface RunChartOptions {
   lossScale?: 'linear' | 'log';
@@ -164,14 +123,20 @@ export async function chartFiles(charts: readonly ChartSpec[], png: boolean): Pr
   return files;
 }
 
-/** Everything `anneal train --out` writes: the charts, history.csv and run.json. */
+/**
+ * Everything `anneal train --out` writes: the charts, history.csv and run.json. With `history`, history.csv
+ * is the file it already wrote, and the charts are drawn from what it kept.
+ */
 export async function runOutputFiles(
   result: RunResult,
-  options: RunChartOptions & { png?: boolean } = {},
+  options: RunChartOptions & { png?: boolean; history?: StreamedHistoryCsv } = {},
 ): Promise<OutputFile[]> {
+  const { history } = options;
+  const charted = history ? { ...result, ...history.chartData() } : result;
+  const charts = await chartFiles(runCharts(charted, options), options.png ?? false);
   return [
-    ...(await chartFiles(runCharts(result, options), options.png ?? false)),
-    { name: 'history.csv', contents: historyCsv(result) },
+    ...charts,
+    history ? history.file() : { name: 'history.csv', contents: historyCsv(result) },
     { name: 'run.json', contents: `${JSON.stringify(runConfigToJson(result.config), null, 2)}\n` },
   ];
 }

@@ -284,6 +284,8 @@ export interface ScheduledBatchesOptions {
   interval?: BatchInterval;
   /** With a step count, the whole run's batch sizes are checked up front (errors before training starts). */
   steps?: number;
+  /** Keep every step's batch, size and epoch start (`record`, `batchSizes`, `epochStarts`); default true. */
+  keep?: boolean;
 }
 
 /**
@@ -316,6 +318,8 @@ export class ScheduledBatches implements BatchSource {
   private position = 0;
   private size = 0;
   private stepsSeen = 0;
+  private epochs = 0;
+  private readonly keep: boolean;
 
   constructor(options: ScheduledBatchesOptions) {
     const { schedule } = options;
@@ -361,6 +365,7 @@ export class ScheduledBatches implements BatchSource {
     this.schedule = schedule;
     this.interval = interval;
     this.nSamples = options.nSamples;
+    this.keep = options.keep ?? true;
     this.rng = new RandomState(options.seed ?? 0);
     if (options.steps !== undefined) planBatchSizes(schedule, options.nSamples, options.steps, interval);
   }
@@ -377,7 +382,7 @@ export class ScheduledBatches implements BatchSource {
       );
     }
     if (this.order === null || this.position + this.size > this.nSamples) {
-      const epoch = this.epochStarts.length;
+      const epoch = this.epochs;
       if (epoch > 0) {
         if (this.interval === 'epoch') this.schedule.advanceTo(epoch);
         else this.schedule.advanceTo(step, `training step ${step} (the start of epoch ${epoch})`);
@@ -385,13 +390,16 @@ export class ScheduledBatches implements BatchSource {
       this.size = this.schedule.getBatchSize();
       this.order = this.rng.permutation(this.nSamples);
       this.position = 0;
-      this.epochStarts.push(step);
+      this.epochs++;
+      if (this.keep) this.epochStarts.push(step);
     }
     const batch = this.order.slice(this.position, this.position + this.size);
     this.position += this.size;
     this.stepsSeen++;
-    this.record.push(Array.from(batch));
-    this.batchSizes.push(batch.length);
+    if (this.keep) {
+      this.record.push(Array.from(batch));
+      this.batchSizes.push(batch.length);
+    }
     return batch;
   }
 }

@@ -53,12 +53,16 @@ export class RecordedBatches implements BatchSource {
   /** The batches handed out, one per step. */
   readonly record: number[][] = [];
 
-  constructor(private readonly source: { nextBatch(): ArrayLike<number> }) {}
+  /** @param keep Record the batches (default); false hands them out without keeping them. */
+  constructor(
+    private readonly source: { nextBatch(): ArrayLike<number> },
+    private readonly keep = true,
+  ) {}
 
   /** The source's next batch, recorded. */
   next(): ArrayLike<number> {
     const batch = this.source.nextBatch();
-    this.record.push(Array.from(batch));
+    if (this.keep) this.record.push(Array.from(batch));
     return batch;
   }
 }

@@ -87,13 +87,15 @@ export class HistoryRecorder {
   }
 
   private grow(): void {
-    const widen = (buf: Float64Array) => {
-      const next = new Float64Array(buf.length * 2);
-      next.set(buf);
-      return next;
-    };
     this.loss = widen(this.loss);
     this.lr = widen(this.lr);
     this.momentum = widen(this.momentum);
   }
+}
+
+/** A buffer twice as long holding the same values first: how the recorders grow. */
+export function widen(buf: Float64Array): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(buf.length * 2);
+  next.set(buf);
+  return next;
 }

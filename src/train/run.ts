@@ -11,7 +11,8 @@ import { MLP } from '../nn/models.ts';
 import { ValidationError } from '../params/error.ts';
 import { ExplicitBatches, RecordedBatches } from './batches.ts';
 import { batchScheduleFromSpec, ScheduledBatches } from './batch_schedule.ts';
-import { Trainer, type BatchSource, type SteppableScheduler } from './trainer.ts';
+import { checkScheduleUpFront } from './preflight.ts';
+import { Trainer, type BatchSource, type HistoryMode, type StepRecord, type SteppableScheduler } from './trainer.ts';
 
 /** A finished run in the layout of a training.json case: the config plus what the run produced. */
 export interface RunResult {
@@ -42,6 +43,15 @@ export interface RunResult {
   evals: EvalPoint[];
   /** Milliseconds spent in the training steps (evaluations excluded). */
   wallMs: number;
+  /** The steps taken (`config.steps`; `loss.length` too when every step was kept); absent: `loss.length`. */
+  steps?: number;
+  /** The last step's loss, batch size, lr and momentum per group, whatever was kept; null for no steps. */
+  lastStep?: StepRecord | null;
+  /**
+   * Whether `loss`, `lr`, `momentum`, `batch_sizes` and `batches` hold every step (`record: 'all'`); else they
+   * are empty and only `lastStep` and `evals` describe the run. Absent: recorded.
+   */
+  recorded?: boolean;
 }
 
 /** The whole dataset's loss and accuracy with the weights of step `step` (before that step's update). */
@@ -69,6 +79,12 @@ export interface RunHooks {
   onEval?: (point: EvalPoint) => void;
   /** Sees the trained model before it is disposed (to draw a decision boundary, say). */
   onModel?: (run: PreparedRun) => void;
+  /**
+   * What to keep of each step (see `TrainerOptions.record`): `'all'` (default) fills the result's per-step
+   * arrays; `'none'` and a callback keep no per-step record (nor the batches), so memory does not grow with
+   * the run's length.
+   */
+  record?: HistoryMode;
 }
 
 /** The default evaluation interval for a run of `steps` steps: about 100 evaluations. */
@@ -166,13 +182,15 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
       `at most the dataset size ${data.nSamples}`,
     );
   }
-  const batchSource = makeBatches(config, data.nSamples);
+  const batchSource = makeBatches(config, data.nSamples, (hooks.record ?? 'all') === 'all');
   const model = new MLP({ sizes, activation: config.activation, seed: config.seed ?? 0 });
+  let optimizer: AnyOptimizer | null = null;
   try {
     if (config.init) model.loadLayerWeights(config.init, 'init');
     const groups = config.group_by_layer ? model.layers.map((l) => l.parameters()) : [model.parameters()];
-    const optimizer = optimizerFromSpec(config.optimizer, groups);
+    optimizer = optimizerFromSpec(config.optimizer, groups);
     const scheduler = config.scheduler ? schedulerFromSpec(optimizer, config.scheduler) : null;
+    checkScheduleUpFront(config, optimizer.paramGroups, scheduler);
     const isPlateau = scheduler instanceof ReduceLROnPlateau;
     if (config.plateau_metric && !isPlateau) {
       throw new ConfigError(
@@ -188,11 +206,13 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
       schedulerMetric: isPlateau ? 'loss' : null,
       manualDecay: config.manual_decay ?? null,
       batches: batchSource.source,
+      record: hooks.record ?? 'all',
       x: data,
       y: data.y,
     });
     return { config, data, model, optimizer, scheduler, trainer, recorded: batchSource.recorded };
   } catch (err) {
+    optimizer?.dispose();
     model.dispose();
     throw err;
   }
@@ -201,6 +221,7 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
 function makeBatches(
   config: RunConfig,
   nSamples: number,
+  keep = true,
 ): { source: BatchSource | null; recorded: RecordedBatches | ScheduledBatches | null } {
   if (config.batches) return { source: new ExplicitBatches(config.batches, nSamples, config.steps), recorded: null };
   if (config.batch_schedule) {
@@ -213,6 +234,7 @@ function makeBatches(
         seed: config.seed ?? 0,
         interval: spec.interval,
         steps: config.steps,
+        keep,
       });
       return { source, recorded: source };
     } catch (err) {
@@ -225,7 +247,7 @@ function makeBatches(
     { nSamples },
     { batchSize: config.batch_size, shuffle: true, seed: config.seed ?? 0, dropLast: true },
   );
-  const recorded = new RecordedBatches(loader);
+  const recorded = new RecordedBatches(loader, keep);
   return { source: recorded, recorded };
 }
 
@@ -262,24 +284,31 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       done += chunk;
     }
     const final = evaluate(config.steps);
-    const batches = config.batches ?? run.recorded?.record ?? null;
+    const recorded = (hooks.record ?? 'all') === 'all';
+    const batches = recorded ? (config.batches ?? run.recorded?.record ?? null) : null;
     const n = run.data.nSamples;
     hooks.onModel?.(run);
+    const history = trainer.history;
     return {
       config,
       init,
       batches,
-      loss: trainer.history.loss,
-      lr: trainer.history.lr,
-      momentum: trainer.history.momentum,
+      loss: history.loss,
+      lr: history.lr,
+      momentum: history.momentum,
       final: model.layerWeights(),
       final_loss: final.loss,
       final_accuracy: final.accuracy,
-      batch_sizes: batches
-        ? batches.slice(0, config.steps).map((b) => b.length)
-        : new Array<number>(config.steps).fill(n),
+      batch_sizes: !recorded
+        ? []
+        : batches
+          ? batches.slice(0, config.steps).map((b) => b.length)
+          : new Array<number>(config.steps).fill(n),
       evals,
       wallMs,
+      steps: trainer.step,
+      lastStep: trainer.lastStep,
+      recorded,
     };
   } finally {
     trainer.dispose();

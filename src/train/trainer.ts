@@ -46,7 +46,31 @@ export interface TrainerOptions extends StepSchedule {
   optimizer: Optimizer<object, ParamGroup>;
   /** Picks each step's batch; default the whole dataset at every step. */
   batches?: BatchSource | null;
+  /**
+   * What to keep of each step: `'all'` (default) keeps every step's loss, lr and momentum (8 × (1 + 2 ×
+   * groups) bytes a step, read back by `history`); `'none'` keeps only the last step (`lastStep`), so a run's
+   * memory does not grow with its length; a function sees every step's record as it is taken (its arrays are
+   * reused: copy what you keep) and nothing is kept.
+   */
+  record?: HistoryMode;
 }
+
+/** One step's record: its index, its loss, and the lr and momentum (or beta1) each param group used. */
+export interface StepRecord {
+  /** The step's index. */
+  step: number;
+  /** The step's loss, computed before its update. */
+  loss: number;
+  /** The number of samples in the step's batch. */
+  batchSize: number;
+  /** The lr each group used (reused from step to step: copy it to keep it). */
+  lr: Float64Array;
+  /** SGD's momentum or Adam's beta1 each group used (reused from step to step). */
+  momentum: Float64Array;
+}
+
+/** What `Trainer` keeps of each step: everything, only the last step, or each step handed to a callback. */
+export type HistoryMode = 'all' | 'none' | ((record: StepRecord) => void);
 
 /**
  * After training step `step` (whose loss was `loss`): the hand-written decay (`group.lr *= factor` on every
@@ -87,6 +111,36 @@ export class NonFiniteLossError extends Error {
 }
 
 /**
+ * Thrown by `Trainer.run` when the scheduler (or the hand-written decay) fails after a step: the step's update
+ * was applied, the param groups' lrs and momenta are those the step used (nothing the failing schedule wrote
+ * is kept), and `history` holds the steps so far. A run that stopped, like a NaN loss (the CLI exits with 1).
+ */
+export class SchedulerStepError extends NonFiniteLossError {
+  /**
+   * @param step The index of the step after which the schedule failed.
+   * @param loss The step's (finite) loss.
+   * @param history The record of the steps so far, this one included.
+   * @param scheduler The name of what failed: the scheduler's class, or `manual_decay`.
+   * @param reason The scheduler's error.
+   * @param lastStep The record of step `step` (its lr and momentum per group, its batch size).
+   */
+  constructor(
+    step: number,
+    loss: number,
+    history: History,
+    readonly scheduler: string,
+    readonly reason: unknown,
+    readonly lastStep: StepRecord | null = null,
+  ) {
+    super(step, loss, history);
+    this.message =
+      `training stopped: ${scheduler} failed after step ${step}: ${(reason as Error)?.message ?? String(reason)} ` +
+      `(the optimizer's lrs are those step ${step} used; the steps so far are kept)`;
+    this.name = 'SchedulerStepError';
+  }
+}
+
+/**
  * Runs training steps on a dataset held in linear memory: each step gathers its batch and runs the fused
  * forward/loss/backward/update call, then applies the hand-written decay and the scheduler, as the
  * lesson's loop does.
@@ -96,7 +150,10 @@ export class Trainer {
   readonly model: Sequential;
   /** The optimizer stepping it. */
   readonly optimizer: Optimizer<object, ParamGroup>;
-  private readonly recorder: HistoryRecorder;
+  private readonly recorder: HistoryRecorder | null;
+  private readonly onRecord: ((record: StepRecord) => void) | null;
+  private readonly last: StepRecord;
+  private hasLast = false;
   private readonly data: DeviceData;
   private readonly options: TrainerOptions;
   private current: StepSchedule;
@@ -122,7 +179,14 @@ export class Trainer {
     const { scheduler, schedulerMetric, manualDecay } = options;
     this.current = { scheduler, schedulerMetric, manualDecay };
     this.data = new DeviceData(model.engine, x, y);
-    this.recorder = new HistoryRecorder(optimizer.paramGroups);
+    const record = options.record ?? 'all';
+    if (record !== 'all' && record !== 'none' && typeof record !== 'function') {
+      throw new ValidationError('Trainer', 'record', "'all', 'none' or a function", record);
+    }
+    this.recorder = record === 'all' ? new HistoryRecorder(optimizer.paramGroups) : null;
+    this.onRecord = typeof record === 'function' ? record : null;
+    const k = optimizer.paramGroups.length;
+    this.last = { step: -1, loss: Number.NaN, batchSize: 0, lr: new Float64Array(k), momentum: new Float64Array(k) };
     this.x = x;
     this.y = y;
   }
@@ -137,14 +201,21 @@ export class Trainer {
     return this.stepIndex;
   }
 
-  /** Loss, lr and momentum of every step so far. */
+  /** Loss, lr and momentum of every step so far (empty unless the trainer records `'all'`). */
   get history(): History {
-    return this.recorder.toHistory();
+    return this.recorder ? this.recorder.toHistory() : { loss: [], lr: [], momentum: [] };
   }
 
   /** The record of steps `from` to `to` (exclusive; default: all taken), without building the rest. */
   historyRange(from: number, to?: number): History {
-    return this.recorder.range(from, to);
+    return this.recorder ? this.recorder.range(from, to) : { loss: [], lr: [], momentum: [] };
+  }
+
+  /** The last step's record (a copy), whatever the trainer keeps; null before the first step. */
+  get lastStep(): StepRecord | null {
+    if (!this.hasLast) return null;
+    const { step, loss, batchSize, lr, momentum } = this.last;
+    return { step, loss, batchSize, lr: lr.slice(), momentum: momentum.slice() };
   }
 
   /**
@@ -177,19 +248,57 @@ export class Trainer {
     const { model, optimizer } = this;
     const { batches } = this.options;
     const groups = optimizer.paramGroups;
-    const recorder = this.recorder;
+    const { recorder, onRecord, last } = this;
+    const { lr, momentum } = last;
     for (let k = 0; k < steps; k++) {
       const i = this.stepIndex;
       const n = model.loadBatch(this.data, batches ? batches.next(i) : null);
-      recorder.recordHyperParameters();
+      recorder?.recordHyperParameters();
       const loss = model.trainStepStaged(n, optimizer);
-      if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, recorder.toHistory());
-      recorder.recordLoss(loss);
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, this.history);
+      recorder?.recordLoss(loss);
+      for (let j = 0; j < groups.length; j++) {
+        // The update reads the hyper-parameters and does not change them: these are the ones the step used.
+        lr[j] = groups[j].lr;
+        momentum[j] = groups[j].momentumOrBeta1;
+      }
+      last.step = i;
+      last.loss = loss;
+      last.batchSize = n;
+      this.hasLast = true;
+      onRecord?.(last);
       this.stepIndex++; // the update is applied: the step counts even if the scheduler below throws
-      stepSchedule(groups, i, loss, this.current);
+      try {
+        stepSchedule(groups, i, loss, this.current);
+      } catch (err) {
+        this.restoreGroups();
+        throw new SchedulerStepError(i, loss, this.history, this.scheduleName(i), err, this.lastStep);
+      }
       onStep?.(i, loss);
     }
-    return recorder.toHistory();
+    return this.history;
+  }
+
+  /** Puts back the lrs and momenta the last step used (a failed schedule may have written some of them). */
+  private restoreGroups(): void {
+    const groups = this.optimizer.paramGroups;
+    for (let j = 0; j < groups.length; j++) {
+      const g = groups[j];
+      const hp = g.hyperParameters();
+      const m = this.last.momentum[j];
+      const momentum = Array.isArray(hp.betas) ? { betas: [m, hp.betas[1]] } : { momentum: m };
+      g.assign({ ...hp, lr: this.last.lr[j], ...momentum });
+    }
+  }
+
+  /** What failed after step `step`: the hand-written decay when it overflowed, else the scheduler's class. */
+  private scheduleName(step: number): string {
+    const { manualDecay, scheduler } = this.current;
+    if (manualDecay && step % manualDecay.every === 0) {
+      const overflows = this.last.lr.some((v) => !Number.isFinite(v * manualDecay.factor));
+      if (overflows || !scheduler) return 'manual_decay';
+    }
+    return scheduler ? scheduler.constructor.name : 'the schedule';
   }
 
   /** Loss, accuracy and predictions over the whole dataset. */

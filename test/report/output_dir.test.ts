@@ -62,4 +62,17 @@ describe('--out folders: the whole new set or the whole old set', () => {
     expect(readFileSync(join(dir, 'loss.svg'), 'utf8')).toBe('new');
     expect(readdirSync(join(dir, 'runs'))).toEqual(['a.json']);
   });
+
+  it('a file already written to a temporary name (history.csv, streamed) is renamed with the rest', () => {
+    const dir = folderWith({ 'history.csv': 'old history', 'run.json': 'old run' });
+    const tmp = join(dir, `.history.csv.tmp-${process.pid}`);
+    writeFileSync(tmp, 'step,lr\n0,0.1\n');
+    ensureWritableDir(dir); // a live writer's temporary is not swept
+    expect(existsSync(tmp)).toBe(true);
+    writeFilesAtomic(dir, [
+      { name: 'history.csv', written: tmp },
+      { name: 'run.json', contents: 'new run' },
+    ]);
+    expect(contents(dir)).toEqual({ 'history.csv': 'step,lr\n0,0.1\n', 'run.json': 'new run' });
+  });
 });

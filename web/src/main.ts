@@ -27,6 +27,8 @@ const record = { loss: new Series(), lr: new Series(), momentum: new Series() };
 
 let state: PlaygroundState;
 let loaded = false;
+/** The run stopped on an error (a NaN loss, a schedule that failed): it cannot go on, only be reset. */
+let failed = false;
 let loadId = 0;
 let preview: Preview = { lr: new Float64Array(0), momentum: null, note: null };
 let status: Status | null = null;
@@ -156,8 +158,9 @@ function updateButtons(): void {
   const done = status?.done ?? false;
   const play = $<HTMLButtonElement>('play');
   play.textContent = playing ? '❚❚ pause' : '▶ play';
-  play.disabled = !loaded || (done && !playing);
-  $<HTMLButtonElement>('step').disabled = !loaded || done || playing;
+  play.disabled = !loaded || failed || (done && !playing);
+  play.title = failed ? 'The run stopped on an error: reset it, or change its settings' : '';
+  $<HTMLButtonElement>('step').disabled = !loaded || failed || done || playing;
 }
 
 // The worker's messages ------------------------------------------------------------------------------------
@@ -171,6 +174,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       return;
     case 'loaded':
       loaded = true;
+      failed = false;
       status = null;
       grid = null;
       clearRecord();
@@ -210,6 +214,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         load(state, false);
         return;
       }
+      if (msg.during === 'train') failed = true;
       showMessage(msg.during === 'train' ? msg.message : `Not applied: ${msg.message}`);
       if (msg.during === 'load') renderAllControls(); // back to the settings of the run that is still there
       break;

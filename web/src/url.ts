@@ -3,7 +3,9 @@
 //    &wd=0&amsgrad=false&sched=StepLR&s.step_size=50&s.gamma=0.99&batch=full&steps=1000&speed=300&log=true
 // Scheduler arguments are `s.NAME` (PyTorch's keyword names); SequentialLR / ChainedScheduler list their
 // schedulers in `s.schedulers` and give their arguments as `s.0.NAME`, `s.1.NAME`, … A change made during a
-// run is `@STEP.lr`, `@STEP.sched`, `@STEP.s.NAME` (only what changed). A missing parameter takes the
+// run is `@STEP.lr`, `@STEP.sched`, `@STEP.s.NAME` (only what changed; at most MAX_EDITS steps, none after the
+// run's end; a new scheduler is built and replayed over its steps when the link is read, so that one that would
+// fail mid-run is reported here). A missing parameter takes the
 // lesson's value; a bad one is reported by name and replaced by that value. Values are only ever parsed as
 // numbers, booleans, names from a list or text: nothing in a URL is evaluated.
 
@@ -13,6 +15,7 @@ import {
   initialChoice,
   sameChoice,
   schedulerDef,
+  toSchedulerSpec,
   type ArgDef,
   type ArgKind,
   type ArgValue,
@@ -31,10 +34,15 @@ import {
   type ScheduleState,
 } from './state.ts';
 import { findCanonicalName } from '../../src/canonical_name.ts';
+import { compileLambda } from '../../src/expr/index.ts';
+import { ReduceLROnPlateau, schedulerFromSpec } from '../../src/lr_scheduler/index.ts';
+import { errorText } from './error_text.ts';
 
 export const MAX_SAMPLES = 10_000;
 export const MAX_LAYERS = 8;
 export const MAX_WIDTH = 256;
+/** Changes of the lr or schedule a link may hold (`@STEP.` prefixes). */
+export const MAX_EDITS = 1000;
 
 /** How one parameter is read from the URL (`fallback` when absent or bad, the problem noted) and written. */
 interface Kind<T> {
@@ -219,8 +227,9 @@ export function decodeState(search: string): Decoded {
   }
   state.schedule = readSchedule(r, '', state.schedule, state.steps);
 
-  // Edits: every @STEP. prefix, in step order, each on top of the schedule in force before it.
-  const steps = new Set<number>();
+  // Edits: every @STEP. prefix, in step order, each on top of the schedule in force before it. A change
+  // after the run's last step is refused, and so is one whose scheduler would fail once the run reached it.
+  const keysAt = new Map<number, string[]>();
   for (const key of r.keys()) {
     const m = /^@([^.]*)\./.exec(key);
     if (!m) continue;
@@ -228,20 +237,57 @@ export function decodeState(search: string): Decoded {
     if (!Number.isSafeInteger(at) || at < 1) {
       r.problem(key, `a change during the run is @STEP.NAME with STEP a whole number >= 1, got "@${m[1]}"`);
       r.used.add(key);
-    } else steps.add(at);
+    } else if (at > state.steps) {
+      r.problem(key, `a change at step ${m[1]} is beyond the end of the run (steps=${state.steps})`);
+      r.used.add(key);
+    } else {
+      const keys = keysAt.get(at);
+      if (keys) keys.push(key);
+      else keysAt.set(at, [key]);
+    }
+  }
+  const order = [...keysAt.keys()].sort((a, b) => a - b);
+  if (order.length > MAX_EDITS) {
+    const dropped = order.splice(MAX_EDITS);
+    r.problem(
+      `@${dropped[0]}.`,
+      `a link holds at most ${MAX_EDITS} changes during the run, got ${MAX_EDITS + dropped.length}; ` +
+        `those from step ${dropped[0]} on are left out`,
+    );
+    for (const at of dropped) for (const key of keysAt.get(at)!) r.used.add(key);
   }
   let before = state.schedule;
-  for (const at of [...steps].sort((a, b) => a - b)) {
-    const schedule = readSchedule(r, `@${at}.`, before, state.steps);
+  const budget = { steps: REPLAY_STEPS };
+  order.forEach((at, i) => {
+    const prefix = `@${at}.`;
+    const schedule = readSchedule(r, prefix, before, state.steps);
+    if (schedule.scheduler !== before.scheduler && !sameChoice(schedule.scheduler, before.scheduler)) {
+      // Runs until the next change of scheduler (or the end of the run).
+      let end = state.steps;
+      for (let j = i + 1; j < order.length; j++) {
+        if (r.has(`@${order[j]}.${SCHED.key}`) || r.hasPrefix(`@${order[j]}.s.`)) {
+          end = order[j];
+          break;
+        }
+      }
+      const problem = scheduleProblem(schedule, end - at, budget);
+      if (problem !== null) {
+        r.problem(`${prefix}${SCHED.key}`, `${schedule.scheduler.type} would fail when the run reaches it: ${problem}`);
+        return;
+      }
+    }
     state.edits.push({ at, schedule });
     before = schedule;
-  }
+  });
   r.reportUnused();
   return { state, problems: r.problems };
 }
 
 function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number): ScheduleState {
   const lr = LR.kind.read(r, `${prefix}${LR.key}`, before.lr);
+  // A change of the lr alone keeps the scheduler in force (the same object: states are never changed in place).
+  if (prefix && !r.has(`${prefix}${SCHED.key}`) && !r.hasPrefix(`${prefix}s.`))
+    return { lr, scheduler: before.scheduler };
   const type = SCHED.kind.read(r, `${prefix}${SCHED.key}`, before.scheduler.type);
   const start = type === before.scheduler.type ? before.scheduler : initialChoice(type, steps);
   return { lr, scheduler: readChoice(r, `${prefix}s.`, start, steps) };
@@ -299,6 +345,56 @@ function readArg(r: Reader, key: string, arg: ArgDef, current: ArgValue | undefi
   return ARG_KINDS[arg.kind](arg).read(r, key, current as ArgValue);
 }
 
+/** Scheduler steps a link's changes are replayed for when it is read, in all (a bound on the time it takes). */
+const REPLAY_STEPS = 50_000;
+
+/**
+ * Why a scheduler built at a change of the run would fail (null when it would not). It is built on a plain
+ * param group as the run builds it (arguments checked, expressions compiled); each `lr_lambda` is evaluated
+ * at every epoch it will see over the `span` steps the scheduler runs for (LambdaLR's closed form,
+ * MultiplicativeLR's factors); and the scheduler is stepped as the run steps it, its lr checked as the
+ * optimizer checks it, over that span (within what is left of `budget.steps`; ReduceLROnPlateau, which
+ * depends on the loss, and the lambda schedulers, checked by their values, are not stepped).
+ */
+function scheduleProblem(schedule: ScheduleState, span: number, budget: { steps: number }): string | null {
+  const spec = toSchedulerSpec(schedule.scheduler);
+  if (!spec) return null;
+  const group = { lr: schedule.lr, betas: [0.9, 0.999] as [number, number], momentum: 0.9 };
+  try {
+    const scheduler = schedulerFromSpec({ paramGroups: [group] }, spec);
+    checkLambdas(schedule.scheduler, span);
+    // LambdaLR and MultiplicativeLR are their lambdas' values, checked above over the whole span.
+    if (scheduler instanceof ReduceLROnPlateau || LAMBDA_TYPES.includes(spec.type)) return null;
+    const steps = Math.min(span, budget.steps);
+    budget.steps -= steps;
+    for (let step = 0; ; step++) {
+      if (!(group.lr >= 0) || !Number.isFinite(group.lr))
+        return `the lr would be ${group.lr} after ${step} steps; an lr is a finite number >= 0`;
+      if (step === steps) return null;
+      scheduler.step();
+    }
+  } catch (err) {
+    return errorText(err);
+  }
+}
+
+const LAMBDA_TYPES = ['LambdaLR', 'MultiplicativeLR'];
+
+function checkLambdas(choice: SchedulerChoice, span: number): void {
+  const text = choice.args.lr_lambda;
+  if (typeof text === 'string' && LAMBDA_TYPES.includes(choice.type)) {
+    const lambda = compileLambda(text);
+    // An lr is never negative, so neither is a factor of LambdaLR's closed form or of MultiplicativeLR's product.
+    for (let epoch = choice.type === 'LambdaLR' ? 0 : 1; epoch <= span; epoch++) {
+      const value = lambda(epoch);
+      if (!(value >= 0) || !Number.isFinite(value))
+        throw new Error(`lr_lambda is ${value} at epoch ${epoch}; the lr would not be a finite number >= 0`);
+    }
+  }
+  const children = choice.args.schedulers;
+  if (Array.isArray(children)) for (const c of children as SchedulerChoice[]) checkLambdas(c, span);
+}
+
 interface Range {
   min?: number;
   max?: number;
@@ -319,11 +415,32 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 class Reader {
   readonly problems: string[] = [];
   readonly used = new Set<string>();
+  /** Every key's values, gathered once, so that reading a key does not scan the whole query. */
+  private readonly values = new Map<string, string[]>();
+  /** The `@STEP.` prefixes of the keys that have more after `s.` (scheduler arguments). */
+  private readonly prefixes = new Set<string>();
 
-  constructor(private readonly params: URLSearchParams) {}
+  constructor(params: URLSearchParams) {
+    for (const [key, value] of params) {
+      const all = this.values.get(key);
+      if (all) all.push(value);
+      else this.values.set(key, [value]);
+      const m = /^(@[^.]*\.s\.)/.exec(key);
+      if (m) this.prefixes.add(m[1]);
+    }
+  }
 
   keys(): string[] {
-    return [...new Set(this.params.keys())];
+    return [...this.values.keys()];
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** Is there a key starting with `prefix` (an `@STEP.s.` prefix)? */
+  hasPrefix(prefix: string): boolean {
+    return this.prefixes.has(prefix);
   }
 
   problem(key: string, message: string): void {
@@ -331,7 +448,7 @@ class Reader {
   }
 
   raw(key: string): string | undefined {
-    const all = this.params.getAll(key);
+    const all = this.values.get(key) ?? [];
     if (all.length > 1 && !this.used.has(key)) this.problem(key, `given ${all.length} times; give it once`);
     this.used.add(key);
     return all[0];

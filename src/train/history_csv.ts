@@ -1,0 +1,184 @@
+import { widen } from './history.ts';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/run_config.ts';
+import type { OutputFile } from '../report/output_dir.ts';
+import type { EvalPoint, RunResult } from './run.ts';
+import type { StepRecord } from './trainer.ts';
+
+/** The name of the momentum column: SGD's momentum or Adam's beta1. */
+export function momentumName(config: RunConfig): 'momentum' | 'beta1' {
+  return config.optimizer.type === 'SGD' ? 'momentum' : 'beta1';
+}
+
+function num(v: number): string {
+  return String(v);
+}
+
+/** The header of history.csv for `groups` param groups. */
+function historyCsvHead(config: RunConfig, groups: number): string {
+  const mom = momentumName(config);
+  const col = (name: string) => (groups > 1 ? Array.from({ length: groups }, (_, g) => `${name}_${g}`) : [name]);
+  return ['step', ...col('lr'), ...col(mom), 'batch_size', 'loss', 'dataset_loss', 'accuracy'].join(',');
+}
+
+/** One step's row of history.csv, with the whole dataset's evaluation at that step when there was one. */
+function historyCsvRow(
+  step: number,
+  lr: ArrayLike<number>,
+  momentum: ArrayLike<number>,
+  batchSize: number,
+  loss: number,
+  e: EvalPoint | undefined,
+): string {
+  return [
+    String(step),
+    ...Array.from(lr, num),
+    ...Array.from(momentum, num),
+    String(batchSize),
+    num(loss),
+    e ? num(e.loss) : '',
+    e ? num(e.accuracy) : '',
+  ].join(',');
+}
+
+/** The last row of history.csv: step = steps, the final evaluation only. */
+function historyCsvLast(steps: number, groups: number, last: EvalPoint): string {
+  return [String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(',');
+}
+
+/**
+ * The run's history as CSV: one row per step with the lr and momentum (or beta1) of every param group, the
+ * batch size and the batch's loss; on rows 0, k, 2k, … the whole dataset's loss and accuracy with the
+ * weights of that step (before its update); and a last row, step = steps, with the final evaluation only.
+ */
+export function historyCsv(result: RunResult): string {
+  const groups = result.lr[0]?.length ?? result.config.optimizer.groups?.length ?? 1;
+  const evals = new Map(result.evals.map((e) => [e.step, e]));
+  const lines = [historyCsvHead(result.config, groups)];
+  const steps = result.loss.length;
+  for (let i = 0; i < steps; i++) {
+    const row = historyCsvRow(i, result.lr[i], result.momentum[i], result.batch_sizes[i], result.loss[i], evals.get(i));
+    lines.push(row);
+  }
+  const last = evals.get(steps);
+  if (last) lines.push(historyCsvLast(steps, groups, last));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * history.csv written as the run goes (`anneal train --out`): each step's row is appended to a temporary file
+ * in the output folder (`.history.csv.tmp-<pid>`, swept by `recoverOutputDir` if the process dies), which
+ * `writeFilesAtomic` then renames into place with the other files (`file()`). Give `onEval` and `onRecord` to
+ * `runTraining`'s hooks (`onEval` before `onRecord`: an evaluation at step i precedes step i). It keeps the
+ * loss, lr, momentum and batch size of every step in typed arrays for the charts (8 × (2 + 2 × groups) bytes a
+ * step), not the CSV text.
+ */
+export class StreamedHistoryCsv {
+  /** The temporary file the rows go to. */
+  readonly tmp: string;
+  private fd: number | null;
+  private buffer: string[] = [];
+  private buffered = 0;
+  private groups = 0;
+  private steps = 0;
+  private pending: EvalPoint | null = null;
+  private final: EvalPoint | null = null;
+  private loss = new Float64Array(1024);
+  private sizes = new Float64Array(1024);
+  private lr = new Float64Array(0);
+  private momentum = new Float64Array(0);
+
+  constructor(
+    dir: string,
+    private readonly config: RunConfig,
+  ) {
+    this.tmp = join(dir, `.history.csv.tmp-${process.pid}`);
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  /** Sees every evaluation: one at step i goes on step i's row, the one at step `steps` on the last row. */
+  readonly onEval = (point: EvalPoint): void => {
+    this.pending = point;
+    this.final = point;
+  };
+
+  /** Appends step `record.step`'s row. */
+  readonly onRecord = (r: StepRecord): void => {
+    if (this.steps === 0) {
+      this.groups = r.lr.length;
+      this.write(historyCsvHead(this.config, this.groups));
+      this.lr = new Float64Array(1024 * this.groups);
+      this.momentum = new Float64Array(1024 * this.groups);
+    }
+    const e = this.pending?.step === r.step ? this.pending : undefined;
+    this.write(historyCsvRow(r.step, r.lr, r.momentum, r.batchSize, r.loss, e));
+    if (this.steps === this.loss.length) this.grow();
+    const k = this.groups;
+    this.loss[this.steps] = r.loss;
+    this.sizes[this.steps] = r.batchSize;
+    this.lr.set(r.lr, this.steps * k);
+    this.momentum.set(r.momentum, this.steps * k);
+    this.steps++;
+  };
+
+  /** The run's per-step arrays for the charts (`RunResult`'s loss, lr, momentum and batch_sizes). */
+  chartData(): Pick<RunResult, 'loss' | 'lr' | 'momentum' | 'batch_sizes'> {
+    const k = this.groups;
+    const rows = (buf: Float64Array) =>
+      Array.from({ length: this.steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    return {
+      loss: Array.from(this.loss.subarray(0, this.steps)),
+      lr: rows(this.lr),
+      momentum: rows(this.momentum),
+      batch_sizes: Array.from(this.sizes.subarray(0, this.steps)),
+    };
+  }
+
+  /** Writes the last row and closes the file; returns it as an already-written output file. */
+  file(): OutputFile {
+    if (this.steps === 0) this.write(historyCsvHead(this.config, this.config.optimizer.groups?.length ?? 1));
+    const groups = this.steps ? this.groups : (this.config.optimizer.groups?.length ?? 1);
+    if (this.final?.step === this.steps) this.write(historyCsvLast(this.steps, groups, this.final));
+    this.close();
+    return { name: 'history.csv', written: this.tmp };
+  }
+
+  /** Closes and removes the temporary file (a run that failed writes nothing). */
+  discard(): void {
+    try {
+      this.close();
+    } finally {
+      rmSync(this.tmp, { force: true });
+    }
+  }
+
+  private write(line: string): void {
+    this.buffer.push(line);
+    this.buffered += line.length + 1;
+    if (this.buffered >= 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    if (this.fd !== null && this.buffer.length) writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+    this.buffered = 0;
+  }
+
+  private close(): void {
+    if (this.fd === null) return;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  private grow(): void {
+    this.loss = widen(this.loss);
+    this.sizes = widen(this.sizes);
+    this.lr = widen(this.lr);
+    this.momentum = widen(this.momentum);
+  }
+}
