@@ -135,10 +135,25 @@ function entryFor(type: string): SpecEntry {
   return REGISTRY[schedulerSpecType(type)];
 }
 
+/** How deep SequentialLR / ChainedScheduler specs may nest (each level is a few stack frames). */
+const MAX_NESTED_SPECS = 32;
+let nestedDepth = 0;
+
 function buildNested(optimizer: SchedulableOptimizer, specs: unknown, parent: string): AnyScheduler[] {
   if (!Array.isArray(specs)) {
     const message = `schedulerFromSpec: ${parent}'s schedulers must be a list of specs, got ${formatValue(specs)}`;
     throw new ValidationError('schedulerFromSpec', 'schedulers', 'a list of specs', specs, message);
   }
-  return specs.map((spec: SchedulerSpec) => schedulerFromSpec(optimizer, spec));
+  if (nestedDepth >= MAX_NESTED_SPECS) {
+    const message =
+      `schedulerFromSpec: schedulers nested more than ${MAX_NESTED_SPECS} levels deep ` +
+      `(SequentialLR and ChainedScheduler inside one another); flatten the schedule`;
+    throw new ValidationError('schedulerFromSpec', 'schedulers', `at most ${MAX_NESTED_SPECS} levels`, specs, message);
+  }
+  nestedDepth++;
+  try {
+    return specs.map((spec: SchedulerSpec) => schedulerFromSpec(optimizer, spec));
+  } finally {
+    nestedDepth--;
+  }
 }

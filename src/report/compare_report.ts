@@ -217,8 +217,12 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/**
+ * Text for Markdown, where it is read as text: table pipes escaped, and `<`, `>` and `&` as entities, since
+ * Markdown passes raw HTML through (a file named `<img onerror=…>.csv` must stay a name).
+ */
 function escapeMd(text: string): string {
-  return text.replace(/\|/g, '\\|');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
 }
 
 export interface ReportOptions {
@@ -376,7 +380,7 @@ export function reportMarkdown(result: ComparisonResult, images: string[], optio
     '',
     overview(result),
     '',
-    ...describeSettings(result).map((l) => `- ${l}`),
+    ...describeSettings(result).map((l) => `- ${escapeMd(l)}`),
     '',
     `| ${head.map(escapeMd).join(' | ')} |`,
     `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,

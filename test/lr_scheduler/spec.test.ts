@@ -7,6 +7,7 @@ import {
   SCHEDULER_TYPES,
   schedulerFromSpec,
   schedulerSpecArgs,
+  type SchedulerSpec,
   type SequentialLR,
   StepLR,
 } from '../../src/lr_scheduler/index.ts';
@@ -200,5 +201,18 @@ describe('schedulerFromSpec', () => {
     expect(() =>
       schedulerFromSpec(adam(0.1), { type: 'SequentialLR', args: { schedulers: 'StepLR', milestones: [] } }),
     ).toThrow(`schedulerFromSpec: SequentialLR's schedulers must be a list of specs, got "StepLR"`);
+  });
+});
+
+describe('nested specs', () => {
+  it('ChainedScheduler nested 5000 deep is refused with a message, not a stack overflow', () => {
+    let spec: SchedulerSpec = { type: 'StepLR', args: { step_size: 2 } };
+    for (let i = 0; i < 5000; i++) spec = { type: 'ChainedScheduler', args: { schedulers: [spec] } };
+    expect(() => schedulerFromSpec(adam(0.1), spec)).toThrow(
+      'schedulerFromSpec: schedulers nested more than 32 levels deep',
+    );
+    let shallow: SchedulerSpec = { type: 'StepLR', args: { step_size: 2 } };
+    for (let i = 0; i < 32; i++) shallow = { type: 'ChainedScheduler', args: { schedulers: [shallow] } };
+    expect(schedulerFromSpec(adam(0.1), shallow).getLastLr()).toEqual([0.1]);
   });
 });

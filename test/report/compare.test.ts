@@ -409,3 +409,36 @@ describe('anneal compare', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('constant lr 1e+39 (diverged: seed 0 at step 1)');
   });
 });
+
+describe('report.md shows a data file name as text', () => {
+  it('HTML in a CSV file name is escaped, not passed through to the Markdown viewer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-md-'));
+    const csv = join(dir, '<img src=x onerror=alert(1)>.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},${i % 2}`);
+    writeFileSync(csv, `x1,x2,label\n${rows.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const { code, stderr } = await runCli(
+      'compare',
+      '--data',
+      csv,
+      '--strategies',
+      'constant(lr=0.05)',
+      '--seeds',
+      '1',
+      '--steps',
+      '5',
+      '--batch-size',
+      '8',
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(code, stderr).toBe(0);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    // Inside a fenced code block (the command that made the report) Markdown shows text as it is.
+    const prose = md.replace(/```[\s\S]*?```/g, '');
+    expect(prose).not.toContain('<img');
+    expect(prose).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
+    expect(md).toContain("```sh\nanneal compare --data '");
+  });
+});
