@@ -20,6 +20,9 @@ export {
   type ManualDecay,
   type BatchSource,
   type SteppableScheduler,
+  type HistoryMode,
+  type StepRecord,
+  type StepSchedule,
 } from './train/trainer.ts';
 export {
   runTraining,

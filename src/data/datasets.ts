@@ -10,15 +10,7 @@ import { datasetFromFloat64, type Dataset } from './dataset.ts';
 import { linspace } from './linspace.ts';
 import { RandomState } from './numpy_random.ts';
 import { ValidationError } from '../params/error.ts';
-import {
-  checkBoolean,
-  checkFinite,
-  checkInteger,
-  checkNonNegative,
-  checkSeed,
-  describe,
-  invalid,
-} from './param_checks.ts';
+import { checkBoolean, checkInteger, checkNumber, checkSeed, formatPlain, invalid } from '../params/check.ts';
 
 /** Options of `makeMoons`, sklearn's `make_moons` arguments in camelCase. */
 export interface MakeMoonsOptions {
@@ -91,22 +83,22 @@ export interface BlobsDataset extends Dataset {
 
 function splitTwoShapes(fn: string, nSamples: number | readonly [number, number]): [number, number] {
   if (typeof nSamples === 'number') {
-    const n = checkInteger(fn, 'nSamples', nSamples, 1);
+    const n = checkInteger(fn, 'nSamples', nSamples, { min: 1, safe: true }, 'plain');
     const nOuter = Math.floor(n / 2);
     return [nOuter, n - nOuter];
   }
   if (!Array.isArray(nSamples) || nSamples.length !== 2) {
-    throw invalid(fn, 'nSamples', 'an integer >= 1 or a pair [nOuter, nInner]', nSamples);
+    throw invalid(fn, 'nSamples', 'an integer >= 1 or a pair [nOuter, nInner]', nSamples, 'plain');
   }
-  const nOuter = checkInteger(fn, 'nSamples[0]', nSamples[0], 0);
-  const nInner = checkInteger(fn, 'nSamples[1]', nSamples[1], 0);
+  const nOuter = checkInteger(fn, 'nSamples[0]', nSamples[0], { min: 0, safe: true }, 'plain');
+  const nInner = checkInteger(fn, 'nSamples[1]', nSamples[1], { min: 0, safe: true }, 'plain');
   if (nOuter + nInner < 1) {
     throw new ValidationError(
       fn,
       'nSamples',
       'counts adding up to at least 1',
       nSamples,
-      `${fn}: nSamples must add up to at least 1, got ${describe(nSamples)}`,
+      `${fn}: nSamples must add up to at least 1, got ${formatPlain(nSamples)}`,
     );
   }
   return [nOuter, nInner];
@@ -167,8 +159,8 @@ function map(values: Float64Array, f: (v: number) => number): Float64Array {
 export function makeMoons(options: MakeMoonsOptions = {}): Dataset {
   const fn = 'makeMoons';
   const [nOuter, nInner] = splitTwoShapes(fn, options.nSamples ?? 100);
-  const noise = checkNonNegative(fn, 'noise', options.noise ?? 0);
-  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);
+  const noise = checkNumber(fn, 'noise', options.noise ?? 0, { min: 0 }, 'plain');
+  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true, 'plain');
   const rng = new RandomState(checkSeed(fn, options.seed ?? 0));
 
   const outerT = linspace(0, Math.PI, nOuter);
@@ -189,11 +181,11 @@ export function makeCircles(options: MakeCirclesOptions = {}): Dataset {
   const fn = 'makeCircles';
   const factor = options.factor ?? 0.8;
   if (typeof factor !== 'number' || !(factor >= 0 && factor < 1)) {
-    throw invalid(fn, 'factor', 'a number in [0, 1)', factor);
+    throw invalid(fn, 'factor', 'a number in [0, 1)', factor, 'plain');
   }
   const [nOuter, nInner] = splitTwoShapes(fn, options.nSamples ?? 100);
-  const noise = checkNonNegative(fn, 'noise', options.noise ?? 0);
-  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);
+  const noise = checkNumber(fn, 'noise', options.noise ?? 0, { min: 0 }, 'plain');
+  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true, 'plain');
   const rng = new RandomState(checkSeed(fn, options.seed ?? 0));
 
   // endpoint=false so that the first point is not repeated at 2*pi.
@@ -215,11 +207,11 @@ function checkCenterRows(
   centers: readonly (readonly number[])[],
 ): { flat: Float64Array; nFeatures: number } {
   if (!Array.isArray(centers) || centers.length === 0) {
-    throw invalid(fn, 'centers', 'an integer >= 1 or a non-empty array of coordinate rows', centers);
+    throw invalid(fn, 'centers', 'an integer >= 1 or a non-empty array of coordinate rows', centers, 'plain');
   }
   const nFeatures = Array.isArray(centers[0]) ? centers[0].length : 0;
   if (nFeatures < 1) {
-    throw invalid(fn, 'centers[0]', 'a non-empty array of numbers', centers[0]);
+    throw invalid(fn, 'centers[0]', 'a non-empty array of numbers', centers[0], 'plain');
   }
   const flat = new Float64Array(centers.length * nFeatures);
   centers.forEach((row, i) => {
@@ -229,10 +221,10 @@ function checkCenterRows(
         `centers[${i}]`,
         `${nFeatures} coordinates like centers[0]`,
         row,
-        `${fn}: centers[${i}] must have ${nFeatures} coordinates like centers[0], got ${describe(row)}`,
+        `${fn}: centers[${i}] must have ${nFeatures} coordinates like centers[0], got ${formatPlain(row)}`,
       );
     }
-    row.forEach((v, j) => (flat[i * nFeatures + j] = checkFinite(fn, `centers[${i}][${j}]`, v)));
+    row.forEach((v, j) => (flat[i * nFeatures + j] = checkNumber(fn, `centers[${i}][${j}]`, v, {}, 'plain')));
   });
   return { flat, nFeatures };
 }
@@ -241,14 +233,14 @@ function checkCenterRows(
 export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   const fn = 'makeBlobs';
   const nSamplesOption = options.nSamples ?? 100;
-  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);
+  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true, 'plain');
   const centerBox = options.centerBox ?? [-10, 10];
   if (!Array.isArray(centerBox) || centerBox.length !== 2) {
-    throw invalid(fn, 'centerBox', 'a pair [min, max]', centerBox);
+    throw invalid(fn, 'centerBox', 'a pair [min, max]', centerBox, 'plain');
   }
   const [boxMin, boxMax] = [
-    checkFinite(fn, 'centerBox[0]', centerBox[0]),
-    checkFinite(fn, 'centerBox[1]', centerBox[1]),
+    checkNumber(fn, 'centerBox[0]', centerBox[0], {}, 'plain'),
+    checkNumber(fn, 'centerBox[1]', centerBox[1], {}, 'plain'),
   ];
   if (boxMin > boxMax) {
     throw new ValidationError(
@@ -256,7 +248,7 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
       'centerBox',
       'a pair [min, max] with min <= max',
       centerBox,
-      `${fn}: centerBox must satisfy min <= max, got ${describe(centerBox)}`,
+      `${fn}: centerBox must satisfy min <= max, got ${formatPlain(centerBox)}`,
     );
   }
   const perCenterCounts = Array.isArray(nSamplesOption);
@@ -274,10 +266,10 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
         `${fn}: nSamples must not be an empty array`,
       );
     }
-    counts.forEach((c, i) => checkInteger(fn, `nSamples[${i}]`, c, 0));
+    counts.forEach((c, i) => checkInteger(fn, `nSamples[${i}]`, c, { min: 0, safe: true }, 'plain'));
     nCenters = counts.length;
     if (options.centers === undefined) {
-      nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, 1);
+      nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, { min: 1, safe: true }, 'plain');
     } else if (typeof options.centers === 'number') {
       throw new ValidationError(
         fn,
@@ -299,11 +291,11 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
       }
     }
   } else {
-    checkInteger(fn, 'nSamples', nSamplesOption, 1);
+    checkInteger(fn, 'nSamples', nSamplesOption, { min: 1, safe: true }, 'plain');
     const centers = options.centers ?? 3;
     if (typeof centers === 'number') {
-      nCenters = checkInteger(fn, 'centers', centers, 1);
-      nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, 1);
+      nCenters = checkInteger(fn, 'centers', centers, { min: 1, safe: true }, 'plain');
+      nFeatures = checkInteger(fn, 'nFeatures', options.nFeatures ?? 2, { min: 1, safe: true }, 'plain');
     } else {
       ({ flat: givenCenters, nFeatures } = checkCenterRows(fn, centers));
       nCenters = centers.length;
@@ -312,13 +304,19 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
   const clusterStd = options.clusterStd ?? 1;
   const stds: number[] = [];
   if (typeof clusterStd === 'number') {
-    checkNonNegative(fn, 'clusterStd', clusterStd);
+    checkNumber(fn, 'clusterStd', clusterStd, { min: 0 }, 'plain');
     for (let i = 0; i < nCenters; i++) stds.push(clusterStd);
   } else {
     if (!Array.isArray(clusterStd) || clusterStd.length !== nCenters) {
-      throw invalid(fn, 'clusterStd', `a number or an array with one entry per center (${nCenters})`, clusterStd);
+      throw invalid(
+        fn,
+        'clusterStd',
+        `a number or an array with one entry per center (${nCenters})`,
+        clusterStd,
+        'plain',
+      );
     }
-    clusterStd.forEach((s, i) => stds.push(checkNonNegative(fn, `clusterStd[${i}]`, s)));
+    clusterStd.forEach((s, i) => stds.push(checkNumber(fn, `clusterStd[${i}]`, s, { min: 0 }, 'plain')));
   }
   const rng = new RandomState(checkSeed(fn, options.seed ?? 0));
 
@@ -341,7 +339,7 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
       'nSamples',
       'counts adding up to at least 1',
       nSamplesOption,
-      `${fn}: nSamples must add up to at least 1, got ${describe(nSamplesOption)}`,
+      `${fn}: nSamples must add up to at least 1, got ${formatPlain(nSamplesOption)}`,
     );
   }
   let xF64: Float64Array = new Float64Array(total * nFeatures);
@@ -366,14 +364,11 @@ export function makeBlobs(options: MakeBlobsOptions = {}): BlobsDataset {
  */
 export function makeSpirals(options: MakeSpiralsOptions = {}): Dataset {
   const fn = 'makeSpirals';
-  const n = checkInteger(fn, 'nSamples', options.nSamples ?? 100, 1);
-  const nArms = checkInteger(fn, 'nArms', options.nArms ?? 2, 1);
-  const turns = options.turns ?? 1;
-  if (typeof turns !== 'number' || !Number.isFinite(turns) || turns <= 0) {
-    throw invalid(fn, 'turns', 'a finite number > 0', turns);
-  }
-  const noise = checkNonNegative(fn, 'noise', options.noise ?? 0);
-  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true);
+  const n = checkInteger(fn, 'nSamples', options.nSamples ?? 100, { min: 1, safe: true }, 'plain');
+  const nArms = checkInteger(fn, 'nArms', options.nArms ?? 2, { min: 1, safe: true }, 'plain');
+  const turns = checkNumber(fn, 'turns', options.turns ?? 1, { min: 0, above: true }, 'plain');
+  const noise = checkNumber(fn, 'noise', options.noise ?? 0, { min: 0 }, 'plain');
+  const shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? true, 'plain');
   const rng = new RandomState(checkSeed(fn, options.seed ?? 0));
 
   let xF64: Float64Array = new Float64Array(2 * n);

@@ -7,7 +7,7 @@
  */
 import { ValidationError } from '../params/error.ts';
 import { RandomState } from './numpy_random.ts';
-import { checkBoolean, checkInteger, checkSeed } from './param_checks.ts';
+import { checkBoolean, checkInteger, checkSeed } from '../params/check.ts';
 
 /** Options of `DataLoader` (PyTorch's `batch_size`, `shuffle`, `drop_last`, and the seed of the shuffling). */
 export interface DataLoaderOptions {
@@ -54,10 +54,10 @@ export class DataLoader {
         `${fn}: dataset must be an object with nSamples, got ${String(dataset)}`,
       );
     }
-    this.nSamples = checkInteger(fn, 'dataset.nSamples', dataset.nSamples, 1);
-    this.batchSize = checkInteger(fn, 'batchSize', options.batchSize ?? 1, 1);
-    this.shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? false);
-    this.dropLast = checkBoolean(fn, 'dropLast', options.dropLast ?? false);
+    this.nSamples = checkInteger(fn, 'dataset.nSamples', dataset.nSamples, { min: 1, safe: true }, 'plain');
+    this.batchSize = checkInteger(fn, 'batchSize', options.batchSize ?? 1, { min: 1, safe: true }, 'plain');
+    this.shuffle = checkBoolean(fn, 'shuffle', options.shuffle ?? false, 'plain');
+    this.dropLast = checkBoolean(fn, 'dropLast', options.dropLast ?? false, 'plain');
     this.rng = new RandomState(checkSeed(fn, options.seed ?? 0));
     this.length = this.dropLast
       ? Math.floor(this.nSamples / this.batchSize)

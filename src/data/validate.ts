@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../params/error.ts';
 import type { Dataset } from './dataset.ts';
-import { describe, invalid } from './param_checks.ts';
+import { checkInteger, checkNumber, formatPlain, invalid } from '../params/check.ts';
 
 /** What `validateDataset` checks a dataset against, besides its own consistency. */
 export interface DatasetExpectations {
@@ -15,9 +15,7 @@ export interface DatasetExpectations {
 }
 
 function checkExpectation(fn: string, name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
-    throw invalid(fn, name, 'an integer >= 1', value);
-  }
+  if (value !== undefined) checkInteger(fn, name, value, { min: 1, safe: true }, 'plain');
 }
 
 /** Throws a ValidationError describing the first problem found; returns the dataset unchanged otherwise. */
@@ -32,15 +30,11 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
       'nSamples',
       'an integer >= 1',
       nSamples,
-      `${fn}: the dataset is empty: nSamples must be an integer >= 1, got ${describe(nSamples)}`,
+      `${fn}: the dataset is empty: nSamples must be an integer >= 1, got ${formatPlain(nSamples)}`,
     );
   }
-  if (!Number.isSafeInteger(nFeatures) || nFeatures < 1) {
-    throw invalid(fn, 'nFeatures', 'an integer >= 1', nFeatures);
-  }
-  if (!Number.isSafeInteger(nClasses) || nClasses < 1) {
-    throw invalid(fn, 'nClasses', 'an integer >= 1', nClasses);
-  }
+  checkInteger(fn, 'nFeatures', nFeatures, { min: 1, safe: true }, 'plain');
+  checkInteger(fn, 'nClasses', nClasses, { min: 1, safe: true }, 'plain');
   if (!(x instanceof Float32Array) || x.length !== nSamples * nFeatures) {
     throw new ValidationError(
       fn,
@@ -48,7 +42,7 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
       `a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values`,
       x,
       `${fn}: x must be a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values, ` +
-        `got ${x instanceof Float32Array ? `${x.length} values` : describe(x)}`,
+        `got ${x instanceof Float32Array ? `${x.length} values` : formatPlain(x)}`,
     );
   }
   if (!(y instanceof Int32Array) || y.length !== nSamples) {
@@ -58,14 +52,14 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
       `an Int32Array of nSamples = ${nSamples} labels`,
       y,
       `${fn}: y must be an Int32Array of nSamples = ${nSamples} labels, ` +
-        `got ${y instanceof Int32Array ? `${y.length} labels` : describe(y)}`,
+        `got ${y instanceof Int32Array ? `${y.length} labels` : formatPlain(y)}`,
     );
   }
   if (expected.nFeatures !== undefined && nFeatures !== expected.nFeatures) {
-    throw invalid(fn, 'nFeatures', `${expected.nFeatures} (the model's input width)`, nFeatures);
+    throw invalid(fn, 'nFeatures', `${expected.nFeatures} (the model's input width)`, nFeatures, 'plain');
   }
   if (expected.nClasses !== undefined && nClasses > expected.nClasses) {
-    throw invalid(fn, 'nClasses', `<= ${expected.nClasses} (the model's output width)`, nClasses);
+    throw invalid(fn, 'nClasses', `<= ${expected.nClasses} (the model's output width)`, nClasses, 'plain');
   }
   const classLimit = expected.nClasses ?? nClasses;
   for (let i = 0; i < nSamples; i++) {
@@ -117,10 +111,10 @@ export function toDataset(
       'x',
       'a non-empty array of rows',
       x,
-      `${fn}: x must be a non-empty array of rows, got ${Array.isArray(x) ? '[]' : describe(x)}`,
+      `${fn}: x must be a non-empty array of rows, got ${Array.isArray(x) ? '[]' : formatPlain(x)}`,
     );
   }
-  if (!Array.isArray(y)) throw invalid(fn, 'y', 'an array of integer labels', y);
+  if (!Array.isArray(y)) throw invalid(fn, 'y', 'an array of integer labels', y, 'plain');
   if (y.length !== x.length) {
     throw new ValidationError(
       fn,
@@ -131,7 +125,7 @@ export function toDataset(
     );
   }
   const nFeatures = Array.isArray(x[0]) ? x[0].length : 0;
-  if (nFeatures < 1) throw invalid(fn, 'x[0]', 'a non-empty array of numbers', x[0]);
+  if (nFeatures < 1) throw invalid(fn, 'x[0]', 'a non-empty array of numbers', x[0], 'plain');
   const xF64 = new Float64Array(x.length * nFeatures);
   x.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== nFeatures) {
@@ -141,21 +135,18 @@ export function toDataset(
         `${nFeatures} features like x[0]`,
         row,
         `${fn}: x[${i}] must have ${nFeatures} features like x[0], ` +
-          `got ${Array.isArray(row) ? row.length : describe(row)}`,
+          `got ${Array.isArray(row) ? row.length : formatPlain(row)}`,
       );
     }
     row.forEach((v, j) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw invalid(fn, `x[${i}][${j}]`, 'a finite number', v);
-      }
-      xF64[i * nFeatures + j] = v;
+      xF64[i * nFeatures + j] = checkNumber(fn, `x[${i}][${j}]`, v, {}, 'plain');
     });
   });
   const labels = new Int32Array(y.length);
   let maxLabel = 0;
   y.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
-      throw invalid(fn, `y[${i}]`, 'an integer >= 0', v);
+      throw invalid(fn, `y[${i}]`, 'an integer >= 0', v, 'plain');
     }
     labels[i] = v;
     maxLabel = Math.max(maxLabel, v);

@@ -143,6 +143,23 @@ export class Engine {
     return this.buffer.byteLength;
   }
 
+  /**
+   * Refuses, before anything is allocated, `bytes` more than wasm32's 4 GiB can hold beside what is in use:
+   * a model checks its whole size here first, so one that cannot fit grows no memory.
+   */
+  checkFits(bytes: number, what: string): void {
+    const top = this.allocator.bytesInUse + this.core.heapBase() + bytes;
+    if (top <= MAX_MEMORY) return;
+    throw new ValidationError(
+      'Engine',
+      'memory',
+      `at most ${formatBytes(MAX_MEMORY)} of linear memory in all`,
+      top,
+      `anneal: ${what} needs ${formatBytes(bytes)} of WebAssembly memory beside the ` +
+        `${formatBytes(this.allocator.bytesInUse)} in use; WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`,
+    );
+  }
+
   /** Bytes of linear memory held by live models and optimizers. */
   get bytesInUse(): number {
     return this.allocator.bytesInUse;

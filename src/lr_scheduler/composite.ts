@@ -4,7 +4,7 @@ import { refuse, ValidationError } from '../params/error.ts';
 import { formatValue } from '../params/names.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { hasClosedForm, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
-import { StateReader, type StateDict } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** PyTorch's `schedulers`: LRSchedulers (whether they drive the optimizer given is the constructor's check). */
 function schedulersParam(doc: string) {

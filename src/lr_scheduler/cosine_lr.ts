@@ -1,10 +1,10 @@
 import { pythonMod } from '../expr/compile.ts';
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
+import { checkNumber } from '../params/check.ts';
 import { integer, number, type OptionsOf } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
-import { StateReader, type StateDict } from './state.ts';
-import { ArgChecker } from './validate.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 const COSINE_ANNEALING_LR = new ParamSet('CosineAnnealingLR', {
   tMax: integer({ doc: 'Half-period of the cosine, in steps.', min: 1 }),
@@ -125,7 +125,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedFo
   /** Without `epoch`, one step on; with it, jump to that (possibly fractional) epoch, as PyTorch does. */
   override step(epoch?: number): void {
     if (epoch !== undefined) {
-      new ArgChecker('CosineAnnealingWarmRestarts.step').number('epoch', epoch, { min: 0 });
+      checkNumber('CosineAnnealingWarmRestarts.step', 'epoch', epoch, { min: 0 });
       this.moveToEpoch(epoch);
     } else if (this.lastEpoch < 0) {
       this.moveToEpoch(0);

@@ -23,7 +23,7 @@ import {
   type MomentumTarget,
   startMomentumCycle,
 } from './momentum.ts';
-import { StateReader, type StateDict } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** The built-in amplitude policies of CyclicLR (PyTorch's `mode`). */
 export const CYCLIC_MODES = ['triangular', 'triangular2', 'exp_range'] as const;

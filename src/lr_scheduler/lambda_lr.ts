@@ -6,7 +6,7 @@ import { refuse, ValidationError } from '../params/error.ts';
 import { displayName } from '../params/names.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
-import { StateReader, type StateDict } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** A function of the epoch: LambdaLR's lr factor, or MultiplicativeLR's factor per step. */
 export type LrLambda = (epoch: number) => number;

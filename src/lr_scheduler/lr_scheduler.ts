@@ -1,9 +1,10 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
 import { integer, type OptionsOf, type ParamDecls, type Values } from '../params/declare.ts';
+import { checkInteger } from '../params/check.ts';
 import { ValidationError } from '../params/error.ts';
+import { displayName } from '../params/names.ts';
 import type { ParamSet } from '../params/param_set.ts';
-import { StateReader, type StateDict } from './state.ts';
-import { ArgChecker } from './validate.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** PyTorch's `last_epoch`, which every scheduler but ReduceLROnPlateau and ChainedScheduler takes. */
 export const LAST_EPOCH = {
@@ -99,7 +100,7 @@ export abstract class LRScheduler implements Scheduler {
     if (typeof scheduler !== 'string') this.params = scheduler;
     this.schedulerName = schedulerName;
     this.optimizer = optimizer;
-    new ArgChecker(schedulerName).lastEpoch(lastEpoch, optimizer);
+    checkLastEpoch(schedulerName, lastEpoch, optimizer);
     if (lastEpoch === -1) {
       for (const group of optimizer.paramGroups) if (group.initialLr === undefined) group.initialLr = group.lr;
     }
@@ -241,4 +242,28 @@ export abstract class LRScheduler implements Scheduler {
       throw new ValidationError(`${this.schedulerName}.lrAt`, 'step', 'an integer >= 0', step);
     }
   }
+}
+
+/**
+ * PyTorch's `last_epoch`: -1 starts the schedule; k >= 0 resumes it (the constructor's step then takes it to
+ * k + 1), which needs `initialLr` in every group, as PyTorch needs `initial_lr`.
+ */
+function checkLastEpoch(scheduler: string, value: unknown, optimizer: SchedulableOptimizer): number {
+  const lastEpoch = checkInteger(scheduler, 'lastEpoch', value, { min: -1 });
+  if (lastEpoch >= 0) {
+    optimizer.paramGroups.forEach((group, i) => {
+      if (group.initialLr === undefined) {
+        throw new ValidationError(
+          scheduler,
+          'initialLr',
+          'set in every param group',
+          undefined,
+          `${scheduler}: param group ${i} has no ${displayName('initialLr')}; ` +
+            `resuming with lastEpoch (last_epoch) = ${lastEpoch} ` +
+            'needs the bookkeeping that a scheduler started with lastEpoch = -1 writes into the groups',
+        );
+      }
+    });
+  }
+  return lastEpoch;
 }

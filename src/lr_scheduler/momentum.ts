@@ -1,6 +1,6 @@
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
 import { ValidationError } from '../params/error.ts';
-import type { StateReader } from './state.ts';
+import type { StateReader } from '../params/state_reader.ts';
 
 /** What a cyclic schedule cycles: SGD's momentum, or Adam's beta1 (PyTorch 2.x's `use_beta1`). */
 export type MomentumTarget = 'momentum' | 'beta1';

@@ -23,7 +23,8 @@ import {
   type MomentumTarget,
   startMomentumCycle,
 } from './momentum.ts';
-import { type JsonValue, StateReader, type StateDict } from './state.ts';
+import type { JsonValue } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** OneCycleLR's annealing shapes (PyTorch's `anneal_strategy`). */
 export const ANNEAL_STRATEGIES = ['cos', 'linear'] as const;

@@ -12,7 +12,8 @@ import {
 } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { parseSchedulerOptions, type Scheduler } from './lr_scheduler.ts';
-import { encodeFloat, StateReader, type StateDict } from './state.ts';
+import { encodeFloat } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 /** ReduceLROnPlateau's modes (PyTorch's `mode`). */
 export const PLATEAU_MODES = ['min', 'max'] as const;

@@ -1,10 +1,11 @@
 import type { SchedulableOptimizer } from '../optim/param_group.ts';
-import { choice, describeRange, integer, numberPerGroup, type OptionsOf, type Param } from '../params/declare.ts';
+import { describeNumber } from '../params/check.ts';
+import { choice, integer, numberPerGroup, type OptionsOf, type Param } from '../params/declare.ts';
 import { refuse } from '../params/error.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 import { ANNEAL_STRATEGIES, type AnnealStrategy } from './one_cycle_lr.ts';
-import { StateReader, type StateDict } from './state.ts';
+import { StateReader, type StateDict } from '../params/state_reader.ts';
 
 const SWA_LR_PER_GROUP = numberPerGroup({
   doc: "The lr to anneal to, one for all groups or one per group (stored as each group's `swaLr`).",
@@ -16,10 +17,10 @@ const SWA_LR = new ParamSet('SWALR', {
     ...SWA_LR_PER_GROUP,
     perGroup: true as const,
     inState: false, // the param groups hold it (their `swaLr`), as in PyTorch
-    // Left out, it is refused in the words of a single value, as SWALR always has.
+    /** Checks a given value as `numberPerGroup` does; left out, it is refused in the words of a single value. */
     check: (where: string, name: string, value: unknown, groups: number) =>
       value === undefined
-        ? refuse(where, name, `a finite number${describeRange(SWA_LR_PER_GROUP.range ?? {})}`, value)
+        ? refuse(where, name, describeNumber(SWA_LR_PER_GROUP.range), value)
         : SWA_LR_PER_GROUP.check(where, name, value, groups),
   },
   annealEpochs: integer({ doc: 'Steps of annealing, after which the lr stays at `swaLr`.', min: 0, default: 10 }),

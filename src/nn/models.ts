@@ -1,5 +1,5 @@
 import { ValidationError } from '../params/error.ts';
-import type { Engine } from '../engine/index.ts';
+import { getEngine, type Engine } from '../engine/index.ts';
 import type { WeightGenerator } from './init.ts';
 import { TorchGenerator } from './init.ts';
 import { activationFromName, Linear, type Layer } from './modules.ts';
@@ -45,6 +45,10 @@ function buildLayers(
     }
   });
   activationFromName(activation, `${what}: activation`);
+  // Weights and gradients, f32 each: a model that cannot fit is refused before any layer is allocated.
+  let parameters = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) parameters += sizes[i] * sizes[i + 1] + sizes[i + 1];
+  (engine ?? getEngine()).checkFits(parameters * 8, `${what} ${JSON.stringify(sizes)} (${parameters} parameters)`);
   const generator: WeightGenerator | undefined = seed === undefined ? undefined : new TorchGenerator(seed);
   const layers: Layer[] = [];
   try {

@@ -1,22 +1,23 @@
+import {
+  checkBoolean,
+  checkChoice,
+  checkInteger,
+  checkNumber,
+  describeChoices,
+  describeInteger,
+  describeNumber,
+  type NumberRange,
+} from './check.ts';
 import { ValidationError } from './error.ts';
 import { camelToSnake, formatValue } from './names.ts';
 
 // A hyper-parameter is declared once — kind, PyTorch's keyword, default, allowed range, per group or not, a
 // line of doc — and everything else is derived from that declaration: the options type, the checks a
 // constructor runs, the state dict's keys and their checks on load, the keyword names of run configs and
-// `anneal schedule` specs, the CLI flags and the playground's controls and URL keys.
+// `anneal schedule` specs, the CLI flags and the playground's controls and URL keys. The checks themselves
+// are check.ts's, which the rest of anneal's refusals use too.
 
-/** Bounds of a number; `above` / `below` exclude `min` / `max` themselves. */
-export interface NumberRange {
-  /** Least value allowed. */
-  readonly min?: number;
-  /** Greatest value allowed. */
-  readonly max?: number;
-  /** Exclude `min` itself. */
-  readonly above?: boolean;
-  /** Exclude `max` itself. */
-  readonly below?: boolean;
-}
+export { describeRange, type NumberRange } from './check.ts';
 
 /** How a value is read and shown: decides the CLI flag's parser and the playground's control. */
 export type ParamKind =
@@ -83,23 +84,6 @@ type InputOf<P, Input> =
         : T
     : never;
 
-function inRange(value: number, range: NumberRange): boolean {
-  if (range.min !== undefined && (range.above ? value <= range.min : value < range.min)) return false;
-  if (range.max !== undefined && (range.below ? value >= range.max : value > range.max)) return false;
-  return true;
-}
-
-/** `in [0, 1)`, `> 0`, `<= 1`, or nothing. */
-export function describeRange(range: NumberRange): string {
-  const { min, max } = range;
-  if (min !== undefined && max !== undefined) {
-    return ` in ${range.above ? '(' : '['}${min}, ${max}${range.below ? ')' : ']'}`;
-  }
-  if (min !== undefined) return ` ${range.above ? '>' : '>='} ${min}`;
-  if (max !== undefined) return ` ${range.below ? '<' : '<='} ${max}`;
-  return '';
-}
-
 interface Common<T> {
   /** A line saying what it is. */
   doc: string;
@@ -139,65 +123,36 @@ function declare<T, O extends Common<T>>(
   } as Built<T, O>;
 }
 
-function checkNumber(where: string, name: string, value: unknown, range: NumberRange, allowed: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !inRange(value, range)) {
-    throw new ValidationError(where, name, allowed, value);
-  }
-  return value;
-}
-
 /** A finite number, optionally within a range. */
 export function number<O extends Common<number> & NumberRange>(options: O): Built<number, O> {
-  const allowed = `a finite number${describeRange(options)}`;
-  return declare(options, 'number', allowed, (where, name, v) => checkNumber(where, name, v, options, allowed), {
-    range: options,
-  });
+  const check = (where: string, name: string, v: unknown) => checkNumber(where, name, v, options);
+  return declare(options, 'number', describeNumber(options), check, { range: options });
 }
 
 /** An integer >= `min` (and <= `max`). */
 export function integer<O extends Common<number> & { min: number; max?: number }>(options: O): Built<number, O> {
-  const allowed = `an integer >= ${options.min}${options.max === undefined ? '' : ` and <= ${options.max}`}`;
-  const check = (where: string, name: string, v: unknown) => {
-    if (
-      typeof v !== 'number' ||
-      !Number.isInteger(v) ||
-      v < options.min ||
-      (options.max !== undefined && v > options.max)
-    ) {
-      throw new ValidationError(where, name, allowed, v);
-    }
-    return v;
-  };
-  return declare(options, 'integer', allowed, check, { range: { min: options.min, max: options.max } });
+  const range = { min: options.min, max: options.max };
+  const check = (where: string, name: string, v: unknown) => checkInteger(where, name, v, range);
+  return declare(options, 'integer', describeInteger(range), check, { range });
 }
 
 /** true or false. */
 export function boolean<O extends Common<boolean>>(options: O): Built<boolean, O> {
-  const check = (where: string, name: string, v: unknown) => {
-    if (typeof v !== 'boolean') throw new ValidationError(where, name, 'true or false', v);
-    return v;
-  };
+  const check = (where: string, name: string, v: unknown) => checkBoolean(where, name, v);
   return declare(options, 'boolean', 'true or false', check);
 }
 
 /** One of a few strings. */
 export function choice<C extends string, O extends Common<C> & { choices: readonly C[] }>(options: O): Built<C, O> {
-  const allowed = `one of ${options.choices.map((c) => `'${c}'`).join(', ')}`;
-  const check = (where: string, name: string, v: unknown) => {
-    if (typeof v !== 'string' || !(options.choices as readonly string[]).includes(v)) {
-      throw new ValidationError(where, name, allowed, v);
-    }
-    return v as C;
-  };
-  return declare(options, 'choice', allowed, check, { choices: options.choices });
+  const check = (where: string, name: string, v: unknown) => checkChoice(where, name, v, options.choices);
+  return declare(options, 'choice', describeChoices(options.choices), check, { choices: options.choices });
 }
 
 /** A non-decreasing list of integers >= `min` (repeats allowed, as PyTorch's MultiStepLR counts them). */
 export function milestones<O extends Common<number[]> & { min: number }>(options: O): Built<number[], O> {
-  const item = integer({ doc: '', min: options.min });
-  const check = (where: string, name: string, v: unknown, groups: number) => {
+  const check = (where: string, name: string, v: unknown) => {
     if (!Array.isArray(v)) throw new ValidationError(where, name, 'a list of integers', v);
-    const list = v.map((x: unknown, i) => item.check(where, `${name}[${i}]`, x, groups));
+    const list = v.map((x: unknown, i) => checkInteger(where, `${name}[${i}]`, x, { min: options.min }));
     for (let i = 1; i < list.length; i++) {
       if (list[i] < list[i - 1]) {
         throw new ValidationError(
@@ -217,9 +172,9 @@ export function milestones<O extends Common<number[]> & { min: number }>(options
 
 /** A finite number for every param group: one number for all, or a list with one per group (`_format_param`). */
 export function numberPerGroup<O extends Common<number> & NumberRange>(options: O): Built<number[], O> {
-  const one = `a finite number${describeRange(options)}`;
+  const one = describeNumber(options);
   const check = (where: string, name: string, v: unknown, groups: number) => {
-    if (!Array.isArray(v)) return new Array<number>(groups).fill(checkNumber(where, name, v, options, one));
+    if (!Array.isArray(v)) return new Array<number>(groups).fill(checkNumber(where, name, v, options));
     if (v.length !== groups) {
       throw new ValidationError(
         where,
@@ -231,7 +186,7 @@ export function numberPerGroup<O extends Common<number> & NumberRange>(options: 
           'give one value per group or a single number',
       );
     }
-    return v.map((x: unknown, i) => checkNumber(where, `${name}[${i}]`, x, options, one));
+    return v.map((x: unknown, i) => checkNumber(where, `${name}[${i}]`, x, options));
   };
   const { default: _default, ...withoutDefault } = options;
   const param = declare<number[], Common<number[]>>(

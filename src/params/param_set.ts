@@ -1,11 +1,8 @@
 import { type ParamDecls, type Values, torchName } from './declare.ts';
+import { checkNumber, invalid } from './check.ts';
 import { ValidationError } from './error.ts';
 import { formatValue } from './names.ts';
-
-/** A state-dict entry's refusal, in the words StateReader uses: `X.loadStateDict: 'key' must be …, got …`. */
-function refuseEntry(where: string, key: string, allowed: string, got: unknown): never {
-  throw new ValidationError(where, key, allowed, got, `${where}: '${key}' must be ${allowed}, got ${formatValue(got)}`);
-}
+import { missingEntry } from './state_reader.ts';
 
 /** A JSON value: what a state dict holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -96,18 +93,16 @@ export class ParamSet<D extends ParamDecls> {
       if (!param.inState) continue;
       const key = torchName(name, param);
       if (!Object.hasOwn(stateDict, key)) {
-        throw new ValidationError(where, key, param.allowed, undefined, `${where}: the state has no '${key}'`);
+        throw missingEntry(where, key, param.allowed);
       }
       const raw = stateDict[key];
       const numeric = param.kind === 'number' || param.kind === 'integer';
-      if (numeric && !param.perGroup && (typeof raw !== 'number' || !Number.isFinite(raw))) {
-        refuseEntry(where, key, 'a finite number', raw);
-      }
+      if (numeric && !param.perGroup) checkNumber(where, key, raw, {}, 'state');
       try {
         values[name] = param.check(where, key, raw === null ? undefined : raw, groups);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        refuseEntry(where, key, err.allowed, err.got);
+        throw invalid(where, key, err.allowed, err.got, 'state');
       }
     }
     return values as Partial<Values<D>>;

@@ -21,7 +21,7 @@ import {
   schedulerSpecArgs,
   snakeToCamel,
 } from '../lr_scheduler/index.ts';
-import { formatValue } from '../lr_scheduler/validate.ts';
+import { formatValue } from '../params/names.ts';
 import {
   type BatchSizeSchedulerInit,
   type BatchSizeSchedulerOptions,

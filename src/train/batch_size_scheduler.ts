@@ -21,10 +21,11 @@ import {
   snakeToCamel,
   type StateDict,
 } from '../lr_scheduler/index.ts';
-import { StateReader } from '../lr_scheduler/state.ts';
-import { ArgChecker, formatValue } from '../lr_scheduler/validate.ts';
+import { StateReader } from '../params/state_reader.ts';
 import type { SchedulableOptimizer, SchedulableParamGroup } from '../optim/param_group.ts';
-import { ValidationError } from '../params/error.ts';
+import { checkInteger } from '../params/check.ts';
+import { refuse, ValidationError } from '../params/error.ts';
+import { formatValue } from '../params/names.ts';
 
 /** Options every batch-size schedule takes. */
 export interface BatchSizeSchedulerOptions {
@@ -126,22 +127,22 @@ export class BatchSizeScheduler<S extends LRScheduler = LRScheduler> {
         `${name}: the scheduler must be built on the stand-in optimizer it is given`,
       );
     }
-    const check = new ArgChecker(name);
-    const datasetSize = check.integer('datasetSize', o.datasetSize, 1);
-    const batchSize = check.integer('batchSize', o.batchSize, 1);
+    const datasetSize = checkInteger(name, 'datasetSize', o.datasetSize, { min: 1 });
+    const batchSize = checkInteger(name, 'batchSize', o.batchSize, { min: 1 });
     if (batchSize > datasetSize)
-      check.fail('batchSize', `an integer in [1, ${datasetSize}] (the dataset size)`, batchSize);
+      refuse(name, 'batchSize', `an integer in [1, ${datasetSize}] (the dataset size)`, batchSize);
     let cap: number | null = null;
     if (o.maxBatchSize !== undefined && o.maxBatchSize !== null) {
-      cap = check.integer('maxBatchSize', o.maxBatchSize, batchSize);
+      cap = checkInteger(name, 'maxBatchSize', o.maxBatchSize, { min: batchSize });
       if (cap > datasetSize)
-        check.fail(
+        refuse(
+          name,
           'maxBatchSize',
           `an integer in [${batchSize}, ${datasetSize}] (from batchSize to the dataset size)`,
           cap,
         );
     }
-    const lastEpoch = check.integer('lastEpoch', o.lastEpoch ?? -1, -1);
+    const lastEpoch = checkInteger(name, 'lastEpoch', o.lastEpoch ?? -1, { min: -1 });
     this.name = name;
     this.scheduler = scheduler as S;
     this.closedForm = hasWholeClosedForm(scheduler);

@@ -40,7 +40,12 @@ describe('linear memory above 2 GiB', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(/needs WebAssembly memory up to \d+\.\d GiB .* limit is 4\.0 GiB/);
+    const parameters = 2 * 40_000 + 40_000 + 40_000 * 40_000 + 40_000 + 40_000 * 2 + 2; // weights and biases
+    const gib = ((parameters * 8) / 2 ** 30).toFixed(1); // f32 weights and gradients
+    expect((error as Error).message).toBe(
+      `anneal: MLP [2,40000,40000,2] (${parameters} parameters) needs ${gib} GiB of WebAssembly memory beside ` +
+        "the 0 bytes in use; WebAssembly's limit is 4.0 GiB",
+    );
     expect(engine.bytesInUse).toBe(before);
     trainLesson(engine); // still usable
   });

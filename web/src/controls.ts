@@ -23,6 +23,7 @@ import {
   type ScheduleState,
 } from './state.ts';
 import { MAX_LAYERS, MAX_SAMPLES, MAX_WIDTH } from './url.ts';
+import { optimizerDefs, refusal, type OptimizerParamDef } from './optimizers.ts';
 
 export interface ControlEvents {
   /** Settings that define the run (data, network, optimizer, batch): a new run from step 0. */
@@ -61,6 +62,10 @@ interface NumberOptions {
   /** An empty field is allowed and means "not given". */
   optional?: boolean;
   hint?: string;
+  /** The tooltip. */
+  title?: string;
+  /** A further check of a number (a library's declaration): null when accepted, else what is allowed. */
+  check?: (v: number) => string | null;
 }
 
 /** A labelled text field for a number: committed on change (Enter or leaving the field), checked first. */
@@ -89,6 +94,12 @@ function numberField(
       (!o.integer || Number.isInteger(v)) &&
       !(o.min !== undefined && v < o.min) &&
       !(o.max !== undefined && v > o.max);
+    const refused = ok ? (o.check?.(v) ?? null) : null;
+    if (refused !== null) {
+      onProblem(`${label}: expected ${refused}, got ${JSON.stringify(raw)}`);
+      input.value = value === undefined ? '' : String(value);
+      return;
+    }
     if (!ok) {
       const range =
         o.min !== undefined && o.max !== undefined
@@ -104,13 +115,13 @@ function numberField(
     }
     commit(v);
   });
-  return field(label, input, o.hint);
+  return field(label, input, o.hint, o.title);
 }
 
-function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+function field(label: string, control: HTMLElement, hint?: string, title?: string): HTMLElement {
   return h(
     'label',
-    { className: 'field' },
+    { className: 'field', title },
     h('span', { className: 'name' }, label),
     control,
     hint ? h('span', { className: 'hint' }, hint) : null,
@@ -133,10 +144,16 @@ function select(
   return el;
 }
 
-function checkbox(label: string, key: string, value: boolean, commit: (v: boolean) => void): HTMLElement {
+function checkbox(
+  label: string,
+  key: string,
+  value: boolean,
+  commit: (v: boolean) => void,
+  title?: string,
+): HTMLElement {
   const el = h('input', { type: 'checkbox', 'data-key': key, checked: value });
   el.addEventListener('change', () => commit(el.checked));
-  return h('label', { className: 'field check' }, el, h('span', { className: 'name' }, label));
+  return h('label', { className: 'field check', title }, el, h('span', { className: 'name' }, label));
 }
 
 function section(title: string, ...children: Child[]): HTMLElement {
@@ -299,22 +316,7 @@ export function renderControls(
         change((s) => Object.assign(s.optimizer, { type: v }, OPTIMIZER_DEFAULTS[v as typeof o.type])),
       ),
     ),
-    ...(o.type === 'SGD'
-      ? [
-          num('momentum', 'momentum', o.momentum, (s, v) => (s.optimizer.momentum = v), { min: 0 }),
-          num('dampening', 'dampening', o.dampening, (s, v) => (s.optimizer.dampening = v)),
-          checkbox('nesterov', 'nesterov', o.nesterov, (v) => change((s) => (s.optimizer.nesterov = v))),
-        ]
-      : [
-          num('beta1', 'beta1', o.betas[0], (s, v) => (s.optimizer.betas[0] = v), { min: 0, max: 1 }),
-          num('beta2', 'beta2', o.betas[1], (s, v) => (s.optimizer.betas[1] = v), { min: 0, max: 1 }),
-          num('eps', 'eps', o.eps, (s, v) => (s.optimizer.eps = v), { min: 0 }),
-          checkbox('amsgrad', 'amsgrad', o.amsgrad, (v) => change((s) => (s.optimizer.amsgrad = v))),
-        ]),
-    num('weight decay', 'wd', o.weightDecay, (s, v) => (s.optimizer.weightDecay = v), {
-      min: 0,
-      hint: o.type === 'AdamW' ? 'decoupled' : 'L2',
-    }),
+    ...optimizerDefs(o.type).flatMap((def) => optimizerControls(def, state, change, problem)),
   );
 
   // lr and schedule: they apply from the next step, mid-run as well.
@@ -389,6 +391,43 @@ export function renderControls(
   );
 
   root.replaceChildren(data, network, optimizer, schedule, training);
+}
+
+/** A pair's fields (Adam's betas, one field each): the page's labels and keys. */
+const PARTS: Record<string, readonly string[]> = { betas: ['beta1', 'beta2'] };
+
+/**
+ * The controls of one of the optimizer's hyper-parameters, from the library's declaration: a field per number
+ * (a pair's two), a checkbox for a boolean; a value is checked as the library checks it (`param.check`).
+ */
+function optimizerControls(
+  def: OptimizerParamDef,
+  state: PlaygroundState,
+  change: (edit: (s: PlaygroundState) => void) => void,
+  problem: (m: string) => void,
+): HTMLElement[] {
+  const type = state.optimizer.type;
+  const values = state.optimizer as unknown as Record<string, unknown>;
+  const value = values[def.name];
+  const set = (v: unknown) => change((s) => ((s.optimizer as unknown as Record<string, unknown>)[def.name] = v));
+  const allowed = (v: unknown) => refusal(type, def.name, v)?.allowed ?? null;
+  const o = { hint: def.hint, title: def.title };
+  switch (def.param.kind) {
+    case 'boolean':
+      return [checkbox(def.label, def.key, value as boolean, set, def.title)];
+    case 'numbers': {
+      const list = value as number[];
+      const replaced = (i: number, v: number) => list.map((x, j) => (j === i ? v : x));
+      return (PARTS[def.name] ?? list.map((_, i) => `${def.label}[${i}]`)).map((label, i) =>
+        numberField(label, label, list[i], (v) => set(replaced(i, v as number)), problem, {
+          ...o,
+          check: (v) => allowed(replaced(i, v)),
+        }),
+      );
+    }
+    default:
+      return [numberField(def.label, def.key, value as number, set, problem, { ...o, check: allowed })];
+  }
 }
 
 /** The arguments of a scheduler; SequentialLR's and ChainedScheduler's hold their own schedulers, nested. */

@@ -3,6 +3,7 @@
 // reads, so a run in the page is a run in Node. No DOM, no core here.
 
 import { ACTIVATIONS, DATASET_TYPES, OPTIMIZER_TYPES } from '../../src/index.ts';
+import { LESSON_LR, optimizerKwargs, startValues, switchValues, type OptimizerValues } from './optimizers.ts';
 import { cyclesMomentum, initialChoice, sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
 
 /** The library's generated datasets (a CSV file is for Node). */
@@ -35,15 +36,9 @@ export interface NetworkState {
   seed: number;
 }
 
-export interface OptimizerState {
+/** The optimizer and the hyper-parameters the page shows of any of them (see optimizers.ts). */
+export interface OptimizerState extends OptimizerValues {
   type: OptimizerType;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
 }
 
 /** What may change while a run goes on: the lr and the schedule. */
@@ -83,28 +78,22 @@ export const DATA_DEFAULTS: Record<DatasetType, { samples: number; noise: number
   spirals: { samples: 200, noise: 0.2 },
 };
 
-export const OPTIMIZER_DEFAULTS: Record<OptimizerType, { weightDecay: number }> = {
-  Adam: { weightDecay: 0 },
-  AdamW: { weightDecay: 0.01 },
-  SGD: { weightDecay: 0 },
-};
+/** Per optimizer: what picking it resets, at its declared defaults (the weight decay: AdamW's differs). */
+export const OPTIMIZER_DEFAULTS = Object.fromEntries(OPTIMIZERS.map((type) => [type, switchValues(type)])) as Record<
+  OptimizerType,
+  Partial<OptimizerValues>
+>;
 
-/** The lesson: LogicNet 2-3-2 tanh on 20 moons (noise 0.2, seed 0), Adam lr 0.01, StepLR(50, 0.99), 1000 steps. */
+/**
+ * The lesson: LogicNet 2-3-2 tanh on 20 moons (noise 0.2, seed 0), Adam lr 0.01, StepLR(50, 0.99), 1000 steps.
+ * The optimizer's hyper-parameters are the library's declared defaults.
+ */
 export function lessonState(): PlaygroundState {
   return {
     data: { type: 'moons', samples: 20, noise: 0.2, seed: 0, factor: 0.5, centers: 3, arms: 2, turns: 1 },
     network: { hidden: [3], activation: 'tanh', seed: 0 },
-    optimizer: {
-      type: 'Adam',
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 0,
-      amsgrad: false,
-      momentum: 0,
-      dampening: 0,
-      nesterov: false,
-    },
-    schedule: { lr: 0.01, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } },
+    optimizer: { type: 'Adam', ...startValues() },
+    schedule: { lr: LESSON_LR, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } },
     batchSize: null,
     steps: 1000,
     speed: 300,
@@ -159,10 +148,7 @@ export function runCyclesMomentum(state: PlaygroundState): boolean {
 /** The run config (the JSON `anneal train --config` reads) of the state's settings from step 0. */
 export function toRunConfig(state: PlaygroundState): Record<string, unknown> {
   const { data, network, optimizer: o, schedule } = state;
-  const kwargs: Record<string, unknown> =
-    o.type === 'SGD'
-      ? { momentum: o.momentum, dampening: o.dampening, weight_decay: o.weightDecay, nesterov: o.nesterov }
-      : { betas: [...o.betas], eps: o.eps, weight_decay: o.weightDecay, amsgrad: o.amsgrad };
+  const kwargs = optimizerKwargs(o.type, o);
   const manual = schedule.scheduler.type === 'manual' ? schedule.scheduler.args : null;
   return {
     seed: network.seed,

@@ -27,7 +27,6 @@ import {
   DATA_DEFAULTS,
   MAX_STEPS,
   OPTIMIZERS,
-  OPTIMIZER_DEFAULTS,
   lessonState,
   type DatasetType,
   type PlaygroundState,
@@ -37,6 +36,7 @@ import { findCanonicalName } from '../../src/canonical_name.ts';
 import { compileLambda } from '../../src/expr/index.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../../src/lr_scheduler/index.ts';
 import { errorText } from './error_text.ts';
+import { optimizerDefault, optimizerDefs, refusal, shows, type OptimizerField } from './optimizers.ts';
 
 export const MAX_SAMPLES = 10_000;
 export const MAX_LAYERS = 8;
@@ -97,6 +97,8 @@ interface Field {
   when?: (s: PlaygroundState) => boolean;
   /** What a link without it means, when not the lesson's value (from the keys before it). */
   initial?: (s: PlaygroundState) => unknown;
+  /** Checks a value read (with the keys before it): null when accepted, else what is allowed. */
+  check?: (s: PlaygroundState, value: unknown) => string | null;
 }
 
 function field<P extends StatePath>(
@@ -127,8 +129,44 @@ const SCHED = {
 };
 
 const dataIs = (type: DatasetType) => (s: PlaygroundState) => s.data.type === type;
-const sgd = (s: PlaygroundState) => s.optimizer.type === 'SGD';
-const adam = (s: PlaygroundState) => s.optimizer.type !== 'SGD';
+
+/** How the text of a declared hyper-parameter of each kind is read, before the library checks the value. */
+const SYNTAX: Partial<Record<string, Kind<unknown>>> = {
+  number: number() as Kind<unknown>,
+  boolean: bool as Kind<unknown>,
+  numbers: pair as Kind<unknown>,
+};
+
+/**
+ * The key of a hyper-parameter of the optimizer, from the library's declaration (optimizers.ts): read by its
+ * kind, it applies to the optimizers that show it, a link without it means the optimizer's declared default,
+ * and the value is checked as the library checks it (`param.check`), its refusal worded as the others here.
+ */
+function optimizerField(name: OptimizerField): Field {
+  const def = OPTIMIZERS.flatMap(optimizerDefs).find((d) => d.name === name)!;
+  return {
+    key: def.key,
+    path: `optimizer.${name}`,
+    kind: SYNTAX[def.param.kind]!,
+    when: (s) => shows(s.optimizer.type, name),
+    initial: (s) => optimizerDefault(s.optimizer.type, name),
+    check: (s, value) => (refusal(s.optimizer.type, name, value) ? declaration(s, name).allowed : null),
+  };
+}
+
+const declaration = (s: PlaygroundState, name: OptimizerField) =>
+  optimizerDefs(s.optimizer.type).find((d) => d.name === name)!.param;
+
+/** The optimizer's keys in the URL's order (the links' own: SGD's, Adam's, then the weight decay they share). */
+const URL_ORDER: readonly OptimizerField[] = [
+  'momentum',
+  'dampening',
+  'nesterov',
+  'betas',
+  'eps',
+  'amsgrad',
+  'weightDecay',
+];
 
 /**
  * Every parameter, in the URL's order. `lr` and `sched` (with its arguments) are the schedule's, written at
@@ -148,15 +186,7 @@ const PARAMS: readonly (Field | typeof LR | typeof SCHED)[] = [
   field('seed', 'network.seed', int(0, 2 ** 32 - 1)),
   field('opt', 'optimizer.type', choice(OPTIMIZERS)),
   LR,
-  field('momentum', 'optimizer.momentum', number({ min: 0 }), { when: sgd }),
-  field('dampening', 'optimizer.dampening', number(), { when: sgd }),
-  field('nesterov', 'optimizer.nesterov', bool, { when: sgd }),
-  field('betas', 'optimizer.betas', pair, { when: adam }),
-  field('eps', 'optimizer.eps', number({ min: 0 }), { when: adam }),
-  field('amsgrad', 'optimizer.amsgrad', bool, { when: adam }),
-  field('wd', 'optimizer.weightDecay', number({ min: 0 }), {
-    initial: (s) => OPTIMIZER_DEFAULTS[s.optimizer.type].weightDecay,
-  }),
+  ...URL_ORDER.map(optimizerField),
   SCHED,
   field('batch', 'batchSize', or('full', null, int(1, MAX_SAMPLES))),
   field('steps', 'steps', int(0, MAX_STEPS)),
@@ -223,7 +253,10 @@ export function decodeState(search: string): Decoded {
   for (const param of PARAMS) {
     if (!isField(param) || (param.when && !param.when(state))) continue;
     const fallback = param.initial ? param.initial(state) : get(state, param.path);
-    set(state, param.path, param.kind.read(r, param.key, fallback));
+    let value = param.kind.read(r, param.key, fallback);
+    const allowed = value === fallback ? null : param.check?.(state, value);
+    if (allowed) value = r.refuse(param.key, allowed, fallback);
+    set(state, param.path, value);
   }
   state.schedule = readSchedule(r, '', state.schedule, state.steps);
 
@@ -452,6 +485,11 @@ class Reader {
     if (all.length > 1 && !this.used.has(key)) this.problem(key, `given ${all.length} times; give it once`);
     this.used.add(key);
     return all[0];
+  }
+
+  /** Notes that the value given for `key` is not `expected` (a value read, then refused): `fallback` instead. */
+  refuse<T>(key: string, expected: string, fallback: T): T {
+    return this.bad(key, expected, this.raw(key) ?? '', fallback);
   }
 
   private bad<T>(key: string, expected: string, raw: string, fallback: T): T {
