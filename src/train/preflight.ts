@@ -1,7 +1,18 @@
 import type { RunConfig } from '../config/run_config.ts';
-import { CyclicLR, hasClosedForm, LambdaLR, MultiplicativeLR, OneCycleLR } from '../lr_scheduler/index.ts';
+import {
+  CyclicLR,
+  hasClosedForm,
+  LambdaLR,
+  MultiplicativeLR,
+  OneCycleLR,
+  schedulerFromSpec,
+} from '../lr_scheduler/index.ts';
+import type { SchedulableParamGroup } from '../optim/param_group.ts';
 import { ValidationError } from '../params/error.ts';
-import type { SteppableScheduler } from './trainer.ts';
+import { type SteppableScheduler, stepSchedule } from './trainer.ts';
+
+/** Runs longer than this are checked as they go (a simulation costs about a microsecond a step). */
+const MAX_SIMULATED_STEPS = 2_000_000;
 
 /**
  * A schedule refused before training because the run would fail at a known step (`step`): a ValidationError
@@ -78,7 +89,11 @@ export function checkScheduleUpFront(
     }
     return;
   }
-  if (!scheduler || decay || !hasClosedForm(scheduler)) return;
+  if (scheduler && (decay || !hasClosedForm(scheduler))) {
+    simulateUpFront(config, groups, type);
+    return;
+  }
+  if (!scheduler) return;
   const momentumAt = (scheduler as { momentumAt?: (step: number) => number[] | undefined }).momentumAt;
   const param = culprit(scheduler);
   for (let s = 0; s <= steps; s++) {
@@ -126,5 +141,60 @@ export function checkScheduleUpFront(
           'it must be a finite number (every step of the run is checked before training)',
       );
     }
+  }
+}
+
+/**
+ * A schedule without a closed form for the lrs it will set — a hand-written decay beside a scheduler, a
+ * ChainedScheduler — is played through on stand-in param groups (the same scheduler from the same spec, the
+ * decay-then-scheduler order of `stepSchedule`), so a step that would make an lr negative or not finite is
+ * refused before training. ReduceLROnPlateau depends on the losses, which are not known in advance.
+ */
+function simulateUpFront(config: RunConfig, groups: readonly { lr: number }[], type: string): void {
+  const { steps } = config;
+  if (!config.scheduler || steps > MAX_SIMULATED_STEPS) return;
+  if (JSON.stringify(config.scheduler).includes('"ReduceLROnPlateau"')) return;
+  const standIns = groups.map((g) => {
+    const real = g as SchedulableParamGroup;
+    const group: SchedulableParamGroup = { lr: real.initialLr ?? real.lr };
+    if (real.initialLr !== undefined) group.initialLr = real.initialLr;
+    if (real.momentum !== undefined) group.momentum = real.momentum;
+    if (real.betas !== undefined) group.betas = [...real.betas] as [number, number];
+    return group;
+  });
+  const decay = config.manual_decay ?? undefined;
+  const who = decay ? `${type} with manual_decay` : type;
+  let scheduler: SteppableScheduler;
+  try {
+    scheduler = schedulerFromSpec({ paramGroups: standIns }, config.scheduler) as SteppableScheduler;
+  } catch {
+    return; // the real construction succeeded; a stand-in that cannot be built proves nothing
+  }
+  for (let i = 0; i < steps; i++) {
+    try {
+      stepSchedule(standIns, i, 0, { scheduler, schedulerMetric: null, manualDecay: decay });
+    } catch (err) {
+      throw new ScheduleRefusedError(
+        i + 1,
+        who,
+        'scheduler',
+        LR_ALLOWED,
+        i + 1,
+        `${who}: the schedule fails at step ${i + 1}: ${(err as Error).message} ` +
+          '(the schedule is played through before training)',
+      );
+    }
+    standIns.forEach((g, j) => {
+      if (Number.isFinite(g.lr) && g.lr >= 0) return;
+      throw new ScheduleRefusedError(
+        i + 1,
+        who,
+        decay ? 'manual_decay' : 'scheduler',
+        LR_ALLOWED,
+        g.lr,
+        `${who}: the lr would be ${g.lr} at step ${i + 1}${standIns.length > 1 ? ` (group ${j})` : ''}; ` +
+          'the lr must be a finite number >= 0 (the schedule is played through before training)',
+      );
+    });
   }
 }

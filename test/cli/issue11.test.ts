@@ -65,8 +65,8 @@ describe('anneal train: what is known before training is refused before training
   });
 });
 
-describe('anneal train: a scheduler without a closed form that fails mid-run', () => {
-  it('prints what the run did, names the scheduler and the step, exits 1, writes nothing to --out', async () => {
+describe('anneal train: a scheduler without a closed form that would fail mid-run', () => {
+  it('is played through before training: refused at step 0, naming the scheduler and the step', async () => {
     const config = join(tmp, 'chained.json');
     writeFileSync(
       config,
@@ -83,12 +83,11 @@ describe('anneal train: a scheduler without a closed form that fails mid-run', (
     );
     const out = join(tmp, 'chained-out');
     const r = await runCli('train', '--config', config, '--out', out);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('stopped         after 11 of 30 steps (ChainedScheduler failed)');
-    expect(r.stdout).toMatch(/lr \(unchanged\) {2}0\.00000\n/); // step 10's lr, 0.1 × (1 - 10/10)
-    expect(r.stderr).toContain('training stopped: ChainedScheduler failed after step 10');
-    expect(r.stderr).toContain(`nothing was written to ${out}`);
-    expect(readdirSync(out)).toEqual([]); // the streamed history.csv's temporary is gone too
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    // lr 0.1 × (1 - 11/10) at the step after the 11th.
+    expect(r.stderr).toMatch(/ChainedScheduler: the lr would be -0\.0100\d* at step 11/);
+    expect(readdirSync(out)).toEqual([]);
   });
 });
 
@@ -137,5 +136,41 @@ describe('anneal compare: one failing strategy', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('failed: seed 0 at step 101');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('failed: seed 0 at step 101');
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).rows[1].failed[0].step).toBe(101);
+  });
+});
+
+describe('schedules without a closed form are played through before training', () => {
+  it('a hand-written decay beside a scheduler that overflows the lr is refused at step 0', async () => {
+    const args = ['--manual-decay', '1:1e10', '--scheduler', 'step', '--step-size', '5', '--steps', '100'];
+    const { code, stdout, stderr } = await runCli('train', ...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    // lr 0.01 × 1e10 per step passes the largest double (1.8e308) at the 32nd decay.
+    expect(stderr).toContain('StepLR with manual_decay: the lr would be Infinity at step 32');
+  });
+
+  it('a ChainedScheduler whose lambda turns the lr negative is refused before training', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-chained-'));
+    const config = join(dir, 'run.json');
+    const scheduler = {
+      type: 'ChainedScheduler',
+      args: {
+        schedulers: [
+          { type: 'StepLR', args: { step_size: 10 } },
+          { type: 'MultiplicativeLR', args: { lr_lambda: '1 - 2 * floor(epoch / 40)' } },
+        ],
+      },
+    };
+    const run = {
+      sizes: [2, 3, 2],
+      data: { type: 'moons', n_samples: 20 },
+      optimizer: { type: 'Adam', groups: [{ lr: 0.01 }] },
+      steps: 60,
+      scheduler,
+    };
+    writeFileSync(config, JSON.stringify(run));
+    const { code, stderr } = await runCli('train', '--config', config);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/ChainedScheduler: the lr would be -[\d.e-]+ at step 40/);
   });
 });
