@@ -353,6 +353,16 @@ export class GroupBlock {
     readonly ptr: number,
   ) {}
 
+  /** The lr, read at every step by schedulers and the Trainer's record: a fixed word, no lookup by name. */
+  get lr(): number {
+    return this.engine.f64[f64Index(this.ptr) + G_LR];
+  }
+
+  /** Adam's beta1 or SGD's momentum (one word), recorded at every step. */
+  get beta1(): number {
+    return this.engine.f64[f64Index(this.ptr) + G_BETA1];
+  }
+
   /** The value of hyper-parameter `field`. */
   get(field: GroupField): number {
     return this.engine.f64[f64Index(this.ptr) + GROUP_WORDS[field]];

@@ -101,7 +101,8 @@ export abstract class ParamGroup implements SchedulableParamGroup {
   }
 
   get lr(): number {
-    return this.read('lr');
+    this.assertLive('lr');
+    return this.hyper.lr;
   }
   set lr(value: number) {
     this.set('lr', value);
@@ -118,7 +119,8 @@ export abstract class ParamGroup implements SchedulableParamGroup {
 
   /** SGD's momentum or Adam's beta1 (both live in the same word), without building a betas pair. */
   get momentumOrBeta1(): number {
-    return this.read('beta1');
+    this.assertLive('beta1');
+    return this.hyper.beta1;
   }
 
   /** Whether the optimizer maximises the objective. */
