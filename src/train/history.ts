@@ -31,13 +31,14 @@ export class HistoryRecorder {
   }
 
   /** Reads the hyper-parameters the coming step will use. */
-  recordHyperParameters(): void {
+  /** Records the hyper-parameters a step uses: read from the groups, or given (already read) per group. */
+  recordHyperParameters(lr?: ArrayLike<number>, momentum?: ArrayLike<number>): void {
     if (this.steps === this.loss.length) this.grow();
     const g = this.groups;
     const base = this.steps * g.length;
     for (let j = 0; j < g.length; j++) {
-      this.lr[base + j] = g[j].lr;
-      this.momentum[base + j] = g[j].momentumOrBeta1;
+      this.lr[base + j] = lr ? lr[j] : g[j].lr;
+      this.momentum[base + j] = momentum ? momentum[j] : g[j].momentumOrBeta1;
     }
   }
 

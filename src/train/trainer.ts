@@ -253,15 +253,15 @@ export class Trainer {
     for (let k = 0; k < steps; k++) {
       const i = this.stepIndex;
       const n = model.loadBatch(this.data, batches ? batches.next(i) : null);
-      recorder?.recordHyperParameters();
       const loss = model.trainStepStaged(n, optimizer);
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(i, loss, this.history);
-      recorder?.recordLoss(loss);
       for (let j = 0; j < groups.length; j++) {
         // The update reads the hyper-parameters and does not change them: these are the ones the step used.
         lr[j] = groups[j].lr;
         momentum[j] = groups[j].momentumOrBeta1;
       }
+      recorder?.recordHyperParameters(lr, momentum);
+      recorder?.recordLoss(loss);
       last.step = i;
       last.loss = loss;
       last.batchSize = n;
