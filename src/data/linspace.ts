@@ -1,4 +1,4 @@
-import { ValidationError } from '../params/error.ts';
+import { checkInteger } from '../params/check.ts';
 
 /**
  * `numpy.linspace(start, stop, num, endpoint)` with numpy's arithmetic (numpy/core/function_base.py):
@@ -7,15 +7,7 @@ import { ValidationError } from '../params/error.ts';
  * last bit for some i, which shows up in every sklearn toy dataset built on it.
  */
 export function linspace(start: number, stop: number, num: number, endpoint = true): Float64Array {
-  if (!Number.isInteger(num) || num < 0) {
-    throw new ValidationError(
-      'linspace',
-      'num',
-      'an integer >= 0',
-      num,
-      `linspace: num must be an integer >= 0, got ${num}`,
-    );
-  }
+  checkInteger('linspace', 'num', num, { min: 0 }, 'plain');
   const out = new Float64Array(num);
   const div = endpoint ? num - 1 : num;
   const delta = stop - start;

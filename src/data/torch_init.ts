@@ -16,6 +16,7 @@
  * - `nn.Linear.reset_parameters`: `kaiming_uniform_(weight, a=sqrt(5))` then
  *   `uniform_(bias, -1/sqrt(fan_in), 1/sqrt(fan_in))` (torch/nn/modules/linear.py, torch/nn/init.py).
  */
+import { checkInteger } from '../params/check.ts';
 import { ValidationError } from '../params/error.ts';
 import { MT19937, seedToUint32 } from './mt19937.ts';
 
@@ -78,15 +79,7 @@ export class TorchCpuGenerator {
 
   /** `tensor.uniform_(from, to)` on a float32 tensor of `length` elements, filled in memory order. */
   uniformFloat32Array(length: number, from: number, to: number): Float32Array {
-    if (!Number.isInteger(length) || length < 0) {
-      throw new ValidationError(
-        'TorchCpuGenerator.uniformFloat32Array',
-        'length',
-        'an integer >= 0',
-        length,
-        `TorchCpuGenerator.uniformFloat32Array: length must be an integer >= 0, got ${length}`,
-      );
-    }
+    checkInteger('TorchCpuGenerator.uniformFloat32Array', 'length', length, { min: 0 }, 'plain');
     if (!(Number.isFinite(from) && Number.isFinite(to) && from <= to)) {
       throw new ValidationError(
         'TorchCpuGenerator.uniformFloat32Array',

@@ -149,14 +149,19 @@ export class Engine {
    */
   checkFits(bytes: number, what: string): void {
     const top = this.allocator.bytesInUse + this.core.heapBase() + bytes;
-    if (top <= MAX_MEMORY) return;
-    throw new ValidationError(
+    if (top > MAX_MEMORY) throw this.memoryRefusal(top, what, `WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`);
+  }
+
+  /** The refusal of linear memory up to byte `top`: what needed it, how much beside what is in use, and why. */
+  private memoryRefusal(top: number, what: string, why: string): ValidationError {
+    const inUse = this.allocator.bytesInUse;
+    return new ValidationError(
       'Engine',
       'memory',
       `at most ${formatBytes(MAX_MEMORY)} of linear memory in all`,
       top,
-      `anneal: ${what} needs ${formatBytes(bytes)} of WebAssembly memory beside the ` +
-        `${formatBytes(this.allocator.bytesInUse)} in use; WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`,
+      `anneal: ${what} needs ${formatBytes(top - inUse - this.core.heapBase())} of WebAssembly memory beside the ` +
+        `${formatBytes(inUse)} in use; ${why}`,
     );
   }
 
@@ -168,22 +173,13 @@ export class Engine {
   private ensureBytes(top: number): void {
     const have = this.buffer.byteLength;
     if (top <= have) return;
-    const refuse = (why: string) => {
-      throw new ValidationError(
-        'Engine',
-        'memory',
-        `at most ${formatBytes(MAX_MEMORY)} of linear memory in all`,
-        top,
-        `anneal: a model or optimizer needs WebAssembly memory up to ${formatBytes(top)} ` +
-          `(${formatBytes(top - this.allocator.bytesInUse - this.core.heapBase())} more than the ` +
-          `${formatBytes(this.allocator.bytesInUse)} in use); ${why}`,
-      );
-    };
-    if (top > MAX_MEMORY) refuse(`WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`);
+    const what = 'a model or optimizer';
+    if (top > MAX_MEMORY) throw this.memoryRefusal(top, what, `WebAssembly's limit is ${formatBytes(MAX_MEMORY)}`);
     try {
       this.core.memory.grow(Math.ceil((top - have) / PAGE));
     } catch (err) {
-      refuse(`this JavaScript engine could not grow its memory that far (${(err as Error).message})`);
+      const why = `this JavaScript engine could not grow its memory that far (${(err as Error).message})`;
+      throw this.memoryRefusal(top, what, why);
     }
     this.refresh(); // the grow detached the old buffer: a stale view would silently drop writes
   }

@@ -1,3 +1,4 @@
+import { checkInteger } from '../params/check.ts';
 import { ValidationError } from '../params/error.ts';
 import { DeviceData } from '../nn/device_data.ts';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../nn/matrix.ts';
@@ -236,15 +237,7 @@ export class Trainer {
 
   /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
-    if (!Number.isInteger(steps) || steps < 0) {
-      throw new ValidationError(
-        'Trainer.run',
-        'steps',
-        'an integer >= 0',
-        steps,
-        `Trainer.run: steps must be an integer >= 0, got ${steps}`,
-      );
-    }
+    checkInteger('Trainer.run', 'steps', steps, { min: 0 }, 'plain');
     const { model, optimizer } = this;
     const { batches } = this.options;
     const groups = optimizer.paramGroups;
