@@ -93,6 +93,9 @@ async function buildInto(out) {
     minifySyntax: true,
     minifyWhitespace: true,
     external: ['echarts', '@resvg/resvg-js'],
+    // fflate's Node build imports the bare 'module' (for worker threads, which unzipSync never uses); its
+    // browser build is the same code without it, so the bundle imports nothing but node: builtins.
+    alias: { fflate: 'fflate/browser' },
     logLevel: 'warning',
     // Bundled CommonJS dependencies (commander, cli-progress) call require(): give the ES module one.
     banner: {

@@ -23,7 +23,23 @@ export {
   type HistoryMode,
   type StepRecord,
   type StepSchedule,
+  type TrainerState,
 } from './train/trainer.ts';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  nonFiniteTensor,
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_KEYS,
+  OPTIMIZER_TENSOR_PREFIX,
+  type Checkpoint,
+  type CheckpointContents,
+  type CheckpointTargets,
+  type CheckpointOptimizer,
+  type CheckpointableScheduler,
+  type LoadCheckpointOptions,
+} from './train/checkpoint.ts';
 export {
   runTraining,
   prepareRun,
@@ -32,6 +48,8 @@ export {
   type RunHooks,
   type PreparedRun,
   type EvalPoint,
+  saveRunCheckpoint,
+  type CheckpointHook,
 } from './train/run.ts';
 export { parseRunConfig, ConfigError, DATASET_TYPES, type RunConfig } from './config/run_config.ts';
 export { optimizerFromSpec, OPTIMIZER_TYPES, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
@@ -58,7 +76,13 @@ export {
   type LambdaBSOptions,
   type ScheduledBatchesOptions,
 } from './train/batch_schedule.ts';
-export type { RecordedBatches } from './train/batches.ts';
+export {
+  ExplicitBatches,
+  RecordedBatches,
+  isCheckpointable,
+  type BatchSourceState,
+  type CheckpointableBatches,
+} from './train/batches.ts';
 export {
   runComparison,
   type CompareSettings,
@@ -71,3 +95,15 @@ export {
 } from './report/compare.ts';
 export type { Strategy } from './report/strategies.ts';
 export { boundaryGrid, type BoundaryGridOptions } from './report/boundary.ts';
+export { readSafetensors, writeSafetensors, MAX_HEADER_BYTES } from './io/safetensors.ts';
+export { readTorchStateDict } from './io/torch_pt.ts';
+export { FileFormatError, type NamedTensor, type TensorFile, type TensorToWrite } from './io/tensors.ts';
+export { readWeights, type ModelArchitecture, type WeightsOptions } from './io/weights.ts';
+export { loadModel, type LoadModelOptions } from './io/model_file.ts';
+export {
+  toOnnx,
+  ONNX_ACTIVATIONS,
+  ONNX_IR_VERSIONS,
+  DEFAULT_ONNX_OPSET,
+  type OnnxExportOptions,
+} from './io/onnx.ts';

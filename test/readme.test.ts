@@ -40,3 +40,19 @@ describe('README', () => {
     lrList.slice(0, 999).forEach((lr, i) => expect(lr).toBe(steplr.lr[i + 1][0]));
   });
 });
+
+describe('README: saving and loading a model', () => {
+  it('the snippet runs as written: the copy and the reloaded file are the same MLP, bit for bit', async () => {
+    const block = blocks.find((b) => b.includes('saveModelFile'))!;
+    const path = join(dir, 'model.safetensors');
+    const code = block.replaceAll("'model.safetensors'", JSON.stringify(path));
+    const { net, copy, again } = (await runSnippet(code, ['net', 'copy', 'again'])) as Record<
+      string,
+      { stateDict(): unknown; architecture(): unknown }
+    >;
+    expect(copy.architecture()).toEqual({ class: 'MLP', sizes: [2, 8, 2], activation: 'relu' });
+    expect(copy.stateDict()).toEqual(net.stateDict());
+    expect(again.stateDict()).toEqual(net.stateDict());
+    expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+});

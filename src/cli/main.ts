@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { benchCommand } from './bench_command.ts';
 import { compareCommand } from './compare_command.ts';
+import { convertCommand } from './convert_command.ts';
+import { exportCommand } from './export_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
 import { trainCommand } from './train_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
@@ -14,6 +16,8 @@ export function program(): Command {
     .addCommand(trainCommand())
     .addCommand(scheduleCommand())
     .addCommand(compareCommand())
+    .addCommand(convertCommand())
+    .addCommand(exportCommand())
     .addCommand(benchCommand());
 }
 

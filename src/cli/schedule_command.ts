@@ -4,7 +4,7 @@ import { runSchedule, type ScheduleTrace } from '../schedule/run_schedule.ts';
 import { lrChartOption } from '../plot/charts.ts';
 import { readJsonFile, UsageError } from './files.ts';
 import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
-import { writeFileAtomic } from './output.ts';
+import { writeFileAtomic } from '../io/atomic_write.ts';
 import { choiceArg, fileExtensionArg, intArg, listArg, numberArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 

@@ -15,9 +15,19 @@ import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './sche
 import { progressReporter } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
 import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
+import {
+  addCheckpointFlags,
+  CHECKPOINT_FLAG_NAMES,
+  type CheckpointFlags,
+  checkpointHook,
+  checkpointPlan,
+  readResumePoint,
+  type ResumePoint,
+} from './checkpoint_flags.ts';
 import { findCanonicalName } from '../canonical_name.ts';
+import { latestCheckpoint } from '../train/checkpoint_dir.ts';
 
-interface TrainFlags extends DataAndModelFlags {
+interface TrainFlags extends DataAndModelFlags, CheckpointFlags {
   config?: string;
   lr: number;
   steps: number;
@@ -38,7 +48,21 @@ interface TrainFlags extends DataAndModelFlags {
 }
 
 /** Flags that say what to print or write, not how to train: allowed with --config. */
-const NOT_RUN_FLAGS = ['config', 'json', 'quiet', 'out', 'png', 'evalEvery', 'lossScale', 'boundary', 'grid'];
+const NOT_RUN_FLAGS = [
+  'config',
+  'json',
+  'quiet',
+  'out',
+  'png',
+  'evalEvery',
+  'lossScale',
+  'boundary',
+  'grid',
+  ...CHECKPOINT_FLAG_NAMES,
+];
+
+/** What may go with --resume: those, and --steps (the run's new length). */
+const RESUME_FLAGS = [...NOT_RUN_FLAGS.filter((f) => f !== 'config'), 'resume', 'steps'];
 
 export function trainCommand(): Command {
   const command = new Command('train')
@@ -107,11 +131,23 @@ export function trainCommand(): Command {
         '(about 400 bytes per step with one param group); without --json or --out a run keeps no per-step history',
     )
     .option('--quiet', 'print no progress bar');
+  addCheckpointFlags(command);
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: TrainFlags) {
     const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
     let config: RunConfig;
-    if (flags.config) {
+    let resumed: ResumePoint | null = null;
+    if (flags.resume !== undefined) {
+      const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !RESUME_FLAGS.includes(k));
+      if (given.length) {
+        throw new UsageError(
+          `--resume cannot be combined with ${given.map(flagOf).join(', ')}: the run config is inside the ` +
+            'checkpoint (only --steps changes it)',
+        );
+      }
+      resumed = readResumePoint(flags.resume, explicit('steps') ? flags.steps : undefined);
+      config = resumed.config;
+    } else if (flags.config) {
       const given = this.options.map((o) => o.attributeName()).filter((k) => explicit(k) && !NOT_RUN_FLAGS.includes(k));
       if (given.length) {
         const flagList = given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
@@ -131,6 +167,8 @@ export function trainCommand(): Command {
     if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
     const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d;
     if (flags.out) ensureWritableDir(flags.out);
+    const plan = checkpointPlan(flags, given, resumed);
+    const checkpoints = plan ? checkpointHook(plan) : null;
     let boundary: { grid: BoundaryGrid; data: Dataset } | null = null;
     let result: RunResult;
     // --json keeps every step; --out streams history.csv to a temporary file as the run goes; else nothing.
@@ -146,12 +184,15 @@ export function trainCommand(): Command {
           ? (run) =>
               (boundary = { grid: boundaryGrid(run.model, run.data, { resolution: flags.grid }), data: run.data })
           : undefined,
+        resume: resumed?.checkpoint,
+        checkpoint: checkpoints?.hook,
       });
     } catch (err) {
       history?.discard();
       if (err instanceof SchedulerStepError && !flags.json) process.stdout.write(stoppedSummary(config, err));
       if (err instanceof NonFiniteLossError && flags.out)
         err.message += `; nothing was written to ${flags.out} (files from earlier runs there are unchanged)`;
+      if (err instanceof NonFiniteLossError && plan) err.message += keptCheckpoints(plan.dir);
       throw tooBig(err, flags);
     }
     let written: string[] = [];
@@ -172,6 +213,13 @@ export function trainCommand(): Command {
     if (flags.json) process.stdout.write(`${JSON.stringify(resultToJson(result))}\n`);
     else {
       process.stdout.write(summary(result));
+      if (resumed) process.stdout.write(`  resumed from    ${resumed.file} (step ${resumed.checkpoint.step})\n`);
+      if (plan && checkpoints?.writer.last) {
+        const kept = plan.keep ? `keeping the newest ${plan.keep}` : 'keeping all';
+        process.stdout.write(
+          `  checkpoints     every ${plan.every} steps in ${plan.dir} (${kept}); last ${checkpoints.writer.last}\n`,
+        );
+      }
       if (flags.out) {
         const names = written.map((f) => f.slice(flags.out!.length).replace(/^[\\/]/, '')).join(', ');
         process.stdout.write(`  wrote           ${names} in ${flags.out}\n`);
@@ -182,6 +230,13 @@ export function trainCommand(): Command {
         );
     }
   });
+}
+
+/** What a stopped run says about its checkpoints: the good ones stay, and which is the newest. */
+function keptCheckpoints(dir: string): string {
+  const latest = latestCheckpoint(dir);
+  if (!latest) return `; no checkpoint was written to ${dir} before it`;
+  return `; the checkpoints in ${dir} are kept: the newest is ${latest.path} (step ${latest.step})`;
 }
 
 /** The engine's refusal of a model too big for memory, naming the flag that sized it. */
@@ -280,7 +335,7 @@ function describe(config: RunConfig): string {
 
 function summary(result: RunResult): string {
   const lastLr = result.lastStep ? Array.from(result.lastStep.lr) : [];
-  const steps = result.steps ?? result.loss.length;
+  const steps = (result.steps ?? result.loss.length) - (result.start_step ?? 0);
   // No rate for a run of no steps, or one too short for the clock to see: never NaN or Infinity steps/s.
   const rate =
     steps > 0 && result.wallMs > 0

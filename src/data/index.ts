@@ -1,5 +1,5 @@
 export { MT19937, MT19937_DEFAULT_SEED, seedToUint32 } from './mt19937.ts';
-export { RandomState, type MutableIndexable } from './numpy_random.ts';
+export { RandomState, type MutableIndexable, type RandomStateDict } from './numpy_random.ts';
 export { crCos, crLog, crSin } from './correctly_rounded_math.ts';
 export { linspace } from './linspace.ts';
 export {
@@ -22,5 +22,5 @@ export {
   type MakeSpiralsOptions,
 } from './datasets.ts';
 export { CsvParseError, parseCsv, type CsvDataset, type ParseCsvOptions } from './csv.ts';
-export { DataLoader, type DataLoaderOptions } from './loader.ts';
+export { DataLoader, type DataLoaderOptions, type DataLoaderState } from './loader.ts';
 export { toDataset, validateDataset, type DatasetExpectations, type ToDatasetOptions } from './validate.ts';

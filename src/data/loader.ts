@@ -6,8 +6,9 @@
  * PyTorch's `torch.randperm`, which this does not reproduce.
  */
 import { ValidationError } from '../params/error.ts';
-import { RandomState } from './numpy_random.ts';
+import { RandomState, type RandomStateDict } from './numpy_random.ts';
 import { checkBoolean, checkInteger, checkSeed } from '../params/check.ts';
+import { formatValue } from '../params/names.ts';
 
 /** Options of `DataLoader` (PyTorch's `batch_size`, `shuffle`, `drop_last`, and the seed of the shuffling). */
 export interface DataLoaderOptions {
@@ -19,6 +20,59 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Drop the last batch of an epoch when it is smaller than `batchSize`. Default false. */
   dropLast?: boolean;
+}
+
+/**
+ * Where a DataLoader is in its data order (`stateDict()`, as torchdata's `StatefulDataLoader.state_dict()`):
+ * its settings (checked on load), the epochs begun, the current epoch's sample order and how much of it
+ * `nextBatch` has handed out, and the RandomState the permutations come from. Plain JSON.
+ */
+export interface DataLoaderState {
+  /** Number of samples (must match on load). */
+  n_samples: number;
+  /** Samples per batch (must match on load). */
+  batch_size: number;
+  /** Whether epochs are shuffled (must match on load). */
+  shuffle: boolean;
+  /** Whether an epoch's last, smaller batch is dropped (must match on load). */
+  drop_last: boolean;
+  /** Epochs begun so far. */
+  epochs: number;
+  /** The sample order of the epoch `nextBatch` is in, or null before its first batch. */
+  order: number[] | null;
+  /** How many samples of `order` were handed out. */
+  position: number;
+  /** The state of the RandomState that draws the permutations (numpy's `get_state(legacy=False)` layout). */
+  rng: RandomStateDict;
+}
+
+/**
+ * Checks that `value` is a permutation of 0..n-1 (a saved epoch order); returns it as an Int32Array. Refusals
+ * are ValidationErrors of `where`, naming `key`.
+ */
+export function checkOrder(where: string, key: string, value: unknown, n: number): Int32Array {
+  const perm = `a permutation of 0..${n - 1} (each index once)`;
+  const fail = (param: string, got: unknown, detail: string): never => {
+    throw new ValidationError(where, param, perm, got, `${where}: ${detail}`);
+  };
+  if (!Array.isArray(value)) {
+    const got = value === null ? 'null' : typeof value;
+    return fail(key, got, `${key} must be ${perm}, got ${got}`);
+  }
+  if (value.length !== n) fail(key, value.length, `${key} must be ${perm}, got ${value.length} entries`);
+  const order = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = value[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n || seen[v]) {
+      const got = typeof v === 'number' || v === null ? v : typeof v;
+      const why = typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < n ? 'repeated' : 'not an index';
+      fail(`${key}[${i}]`, got, `${key}[${i}] is ${formatValue(got)} (${why}): ${key} must be ${perm}`);
+    }
+    seen[v as number] = 1;
+    order[i] = v as number;
+  }
+  return order;
 }
 
 /**
@@ -116,5 +170,63 @@ export class DataLoader {
     const batch = this.streamOrder.slice(this.streamPosition, end);
     this.streamPosition = end;
     return batch;
+  }
+  /**
+   * Where the loader is in its data order (torchdata's `state_dict()`): `loadStateDict` on a loader with the
+   * same settings continues exactly there, batch for batch, across epochs.
+   */
+  stateDict(): DataLoaderState {
+    return {
+      n_samples: this.nSamples,
+      batch_size: this.batchSize,
+      shuffle: this.shuffle,
+      drop_last: this.dropLast,
+      epochs: this.epochsStarted,
+      order: this.streamOrder ? Array.from(this.streamOrder) : null,
+      position: this.streamPosition,
+      rng: this.rng.getState(),
+    };
+  }
+
+  /**
+   * Restores what `stateDict()` saved, on a loader with the same settings (n_samples, batch_size, shuffle,
+   * drop_last). Everything is checked first: a refused state changes nothing.
+   */
+  loadStateDict(state: DataLoaderState, where = 'DataLoader.loadStateDict'): void {
+    const fail = (key: string, allowed: string, got: unknown): never => {
+      const shown = typeof got === 'object' && got !== null ? (Array.isArray(got) ? 'a list' : 'an object') : got;
+      const message = `${where}: ${key} must be ${allowed}, got ${formatValue(shown)}`;
+      throw new ValidationError(where, key, allowed, shown, message);
+    };
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      fail('state', 'an object (DataLoader.stateDict())', state === null ? null : typeof state);
+      return;
+    }
+    const keys = ['n_samples', 'batch_size', 'shuffle', 'drop_last', 'epochs', 'order', 'position', 'rng'];
+    for (const key of Object.keys(state)) if (!keys.includes(key)) fail(key, 'absent (an unknown key)', key);
+    const same: [keyof DataLoaderState, unknown][] = [
+      ['n_samples', this.nSamples],
+      ['batch_size', this.batchSize],
+      ['shuffle', this.shuffle],
+      ['drop_last', this.dropLast],
+    ];
+    for (const [key, mine] of same) {
+      if (state[key] !== mine) fail(key, `${formatValue(mine)} (this loader's)`, state[key]);
+    }
+    const epochs = state.epochs;
+    if (typeof epochs !== 'number' || !Number.isSafeInteger(epochs) || epochs < 0) {
+      fail('epochs', 'an integer >= 0', epochs);
+    }
+    const order = state.order === null ? null : checkOrder(where, 'order', state.order, this.nSamples);
+    const position = state.position;
+    const top = order ? this.nSamples : 0;
+    if (typeof position !== 'number' || !Number.isInteger(position) || position < 0 || position > top) {
+      fail('position', `an integer in [0, ${top}]${order ? '' : ' (0 before the first batch)'}`, position);
+    }
+    if (order && epochs < 1) fail('epochs', 'at least 1 once an epoch has begun', epochs);
+    this.rng.setState(state.rng, `${where} (rng)`);
+    this.epochsStarted = epochs;
+    this.streamOrder = order ?? undefined;
+    this.streamPosition = position;
   }
 }

@@ -52,6 +52,45 @@ export class MT19937 {
     this.index = STATE_SIZE;
   }
 
+  /**
+   * The generator's state as numpy's `get_state()` gives it: the 624 words of the key (a copy) and the position
+   * of the next word to temper (624: a twist comes first).
+   */
+  getState(): { key: Uint32Array; pos: number } {
+    return { key: this.state.slice(), pos: this.index };
+  }
+
+  /**
+   * Restores a state `getState()` gave: the generator then continues that stream word for word. The key must
+   * hold 624 words and `pos` be an integer in [0, 624].
+   */
+  setState(key: ArrayLike<number>, pos: number): void {
+    if (key.length !== STATE_SIZE || !Number.isInteger(pos) || pos < 0 || pos > STATE_SIZE) {
+      throw new ValidationError(
+        'MT19937.setState',
+        key.length !== STATE_SIZE ? 'key' : 'pos',
+        key.length !== STATE_SIZE ? `${STATE_SIZE} words` : `an integer in [0, ${STATE_SIZE}]`,
+        key.length !== STATE_SIZE ? key.length : pos,
+        `MT19937.setState: expected a key of ${STATE_SIZE} words and pos in [0, ${STATE_SIZE}], ` +
+          `got ${key.length} words and pos ${pos}`,
+      );
+    }
+    for (let i = 0; i < STATE_SIZE; i++) {
+      const word = key[i];
+      if (!Number.isInteger(word) || word < 0 || word > 0xffffffff) {
+        throw new ValidationError(
+          'MT19937.setState',
+          `key[${i}]`,
+          'an integer in [0, 4294967295]',
+          word,
+          `MT19937.setState: key[${i}] must be an integer in [0, 4294967295], got ${word}`,
+        );
+      }
+    }
+    this.state.set(key);
+    this.index = pos;
+  }
+
   /** The next 32-bit output, as a number in [0, 2^32). */
   nextUint32(): number {
     if (this.index >= STATE_SIZE) this.twist();

@@ -9,6 +9,7 @@
 import { ValidationError } from '../params/error.ts';
 import { crLog } from './correctly_rounded_math.ts';
 import { MT19937 } from './mt19937.ts';
+import { formatValue } from '../params/names.ts';
 
 const MAX_UINT32 = 0xffffffff;
 
@@ -17,6 +18,21 @@ export interface MutableIndexable<T> {
   /** Number of elements. */
   length: number;
   [index: number]: T;
+}
+
+/**
+ * A RandomState's whole state in numpy's `get_state(legacy=False)` layout: the MT19937 key (624 words) and
+ * position, and the Gaussian kept for the next `standard_normal` (`has_gauss`, `gauss`). JSON as it is.
+ */
+export interface RandomStateDict {
+  /** Always `MT19937`. */
+  bit_generator: 'MT19937';
+  /** The Mersenne Twister's state: its 624 words and the position of the next one. */
+  state: { key: number[]; pos: number };
+  /** 1 when a second Gaussian is kept for the next call, else 0. */
+  has_gauss: 0 | 1;
+  /** The kept Gaussian (0 when none). */
+  gauss: number;
 }
 
 /** numpy's legacy `numpy.random.RandomState(seed)`, draw for draw, for integer seeds (MT19937 underneath). */
@@ -37,6 +53,58 @@ export class RandomState {
       );
     }
     this.engine = new MT19937(seed);
+  }
+
+  /** The whole state, as numpy's `get_state(legacy=False)` (a copy): what `setState` restores. */
+  getState(): RandomStateDict {
+    const { key, pos } = this.engine.getState();
+    return {
+      bit_generator: 'MT19937',
+      state: { key: Array.from(key), pos },
+      has_gauss: this.hasGauss ? 1 : 0,
+      gauss: this.gauss,
+    };
+  }
+
+  /**
+   * Restores a state `getState()` gave (numpy's `set_state`): the draws then continue exactly where they were.
+   * Everything is checked first; a refused state changes nothing. `where` names the caller in messages.
+   */
+  setState(state: RandomStateDict, where = 'RandomState.setState'): void {
+    const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
+    const fail = (param: string, allowed: string, got: unknown): never => {
+      const shown = typeof got === 'number' || (typeof got === 'string' && got.length <= 40) ? got : kind(got);
+      const message = `${where}: ${param} must be ${allowed}, got ${formatValue(shown)}`;
+      throw new ValidationError(where, param, allowed, shown, message);
+    };
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+      typeof v === 'object' && v !== null && !Array.isArray(v);
+    const isWord = (w: unknown) => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= MAX_UINT32;
+    if (!isObject(state)) {
+      fail('state', 'an object {bit_generator, state, has_gauss, gauss}', state);
+      return;
+    }
+    for (const k of Object.keys(state)) {
+      if (!['bit_generator', 'state', 'has_gauss', 'gauss'].includes(k)) fail(k, 'absent (an unknown key)', k);
+    }
+    if (state.bit_generator !== 'MT19937') fail('bit_generator', '"MT19937"', state.bit_generator);
+    const inner: unknown = state.state;
+    if (!isObject(inner) || !Array.isArray(inner.key)) {
+      fail('state', 'an object {key, pos}', inner);
+      return;
+    }
+    const { key, pos } = inner as { key: unknown[]; pos: unknown };
+    const words = 'a list of 624 integers in [0, 4294967295]';
+    if (key.length !== 624) fail('state.key', words, `${key.length} entries`);
+    const bad = key.findIndex((w) => !isWord(w));
+    if (bad >= 0) fail(`state.key[${bad}]`, 'an integer in [0, 4294967295]', key[bad]);
+    if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0 || pos > 624)
+      fail('state.pos', 'an integer in [0, 624]', pos);
+    if (state.has_gauss !== 0 && state.has_gauss !== 1) fail('has_gauss', '0 or 1', state.has_gauss);
+    if (typeof state.gauss !== 'number' || !Number.isFinite(state.gauss)) fail('gauss', 'a finite number', state.gauss);
+    this.engine.setState(key as number[], pos as number);
+    this.hasGauss = state.has_gauss === 1;
+    this.gauss = state.gauss;
   }
 
   /** The raw 32-bit output (`next_uint32`). */

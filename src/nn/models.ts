@@ -4,6 +4,7 @@ import type { WeightGenerator } from './init.ts';
 import { TorchGenerator } from './init.ts';
 import { activationFromName, Linear, type Layer } from './modules.ts';
 import { Sequential } from './sequential.ts';
+import type { ModelArchitecture } from '../io/weights.ts';
 
 /** Options of `MLP`. */
 export interface MLPOptions {
@@ -91,6 +92,10 @@ export class MLP extends Sequential {
   protected override layerKeys(): string[] {
     return this.layers.map((_, i) => `layers.${i}`);
   }
+
+  override architecture(): ModelArchitecture {
+    return { class: 'MLP', sizes: [...this.sizes], activation: this.activation };
+  }
 }
 
 /** Options of `LogicNet`: the lesson's `LogicNet(inputs_dim, hidden_dim, outputs_dim)`. */
@@ -125,5 +130,9 @@ export class LogicNet extends Sequential {
 
   protected override layerKeys(): string[] {
     return ['Linear1', 'Linear2'];
+  }
+
+  override architecture(): ModelArchitecture {
+    return { class: 'LogicNet', sizes: [this.inputDim, this.layers[0].outFeatures, this.outputDim] };
   }
 }

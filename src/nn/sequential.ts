@@ -9,6 +9,7 @@ import { Activation, Linear, type Layer } from './modules.ts';
 import { disposedError, type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 import { fromNested, type Parameter } from './parameter.ts';
 import { decodeTensor, encodeTensor, type SavedTensor } from './saved_tensor.ts';
+import { loadWeightsInto, modelToSafetensors, type ModelArchitecture, type WeightsOptions } from '../io/weights.ts';
 
 /** What the fused training step needs of an optimizer. */
 export interface FusedOptimizer {
@@ -266,6 +267,43 @@ export class Sequential {
     }
     const values = named.map(([key, p]) => decodeTensor(state[key], p.shape, where, key));
     named.forEach(([, p], i) => p.data.set(values[i]));
+  }
+
+  /**
+   * The model's class and layer sizes as a weights file records them (`anneal.model` in `__metadata__`), so
+   * that `loadModel` builds the same model again.
+   */
+  architecture(): ModelArchitecture {
+    return {
+      class: 'Sequential',
+      modules: this.modules.map((m) =>
+        m instanceof Linear
+          ? { type: 'Linear', in_features: m.inFeatures, out_features: m.outFeatures }
+          : { type: String(m).replace('()', '') },
+      ),
+    };
+  }
+
+  /**
+   * The weights as a safetensors file (bytes; `saveModelFile` of `anneal/node` writes them to a path):
+   * PyTorch's state-dict keys and layout, F32, `__metadata__` `{"format": "pt", ...}` with the architecture
+   * and `metadata`. In Python, `safetensors.torch.load_file(path)` gives the state dict PyTorch loads with
+   * `model.load_state_dict`.
+   */
+  save(metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+    this.assertLive('save');
+    return modelToSafetensors(this, metadata);
+  }
+
+  /**
+   * Loads weights from a safetensors file or a PyTorch `torch.save(state_dict)` file (bytes), as
+   * `load_state_dict(strict=True)`: the keys must be exactly this model's, the shapes PyTorch's, the values
+   * finite (unless `allowNonFinite`); F16, BF16 and F64 are converted to f32. Everything is checked before
+   * anything is written, so a refused file changes nothing.
+   */
+  loadWeights(bytes: Uint8Array, options: WeightsOptions = {}): void {
+    this.assertLive('loadWeights');
+    loadWeightsInto(this, bytes, options);
   }
 
   /** Per-layer weights in the `training.json` layout. */

@@ -13,6 +13,7 @@ import {
 import { historyCsv, momentumName, type StreamedHistoryCsv } from '../train/history_csv.ts';
 import { runConfigToJson, type RunResult } from '../train/run.ts';
 import type { OutputFile } from './output_dir.ts';
+import { trainedWeightsFile } from '../io/weights.ts';
 
 /** A chart to render: its file name (without extension), option and size. */
 export interface ChartSpec {
@@ -57,11 +58,16 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
   const { config } = result;
   const label = scheduleLabel(config);
   const cycles = result.momentum.length > 0 && momentumCycles(result.momentum);
+  const firstStep = result.start_step ?? 0; // a resumed run's per-step arrays start at the step it resumed at
   const charts: ChartSpec[] = [
     {
       name: 'lr',
       option: lrChartOption(
-        { lr: result.lr, ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}) },
+        {
+          lr: result.lr,
+          firstStep,
+          ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}),
+        },
         `Learning rate per step — ${config.optimizer.type}, ${label}`,
       ),
       width: 800,
@@ -70,7 +76,7 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
     {
       name: 'loss',
       option: lossChartOption(
-        { loss: result.loss, evals: result.evals, logScale: (options.lossScale ?? 'log') === 'log' },
+        { loss: result.loss, firstStep, evals: result.evals, logScale: (options.lossScale ?? 'log') === 'log' },
         `Loss — MLP ${config.sizes.join('-')} (${config.activation}), ${result.loss.length} steps`,
       ),
       width: 800,
@@ -84,7 +90,7 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
         title: `Batch size per step — ${label}`,
         yName: 'batch size',
         yMin: 0,
-        series: [{ name: 'batch size', points: result.batch_sizes.map((b, i) => [i, b]) }],
+        series: [{ name: 'batch size', points: result.batch_sizes.map((b, i) => [firstStep + i, b]) }],
       }),
       width: 800,
       height: 360,
@@ -101,7 +107,7 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
         {
           ...panel,
           title:
-            `Decision boundary after ${result.loss.length} steps — ` +
+            `Decision boundary after ${firstStep + result.loss.length} steps — ` +
             `accuracy ${(100 * result.final_accuracy).toFixed(1)} %`,
         },
       ),
@@ -124,7 +130,8 @@ export async function chartFiles(charts: readonly ChartSpec[], png: boolean): Pr
 }
 
 /**
- * Everything `anneal train --out` writes: the charts, history.csv and run.json. With `history`, history.csv
+ * Everything `anneal train --out` writes: the charts, history.csv, run.json and the trained model
+ * (model.safetensors, which `loadModelFile` and `anneal export` read). With `history`, history.csv
  * is the file it already wrote, and the charts are drawn from what it kept.
  */
 export async function runOutputFiles(
@@ -138,5 +145,6 @@ export async function runOutputFiles(
     ...charts,
     history ? history.file() : { name: 'history.csv', contents: historyCsv(result) },
     { name: 'run.json', contents: `${JSON.stringify(runConfigToJson(result.config), null, 2)}\n` },
+    { name: 'model.safetensors', contents: trainedWeightsFile(result.final, result.config) },
   ];
 }

@@ -9,7 +9,8 @@
  */
 import { ValidationError } from '../params/error.ts';
 import { findCanonicalName } from '../canonical_name.ts';
-import { RandomState } from '../data/numpy_random.ts';
+import { RandomState, type RandomStateDict } from '../data/numpy_random.ts';
+import { checkOrder } from '../data/loader.ts';
 import {
   type ExponentialLR,
   type LambdaLR,
@@ -29,7 +30,8 @@ import {
   checkOptions,
   type SchedulerAlias,
 } from './batch_size_scheduler.ts';
-import type { BatchSource } from './trainer.ts';
+import { type BatchSourceState, type CheckpointableBatches, checkBatchState } from './batches.ts';
+import type { StateDict } from '../params/state_reader.ts';
 
 export {
   BatchSizeScheduler,
@@ -300,7 +302,7 @@ export interface ScheduledBatchesOptions {
  * takes the schedule's size for step i (the size grows at the first epoch start at or after the step where
  * a StepLR with the same step_size would decay the lr).
  */
-export class ScheduledBatches implements BatchSource {
+export class ScheduledBatches implements CheckpointableBatches {
   /** The batch-size schedule, stepped at each epoch start. */
   readonly schedule: BatchSizeScheduler;
   /** Whether the schedule counts epochs ('epoch') or training steps ('step'). */
@@ -401,6 +403,82 @@ export class ScheduledBatches implements BatchSource {
       this.batchSizes.push(batch.length);
     }
     return batch;
+  }
+
+  /**
+   * Where the batches are: the steps handed out, the epochs begun, the current epoch's order, batch size and
+   * position, the RandomState (numpy's `get_state` layout) and the schedule's own state dict.
+   */
+  stateDict(): BatchSourceState {
+    return {
+      type: 'ScheduledBatches',
+      schedule_type: this.schedule.name,
+      interval: this.interval,
+      n_samples: this.nSamples,
+      steps: this.stepsSeen,
+      epochs: this.epochs,
+      order: this.order ? Array.from(this.order) : null,
+      size: this.size,
+      position: this.position,
+      rng: this.rng.getState(),
+      schedule: this.schedule.stateDict(),
+    };
+  }
+
+  /**
+   * Restores what stateDict() saved, into batches with the same schedule type, interval and dataset size; the
+   * records (`record`, `batchSizes`, `epochStarts`) start again empty. A refused state changes nothing.
+   */
+  loadStateDict(state: BatchSourceState, where = 'ScheduledBatches.loadStateDict'): void {
+    const keys = ['schedule_type', 'interval', 'n_samples', 'steps', 'epochs', 'order', 'size', 'position', 'rng'];
+    const s = checkBatchState(state, 'ScheduledBatches', [...keys, 'schedule'], where);
+    const fail = (key: string, allowed: string, got: unknown): never => {
+      const shown = typeof got === 'object' && got !== null ? (Array.isArray(got) ? 'a list' : 'an object') : got;
+      throw new ValidationError(
+        where,
+        key,
+        allowed,
+        shown,
+        `${where}: ${key} must be ${allowed}, got ${formatValue(shown)}`,
+      );
+    };
+    const mine: [string, unknown][] = [
+      ['schedule_type', this.schedule.name],
+      ['interval', this.interval],
+      ['n_samples', this.nSamples],
+    ];
+    for (const [key, value] of mine) if (s[key] !== value) fail(key, `${formatValue(value)} (these batches')`, s[key]);
+    const count = (key: string, min: number, max: number): number => {
+      const v = s[key];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+        fail(key, `an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}]`, v);
+      }
+      return v as number;
+    };
+    const steps = count('steps', 0, Number.MAX_SAFE_INTEGER);
+    const order = s.order === null ? null : checkOrder(where, 'order', s.order, this.nSamples);
+    const epochs = count('epochs', order ? 1 : 0, order ? Number.MAX_SAFE_INTEGER : 0);
+    const size = count('size', order ? 1 : 0, order ? this.nSamples : 0);
+    const position = count('position', 0, order ? this.nSamples : 0);
+    if (typeof s.schedule !== 'object' || s.schedule === null || Array.isArray(s.schedule)) {
+      fail('schedule', `${this.schedule.name}'s state dict (an object)`, s.schedule);
+    }
+    const before = this.rng.getState();
+    this.rng.setState(s.rng as RandomStateDict, `${where} (rng)`);
+    try {
+      this.schedule.loadStateDict(s.schedule as StateDict);
+    } catch (err) {
+      this.rng.setState(before);
+      throw err;
+    }
+    this.stepsSeen = steps;
+    this.epochs = epochs;
+    this.order = order;
+    this.size = size;
+    this.position = position;
+    this.record.length = 0;
+    this.batchSizes.length = 0;
+    this.epochStarts.length = 0;
   }
 }
 

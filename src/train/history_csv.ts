@@ -56,13 +56,14 @@ export function historyCsv(result: RunResult): string {
   const groups = result.lr[0]?.length ?? result.config.optimizer.groups?.length ?? 1;
   const evals = new Map(result.evals.map((e) => [e.step, e]));
   const lines = [historyCsvHead(result.config, groups)];
+  const first = result.start_step ?? 0; // a resumed run's rows start at the step it resumed at
   const steps = result.loss.length;
   for (let i = 0; i < steps; i++) {
-    const row = historyCsvRow(i, result.lr[i], result.momentum[i], result.batch_sizes[i], result.loss[i], evals.get(i));
-    lines.push(row);
+    const e = evals.get(first + i);
+    lines.push(historyCsvRow(first + i, result.lr[i], result.momentum[i], result.batch_sizes[i], result.loss[i], e));
   }
-  const last = evals.get(steps);
-  if (last) lines.push(historyCsvLast(steps, groups, last));
+  const last = evals.get(first + steps);
+  if (last) lines.push(historyCsvLast(first + steps, groups, last));
   return `${lines.join('\n')}\n`;
 }
 
@@ -82,6 +83,7 @@ export class StreamedHistoryCsv {
   private buffered = 0;
   private groups = 0;
   private steps = 0;
+  private nextStep = 0;
   private pending: EvalPoint | null = null;
   private final: EvalPoint | null = null;
   private loss = new Float64Array(1024);
@@ -120,6 +122,7 @@ export class StreamedHistoryCsv {
     this.lr.set(r.lr, this.steps * k);
     this.momentum.set(r.momentum, this.steps * k);
     this.steps++;
+    this.nextStep = r.step + 1;
   };
 
   /** The run's per-step arrays for the charts (`RunResult`'s loss, lr, momentum and batch_sizes). */
@@ -139,7 +142,9 @@ export class StreamedHistoryCsv {
   file(): OutputFile {
     if (this.steps === 0) this.write(historyCsvHead(this.config, this.config.optimizer.groups?.length ?? 1));
     const groups = this.steps ? this.groups : (this.config.optimizer.groups?.length ?? 1);
-    if (this.final?.step === this.steps) this.write(historyCsvLast(this.steps, groups, this.final));
+    // The last row is the final evaluation's, at the step after the last row (a resumed run's rows start late).
+    const end = this.steps ? this.nextStep : (this.final?.step ?? 0);
+    if (this.final?.step === end) this.write(historyCsvLast(end, groups, this.final));
     this.close();
     return { name: 'history.csv', written: this.tmp };
   }

@@ -9,7 +9,15 @@ import { ReduceLROnPlateau, schedulerFromSpec } from '../lr_scheduler/index.ts';
 import type { LayerWeights } from '../nn/sequential.ts';
 import { MLP } from '../nn/models.ts';
 import { ValidationError } from '../params/error.ts';
-import { ExplicitBatches, RecordedBatches } from './batches.ts';
+import { type CheckpointableBatches, ExplicitBatches, RecordedBatches } from './batches.ts';
+import {
+  type Checkpoint,
+  type CheckpointableScheduler,
+  loadCheckpoint,
+  nonFiniteTensor,
+  readCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.ts';
 import { batchScheduleFromSpec, ScheduledBatches } from './batch_schedule.ts';
 import { checkScheduleUpFront } from './preflight.ts';
 import { Trainer, type BatchSource, type HistoryMode, type StepRecord, type SteppableScheduler } from './trainer.ts';
@@ -52,6 +60,22 @@ export interface RunResult {
    * are empty and only `lastStep` and `evals` describe the run. Absent: recorded.
    */
   recorded?: boolean;
+  /**
+   * The step a resumed run started at (`RunHooks.resume`): its `loss`, `lr`, `momentum`, `batch_sizes` and
+   * `batches` hold steps `start_step` to `steps - 1` (entry i is step `start_step + i`); `evals` and `init`
+   * are as in the whole run (`init` the run's initial weights, from the config). Absent or 0: from the start.
+   */
+  start_step?: number;
+}
+
+/** Checkpoints written as a run goes (`RunHooks.checkpoint`). */
+export interface CheckpointHook {
+  /** Write a checkpoint after every `every` steps (counted from step 0, an integer >= 1), and at the end. */
+  every: number;
+  /** Called with each checkpoint's bytes (`saveCheckpoint`'s) and the steps taken; writes them somewhere. */
+  write: (bytes: Uint8Array, step: number) => void;
+  /** Kept in every checkpoint as `anneal.extra`. */
+  extra?: Record<string, unknown>;
 }
 
 /** The whole dataset's loss and accuracy with the weights of step `step` (before that step's update). */
@@ -85,6 +109,15 @@ export interface RunHooks {
    * the run's length.
    */
   record?: HistoryMode;
+  /**
+   * Continue a checkpointed run: the checkpoint (bytes from `saveCheckpoint`, or `readCheckpoint`'s result) is
+   * loaded into the model, optimizer, scheduler, trainer and batch source before the first step (refused, and
+   * nothing trained, if it does not fit the config's run), and training goes on from its step to
+   * `config.steps`: the steps are those the uninterrupted run takes, bit for bit. See `RunResult.start_step`.
+   */
+  resume?: Checkpoint | Uint8Array;
+  /** Write checkpoints every `every` steps and at the end (not after a NaN stop: the last good one stays). */
+  checkpoint?: CheckpointHook;
 }
 
 /** The default evaluation interval for a run of `steps` steps: about 100 evaluations. */
@@ -150,6 +183,12 @@ export interface PreparedRun {
   trainer: Trainer;
   /** The batch source recording the batches it hands out (mini-batches, batch-size schedule); else null. */
   recorded: RecordedBatches | ScheduledBatches | null;
+  /** The run's initial weights (from the seed or the config's `init`), whether or not it resumed. */
+  init: LayerWeights[];
+  /** The step training starts at: 0, or the step of the checkpoint resumed from. */
+  startStep: number;
+  /** The checkpoint the run resumed from (`RunHooks.resume`), or null. */
+  resumed: Checkpoint | null;
 }
 
 /**
@@ -185,6 +224,7 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
   const batchSource = makeBatches(config, data.nSamples, (hooks.record ?? 'all') === 'all');
   const model = new MLP({ sizes, activation: config.activation, seed: config.seed ?? 0 });
   let optimizer: AnyOptimizer | null = null;
+  let trainer: Trainer | null = null;
   try {
     if (config.init) model.loadLayerWeights(config.init, 'init');
     const groups = config.group_by_layer ? model.layers.map((l) => l.parameters()) : [model.parameters()];
@@ -199,7 +239,7 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
         'set only with a ReduceLROnPlateau scheduler',
       );
     }
-    const trainer = new Trainer({
+    trainer = new Trainer({
       model,
       optimizer,
       scheduler,
@@ -210,12 +250,47 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
       x: data,
       y: data.y,
     });
-    return { config, data, model, optimizer, scheduler, trainer, recorded: batchSource.recorded };
+    const init = model.layerWeights();
+    let resumed: Checkpoint | null = null;
+    if (hooks.resume) {
+      resumed = hooks.resume instanceof Uint8Array ? readCheckpoint(hooks.resume) : hooks.resume;
+      if (resumed.step > config.steps) {
+        throw new ConfigError(
+          `steps: ${resumed.file} is at step ${resumed.step}, past the run's ${config.steps} steps ` +
+            `(give steps >= ${resumed.step})`,
+          'steps',
+          `at least ${resumed.step} (the checkpoint's step)`,
+        );
+      }
+      loadCheckpoint(resumed, {
+        model,
+        optimizer,
+        scheduler: scheduler as CheckpointableScheduler | null,
+        trainer,
+        batches: batchSource.source as CheckpointableBatches | null,
+      });
+    }
+    const recorded = batchSource.recorded;
+    return { config, data, model, optimizer, scheduler, trainer, recorded, init, startStep: trainer.step, resumed };
   } catch (err) {
+    trainer?.dispose();
     optimizer?.dispose();
     model.dispose();
     throw err;
   }
+}
+
+/**
+ * A checkpoint of a prepared run as it is now (between steps): its model, optimizer, scheduler, trainer and
+ * batch source, and its config (`runConfigToJson`), so that `anneal train --resume` can rebuild the run.
+ */
+export function saveRunCheckpoint(run: PreparedRun, extra?: Record<string, unknown>): Uint8Array {
+  return saveCheckpoint({
+    trainer: run.trainer,
+    scheduler: run.scheduler as CheckpointableScheduler | null,
+    config: runConfigToJson(run.config),
+    extra: extra ?? null,
+  });
 }
 
 function makeBatches(
@@ -257,10 +332,18 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   if (!Number.isInteger(evalEvery) || evalEvery < 1) {
     throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`, 'evalEvery', 'an integer >= 1');
   }
+  const checkpoint = hooks.checkpoint;
+  if (checkpoint && (!Number.isSafeInteger(checkpoint.every) || checkpoint.every < 1)) {
+    throw new ConfigError(
+      `checkpoint.every: must be an integer >= 1, got ${checkpoint.every}`,
+      'checkpoint.every',
+      'an integer >= 1',
+    );
+  }
   const run = prepareRun(config, hooks);
-  const { model, trainer } = run;
+  const { model, trainer, init } = run;
+  const start = run.startStep;
   try {
-    const init = model.layerWeights();
     const evals: EvalPoint[] = [];
     const evaluate = (step: number) => {
       const { loss, accuracy } = trainer.evaluate();
@@ -270,25 +353,43 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       return point;
     };
     let wallMs = 0;
-    // Every run starts with an evaluation (step 0), so the whole dataset has been staged once before the
-    // first step whatever evalEvery is: the numbers of a run do not depend on how often it is evaluated.
-    for (let done = 0; done < config.steps; ) {
-      if (done % evalEvery === 0) evaluate(done);
-      const chunk = Math.min(evalEvery - (done % evalEvery), config.steps - done);
-      const start = performance.now();
+    // A checkpoint after every `every` steps (and at the end), between two calls of trainer.run: the steps
+    // themselves are untouched. A resumed run does not write again the checkpoint it started from.
+    let written = run.resumed ? start : -1;
+    // A checkpoint with NaN or infinite weights or buffers (a diverging run) is not written: loading would
+    // refuse it, and the last good one stays the newest.
+    const save = (step: number) => {
+      if (!checkpoint || step === written) return;
+      const bytes = saveRunCheckpoint(run, checkpoint.extra);
+      if (nonFiniteTensor(bytes) !== null) return;
+      checkpoint.write(bytes, step);
+      written = step;
+    };
+    // Every run starts with an evaluation (step 0, or the step it resumes at), so the whole dataset has been
+    // staged once before the first step whatever evalEvery is: the numbers of a run do not depend on how often
+    // it is evaluated.
+    for (let done = start; done < config.steps; ) {
+      if (done % evalEvery === 0 || done === start) evaluate(done);
+      let chunk = Math.min(evalEvery - (done % evalEvery), config.steps - done);
+      if (checkpoint) chunk = Math.min(chunk, checkpoint.every - (done % checkpoint.every));
+      const began = performance.now();
       try {
         trainer.run(chunk, hooks.onStep);
       } finally {
-        wallMs += performance.now() - start;
+        wallMs += performance.now() - began;
       }
       done += chunk;
+      if (checkpoint && done % checkpoint.every === 0 && done < config.steps) save(done);
     }
     const final = evaluate(config.steps);
+    save(config.steps);
     const recorded = (hooks.record ?? 'all') === 'all';
-    const batches = recorded ? (config.batches ?? run.recorded?.record ?? null) : null;
+    const listed = config.batches ? (start ? config.batches.slice(start) : config.batches) : null;
+    const batches = recorded ? (listed ?? run.recorded?.record ?? null) : null;
     const n = run.data.nSamples;
     hooks.onModel?.(run);
     const history = trainer.history;
+    const taken = config.steps - start;
     return {
       config,
       init,
@@ -302,13 +403,14 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       batch_sizes: !recorded
         ? []
         : batches
-          ? batches.slice(0, config.steps).map((b) => b.length)
-          : new Array<number>(config.steps).fill(n),
+          ? batches.slice(0, taken).map((b) => b.length)
+          : new Array<number>(taken).fill(n),
       evals,
       wallMs,
       steps: trainer.step,
       lastStep: trainer.lastStep,
       recorded,
+      ...(start ? { start_step: start } : {}),
     };
   } finally {
     trainer.dispose();
@@ -361,6 +463,7 @@ export function resultToJson(result: RunResult): Record<string, unknown> {
     plateau_metric: config.plateau_metric ?? null,
     batch_size: config.batch_size ?? null,
     batch_schedule: config.batch_schedule ?? null,
+    ...(result.start_step ? { start_step: result.start_step } : {}),
     batches: result.batches,
     batch_sizes: result.batch_sizes,
     init: result.init,

@@ -6,6 +6,7 @@ import type { Sequential } from '../nn/sequential.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { ParamGroup } from '../optim/group.ts';
 import { HistoryRecorder, type History } from './history.ts';
+import { formatValue } from '../params/names.ts';
 
 export type { History } from './history.ts';
 
@@ -68,6 +69,17 @@ export interface StepRecord {
   lr: Float64Array;
   /** SGD's momentum or Adam's beta1 each group used (reused from step to step). */
   momentum: Float64Array;
+}
+
+/**
+ * What a checkpoint keeps of a Trainer: the steps taken (the next step's index, which the hand-written decay
+ * and an explicit batch list count from) and the hand-written decay it was running (checked on load).
+ */
+export interface TrainerState {
+  /** Steps taken so far: the index of the next step. */
+  step: number;
+  /** The hand-written decay, or null for none. */
+  manual_decay: ManualDecay | null;
 }
 
 /** What `Trainer` keeps of each step: everything, only the last step, or each step handed to a callback. */
@@ -151,7 +163,7 @@ export class Trainer {
   readonly model: Sequential;
   /** The optimizer stepping it. */
   readonly optimizer: Optimizer<object, ParamGroup>;
-  private readonly recorder: HistoryRecorder | null;
+  private recorder: HistoryRecorder | null;
   private readonly onRecord: ((record: StepRecord) => void) | null;
   private readonly last: StepRecord;
   private hasLast = false;
@@ -159,6 +171,7 @@ export class Trainer {
   private readonly options: TrainerOptions;
   private current: StepSchedule;
   private stepIndex = 0;
+  private startIndex = 0;
 
   constructor(options: TrainerOptions & { x: Features; y: Labels }) {
     const { model, optimizer } = options;
@@ -197,9 +210,79 @@ export class Trainer {
   /** The training labels. */
   readonly y: Int32Array;
 
-  /** Steps taken so far. */
+  /** Steps taken so far (those before a resume included): the index of the next step. */
   get step(): number {
     return this.stepIndex;
+  }
+
+  /** The step the trainer started at: 0, or the step `loadStateDict` resumed it at. `history` starts there. */
+  get firstStep(): number {
+    return this.startIndex;
+  }
+
+  /** The batch source, or null when every step takes the whole dataset. */
+  get batches(): BatchSource | null {
+    return this.options.batches ?? null;
+  }
+
+  /** The step count and the hand-written decay, for a checkpoint (see `loadStateDict`). */
+  stateDict(): TrainerState {
+    const decay = this.current.manualDecay;
+    return { step: this.stepIndex, manual_decay: decay ? { every: decay.every, factor: decay.factor } : null };
+  }
+
+  /**
+   * Resumes at step `state.step`: the next step has that index (the hand-written decay and explicit batch
+   * lists count from it, as in the uninterrupted run), the history starts again empty from there (`firstStep`)
+   * and `lastStep` is null until a step runs. The saved hand-written decay must be the trainer's own.
+   * Restore the model, optimizer, scheduler and batch source alongside (`loadCheckpoint` does all of them).
+   * A refused state changes nothing.
+   */
+  loadStateDict(state: TrainerState, where = 'Trainer.loadStateDict'): void {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new ValidationError(where, 'state', 'an object {step, manual_decay}', typeof state);
+    }
+    for (const key of Object.keys(state)) {
+      if (key !== 'step' && key !== 'manual_decay') {
+        throw new ValidationError(
+          where,
+          key,
+          'step, manual_decay',
+          key,
+          `${where}: unknown key ${JSON.stringify(key)}`,
+        );
+      }
+    }
+    const step = checkInteger(where, 'step', state.step, { min: 0, safe: true }, 'plain');
+    const saved: unknown = state.manual_decay;
+    const mine = this.current.manualDecay ?? null;
+    const describeDecay = (d: unknown) => {
+      const m = d as Partial<ManualDecay> | null;
+      return m && typeof m === 'object' ? `every ${formatValue(m.every)} × ${formatValue(m.factor)}` : 'none';
+    };
+    const same =
+      saved === null
+        ? mine === null
+        : typeof saved === 'object' &&
+          !Array.isArray(saved) &&
+          mine !== null &&
+          Object.keys(saved).every((k) => k === 'every' || k === 'factor') &&
+          (saved as ManualDecay).every === mine.every &&
+          (saved as ManualDecay).factor === mine.factor;
+    if (!same) {
+      throw new ValidationError(
+        where,
+        'manual_decay',
+        `this trainer's (${describeDecay(mine)})`,
+        describeDecay(saved),
+        `${where}: the saved hand-written decay (${describeDecay(saved)}) is not this trainer's ` +
+          `(${describeDecay(mine)})`,
+      );
+    }
+    this.stepIndex = step;
+    this.startIndex = step;
+    this.hasLast = false;
+    if (this.recorder) this.recorder = new HistoryRecorder(this.optimizer.paramGroups);
   }
 
   /** Loss, lr and momentum of every step so far (empty unless the trainer records `'all'`). */
@@ -207,9 +290,14 @@ export class Trainer {
     return this.recorder ? this.recorder.toHistory() : { loss: [], lr: [], momentum: [] };
   }
 
-  /** The record of steps `from` to `to` (exclusive; default: all taken), without building the rest. */
+  /**
+   * The record of steps `from` to `to` (exclusive; default: all taken), without building the rest. Steps are
+   * counted as `step` counts them (from `firstStep` on for a resumed trainer).
+   */
   historyRange(from: number, to?: number): History {
-    return this.recorder ? this.recorder.range(from, to) : { loss: [], lr: [], momentum: [] };
+    const first = this.startIndex;
+    if (!this.recorder) return { loss: [], lr: [], momentum: [] };
+    return this.recorder.range(Math.max(from - first, 0), to === undefined ? undefined : Math.max(to - first, 0));
   }
 
   /** The last step's record (a copy), whatever the trainer keeps; null before the first step. */

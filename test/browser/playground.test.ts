@@ -4,22 +4,15 @@
 // exports is checked against the same run in Node.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRunConfig, runTraining } from '../../src/index.ts';
+import { launchChromium } from './chromium.ts';
 import { serveStatic, type StaticServer } from './static_server.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
 const SCREENSHOT = `${repo}build/playground.png`;
 
 let server: StaticServer;
@@ -43,17 +36,10 @@ let setupError: Error | null = null;
 
 beforeAll(async () => {
   try {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The browser test needs Chromium at ${CHROMIUM}, and it is not there. Install Debian's package: ` +
-          '`apt-get update && apt-get install -y chromium` (.ci/run does this in CI), ' +
-          'or set CHROMIUM_PATH to a Chromium binary.',
-      );
-    }
     const build = spawnSync('npm', ['run', 'build:web'], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
     if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
     server = await serveStatic(`${repo}dist/web`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   } catch (err) {
     setupError = err as Error;
   }

@@ -20,9 +20,8 @@ import {
 } from '../../src/index.ts';
 import type { StateDict } from '../../src/lr_scheduler/index.ts';
 import { decodeState } from '../../web/src/url.ts';
+import { loadsOrRefuses, TIME_LIMIT_MS } from './support.ts';
 
-/** Per input: a loader that takes longer has met something quadratic or worse. */
-const TIME_LIMIT_MS = 1000;
 const RUNS = 150;
 
 /** JSON-ish values with the awkward ones mixed in: NaN, ±Infinity, -0, huge and tiny numbers, odd strings. */
@@ -59,28 +58,6 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     }),
   ),
 })).value;
-
-/**
- * Runs `load`; passes if it returns or throws a ValidationError, within the time bound. Returns whether it
- * refused.
- */
-function loadsOrRefuses(load: () => unknown): boolean {
-  const start = performance.now();
-  let refused = false;
-  try {
-    load();
-  } catch (err) {
-    if (!(err instanceof ValidationError)) {
-      throw new Error(
-        `expected a ValidationError, got ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`,
-      );
-    }
-    expect(err.message.length).toBeGreaterThan(0);
-    refused = true;
-  }
-  expect(performance.now() - start).toBeLessThan(TIME_LIMIT_MS);
-  return refused;
-}
 
 const adam = () =>
   new Adam(new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 }).parameters(), { lr: 0.1 });

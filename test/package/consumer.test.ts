@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { launch, type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import training from '../fixtures/training.json' with { type: 'json' };
+import interop from '../fixtures/interop/expected.json' with { type: 'json' };
 import { serveStatic, type StaticServer } from '../browser/static_server.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -76,12 +77,15 @@ const APP_HTML = `<!doctype html>
 const SHOW_RESULT = `document.getElementById('result')!.textContent = result;\ndocument.title = 'done';\n`;
 const APP_MAIN = `${esmLesson}${SHOW_RESULT}`;
 
-/** The README's plain page: no bundler, an import map to the installed package and its one browser dependency. */
+/** The README's import map for a plain page: the installed package and its browser dependencies. */
+const README_IMPORT_MAP = /<script type="importmap">[\s\S]*?<\/script>/.exec(
+  readFileSync(join(repo, 'README.md'), 'utf8'),
+)![0];
+
+/** The README's plain page: no bundler, the README's import map. */
 const PLAIN_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>anneal in a plain page</title>
-<script type="importmap">
-  { "imports": { "anneal": "./node_modules/anneal/dist/esm/index.js", "zod": "./node_modules/zod/index.js" } }
-</script>
+${README_IMPORT_MAP}
 </head>
 <body><pre id="result">training…</pre>
 <script type="module">
@@ -107,6 +111,22 @@ const model = new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 })
 const afterModel = [...calls];
 new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 1 });
 console.log(JSON.stringify({ atImport, afterModel, afterTwo: calls, bytesInUse: getEngine().bytesInUse > 0 }));
+`;
+
+/**
+ * PyTorch's weights in, through the packed package: loadModelFile of the fixture's mlp.pt (anneal/node), its
+ * logits for the fixture's rows, the model saved as safetensors and exported to ONNX (anneal), written to files.
+ */
+const interopProbe = (load: (entry: string) => string) => `
+const { loadModelFile, saveModelFile } = ${load('anneal/node')};
+const { toOnnx } = ${load('anneal')};
+const { writeFileSync, readFileSync } = ${load('node:fs')};
+const X = JSON.parse(readFileSync('expected.json', 'utf8')).models.mlp.X;
+const model = loadModelFile('mlp.pt');
+saveModelFile(model, process.argv[2] + '.safetensors');
+toOnnx(model).then((bytes) => writeFileSync(process.argv[2] + '.onnx', bytes));
+const rows = model.forward(X).data;
+console.log(JSON.stringify({ keys: model.namedParameters().map(([k]) => k), logits: Array.from(rows) }));
 `;
 
 interface LessonResult {
@@ -156,6 +176,16 @@ function writeProject(dir: string): void {
     importProbe((entry) => `require('${entry}')`),
   );
   write('consumer-cjs.cts', TYPED_REQUIRE_CONSUMER);
+  write(
+    'interop.mjs',
+    interopProbe((entry) => `await import('${entry}')`),
+  );
+  write(
+    'interop.cjs',
+    interopProbe((entry) => `require('${entry}')`),
+  );
+  for (const file of ['mlp.pt', 'expected.json'])
+    writeFileSync(join(dir, file), readFileSync(join(repo, 'test/fixtures/interop', file)));
   const strict = {
     strict: true,
     noEmit: true,
@@ -330,6 +360,31 @@ describe('the packed tarball, installed into a fresh project', () => {
       },
     );
   }
+
+  it("PyTorch's .pt in, safetensors and ONNX out, from ES modules and CommonJS alike (PyTorch's logits)", async () => {
+    const { InferenceSession, Tensor } = await import('onnxruntime-node');
+    const torch = interop.models.mlp;
+    const outputs = ['interop.mjs', 'interop.cjs'].map((file) => {
+      const printed = JSON.parse(run(process.execPath, [file, file], installed()).stdout) as {
+        keys: string[];
+        logits: number[];
+      };
+      expect(printed.keys).toEqual(torch.state_dict_keys);
+      torch.logits.flat().forEach((want, i) => expect(Math.abs(printed.logits[i] - want)).toBeLessThanOrEqual(1e-5));
+      return printed;
+    });
+    expect(outputs[1]).toEqual(outputs[0]);
+    const saved = readFileSync(join(installed(), 'interop.mjs.safetensors'));
+    expect(saved.equals(readFileSync(join(installed(), 'interop.cjs.safetensors')))).toBe(true);
+    const session = await InferenceSession.create(readFileSync(join(installed(), 'interop.cjs.onnx')));
+    try {
+      const x = new Tensor('float32', Float32Array.from(torch.X.flat()), [torch.X.length, 2]);
+      const logits = (await session.run({ input: x })).logits.data as Float32Array;
+      torch.logits.flat().forEach((want, i) => expect(Math.abs(logits[i] - want)).toBeLessThanOrEqual(1e-5));
+    } finally {
+      await session.release();
+    }
+  });
 
   it('npx anneal train prints the same final loss', () => {
     const json = JSON.parse(run('npx', ['--no-install', 'anneal', 'train', '--json'], installed()).stdout) as {

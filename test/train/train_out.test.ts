@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadModelFile } from '../../src/io/model_file_node.ts';
 import { runCli } from '../cli/run_cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anneal-out-'));
@@ -33,7 +34,17 @@ describe('anneal train --out', () => {
       const { code, stdout } = await runCli('train', '--steps', '200', '--eval-every', '7', '--out', out, '--json');
       expect(code).toBe(0);
       const run = JSON.parse(stdout); // --json: the output is only JSON
-      expect(readdirSync(out).sort()).toEqual(['boundary.svg', 'history.csv', 'loss.svg', 'lr.svg', 'run.json']);
+      expect(readdirSync(out).sort()).toEqual([
+        'boundary.svg',
+        'history.csv',
+        'loss.svg',
+        'lr.svg',
+        'model.safetensors',
+        'run.json',
+      ]);
+      // The trained model, as loadModelFile rebuilds it: the run's final weights, bit for bit.
+      const model = loadModelFile(join(out, 'model.safetensors'));
+      expect(model.layerWeights()).toEqual(run.final);
       const rows = csvRows(readFileSync(join(out, 'history.csv'), 'utf8'));
       expect(Object.keys(rows[0])).toEqual(['step', 'lr', 'beta1', 'batch_size', 'loss', 'dataset_loss', 'accuracy']);
       expect(rows.length).toBe(201);
@@ -212,7 +223,7 @@ describe('anneal train --out', () => {
     expect(existsSync(out)).toBe(false);
     const auto = await runCli('train', '--data', csv, '--steps', '20', '--out', out, '--quiet');
     expect(auto.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['history.csv', 'loss.svg', 'lr.svg', 'run.json']);
+    expect(readdirSync(out).sort()).toEqual(['history.csv', 'loss.svg', 'lr.svg', 'model.safetensors', 'run.json']);
     expect(auto.stdout).toContain('(no decision boundary: the data has 3 features, a boundary needs 2)');
     const noOut = await runCli('train', '--png');
     expect(noOut.code).toBe(2);

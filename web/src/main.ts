@@ -3,7 +3,7 @@
 
 import { renderControls } from './controls.ts';
 import { errorText } from './error_text.ts';
-import type { ExportKind, FromWorker, Preview, Status, ToWorker } from './protocol.ts';
+import type { ExportKind, FromWorker, ModelFileKind, Preview, Status, ToWorker } from './protocol.ts';
 import {
   SPEEDS,
   lessonState,
@@ -161,6 +161,8 @@ function updateButtons(): void {
   play.disabled = !loaded || failed || (done && !playing);
   play.title = failed ? 'The run stopped on an error: reset it, or change its settings' : '';
   $<HTMLButtonElement>('step').disabled = !loaded || failed || done || playing;
+  // Nothing to export before the worker has built a model.
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#bar .export button')) b.disabled = !loaded;
 }
 
 // The worker's messages ------------------------------------------------------------------------------------
@@ -205,7 +207,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
     }
     case 'export':
-      download(`anneal-${msg.what}.json`, msg.json);
+      download(`anneal-${msg.what}.json`, new Blob([msg.json], { type: 'application/json' }));
+      break;
+    case 'export-file':
+      download(MODEL_FILES[msg.what], new Blob([msg.bytes], { type: 'application/octet-stream' }));
       break;
     case 'error':
       if (msg.during === 'load' && !loaded) {
@@ -215,7 +220,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         return;
       }
       if (msg.during === 'train') failed = true;
-      showMessage(msg.during === 'train' ? msg.message : `Not applied: ${msg.message}`);
+      if (msg.during === 'export') showMessage(`Not exported: ${msg.message}`);
+      else showMessage(msg.during === 'train' ? msg.message : `Not applied: ${msg.message}`);
       if (msg.during === 'load') renderAllControls(); // back to the settings of the run that is still there
       break;
   }
@@ -225,8 +231,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
 
 worker.onerror = (event) => showMessage(`The training worker failed: ${event.message || 'see the console'}`);
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+/** The file name of each export of the trained model. */
+const MODEL_FILES: Record<ModelFileKind, string> = {
+  safetensors: 'anneal-model.safetensors',
+  onnx: 'anneal-model.onnx',
+};
+
+function download(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -243,6 +255,8 @@ $('step').addEventListener('click', () => send({ kind: 'step' }));
 $('reset').addEventListener('click', () => load(state, false));
 for (const what of ['config', 'weights', 'run'] as ExportKind[])
   $(`export-${what}`).addEventListener('click', () => send({ kind: 'export', what }));
+for (const what of Object.keys(MODEL_FILES) as ModelFileKind[])
+  $(`export-${what}`).addEventListener('click', () => send({ kind: 'export-file', what }));
 $('copy-link').addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText(location.href);

@@ -3,7 +3,10 @@
 import type { Bounds } from './run.ts';
 import type { PlaygroundState, ScheduleState } from './state.ts';
 
+/** What the page exports as JSON text: the run config, the trained weights, the whole run. */
 export type ExportKind = 'config' | 'weights' | 'run';
+/** The trained model as a file: its weights as safetensors (`model.save()`), or an ONNX model (`toOnnx`). */
+export type ModelFileKind = 'safetensors' | 'onnx';
 
 export type ToWorker =
   /** Build a run (a new one, or the same settings from step 0); the old one stays if this one is refused. */
@@ -16,7 +19,8 @@ export type ToWorker =
   | { kind: 'steps'; steps: number }
   /** Steps per second, 0 for as fast as possible. */
   | { kind: 'speed'; speed: number }
-  | { kind: 'export'; what: ExportKind };
+  | { kind: 'export'; what: ExportKind }
+  | { kind: 'export-file'; what: ModelFileKind };
 
 export interface Status {
   step: number;
@@ -67,5 +71,7 @@ export type FromWorker =
   | { kind: 'state'; id: number; state: PlaygroundState; preview: Preview }
   | Progress
   | { kind: 'export'; id: number; what: ExportKind; json: string }
+  /** The file's bytes (the buffer is transferred, not copied). */
+  | { kind: 'export-file'; id: number; what: ModelFileKind; bytes: ArrayBuffer }
   /** `load`: the settings were refused and nothing changed (the id is the refused load's). */
-  | { kind: 'error'; id: number; during: 'load' | 'schedule' | 'steps' | 'train'; message: string };
+  | { kind: 'error'; id: number; during: 'load' | 'schedule' | 'steps' | 'train' | 'export'; message: string };

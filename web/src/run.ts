@@ -4,7 +4,7 @@
 // here touches the DOM: the worker runs it, and the Node tests run it beside runTraining() to check the
 // numbers are the same.
 
-import { parseRunConfig, type LayerWeights, type RunConfig, type Trainer } from '../../src/index.ts';
+import { parseRunConfig, toOnnx, type LayerWeights, type RunConfig, type Trainer } from '../../src/index.ts';
 import { prepareRun, resultToJson, runConfigToJson } from '../../src/train/run.ts';
 import { ScheduleDriver, previewSchedule, type SchedulePreview } from './schedule_driver.ts';
 import {
@@ -182,6 +182,19 @@ export class PlaygroundRun {
       accuracy,
       state_dict: this.prepared.model.stateDict(),
     };
+  }
+
+  /**
+   * The trained weights as a safetensors file (`model.save()`): PyTorch's state-dict keys (`layers.0.weight` is
+   * [out][in]), F32, `__metadata__` with `format: pt` and the architecture, so `loadModel` rebuilds the model.
+   */
+  exportSafetensors(): Uint8Array {
+    return this.prepared.model.save();
+  }
+
+  /** The trained model as an ONNX model (`toOnnx`): `input` [batch, features] to `logits` (or `probabilities`). */
+  exportOnnx(options: { softmax?: boolean } = {}): Promise<Uint8Array> {
+    return toOnnx(this.prepared.model, options);
   }
 
   /**

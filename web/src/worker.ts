@@ -217,6 +217,21 @@ scope.onmessage = (event) => {
       post({ kind: 'export', id: runId, what: msg.what, json: `${JSON.stringify(json, null, 1)}\n` });
       return;
     }
+    case 'export-file': {
+      if (!run) return;
+      const id = runId;
+      // ONNX is encoded asynchronously (protobufjs loads on the first export); the model is read before it yields.
+      const pending = msg.what === 'safetensors' ? Promise.resolve(run.exportSafetensors()) : run.exportOnnx();
+      pending.then(
+        (bytes) => {
+          // A buffer of the file's own (the writer's may be a view into a pool it reuses), handed over, not copied.
+          const buffer = bytes.slice().buffer;
+          post({ kind: 'export-file', id, what: msg.what, bytes: buffer }, [buffer]);
+        },
+        (err: unknown) => post({ kind: 'error', id, during: 'export', message: errorText(err) }),
+      );
+      return;
+    }
   }
 };
 
