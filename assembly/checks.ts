@@ -1,5 +1,6 @@
 import {
-  KIND_LINEAR, M_LABELS, M_NOPS, M_PRED, M_STRIDE, O_GROUPS, O_NPARAMS, O_PARAMS, OP_B, OP_GB, OP_GW, OP_IN_ACT,
+  KIND_LINEAR, L_KIND, L_WEIGHT, L_WORDS, LOSS_CROSS_ENTROPY, M_LABELS, M_LOSS, M_NOPS, M_TARGETS, M_PRED, M_STRIDE,
+  O_GROUPS, O_NPARAMS, O_PARAMS, OP_B, OP_GB, OP_GW, OP_IN_ACT,
   OP_IN_DIM, OP_IN_GRAD, OP_KIND, OP_OUT_ACT, OP_OUT_DIM, OP_OUT_GRAD, OP_W, P_DATA, P_GRAD, P_META, P_SIZE,
   P_STATE1, P_WORDS,
 } from './layout';
@@ -22,6 +23,16 @@ export function checkModel(model: usize, n: i32): void {
   assert(inBounds(ptr(model, M_LABELS), rows) && inBounds(ptr(model, M_PRED), rows), 'labels out of bounds');
   const nOps = word(model, M_NOPS);
   assert(nOps >= 1, 'a model needs at least one op');
+  const lossBlock = ptr(model, M_LOSS);
+  if (lossBlock != 0) {
+    assert(inBounds(lossBlock, <usize>L_WORDS << 2), 'loss block out of bounds');
+    const outDim = <usize>word(opBase(model, nOps - 1), OP_OUT_DIM);
+    const weight = ptr(lossBlock, L_WEIGHT);
+    if (weight != 0) assert(inBounds(weight, outDim << 2), 'loss weights out of bounds');
+    if (word(lossBlock, L_KIND) != LOSS_CROSS_ENTROPY) {
+      assert(inBounds(ptr(model, M_TARGETS), outDim * rows), 'targets out of bounds');
+    }
+  }
   for (let k = 0; k < nOps; k++) {
     const op = opBase(model, k);
     const inDim = word(op, OP_IN_DIM);

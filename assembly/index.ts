@@ -2,7 +2,7 @@
 // TypeScript side once per model (src/engine/); nothing here allocates.
 import { checkModel, checkOptimizer } from './checks';
 import { gemm } from './gemm';
-import { expV, logV, tanhV } from './vmath';
+import { erfV, expV, logV, tanhV } from './vmath';
 import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
@@ -23,6 +23,7 @@ export function zeroGrad(model: usize): void {
   networkZeroGrad(model);
 }
 
+/** The model's loss (its loss block, M_LOSS) of the last forward pass, and dLoss/doutput for backward. */
 export function loss(model: usize, n: i32): f64 {
   checkModel(model, n);
   return networkLoss(model, n);
@@ -93,4 +94,7 @@ export function vtanh(x: usize, y: usize, n: i32): void {
 }
 export function vlog(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), logV(v128.load(x + (<usize>i << 2))));
+}
+export function verf(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), erfV(v128.load(x + (<usize>i << 2))));
 }

@@ -7,6 +7,8 @@ export const M_STRIDE: i32 = 1; // batch capacity, a multiple of 4: activations 
 export const M_LABELS: i32 = 2; // i32[stride]
 export const M_PRED: i32 = 3; // i32[stride], written by evaluate()
 export const M_CORRECT: i32 = 4; // evaluate() stores the number of correct predictions here
+export const M_LOSS: i32 = 5; // the loss block (L_* words); 0 for nn.CrossEntropyLoss() with its defaults
+export const M_TARGETS: i32 = 6; // f32 [outDim][stride]: float targets (regression, BCE), 0 when labels
 export const M_OPS: i32 = 8; // first op
 export const OP_WORDS: i32 = 12;
 
@@ -22,11 +24,33 @@ export const OP_W: i32 = 7; // [outDim][inDim], PyTorch layout
 export const OP_B: i32 = 8;
 export const OP_GW: i32 = 9;
 export const OP_GB: i32 = 10;
+export const OP_ARG: i32 = 11; // f32: LeakyReLU's negative_slope, ELU's alpha
 
 export const KIND_LINEAR: i32 = 0;
 export const KIND_TANH: i32 = 1;
 export const KIND_RELU: i32 = 2;
 export const KIND_SIGMOID: i32 = 3;
+export const KIND_LEAKY_RELU: i32 = 4;
+export const KIND_GELU: i32 = 5; // exact: x·Φ(x), with erf
+export const KIND_GELU_TANH: i32 = 6; // approximate='tanh'
+export const KIND_ELU: i32 = 7;
+export const KIND_SILU: i32 = 8;
+
+// Loss block (M_LOSS): i32 words, then an f64 argument.
+export const L_KIND: i32 = 0;
+export const L_REDUCTION: i32 = 1; // 0 mean, 1 sum
+export const L_WEIGHT: i32 = 2; // f32[outDim]: CrossEntropyLoss's class weight, BCEWithLogitsLoss's pos_weight; or 0
+export const L_ARG: i32 = 4; // f64 in words 4-5: SmoothL1Loss's beta, HuberLoss's delta, label_smoothing
+export const L_WORDS: i32 = 8;
+
+export const LOSS_CROSS_ENTROPY: i32 = 0;
+export const LOSS_MSE: i32 = 1;
+export const LOSS_L1: i32 = 2;
+export const LOSS_SMOOTH_L1: i32 = 3;
+export const LOSS_HUBER: i32 = 4;
+export const LOSS_BCE_WITH_LOGITS: i32 = 5;
+export const REDUCTION_MEAN: i32 = 0;
+export const REDUCTION_SUM: i32 = 1;
 
 // Optimizer descriptor: i32 words.
 export const O_KIND: i32 = 0;

@@ -5,6 +5,7 @@
  * @module anneal
  */
 export { Engine, getEngine, ready, type CoreBuild, type CoreExports } from './engine/index.ts';
+export type { LossSettings } from './engine/descriptors.ts';
 export { ValidationError } from './params/error.ts';
 export { ParamSet } from './params/param_set.ts';
 export type { NumberRange, OptionsOf, Param, ParamDecls, ParamKind, Values, ValueOf } from './params/declare.ts';
@@ -95,6 +96,25 @@ export {
 } from './report/compare.ts';
 export type { Strategy } from './report/strategies.ts';
 export { boundaryGrid, type BoundaryGridOptions } from './report/boundary.ts';
+export {
+  EarlyStopping,
+  EARLY_STOPPING_MODES,
+  type EarlyStoppingOptions,
+  type EarlyStoppingSummary,
+} from './train/early_stopping.ts';
+export {
+  LrMonitor,
+  SchedulerOnEval,
+  MONITORS,
+  defaultEvalEvery,
+  monitorMode,
+  type Callback,
+  type EvalContext,
+  type LrMonitorOptions,
+  type Monitor,
+} from './train/callbacks.ts';
+export type { FitOptions, FitResult, HeldOutSet } from './train/trainer.ts';
+export { trainValSplit, subsetDataset, type TrainValSplit, type TrainValSplitOptions } from './data/split.ts';
 export { readSafetensors, writeSafetensors, MAX_HEADER_BYTES } from './io/safetensors.ts';
 export { readTorchStateDict } from './io/torch_pt.ts';
 export { FileFormatError, type NamedTensor, type TensorFile, type TensorToWrite } from './io/tensors.ts';
@@ -106,4 +126,6 @@ export {
   ONNX_IR_VERSIONS,
   DEFAULT_ONNX_OPSET,
   type OnnxExportOptions,
+  type OnnxActivationNode,
+  type OnnxActivationInput,
 } from './io/onnx.ts';

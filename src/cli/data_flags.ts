@@ -50,7 +50,7 @@ export function addDataAndModelFlags(command: Command, defaults: DataAndModelDef
     .option('--label-column <name>', 'the label column of --data, by header name or 0-based index')
     .option('--hidden <sizes>', 'hidden layer widths, comma-separated', listArg(intArg(1, 1 << 20)), defaults.hidden)
     .addOption(
-      new Option('--activation <name>', 'activation between layers: tanh, relu or sigmoid')
+      new Option('--activation <name>', `activation between layers: ${ACTIVATIONS.join(', ')}`)
         .default('tanh')
         .argParser(choiceArg(ACTIVATIONS)),
     )

@@ -4,7 +4,7 @@ import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags 
 import { NonFiniteLossError, SchedulerStepError } from '../train/trainer.ts';
 import { ValidationError } from '../params/error.ts';
 import { StreamedHistoryCsv } from '../train/history_csv.ts';
-import { defaultEvalEvery, resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
+import { resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
 import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
@@ -12,7 +12,7 @@ import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { batchSizeArg, intArg, manualDecayArg } from './parse.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
-import { progressReporter } from './progress.ts';
+import { progressCallback } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
 import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
 import {
@@ -26,8 +26,16 @@ import {
 } from './checkpoint_flags.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 import { latestCheckpoint } from '../train/checkpoint_dir.ts';
+import { activationArgsFromFlags, addLossFlags, criterionSpecFromFlags } from './loss_flags.ts';
+import type { CriterionType } from '../nn/losses.ts';
+import {
+  addValidationFlags,
+  type ValidationFlags,
+  validationFromFlags,
+  validationSummary,
+} from './validation_flags.ts';
 
-interface TrainFlags extends DataAndModelFlags, CheckpointFlags {
+interface TrainFlags extends DataAndModelFlags, CheckpointFlags, ValidationFlags {
   config?: string;
   lr: number;
   steps: number;
@@ -132,6 +140,8 @@ export function trainCommand(): Command {
     )
     .option('--quiet', 'print no progress bar');
   addCheckpointFlags(command);
+  addValidationFlags(command);
+  addLossFlags(command);
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: TrainFlags) {
     const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
@@ -165,7 +175,12 @@ export function trainCommand(): Command {
     // Everything that can be refused is refused before training starts.
     const is2d = config.sizes[0] === 2;
     if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
-    const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d;
+    // A regression loss has no classes to draw a decision boundary of.
+    const classifier = ['CrossEntropyLoss', 'BCEWithLogitsLoss'].includes(config.criterion?.type ?? 'CrossEntropyLoss');
+    const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d && classifier;
+    if (flags.out && flags.boundary === true && given('boundary') && !classifier) {
+      throw new UsageError(`--boundary: ${config.criterion?.type} is a regression loss; there are no classes to draw`);
+    }
     if (flags.out) ensureWritableDir(flags.out);
     const plan = checkpointPlan(flags, given, resumed);
     const checkpoints = plan ? checkpointHook(plan) : null;
@@ -176,10 +191,10 @@ export function trainCommand(): Command {
     try {
       result = runTraining(config, {
         loadCsv: csvLoader,
-        record: flags.json ? 'all' : (history?.onRecord ?? 'none'),
-        onEval: history?.onEval,
-        evalEvery: flags.evalEvery ?? defaultEvalEvery(config.steps),
-        onStep: flags.json || flags.quiet ? undefined : progressReporter(config.steps),
+        record: flags.json ? 'all' : 'none',
+        // history.csv's rows and the progress bar are Trainer callbacks.
+        callbacks: [history, flags.json || flags.quiet ? undefined : progressCallback(config.steps)].filter((c) => !!c),
+        evalEvery: flags.evalEvery, // default: the config's eval_every, else steps / 100
         onModel: drawBoundary
           ? (run) =>
               (boundary = { grid: boundaryGrid(run.model, run.data, { resolution: flags.grid }), data: run.data })
@@ -226,7 +241,9 @@ export function trainCommand(): Command {
       }
       if (flags.out && !drawBoundary && flags.boundary !== false)
         process.stdout.write(
-          `  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`,
+          classifier
+            ? `  (no decision boundary: the data has ${config.sizes[0]} features, a boundary needs 2)\n`
+            : `  (no decision boundary: ${config.criterion?.type} is a regression loss)\n`,
         );
     }
   });
@@ -280,6 +297,7 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     seed: flags.seed,
     sizes: [0, ...flags.hidden, 0],
     activation: flags.activation,
+    activation_args: activationArgsFromFlags(flags.activation, flags, explicit),
     data,
     optimizer: { type: flags.optimizer, groups: [{ lr: flags.lr }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
     scheduler,
@@ -287,10 +305,19 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     batch_size: flags.batchSize === 'full' ? null : (flags.batchSize ?? null),
     manual_decay: flags.manualDecay ?? null,
     batch_schedule: flags.batchSchedule ? batchScheduleSpecFromText(flags.batchSchedule, '--batch-schedule') : null,
+    ...validationFromFlags(flags, useScheduler ? flags.scheduler : 'none'),
   };
-  // The input and output widths come from the data.
+  const criterion = criterionSpecFromFlags(flags.loss as CriterionType, flags, explicit);
+  if (explicit('loss') || Object.keys(criterion.args).length) draft.criterion = criterion;
+  // The input and output widths come from the data (and the loss: one output per target, or per class).
   const dataset = resolveData(parseRunConfig({ ...draft, sizes: [1, 1] }, 'flags'), { loadCsv: csvLoader });
-  draft.sizes = [dataset.nFeatures, ...flags.hidden, Math.max(dataset.nClasses, 2)];
+  const outputs =
+    dataset.targets !== undefined
+      ? (dataset.nTargets ?? 1)
+      : criterion.type === 'BCEWithLogitsLoss' && dataset.nClasses <= 2
+        ? 1
+        : Math.max(dataset.nClasses, 2);
+  draft.sizes = [dataset.nFeatures, ...flags.hidden, outputs];
   return parseRunConfig(draft, 'flags');
 }
 
@@ -309,7 +336,13 @@ function generatedData(flags: TrainFlags): NonNullable<RunConfigInput['data']> {
 }
 
 function describe(config: RunConfig): string {
-  const net = `MLP ${config.sizes.join('-')} (${config.activation})`;
+  const args = Object.entries(config.activation_args ?? {}).map(([k, v]) => `, ${k}=${v}`);
+  const loss = config.criterion
+    ? `, ${config.criterion.type}(${Object.entries(config.criterion.args ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')})`
+    : '';
+  const net = `MLP ${config.sizes.join('-')} (${config.activation}${args.join('')})${loss}`;
   const opt = `${config.optimizer.type} lr=${config.optimizer.groups?.map((g) => g.lr).join('/') ?? ''}`;
   const sched = config.scheduler
     ? `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {})
@@ -350,7 +383,10 @@ function summary(result: RunResult): string {
   return [
     `anneal train — ${describe(result.config)}`,
     `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${lastStep})`,
-    `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
+    Number.isNaN(result.final_accuracy)
+      ? `  mse             ${(result.final_mse ?? Number.NaN).toPrecision(6)}  (whole dataset)`
+      : `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
+    ...validationSummary(result),
     `  final lr        ${finalLr}`,
     `  wall time       ${result.wallMs.toFixed(1)} ms${rate}`,
     '',

@@ -1,10 +1,12 @@
 import { ValidationError } from '../params/error.ts';
 import { z } from 'zod';
 import { ACTIVATIONS } from '../nn/modules.ts';
+import { CRITERIA, CRITERION_ALIASES } from '../nn/losses.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 import { SCHEDULER_TYPES } from '../lr_scheduler/spec.ts';
 import { BATCH_SCHEDULE_TYPES } from '../train/batch_schedule.ts';
 import { OPTIMIZER_TYPES } from './optimizer_spec.ts';
+import { earlyStoppingSchema, evalEverySchema, plateauMetricSchema, validationSchema } from './validation_spec.ts';
 
 // A run config has the shape of a case of training.json (PyTorch's names, snake_case keys), so a fixture case
 // can be fed back as it is. Its result keys are accepted and ignored.
@@ -139,6 +141,15 @@ export const batchScheduleSpecSchema = z.strictObject({
   interval: z.enum(['epoch', 'step']).default('epoch'),
 });
 
+/**
+ * The loss: PyTorch's class name (any casing, or a short name such as `mse`) and keyword arguments
+ * (`{type: 'HuberLoss', args: {delta: 1.5}}`); checked by the criterion's declarations when the run is built.
+ */
+export const criterionSpecSchema = z.strictObject({
+  type: z.string().transform((value) => findCanonicalName(value, CRITERIA, CRITERION_ALIASES) ?? value),
+  args: keywords().nullable().optional(),
+});
+
 export const runConfigSchema = z
   .strictObject({
     name: z.string().optional(),
@@ -150,9 +161,14 @@ export const runConfigSchema = z
         z.enum(ACTIVATIONS),
       )
       .default('tanh'),
+    // The activation's keyword arguments (negative_slope for leaky_relu, alpha for elu); null: PyTorch's defaults.
+    activation_args: z.record(z.string(), finite).nullable().optional(),
+    // The loss; absent or null: CrossEntropyLoss().
+    criterion: criterionSpecSchema.nullable().optional(),
     init: z.array(layerWeights).nullable().optional(),
     X: z.array(z.array(finite)).min(1).optional(),
-    Y: z.array(int(0)).optional(),
+    // Class labels for CrossEntropyLoss; float rows (samples × outputs) for the other criteria.
+    Y: z.union([z.array(int(0)), z.array(z.array(finite))]).optional(),
     data: canonicalDatasetSpec.nullable().optional(),
     optimizer: optimizerSpecSchema,
     scheduler: schedulerSpecSchema.nullable().optional(),
@@ -168,7 +184,11 @@ export const runConfigSchema = z
       .nullable()
       .optional(),
     group_by_layer: z.boolean().default(false),
-    plateau_metric: z.enum(['loss']).nullable().optional(),
+    plateau_metric: plateauMetricSchema.nullable().optional(),
+    // Held-out data and early stopping (src/config/validation_spec.ts).
+    validation: validationSchema(canonicalDatasetSpec).nullable().optional(),
+    eval_every: evalEverySchema.nullable().optional(),
+    early_stopping: earlyStoppingSchema.nullable().optional(),
     // Result keys of a training.json case: accepted so a case can be fed back, and ignored.
     loss: z.unknown().optional(),
     lr: z.unknown().optional(),
@@ -176,8 +196,12 @@ export const runConfigSchema = z
     final: z.unknown().optional(),
     final_loss: z.unknown().optional(),
     final_accuracy: z.unknown().optional(),
+    final_mse: z.unknown().optional(),
     batch_sizes: z.unknown().optional(),
     evals: z.unknown().optional(),
+    final_val_loss: z.unknown().optional(),
+    final_val_accuracy: z.unknown().optional(),
+    early_stop: z.unknown().optional(),
   })
   .superRefine((c, ctx) => {
     const inline = c.X !== undefined || c.Y !== undefined;

@@ -9,7 +9,13 @@ export {
   torchLinearInit,
   type LinearLayerInit,
 } from './torch_init.ts';
-export { datasetFromFloat64, type Dataset } from './dataset.ts';
+export {
+  datasetFromFloat64,
+  isRegression,
+  regressionDatasetFromFloat64,
+  type Dataset,
+  type RegressionDataset,
+} from './dataset.ts';
 export {
   makeBlobs,
   makeCircles,
@@ -21,6 +27,30 @@ export {
   type MakeMoonsOptions,
   type MakeSpiralsOptions,
 } from './datasets.ts';
-export { CsvParseError, parseCsv, type CsvDataset, type ParseCsvOptions } from './csv.ts';
+export { CsvParseError, parseCsv, type CsvDataset, type CsvTask, type ParseCsvOptions } from './csv.ts';
+export {
+  loadDiabetes,
+  loadDigits,
+  loadIris,
+  loadRealDataset,
+  REAL_DATASET_NAMES,
+  REAL_DATASETS,
+  type LoadDiabetesOptions,
+  type LoadDigitsOptions,
+  type LoadRealDatasetOptions,
+  type RealClassificationDataset,
+  type RealDatasetInfo,
+  type RealDatasetName,
+  type RealRegressionDataset,
+} from './real_datasets.ts';
+export {
+  MinMaxScaler,
+  StandardScaler,
+  type FloatMatrix,
+  type MinMaxScalerOptions,
+  type MinMaxScalerState,
+  type StandardScalerOptions,
+  type StandardScalerState,
+} from './scalers.ts';
 export { DataLoader, type DataLoaderOptions, type DataLoaderState } from './loader.ts';
 export { toDataset, validateDataset, type DatasetExpectations, type ToDatasetOptions } from './validate.ts';

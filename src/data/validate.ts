@@ -10,8 +10,10 @@ import { checkInteger, checkNumber, formatPlain, invalid } from '../params/check
 export interface DatasetExpectations {
   /** The model's input width: the dataset must have exactly this many features. */
   nFeatures?: number;
-  /** The model's output width: every label must be below it. */
+  /** The model's output width (a classifier): every label must be below it; refuses a regression dataset. */
   nClasses?: number;
+  /** The model's output width (a regressor): the dataset's target columns; refuses a classification dataset. */
+  nTargets?: number;
 }
 
 function checkExpectation(fn: string, name: string, value: number | undefined): void {
@@ -23,28 +25,23 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
   const fn = 'validateDataset';
   checkExpectation(fn, 'nFeatures (expected)', expected.nFeatures);
   checkExpectation(fn, 'nClasses (expected)', expected.nClasses);
+  checkExpectation(fn, 'nTargets (expected)', expected.nTargets);
   const { x, y, nSamples, nFeatures, nClasses } = dataset;
-  if (!Number.isSafeInteger(nSamples) || nSamples < 1) {
+  if (dataset.targets !== undefined || dataset.nTargets !== undefined) return validateRegression(dataset, expected);
+  if (expected.nTargets !== undefined) {
     throw new ValidationError(
       fn,
-      'nSamples',
-      'an integer >= 1',
-      nSamples,
-      `${fn}: the dataset is empty: nSamples must be an integer >= 1, got ${formatPlain(nSamples)}`,
+      'dataset',
+      'a regression dataset (float targets)',
+      'class labels',
+      `${fn}: the model has ${expected.nTargets} regression outputs (nTargets) but the dataset has class labels ` +
+        `(nClasses = ${formatPlain(nClasses)}): a regressor needs a regression dataset (float targets)`,
     );
   }
+  checkSamples(fn, nSamples);
   checkInteger(fn, 'nFeatures', nFeatures, { min: 1, safe: true }, 'plain');
   checkInteger(fn, 'nClasses', nClasses, { min: 1, safe: true }, 'plain');
-  if (!(x instanceof Float32Array) || x.length !== nSamples * nFeatures) {
-    throw new ValidationError(
-      fn,
-      'x',
-      `a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values`,
-      x,
-      `${fn}: x must be a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values, ` +
-        `got ${x instanceof Float32Array ? `${x.length} values` : formatPlain(x)}`,
-    );
-  }
+  checkFeatureShape(fn, x, nSamples, nFeatures);
   if (!(y instanceof Int32Array) || y.length !== nSamples) {
     throw new ValidationError(
       fn,
@@ -55,9 +52,7 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
         `got ${y instanceof Int32Array ? `${y.length} labels` : formatPlain(y)}`,
     );
   }
-  if (expected.nFeatures !== undefined && nFeatures !== expected.nFeatures) {
-    throw invalid(fn, 'nFeatures', `${expected.nFeatures} (the model's input width)`, nFeatures, 'plain');
-  }
+  checkFeatureCount(fn, nFeatures, expected);
   if (expected.nClasses !== undefined && nClasses > expected.nClasses) {
     throw invalid(fn, 'nClasses', `<= ${expected.nClasses} (the model's output width)`, nClasses, 'plain');
   }
@@ -74,21 +69,105 @@ export function validateDataset(dataset: Dataset, expected: DatasetExpectations 
       );
     }
   }
-  for (let i = 0; i < nSamples; i++) {
-    for (let j = 0; j < nFeatures; j++) {
-      const v = x[i * nFeatures + j];
+  checkFinite(fn, 'x', 'features', x, nSamples, nFeatures);
+  return dataset;
+}
+
+function checkSamples(fn: string, nSamples: number): void {
+  if (!Number.isSafeInteger(nSamples) || nSamples < 1) {
+    throw new ValidationError(
+      fn,
+      'nSamples',
+      'an integer >= 1',
+      nSamples,
+      `${fn}: the dataset is empty: nSamples must be an integer >= 1, got ${formatPlain(nSamples)}`,
+    );
+  }
+}
+
+function checkFeatureShape(fn: string, x: Float32Array, nSamples: number, nFeatures: number): void {
+  if (!(x instanceof Float32Array) || x.length !== nSamples * nFeatures) {
+    throw new ValidationError(
+      fn,
+      'x',
+      `a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values`,
+      x,
+      `${fn}: x must be a Float32Array of nSamples * nFeatures = ${nSamples * nFeatures} values, ` +
+        `got ${x instanceof Float32Array ? `${x.length} values` : formatPlain(x)}`,
+    );
+  }
+}
+
+function checkFeatureCount(fn: string, nFeatures: number, expected: DatasetExpectations): void {
+  if (expected.nFeatures !== undefined && nFeatures !== expected.nFeatures) {
+    throw invalid(fn, 'nFeatures', `${expected.nFeatures} (the model's input width)`, nFeatures, 'plain');
+  }
+}
+
+/** Refuses the first value of `values` (row-major n × d) that is NaN or infinite, naming its row and column. */
+function checkFinite(fn: string, name: string, what: string, values: Float32Array, n: number, d: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const v = values[i * d + j];
       if (!Number.isFinite(v)) {
         const why = Number.isNaN(v) ? 'NaN' : `${v} (beyond the float32 range or infinite)`;
         throw new ValidationError(
           fn,
-          `x[${i}][${j}]`,
+          `${name}[${i}][${j}]`,
           'a finite number',
           v,
-          `${fn}: x at row ${i}, column ${j} is ${why}: features must be finite numbers`,
+          `${fn}: ${name} at row ${i}, column ${j} is ${why}: ${what} must be finite numbers`,
         );
       }
     }
   }
+}
+
+/** `validateDataset` for a dataset with float targets (regression). */
+function validateRegression(dataset: Dataset, expected: DatasetExpectations): Dataset {
+  const fn = 'validateDataset';
+  const { x, y, nSamples, nFeatures, nClasses, targets, nTargets } = dataset;
+  if (expected.nClasses !== undefined) {
+    throw new ValidationError(
+      fn,
+      'dataset',
+      'a classification dataset (class labels)',
+      'float targets',
+      `${fn}: the dataset is a regression dataset (float targets, nTargets = ${formatPlain(nTargets)}) ` +
+        `but the model is a classifier with ${expected.nClasses} outputs (nClasses): ` +
+        'a classifier needs class labels',
+    );
+  }
+  checkSamples(fn, nSamples);
+  checkInteger(fn, 'nFeatures', nFeatures, { min: 1, safe: true }, 'plain');
+  const k = checkInteger(fn, 'nTargets', nTargets, { min: 1, safe: true }, 'plain');
+  if (nClasses !== 0 || !(y instanceof Int32Array) || y.length !== 0) {
+    throw new ValidationError(
+      fn,
+      'nClasses',
+      '0, with y empty (a regression dataset has no class labels)',
+      nClasses,
+      `${fn}: a regression dataset (one with targets) has no class labels: nClasses must be 0 and y empty, ` +
+        `got nClasses = ${formatPlain(nClasses)} and ${y instanceof Int32Array ? `${y.length} labels` : 'no y'}`,
+    );
+  }
+  checkFeatureShape(fn, x, nSamples, nFeatures);
+  if (!(targets instanceof Float32Array) || targets.length !== nSamples * k) {
+    throw new ValidationError(
+      fn,
+      'targets',
+      `a Float32Array of nSamples * nTargets = ${nSamples * k} values`,
+      targets,
+      `${fn}: targets must be a Float32Array of nSamples * nTargets = ${nSamples * k} values, ` +
+        `got ${targets instanceof Float32Array ? `${targets.length} values` : formatPlain(targets)}`,
+    );
+  }
+  checkFeatureCount(fn, nFeatures, expected);
+  if (expected.nTargets !== undefined && k !== expected.nTargets) {
+    throw invalid(fn, 'nTargets', `${expected.nTargets} (the model's output width)`, k, 'plain');
+  }
+  checkFinite(fn, 'x', 'features', x, nSamples, nFeatures);
+  checkFinite(fn, 'targets', 'targets', targets, nSamples, k);
   return dataset;
 }
 

@@ -13,16 +13,30 @@ import {
   G_NESTEROV,
   G_WEIGHT_DECAY,
   G_WORDS,
+  L_ARG,
+  L_KIND,
+  L_REDUCTION,
+  L_WEIGHT,
+  L_WORDS,
+  LOSS_BCE_WITH_LOGITS,
+  LOSS_CROSS_ENTROPY,
+  LOSS_HUBER,
+  LOSS_L1,
+  LOSS_MSE,
+  LOSS_SMOOTH_L1,
   M_CORRECT,
   M_LABELS,
+  M_LOSS,
   M_NOPS,
   M_OPS,
   M_PRED,
   M_STRIDE,
+  M_TARGETS,
   O_GROUPS,
   O_KIND,
   O_NPARAMS,
   O_PARAMS,
+  OP_ARG,
   OP_B,
   OP_GB,
   OP_GW,
@@ -42,6 +56,8 @@ import {
   P_SIZE,
   P_STATE1,
   P_WORDS,
+  REDUCTION_MEAN,
+  REDUCTION_SUM,
 } from './layout.ts';
 
 /** Reads i32 word `word` of the record at byte offset `ptr`. */
@@ -73,10 +89,12 @@ export interface LinearTensors {
 
 /** One op of a model as the model lays it out: its kind code and, for a Linear op, its tensors. */
 export interface OpSpec {
-  /** KIND_LINEAR, KIND_TANH, KIND_RELU or KIND_SIGMOID (src/engine/layout.ts). */
+  /** KIND_LINEAR or an activation's KIND_* code (src/engine/layout.ts). */
   kind: number;
   /** The parameters of a Linear op; absent for an activation. */
   tensors?: LinearTensors;
+  /** An activation's argument (f32): LeakyReLU's negative_slope, ELU's alpha; default 0. */
+  arg?: number;
 }
 
 /** Every word of one op of the model descriptor (byte offsets for the buffers). */
@@ -97,6 +115,8 @@ export interface OpFields {
   outGrad: number;
   /** A Linear op's parameters and their gradients; absent (words zero) for an activation. */
   tensors?: LinearTensors;
+  /** An activation's argument (OP_ARG, f32); default 0. */
+  arg?: number;
 }
 
 /**
@@ -111,11 +131,12 @@ export class ModelDescriptor {
 
   /**
    * Bytes of the activation block `layOut` fills: the activations of every width in `dims`, the gradients of
-   * every width but the input's, the labels and the predictions, each `stride` lanes wide.
+   * every width but the input's, the labels and the predictions, each `stride` lanes wide, and with
+   * `floatTargets` the float targets ([output width][stride]) a regression or BCE loss reads.
    */
-  static activationBytes(dims: readonly number[], stride: number): number {
+  static activationBytes(dims: readonly number[], stride: number, floatTargets = false): number {
     const acts = dims.reduce((a, d) => a + d, 0);
-    return (acts + acts - dims[0] + 2) * stride * 4;
+    return (acts + acts - dims[0] + 2 + (floatTargets ? dims[dims.length - 1] : 0)) * stride * 4;
   }
 
   /**
@@ -134,7 +155,7 @@ export class ModelDescriptor {
    * `activationBytes(dims, stride)` bytes, and writes the whole descriptor. `dims[k]` is op k's input width,
    * `dims[k + 1]` its output width.
    */
-  layOut(block: number, stride: number, dims: readonly number[], ops: readonly OpSpec[]): void {
+  layOut(block: number, stride: number, dims: readonly number[], ops: readonly OpSpec[], floatTargets = false): void {
     let next = block;
     const take = (floats: number): number => {
       const p = next;
@@ -146,6 +167,7 @@ export class ModelDescriptor {
     const labels = take(stride);
     const predictions = take(stride);
     this.setBatch(stride, labels, predictions);
+    setWord(this.engine, this.ptr, M_TARGETS, floatTargets ? take(dims[dims.length - 1] * stride) : 0);
     ops.forEach((op, k) => {
       this.setLayer(k, {
         kind: op.kind,
@@ -156,6 +178,7 @@ export class ModelDescriptor {
         inGrad: grads[k],
         outGrad: grads[k + 1],
         tensors: op.tensors,
+        arg: op.arg,
       });
     });
   }
@@ -180,12 +203,28 @@ export class ModelDescriptor {
     set(OP_OUT_ACT, op.outAct);
     set(OP_IN_GRAD, op.inGrad);
     set(OP_OUT_GRAD, op.outGrad);
+    if (op.arg !== undefined) this.engine.f32[f32Index(at) + OP_ARG] = op.arg;
     if (op.tensors) {
       set(OP_W, op.tensors.weight);
       set(OP_B, op.tensors.bias);
       set(OP_GW, op.tensors.weightGrad);
       set(OP_GB, op.tensors.biasGrad);
     }
+  }
+
+  /** Points the model at its loss block (`LossBlock`), or 0 for nn.CrossEntropyLoss() with its defaults. */
+  setLoss(block: number): void {
+    setWord(this.engine, this.ptr, M_LOSS, block);
+  }
+
+  /** Byte offset of the loss block, 0 for the default cross-entropy. */
+  get loss(): number {
+    return getPointer(this.engine, this.ptr, M_LOSS);
+  }
+
+  /** Byte offset of the staged float targets, [outputs][stride] f32; 0 when the loss takes class labels. */
+  get targets(): number {
+    return getPointer(this.engine, this.ptr, M_TARGETS);
   }
 
   /** Batch capacity: the lanes of every activation row (a multiple of 4). */
@@ -228,16 +267,19 @@ export class ModelDescriptor {
   }
 
   /**
-   * Stages a batch held in JavaScript: copies its `rows × cols` row-major values, and its labels (zeros when
-   * null), into the engine's scratch block and gathers them with `loadBatch`.
+   * Stages a batch held in JavaScript: copies its `rows × cols` row-major values, and its labels (Int32Array) or
+   * float targets (row-major Float32Array, `rows × outputs`; zeros when null), into the engine's scratch block
+   * and gathers them with `loadBatch`.
    */
-  loadHostBatch(x: Float32Array, rows: number, cols: number, labels: Int32Array | null): void {
+  loadHostBatch(x: Float32Array, rows: number, cols: number, labels: Int32Array | Float32Array | null): void {
     const xBytes = Math.ceil((rows * cols) / 4) * 16; // the labels start 16-byte aligned
-    const scratch = this.engine.scratch(xBytes + rows * 4);
+    const yCount = this.targets ? rows * this.classes : rows;
+    const scratch = this.engine.scratch(xBytes + yCount * 4);
     const y = scratch + xBytes;
     this.engine.writeF32(scratch, x.subarray(0, rows * cols));
-    if (labels) this.engine.writeI32(y, labels.subarray(0, rows));
-    else this.engine.fillI32(y, rows, 0);
+    if (labels instanceof Float32Array) this.engine.writeF32(y, labels.subarray(0, yCount));
+    else if (labels) this.engine.writeI32(y, labels.subarray(0, rows));
+    else this.engine.fillI32(y, yCount, 0);
     this.loadBatch(scratch, y, cols, 0, rows);
   }
 
@@ -249,6 +291,17 @@ export class ModelDescriptor {
     const logits = f32Index(this.logits);
     const out = new Float32Array(n * classes);
     for (let c = 0; c < classes; c++) for (let s = 0; s < n; s++) out[s * classes + c] = f32[logits + c * stride + s];
+    return out;
+  }
+
+  /** The staged float targets of the first `n` samples, one row of outputs per sample. */
+  readTargets(n: number): Float32Array {
+    const classes = this.classes;
+    const stride = this.stride;
+    const f32 = this.engine.f32;
+    const targets = f32Index(this.targets);
+    const out = new Float32Array(n * classes);
+    for (let c = 0; c < classes; c++) for (let s = 0; s < n; s++) out[s * classes + c] = f32[targets + c * stride + s];
     return out;
   }
 
@@ -320,6 +373,58 @@ export class OptimizerDescriptor {
       if (s) setWord(this.engine, at, P_STATE1 + k, s);
     });
     setWord(this.engine, at, P_META, p.meta);
+  }
+}
+
+/** The core's code of each loss (LOSS_* of src/engine/layout.ts), by PyTorch's class name. */
+const LOSS_CODES = {
+  CrossEntropyLoss: LOSS_CROSS_ENTROPY,
+  MSELoss: LOSS_MSE,
+  L1Loss: LOSS_L1,
+  SmoothL1Loss: LOSS_SMOOTH_L1,
+  HuberLoss: LOSS_HUBER,
+  BCEWithLogitsLoss: LOSS_BCE_WITH_LOGITS,
+} as const;
+
+/** A loss's settings as its block holds them. */
+export interface LossSettings {
+  /** The loss, by PyTorch's class name. */
+  type: keyof typeof LOSS_CODES;
+  /** 'mean' or 'sum'. */
+  reduction: 'mean' | 'sum';
+  /** SmoothL1Loss's beta, HuberLoss's delta, CrossEntropyLoss's label_smoothing; 0 for the others. */
+  arg: number;
+  /** CrossEntropyLoss's class weights or BCEWithLogitsLoss's pos_weight, one per output; null for none. */
+  weight: Float32Array | null;
+}
+
+/**
+ * A model's loss block (L_* words of assembly/layout.ts) and, right after it, its per-output weights: what the
+ * core's loss (`lossOf` in assembly/network.ts) reads at every step.
+ */
+export class LossBlock {
+  /** Bytes of the block of a model of `outputs` outputs (the weights included). */
+  static bytes(outputs: number): number {
+    return L_WORDS * 4 + Math.ceil(outputs / 4) * 16;
+  }
+
+  /**
+   * @param engine The engine whose memory holds the block.
+   * @param ptr Byte offset of the block (`LossBlock.bytes(outputs)` bytes).
+   */
+  constructor(
+    readonly engine: Engine,
+    readonly ptr: number,
+  ) {}
+
+  /** Writes every word. */
+  write(settings: LossSettings): void {
+    setWord(this.engine, this.ptr, L_KIND, LOSS_CODES[settings.type]);
+    setWord(this.engine, this.ptr, L_REDUCTION, settings.reduction === 'sum' ? REDUCTION_SUM : REDUCTION_MEAN);
+    this.engine.f64[f64Index(this.ptr) + L_ARG / 2] = settings.arg;
+    const weights = this.ptr + L_WORDS * 4;
+    if (settings.weight) this.engine.writeF32(weights, settings.weight);
+    setWord(this.engine, this.ptr, L_WEIGHT, settings.weight ? weights : 0);
   }
 }
 

@@ -34,7 +34,7 @@ export interface CoreExports {
    * block).
    */
   evaluate(model: number, n: number, withLabels: number): number;
-  /** Mean cross-entropy of the last forward against the staged labels. */
+  /** The model's loss (its loss block) of the last forward against the staged targets; writes dLoss/doutput. */
   loss(model: number, n: number): number;
   /** Every param group's update (Adam, AdamW or SGD) from the current gradients. */
   optimizerStep(opt: number): void;
@@ -42,13 +42,14 @@ export interface CoreExports {
   optimizerZeroGrad(opt: number): void;
   /** C[m×n] = A[m×k]·B[k×n], row-major f32, n a multiple of 4 (the benchmark's GEMM). */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number): void;
-  /** Elementwise exp, tanh, log over n (a multiple of 4) f32 values, for the accuracy tests. */
   /** Elementwise exp of n (a multiple of 4) f32 values, for the accuracy tests. */
   vexp(x: number, y: number, n: number): void;
   /** Elementwise tanh of n (a multiple of 4) f32 values, for the accuracy tests. */
   vtanh(x: number, y: number, n: number): void;
   /** Elementwise natural log of n (a multiple of 4) f32 values, for the accuracy tests. */
   vlog(x: number, y: number, n: number): void;
+  /** Elementwise erf of n (a multiple of 4) f32 values (GELU's), for the accuracy tests. */
+  verf(x: number, y: number, n: number): void;
 }
 
 const PAGE = 65536;

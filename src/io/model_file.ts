@@ -1,6 +1,13 @@
 import type { Engine } from '../engine/index.ts';
 import { LogicNet, MLP } from '../nn/models.ts';
-import { ACTIVATIONS, activationFromName, Linear, type Layer } from '../nn/modules.ts';
+import {
+  ACTIVATIONS,
+  activationFromName,
+  activationFromRecord,
+  type ActivationRecord,
+  Linear,
+  type Layer,
+} from '../nn/modules.ts';
 import { TorchGenerator } from '../nn/init.ts';
 import { Sequential } from '../nn/sequential.ts';
 import { FileFormatError, type TensorFile } from './tensors.ts';
@@ -55,7 +62,10 @@ function describePlan(a: ModelArchitecture): string {
 
 function buildModel(a: ModelArchitecture, engine: Engine | undefined): Sequential {
   // Seeded, so that building does not draw from the global generator (the weights are overwritten anyway).
-  if (a.class === 'MLP') return new MLP({ sizes: a.sizes, activation: a.activation, seed: 0, engine });
+  if (a.class === 'MLP') {
+    const activationArgs = a.activation_args ?? null;
+    return new MLP({ sizes: a.sizes, activation: a.activation, activationArgs, seed: 0, engine });
+  }
   if (a.class === 'LogicNet') {
     const [inputDim, hiddenDim, outputDim] = a.sizes;
     return new LogicNet({ inputDim, hiddenDim, outputDim, seed: 0, engine });
@@ -64,7 +74,7 @@ function buildModel(a: ModelArchitecture, engine: Engine | undefined): Sequentia
   const layers: Layer[] = a.modules.map((m) =>
     'in_features' in m
       ? new Linear(m.in_features, m.out_features, { engine, generator })
-      : activationFromName(m.type.toLowerCase()),
+      : activationFromRecord(m as ActivationRecord),
   );
   return new Sequential(...layers);
 }
@@ -97,7 +107,7 @@ const fail = (file: string, part: string, allowed: string, got: unknown, detail:
 };
 
 const isWidth = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1 << 20;
-const ACTIVATION_TYPES: Record<string, string> = { Tanh: 'tanh', ReLU: 'relu', Sigmoid: 'sigmoid' };
+const ACTIVATION_TYPES = ['Tanh', 'ReLU', 'Sigmoid', 'LeakyReLU', 'GELU', 'ELU', 'SiLU'];
 
 /** anneal's `anneal.model` record, checked as strictly as any user input. */
 function checkArchitecture(text: string, file: string): ModelArchitecture {
@@ -118,7 +128,17 @@ function checkArchitecture(text: string, file: string): ModelArchitecture {
     if (typeof o.activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(o.activation)) {
       return bad(`MLP activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(o.activation)}`);
     }
-    return { class: 'MLP', sizes: sizes as number[], activation: o.activation };
+    const args = o.activation_args;
+    if (args === undefined || args === null)
+      return { class: 'MLP', sizes: sizes as number[], activation: o.activation };
+    try {
+      if (typeof args !== 'object' || Array.isArray(args)) throw new Error('not an object');
+      activationFromName(o.activation, 'activation_args', args as Record<string, unknown>);
+    } catch (err) {
+      return bad(`MLP activation_args ${JSON.stringify(args)} are not ${o.activation}'s: ${(err as Error).message}`);
+    }
+    const activationArgs = args as Record<string, number>;
+    return { class: 'MLP', sizes: sizes as number[], activation: o.activation, activation_args: activationArgs };
   }
   if (o.class === 'LogicNet') {
     if (!goodSizes || (sizes as number[]).length !== 3) return bad('LogicNet sizes must be 3 integers');
@@ -130,8 +150,15 @@ function checkArchitecture(text: string, file: string): ModelArchitecture {
       if (e.type === 'Linear' && isWidth(e.in_features) && isWidth(e.out_features)) {
         return { type: 'Linear' as const, in_features: e.in_features, out_features: e.out_features };
       }
-      if (typeof e.type === 'string' && Object.hasOwn(ACTIVATION_TYPES, e.type)) return { type: e.type };
-      return bad(`Sequential module ${JSON.stringify(m)} is not a Linear layer or ${Object.keys(ACTIVATION_TYPES)}`);
+      if (typeof e.type === 'string' && ACTIVATION_TYPES.includes(e.type)) {
+        try {
+          activationFromRecord(e as unknown as ActivationRecord, 'module');
+        } catch (err) {
+          return bad(`Sequential module ${JSON.stringify(m)}: ${(err as Error).message}`);
+        }
+        return { ...e, type: e.type };
+      }
+      return bad(`Sequential module ${JSON.stringify(m)} is not a Linear layer or ${ACTIVATION_TYPES}`);
     });
     return { class: 'Sequential', modules };
   }
@@ -142,7 +169,7 @@ function checkArchitecture(text: string, file: string): ModelArchitecture {
 function recordedActivations(a: ModelArchitecture): string[] {
   if (a.class === 'MLP') return a.sizes.length > 2 ? [a.activation] : [];
   if (a.class === 'LogicNet') return ['tanh'];
-  return a.modules.filter((m) => !('in_features' in m)).map((m) => ACTIVATION_TYPES[m.type]);
+  return a.modules.filter((m) => !('in_features' in m)).map((m) => activationFromRecord(m as ActivationRecord).name);
 }
 
 /** The parameters an architecture has, with PyTorch's keys and shapes, in the model's order. */

@@ -26,13 +26,67 @@ export interface OnnxExportOptions {
 }
 
 /**
- * The ONNX operator of each activation, by its `name` (`Activation.name`): a new activation that ONNX can
- * express is one line here. `toOnnx` refuses an activation not in this table.
+ * An input of a node of an activation's ONNX subgraph: `'x'` (the activation's input), the index of an
+ * earlier node of the subgraph (its output), or a float32 scalar constant (an initializer).
  */
-export const ONNX_ACTIVATIONS: Readonly<Record<ActivationName, string>> = {
-  tanh: 'Tanh',
-  relu: 'Relu',
-  sigmoid: 'Sigmoid',
+export type OnnxActivationInput = 'x' | number | { readonly constant: number };
+
+/** One node of an activation's ONNX subgraph: an operator of the default domain, its inputs, float attributes. */
+export interface OnnxActivationNode {
+  /** The operator (`Tanh`, `Erf`, `Mul`, ...). */
+  readonly op: string;
+  /** Its inputs, in order. */
+  readonly inputs: readonly OnnxActivationInput[];
+  /** Float attributes (`alpha` of LeakyRelu and Elu). */
+  readonly floats?: Readonly<Record<string, number>>;
+}
+
+/** GELU's and GELU-tanh's constants, as f32 computes them in PyTorch (and in the core). */
+const SQRT2 = Math.SQRT2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * The ONNX nodes of each activation, by its `name` (`Activation.name`), from the activation (for its
+ * arguments): one operator where ONNX has it (Tanh, Relu, Sigmoid, LeakyRelu and Elu with `alpha`), else a
+ * subgraph of opset-9 operators — GELU as `0.5·x·(1 + Erf(x/√2))`, its tanh form as
+ * `0.5·x·(1 + Tanh(√(2/π)·(x + 0.044715·x³)))`, SiLU as `x·Sigmoid(x)`. The last node's output is the
+ * activation's. `toOnnx` refuses an activation not in this table.
+ */
+export const ONNX_ACTIVATIONS: Readonly<Record<ActivationName, (a: Activation) => readonly OnnxActivationNode[]>> = {
+  tanh: () => [{ op: 'Tanh', inputs: ['x'] }],
+  relu: () => [{ op: 'Relu', inputs: ['x'] }],
+  sigmoid: () => [{ op: 'Sigmoid', inputs: ['x'] }],
+  leaky_relu: (a) => [{ op: 'LeakyRelu', inputs: ['x'], floats: { alpha: a.arg } }],
+  elu: (a) => [{ op: 'Elu', inputs: ['x'], floats: { alpha: a.arg } }],
+  silu: () => [
+    { op: 'Sigmoid', inputs: ['x'] },
+    { op: 'Mul', inputs: ['x', 0] },
+  ],
+  gelu: () => [
+    { op: 'Div', inputs: ['x', { constant: SQRT2 }] },
+    { op: 'Erf', inputs: [0] },
+    { op: 'Add', inputs: [1, { constant: 1 }] },
+    { op: 'Mul', inputs: ['x', 2] },
+    { op: 'Mul', inputs: [3, { constant: 0.5 }] },
+  ],
+  gelu_tanh: () => [
+    { op: 'Mul', inputs: ['x', 'x'] },
+    { op: 'Mul', inputs: [0, 'x'] },
+    { op: 'Mul', inputs: [1, { constant: 0.044715 }] },
+    { op: 'Add', inputs: ['x', 2] },
+    { op: 'Mul', inputs: [3, { constant: SQRT_2_OVER_PI }] },
+    { op: 'Tanh', inputs: [4] },
+    { op: 'Add', inputs: [5, { constant: 1 }] },
+    { op: 'Mul', inputs: ['x', 6] },
+    { op: 'Mul', inputs: [7, { constant: 0.5 }] },
+  ],
+};
+
+/** The label of a multi-node activation's nodes (`Gelu_1/Erf_1`). */
+const SUBGRAPH_LABELS: Readonly<Partial<Record<ActivationName, string>>> = {
+  gelu: 'Gelu',
+  gelu_tanh: 'GeluTanh',
+  silu: 'Silu',
 };
 
 /**
@@ -66,6 +120,8 @@ export const DEFAULT_ONNX_OPSET = 13;
 const FLOAT = 1;
 /** AttributeProto.AttributeType.INT. */
 const ATTRIBUTE_INT = 2;
+/** AttributeProto.AttributeType.FLOAT. */
+const ATTRIBUTE_FLOAT = 1;
 
 interface OnnxTypes {
   model: Type;
@@ -158,8 +214,9 @@ function onnxModel(model: Sequential, options: OnnxExportOptions) {
     throw new ValidationError(where, 'producerVersion', 'a string', producerVersion);
   }
 
-  const ops = model.modules.map((m, i) => {
-    if (m instanceof Linear) return 'Gemm';
+  // Each module's nodes: a Linear layer is one Gemm, an activation its ONNX_ACTIVATIONS nodes.
+  const modules = model.modules.map((m, i) => {
+    if (m instanceof Linear) return { label: 'Gemm', nodes: [{ op: 'Gemm', inputs: ['x'] } as OnnxActivationNode] };
     const name = m instanceof Activation ? m.name : undefined;
     if (name === undefined || !Object.hasOwn(ONNX_ACTIVATIONS, name)) {
       const known = Object.keys(ONNX_ACTIVATIONS).join(', ');
@@ -171,16 +228,27 @@ function onnxModel(model: Sequential, options: OnnxExportOptions) {
         `${where}: layer ${i} (${String(m)}) has no ONNX operator; activations ONNX can express: ${known}`,
       );
     }
-    return ONNX_ACTIVATIONS[name];
+    const nodes = ONNX_ACTIVATIONS[name](m as Activation);
+    return { label: nodes.length === 1 ? nodes[0].op : (SUBGRAPH_LABELS[name] ?? name), nodes };
   });
-  if (softmax) ops.push('Softmax');
+  if (softmax) modules.push({ label: 'Softmax', nodes: [{ op: 'Softmax', inputs: ['x'] }] });
 
   const params = model.namedParameters();
-  const nodeNames = ops.map((op, i) => `${op}_${i}`);
+  const nodeNames = modules.map((m, i) => `${m.label}_${i}`);
   const outputs = nodeNames.map((n, i) => (i === nodeNames.length - 1 ? outputName : `${n}_output`));
   const taken = new Map<string, string>();
   for (const [key] of params) taken.set(key, `initializer ${JSON.stringify(key)}`);
   for (const name of outputs.slice(0, -1)) taken.set(name, `node output ${JSON.stringify(name)}`);
+  // The inner values of multi-node activations: `Gelu_1/Erf_1_output`, constants `Gelu_1/c0`.
+  modules.forEach((m, i) => {
+    if (m.nodes.length === 1) return;
+    m.nodes.forEach((node, j) => {
+      if (j < m.nodes.length - 1) taken.set(`${nodeNames[i]}/${node.op}_${j}_output`, 'an inner node output');
+      node.inputs.forEach((input, k) => {
+        if (typeof input === 'object') taken.set(`${nodeNames[i]}/c${j}_${k}`, 'a constant');
+      });
+    });
+  });
   for (const [param, name] of [
     ['inputName', inputName],
     ['outputName', outputName],
@@ -199,24 +267,45 @@ function onnxModel(model: Sequential, options: OnnxExportOptions) {
   }
 
   const keys = new Map(params.map(([key, p]) => [p, key]));
-  const nodes = ops.map((op, i) => {
-    const input = [i === 0 ? inputName : outputs[i - 1]];
-    const attribute: object[] = [];
-    if (op === 'Gemm') {
+  const constants: { name: string; value: number }[] = [];
+  const nodes = modules.flatMap((m, i) => {
+    const x = i === 0 ? inputName : outputs[i - 1];
+    if (m.label === 'Gemm') {
       const layer = model.modules[i] as Linear;
-      input.push(keys.get(layer.weight) as string, keys.get(layer.bias) as string);
-      attribute.push({ name: 'transB', type: ATTRIBUTE_INT, i: 1 });
-    } else if (op === 'Softmax') {
-      attribute.push({ name: 'axis', type: ATTRIBUTE_INT, i: 1 });
+      const input = [x, keys.get(layer.weight) as string, keys.get(layer.bias) as string];
+      const attribute = [{ name: 'transB', type: ATTRIBUTE_INT, i: 1 }];
+      return [{ name: nodeNames[i], opType: 'Gemm', input, output: [outputs[i]], attribute }];
     }
-    return { name: nodeNames[i], opType: op, input, output: [outputs[i]], attribute };
+    const single = m.nodes.length === 1;
+    const innerName = (j: number) => `${nodeNames[i]}/${m.nodes[j].op}_${j}`;
+    return m.nodes.map((node, j) => {
+      const last = j === m.nodes.length - 1;
+      const input = node.inputs.map((v, k) => {
+        if (v === 'x') return x;
+        if (typeof v === 'number') return `${innerName(v)}_output`;
+        const name = `${nodeNames[i]}/c${j}_${k}`;
+        constants.push({ name, value: v.constant });
+        return name;
+      });
+      const attribute: object[] = Object.entries(node.floats ?? {}).map(([name, f]) => ({
+        name,
+        type: ATTRIBUTE_FLOAT,
+        f,
+      }));
+      if (node.op === 'Softmax') attribute.push({ name: 'axis', type: ATTRIBUTE_INT, i: 1 });
+      const name = single ? nodeNames[i] : innerName(j);
+      return { name, opType: node.op, input, output: [last ? outputs[i] : `${innerName(j)}_output`], attribute };
+    });
   });
-  const initializer = params.map(([name, p]) => ({
-    name,
-    dims: [...p.shape],
-    dataType: FLOAT,
-    rawData: rawFloats(p.data),
-  }));
+  const initializer = [
+    ...params.map(([name, p]) => ({ name, dims: [...p.shape], dataType: FLOAT, rawData: rawFloats(p.data) })),
+    ...constants.map(({ name, value }) => ({
+      name,
+      dims: [],
+      dataType: FLOAT,
+      rawData: rawFloats(Float32Array.of(value)),
+    })),
+  ];
 
   return {
     irVersion: ONNX_IR_VERSIONS[opset],

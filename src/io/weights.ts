@@ -1,4 +1,5 @@
 import type { LayerWeights, Sequential } from '../nn/sequential.ts';
+import type { ActivationRecord } from '../nn/modules.ts';
 import { CHECKPOINT_KEYS, OPTIMIZER_TENSOR_PREFIX } from '../train/checkpoint.ts';
 import { VERSION } from '../version.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
@@ -10,14 +11,15 @@ export const ARCHITECTURE_KEY = 'anneal.model';
 
 /**
  * A model's architecture as anneal records it in a weights file, so that `loadModel` rebuilds the same class:
- * `MLP` (sizes, activation), `LogicNet` (sizes [in, hidden, out]) or `Sequential` (its modules in order).
+ * `MLP` (sizes, activation and its `activation_args`), `LogicNet` (sizes [in, hidden, out]) or `Sequential` (its
+ * modules in order: Linear layers, and activations by PyTorch's class with their arguments, `{type: 'ELU', alpha: 1}`).
  */
 export type ModelArchitecture =
-  | { class: 'MLP'; sizes: number[]; activation: string }
+  | { class: 'MLP'; sizes: number[]; activation: string; activation_args?: Record<string, number> }
   | { class: 'LogicNet'; sizes: number[] }
   | {
       class: 'Sequential';
-      modules: ({ type: 'Linear'; in_features: number; out_features: number } | { type: string })[];
+      modules: ({ type: 'Linear'; in_features: number; out_features: number } | ActivationRecord)[];
     };
 
 /** Options of reading weights into a model. */

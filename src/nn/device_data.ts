@@ -4,14 +4,17 @@ import { type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 import type { Matrix } from './matrix.ts';
 
 /**
- * A dataset copied once into linear memory (row-major f32 features, i32 labels), so a training step can
- * gather its batch inside the core instead of copying from JavaScript every step.
+ * A dataset copied once into linear memory (row-major f32 features; i32 labels, or row-major f32 float targets
+ * for a regression or BCE loss), so a training step can gather its batch inside the core instead of copying
+ * from JavaScript every step.
  */
 export class DeviceData {
   /** Byte offset of the features (f32, row-major [rows][cols]) in linear memory. */
   readonly xPtr: number;
-  /** Byte offset of the labels (i32[rows]) in linear memory. */
+  /** Byte offset of the labels (i32[rows]), or of the float targets (f32 [rows][targetCols]), in linear memory. */
   readonly yPtr: number;
+  /** Float targets per sample; 0 when the data holds class labels. */
+  readonly targetCols: number;
   /** Number of samples. */
   readonly rows: number;
   /** Number of features per sample. */
@@ -27,26 +30,28 @@ export class DeviceData {
    * Copies `x` and `y` into the engine's memory.
    * @param engine The engine whose memory holds the data; only models of the same engine can read it.
    * @param x The features.
-   * @param y The labels, one per row of `x`.
+   * @param y The labels, one per row of `x`; or float targets, one row per row of `x` (checked by the caller).
    */
   constructor(
     readonly engine: Engine,
     x: Matrix,
-    y: Int32Array,
+    y: Int32Array | Matrix,
   ) {
     this.rows = x.rows;
     this.cols = x.cols;
-    this.maxLabel = y.reduce((a, b) => Math.max(a, b), 0);
+    this.targetCols = y instanceof Int32Array ? 0 : y.cols;
+    this.maxLabel = y instanceof Int32Array ? y.reduce((a, b) => Math.max(a, b), 0) : 0;
     this.xPtr = engine.alloc(x.rows * x.cols * 4);
     try {
-      this.yPtr = engine.alloc(x.rows * 4);
+      this.yPtr = engine.alloc(x.rows * Math.max(this.targetCols, 1) * 4);
     } catch (err) {
       engine.free(this.xPtr);
       throw err;
     }
     this.held = holdBlocks(this, engine, [this.xPtr, this.yPtr]);
     engine.writeF32(this.xPtr, x.data.subarray(0, x.rows * x.cols));
-    engine.writeI32(this.yPtr, y);
+    if (y instanceof Int32Array) engine.writeI32(this.yPtr, y);
+    else engine.writeF32(this.yPtr, y.data.subarray(0, x.rows * y.cols));
   }
 
   /** Writes batch indices into a buffer the core reads; returns its pointer. */

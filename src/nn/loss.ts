@@ -1,8 +1,8 @@
 /**
  * The value of a loss and the way back through the forward pass that produced it, like a 0-dim torch tensor.
- * The loss is nn.CrossEntropyLoss's softmax cross-entropy, averaged over the batch:
- * `mean over samples of (log Σ_c exp(z_c) − z_y)`, computed by `crossEntropy` in assembly/loss.ts (which also
- * writes the gradient `(softmax(z) − onehot(y)) / n` that backward() propagates).
+ * The loss is the model's criterion (`model.criterion`; by default nn.CrossEntropyLoss's softmax cross-entropy,
+ * averaged over the batch: `mean over samples of (log Σ_c exp(z_c) − z_y)`), computed in the core
+ * (assembly/loss.ts), which also writes the gradient with respect to the outputs that backward() propagates.
  */
 export class Loss {
   private used = false;

@@ -17,6 +17,13 @@ export type Features =
   | { readonly x: Float32Array; readonly nSamples: number; readonly nFeatures: number };
 /** Class labels, integers in [0, classes), one per sample. */
 export type Labels = ArrayLike<number>;
+/**
+ * Float targets of a regression or BCE loss, one value per output of each sample: rows (nested arrays or a
+ * Matrix), or a flat row-major list (`samples × outputs` values; one per sample for a single output).
+ */
+export type FloatTargets = readonly (readonly number[])[] | Matrix | ArrayLike<number>;
+/** What a loss compares the outputs with: class labels (CrossEntropyLoss) or float targets (the others). */
+export type Targets = Labels | FloatTargets;
 
 /** A Matrix over `data`, which must hold exactly `rows * cols` values (not copied). */
 export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
@@ -125,6 +132,76 @@ export function toLabels(y: Labels, rows: number, classes: number, what = 'y', w
       );
     }
     out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * Float targets as a row-major Float32Array of `rows × outputs` values, checked: one row of `outputs` finite
+ * numbers per sample. `what` and `where` as in `toMatrix`.
+ */
+export function toTargets(y: Targets, rows: number, outputs: number, what = 'y', where = 'toTargets'): Float32Array {
+  const out = new Float32Array(rows * outputs);
+  const nested = Array.isArray(y) && y.length > 0 && Array.isArray(y[0]);
+  if (nested || (Array.isArray(y) && y.length === 0)) {
+    const list = y as readonly (readonly number[])[];
+    if (list.length !== rows) {
+      throw new ValidationError(
+        where,
+        what,
+        `one target row per sample (${rows})`,
+        list.length,
+        `${what}: ${list.length} target rows for ${rows} samples`,
+      );
+    }
+    list.forEach((row, r) => {
+      if (!Array.isArray(row) || row.length !== outputs) {
+        throw new ValidationError(
+          where,
+          `${what}[${r}]`,
+          `a row of ${outputs} targets (the model's outputs)`,
+          row,
+          `${what}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} targets; the model has ${outputs} outputs`,
+        );
+      }
+      for (let c = 0; c < outputs; c++) out[r * outputs + c] = row[c];
+    });
+  } else if (!Array.isArray(y) && typeof y === 'object' && y !== null && 'cols' in y && 'rows' in y) {
+    const m = y as Matrix;
+    if (m.rows !== rows || m.cols !== outputs || m.data.length < rows * outputs) {
+      throw new ValidationError(
+        where,
+        what,
+        `a ${rows} × ${outputs} matrix (samples × outputs)`,
+        `${m.rows} × ${m.cols}`,
+        `${what}: a ${m.rows} × ${m.cols} matrix; expected ${rows} × ${outputs} (one row of outputs per sample)`,
+      );
+    }
+    out.set(m.data.subarray(0, rows * outputs));
+  } else {
+    const flat = y as ArrayLike<number>;
+    if (flat.length !== rows * outputs) {
+      throw new ValidationError(
+        where,
+        what,
+        `${rows * outputs} targets (samples × outputs)`,
+        flat.length,
+        `${what}: ${flat.length} targets for ${rows} samples × ${outputs} outputs`,
+      );
+    }
+    for (let i = 0; i < flat.length; i++) out[i] = flat[i];
+  }
+  for (let i = 0; i < out.length; i++) {
+    const v = nested ? (y as readonly (readonly number[])[])[Math.floor(i / outputs)][i % outputs] : out[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(out[i])) {
+      throw new ValidationError(
+        where,
+        `${what}[${Math.floor(i / outputs)}][${i % outputs}]`,
+        'a finite number',
+        v,
+        `${what}: sample ${Math.floor(i / outputs)}, output ${i % outputs} is ${v}; targets must be finite`,
+      );
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { getEngine, type Engine } from '../engine/index.ts';
 import type { WeightGenerator } from './init.ts';
 import { TorchGenerator } from './init.ts';
 import { activationFromName, Linear, type Layer } from './modules.ts';
+import type { Criterion } from './losses.ts';
 import { Sequential } from './sequential.ts';
 import type { ModelArchitecture } from '../io/weights.ts';
 
@@ -10,8 +11,18 @@ import type { ModelArchitecture } from '../io/weights.ts';
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [2, 3, 2]. */
   sizes: readonly number[];
-  /** Between hidden layers: 'tanh' (default), 'relu' or 'sigmoid'. */
+  /**
+   * Between hidden layers, one of `ACTIVATIONS`: 'tanh' (default), 'relu', 'sigmoid', 'leaky_relu', 'gelu',
+   * 'gelu_tanh', 'elu' or 'silu'.
+   */
   activation?: string;
+  /**
+   * The activation's arguments, under PyTorch's keywords or camelCase: `{negative_slope: 0.2}` for leaky_relu,
+   * `{alpha: 0.5}` for elu. Default PyTorch's.
+   */
+  activationArgs?: Readonly<Record<string, number>> | null;
+  /** The loss function (`model.setCriterion`); default `new CrossEntropyLoss()`. */
+  criterion?: Criterion;
   /** Seeds the initial weights as `torch.manual_seed(seed)` would; without it the global generator is used. */
   seed?: number;
   /** The engine holding the model; default the shared one (`getEngine()`). */
@@ -24,6 +35,7 @@ function buildLayers(
   seed: number | undefined,
   engine: Engine | undefined,
   what: string,
+  activationArgs: Readonly<Record<string, number>> | null = null,
 ): Layer[] {
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new ValidationError(
@@ -45,7 +57,7 @@ function buildLayers(
       );
     }
   });
-  activationFromName(activation, `${what}: activation`);
+  activationFromName(activation, `${what}: activation`, activationArgs);
   // Weights and gradients, f32 each: a model that cannot fit is refused before any layer is allocated.
   let parameters = 0;
   for (let i = 0; i + 1 < sizes.length; i++) parameters += sizes[i] * sizes[i + 1] + sizes[i + 1];
@@ -55,7 +67,7 @@ function buildLayers(
   try {
     for (let i = 0; i + 1 < sizes.length; i++) {
       layers.push(new Linear(sizes[i], sizes[i + 1], { engine, generator }));
-      if (i + 2 < sizes.length) layers.push(activationFromName(activation));
+      if (i + 2 < sizes.length) layers.push(activationFromName(activation, `${what}: activation`, activationArgs));
     }
   } catch (err) {
     disposeLayers(layers);
@@ -75,18 +87,30 @@ export class MLP extends Sequential {
   readonly sizes: readonly number[];
   /** The activation between layers, as given in the options. */
   readonly activation: string;
+  /** The activation's arguments under PyTorch's keywords (`{negative_slope: 0.2}`; `{}` for none). */
+  readonly activationArgs: Readonly<Record<string, number>>;
 
   constructor(options: MLPOptions) {
     const activation = options.activation ?? 'tanh';
-    const layers = buildLayers(options.sizes, activation, options.seed, options.engine, 'MLP');
+    const args = options.activationArgs ?? null;
+    const layers = buildLayers(options.sizes, activation, options.seed, options.engine, 'MLP', args);
     try {
       super(...layers);
     } catch (err) {
       disposeLayers(layers);
       throw err;
     }
+    if (options.criterion !== undefined) {
+      try {
+        this.setCriterion(options.criterion);
+      } catch (err) {
+        this.dispose();
+        throw err;
+      }
+    }
     this.sizes = [...options.sizes];
     this.activation = activation;
+    this.activationArgs = activationFromName(activation, 'MLP: activation', args).args();
   }
 
   protected override layerKeys(): string[] {
@@ -94,7 +118,13 @@ export class MLP extends Sequential {
   }
 
   override architecture(): ModelArchitecture {
-    return { class: 'MLP', sizes: [...this.sizes], activation: this.activation };
+    const args = this.activationArgs;
+    return {
+      class: 'MLP',
+      sizes: [...this.sizes],
+      activation: this.activation,
+      ...(Object.keys(args).length ? { activation_args: { ...args } } : {}),
+    };
   }
 }
 

@@ -1,11 +1,12 @@
 import { ValidationError } from '../params/error.ts';
-import { ModelDescriptor, type OpSpec } from '../engine/descriptors.ts';
+import { LossBlock, ModelDescriptor, type OpSpec } from '../engine/descriptors.ts';
 import type { Engine } from '../engine/index.ts';
 import { KIND_LINEAR } from '../engine/layout.ts';
 import type { DeviceData } from './device_data.ts';
 import { Loss } from './loss.ts';
-import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './matrix.ts';
-import { Activation, Linear, type Layer } from './modules.ts';
+import { toLabels, toMatrix, toTargets, type Features, type Matrix, type Targets } from './matrix.ts';
+import { Criterion, CrossEntropyLoss } from './losses.ts';
+import { Activation, activationRecord, Linear, type Layer } from './modules.ts';
 import { disposedError, type HeldBlocks, holdBlocks, releaseBlocks } from './lifetime.ts';
 import { fromNested, type Parameter } from './parameter.ts';
 import { decodeTensor, encodeTensor, type SavedTensor } from './saved_tensor.ts';
@@ -25,14 +26,33 @@ export interface FusedOptimizer {
   checkFused?(model: string, params: ReadonlySet<Parameter>): void;
 }
 
-/** The result of `evaluate`: the model's performance on a labelled batch. */
+/**
+ * The result of `evaluate`: the model's performance on a batch with targets, by its criterion — accuracy for
+ * CrossEntropyLoss; per-label accuracy and exact match for BCEWithLogitsLoss; MSE, MAE and R² for regression.
+ */
 export interface Evaluation {
-  /** Mean cross-entropy. */
+  /** The criterion's loss (its reduction: the mean by default). */
   loss: number;
-  /** Fraction of samples whose predicted class is the label, in [0, 1]. */
+  /**
+   * CrossEntropyLoss: fraction of samples whose arg-max is the label. BCEWithLogitsLoss: fraction of (sample,
+   * output) pairs where `logit > 0` equals `target > 0.5`. Regression: NaN (no accuracy).
+   */
   accuracy: number;
-  /** The predicted class of every sample (arg-max of the logits). */
+  /**
+   * CrossEntropyLoss: the predicted class of every sample. BCEWithLogitsLoss: 0 or 1 per output (`logit > 0`),
+   * row-major samples × outputs. Regression: empty (the outputs are `outputs`).
+   */
   predictions: Int32Array;
+  /** BCEWithLogitsLoss: fraction of samples whose every label is predicted right. */
+  exactMatch?: number;
+  /** Regression: mean squared error over every output of every sample. */
+  mse?: number;
+  /** Regression: mean absolute error. */
+  mae?: number;
+  /** Regression: R², 1 − SS_res/SS_tot per output, averaged over the outputs (scikit-learn's r2_score). */
+  r2?: number;
+  /** Regression: the outputs, one row per sample. */
+  outputs?: Matrix;
 }
 
 /** Weights of one Linear layer in PyTorch layout, as `training.json` stores them (`init`, `final`). */
@@ -52,7 +72,8 @@ export type ModelStateDict = Record<string, SavedTensor>;
 
 /**
  * A chain of layers whose activations for the largest batch seen so far are laid out once in linear memory.
- * The output is the logits of a classifier trained with softmax cross-entropy.
+ * Trained with its criterion (`setCriterion`): by default CrossEntropyLoss, the outputs being a classifier's
+ * logits.
  */
 export class Sequential {
   /** The layers, in order (`Sequential`'s modules, activations included). */
@@ -78,6 +99,8 @@ export class Sequential {
   private held: HeldBlocks | null = null;
   private ownParams: ReadonlySet<Parameter> | null = null;
   private disposedFlag = false;
+  private criterionValue: Criterion = new CrossEntropyLoss();
+  private lossBlock = 0;
 
   constructor(...modules: Layer[]) {
     const where = 'Sequential';
@@ -126,9 +149,10 @@ export class Sequential {
         throw new ValidationError(
           where,
           `modules[${i}]`,
-          'a layer (Linear, Tanh, ReLU or Sigmoid)',
+          'a layer (Linear or an activation: Tanh, ReLU, Sigmoid, LeakyReLU, GELU, ELU, SiLU)',
           m,
-          `Sequential: layer ${i} is not a layer (Linear, Tanh, ReLU or Sigmoid)`,
+          `Sequential: layer ${i} is not a layer (Linear or an activation: Tanh, ReLU, Sigmoid, LeakyReLU, GELU, ` +
+            'ELU, SiLU)',
         );
       }
     }
@@ -172,28 +196,76 @@ export class Sequential {
     const stride = (n + 3) & ~3;
     const dims = [this.inputDim, ...this.modules.map((m) => (m instanceof Linear ? m.outFeatures : 0))];
     for (let k = 1; k < dims.length; k++) if (dims[k] === 0) dims[k] = dims[k - 1];
-    const bytes = ModelDescriptor.activationBytes(dims, stride);
+    const floatTargets = this.criterionValue.targets === 'floats';
+    const bytes = ModelDescriptor.activationBytes(dims, stride, floatTargets);
     const block = this.engine.alloc(bytes);
     if (this.activationBlock) this.engine.free(this.activationBlock);
     this.activationBlock = block;
-    if (this.held) this.held.blocks.splice(0, this.held.blocks.length, this.descriptor, block);
+    this.holdOwnBlocks();
     this.activationBytes = bytes;
     this.capacity = stride;
     this.staged = null;
     this.resident = null;
 
     const ops = this.modules.map((m): OpSpec => {
-      if (!(m instanceof Linear)) return { kind: (m as Activation).kind };
+      if (!(m instanceof Linear)) return { kind: (m as Activation).kind, arg: (m as Activation).arg };
       const [w, b] = [m.weight, m.bias];
       return { kind: KIND_LINEAR, tensors: { weight: w.ptr, bias: b.ptr, weightGrad: w.gradPtr, biasGrad: b.gradPtr } };
     });
-    this.layout.layOut(block, stride, dims, ops);
+    this.layout.layOut(block, stride, dims, ops, floatTargets);
+  }
+
+  /** The blocks a dispose (or the FinalizationRegistry) frees: descriptor, activations, loss block. */
+  private holdOwnBlocks(): void {
+    if (!this.held) return;
+    const blocks = [this.descriptor, this.activationBlock, this.lossBlock].filter((b) => b !== 0);
+    this.held.blocks.splice(0, this.held.blocks.length, ...blocks);
+  }
+
+  /** The loss function the model is trained and evaluated with; CrossEntropyLoss() unless `setCriterion` was called. */
+  get criterion(): Criterion {
+    return this.criterionValue;
+  }
+
+  /**
+   * Sets the loss function of `getLoss`, `evaluate`, `trainStep` and the Trainer (`new MSELoss()`,
+   * `new BCEWithLogitsLoss({posWeight: 2})`, ...): the core computes it fused into the step, with no work in
+   * JavaScript. Its targets are class labels (CrossEntropyLoss) or float rows of the output width (the others);
+   * switching between the two lays the activations out again. Returns the model.
+   */
+  setCriterion(criterion: Criterion): this {
+    this.assertLive('setCriterion');
+    const where = `${this.constructor.name}.setCriterion`;
+    if (!(criterion instanceof Criterion)) {
+      throw new ValidationError(
+        where,
+        'criterion',
+        'a loss (CrossEntropyLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogitsLoss)',
+        criterion,
+      );
+    }
+    const settings = criterion.settings(this.outputDim, where);
+    const relayout = criterion.targets !== this.criterionValue.targets;
+    if (settings && !this.lossBlock) {
+      this.lossBlock = this.engine.alloc(LossBlock.bytes(this.outputDim));
+      this.holdOwnBlocks();
+    }
+    if (settings) new LossBlock(this.engine, this.lossBlock).write(settings);
+    this.layout.setLoss(settings ? this.lossBlock : 0);
+    this.criterionValue = criterion;
+    if (relayout) {
+      const capacity = this.capacity;
+      this.capacity = 0;
+      this.reserveBatch(capacity);
+    }
+    return this;
   }
 
   /** Bytes of linear memory this model holds: parameters, gradients, activations, descriptor. */
   get memoryBytes(): number {
     const params = this.parameters().reduce((a, p) => a + p.numel * 8, 0);
-    return params + this.activationBytes + ModelDescriptor.bytes(this.modules.length);
+    const loss = this.lossBlock ? LossBlock.bytes(this.outputDim) : 0;
+    return params + this.activationBytes + ModelDescriptor.bytes(this.modules.length) + loss;
   }
 
   /** The largest batch the activations are laid out for (a multiple of 4); grows with the batches seen. */
@@ -279,7 +351,7 @@ export class Sequential {
       modules: this.modules.map((m) =>
         m instanceof Linear
           ? { type: 'Linear', in_features: m.inFeatures, out_features: m.outFeatures }
-          : { type: String(m).replace('()', '') },
+          : activationRecord(m),
       ),
     };
   }
@@ -348,7 +420,7 @@ export class Sequential {
    * Stages a batch held in JavaScript as the core's input (feature-major, padded lanes zeroed) and labels (zeros
    * when null), through the core's own batch gather (`networkLoadBatch`, as `loadBatch`).
    */
-  private stage(x: Matrix, y: Int32Array | null): number {
+  private stage(x: Matrix, y: Int32Array | Float32Array | null): number {
     const n = x.rows;
     this.reserveBatch(n);
     this.layout.loadHostBatch(x.data, n, x.cols, y);
@@ -380,7 +452,15 @@ export class Sequential {
         `loadBatch: the data has ${data.cols} features; the model takes ${this.inputDim}`,
       );
     }
-    if (data.maxLabel >= this.outputDim) {
+    const floats = this.criterionValue.targets === 'floats';
+    if (floats ? data.targetCols !== this.outputDim : data.targetCols !== 0) {
+      const want = floats
+        ? `float targets, ${this.outputDim} per sample (the criterion is ${this.criterionValue.type})`
+        : `class labels (the criterion is ${this.criterionValue.type})`;
+      const got = data.targetCols ? `${data.targetCols} float targets per sample` : 'class labels';
+      throw new ValidationError(where, 'data', want, got, `loadBatch: the data holds ${got}; the model needs ${want}`);
+    }
+    if (!floats && data.maxLabel >= this.outputDim) {
       throw new ValidationError(
         where,
         'data',
@@ -404,8 +484,11 @@ export class Sequential {
     return { rows: n, cols: this.outputDim, data: this.layout.readLogits(n) };
   }
 
-  private labelsFor(x: Matrix, y: Labels, method: string): Int32Array {
-    return toLabels(y, x.rows, this.outputDim, 'y', `${this.constructor.name}.${method}`);
+  /** Class labels or float targets for `x`, as the criterion takes them. */
+  private targetsFor(x: Matrix, y: Targets, method: string): Int32Array | Float32Array {
+    const where = `${this.constructor.name}.${method}`;
+    if (this.criterionValue.targets === 'floats') return toTargets(y, x.rows, this.outputDim, 'y', where);
+    return toLabels(y as ArrayLike<number>, x.rows, this.outputDim, 'y', where);
   }
 
   /** `toMatrix` for the input of `method`, whose errors name it. */
@@ -423,10 +506,25 @@ export class Sequential {
     return this.readLogits(n);
   }
 
-  /** Softmax of the logits, one row of class probabilities per sample. */
+  /**
+   * Class probabilities, one row per sample: the softmax of the logits (CrossEntropyLoss); `sigmoid` per output
+   * for BCEWithLogitsLoss (a single output as the two columns `[1 − p, p]`). Refused for a regression loss.
+   */
   predictProba(x: Features): Matrix {
     this.assertLive('predictProba');
+    const type = this.criterionValue.type;
+    if (type !== 'CrossEntropyLoss' && type !== 'BCEWithLogitsLoss') {
+      throw new ValidationError(
+        `${this.constructor.name}.predictProba`,
+        'criterion',
+        'CrossEntropyLoss or BCEWithLogitsLoss (a classifier)',
+        type,
+        `predictProba: the model is trained with ${type}, a regression loss: it has no class probabilities ` +
+          '(forward and predict give its outputs)',
+      );
+    }
     const logits = this.forward(x);
+    if (type === 'BCEWithLogitsLoss') return sigmoidProba(logits);
     const out = new Float32Array(logits.data.length);
     const k = logits.cols;
     for (let r = 0; r < logits.rows; r++) {
@@ -439,25 +537,35 @@ export class Sequential {
     return { rows: logits.rows, cols: k, data: out };
   }
 
-  /** Softmax, then arg-max: the predicted class of every sample. */
-  predict(x: Features): Int32Array {
+  /**
+   * The predictions, by the criterion: CrossEntropyLoss, the arg-max class of every sample (an Int32Array);
+   * BCEWithLogitsLoss, 0 or 1 per output (`sigmoid(logit) > 0.5`, i.e. `logit > 0`), row-major samples ×
+   * outputs (an Int32Array); regression, the raw outputs, row-major (a Float32Array).
+   */
+  predict(x: Features): Int32Array | Float32Array {
     this.assertLive('predict');
     const m = this.inputOf(x, 'predict');
     const n = this.stage(m, null);
     this.engine.core.evaluate(this.descriptor, n, 0);
     this.forwardCount++;
-    return this.readPredictions(n);
+    const type = this.criterionValue.type;
+    if (type === 'CrossEntropyLoss') return this.readPredictions(n);
+    const outputs = this.layout.readLogits(n);
+    return type === 'BCEWithLogitsLoss' ? Int32Array.from(outputs, (v) => (v > 0 ? 1 : 0)) : outputs;
   }
 
   private readPredictions(n: number): Int32Array {
     return this.layout.readPredictions(n);
   }
 
-  /** Mean cross-entropy on (x, y); `backward()` on the result fills the gradients, as in PyTorch. */
-  getLoss(x: Features, y: Labels): Loss {
+  /**
+   * The criterion's loss on (x, y) — y class labels for CrossEntropyLoss, float targets (a row of outputs per
+   * sample) for the others; `backward()` on the result fills the gradients, as in PyTorch.
+   */
+  getLoss(x: Features, y: Targets): Loss {
     this.assertLive('getLoss');
     const m = this.inputOf(x, 'getLoss');
-    const n = this.stage(m, this.labelsFor(m, y, 'getLoss'));
+    const n = this.stage(m, this.targetsFor(m, y, 'getLoss'));
     return this.lossOfStaged(n);
   }
 
@@ -480,11 +588,11 @@ export class Sequential {
     });
   }
 
-  /** Loss, accuracy and predictions on (x, y) without touching any gradient. */
-  evaluate(x: Features, y: Labels): Evaluation {
+  /** The loss and the criterion's metrics on (x, y) (see `Evaluation`) without touching any gradient. */
+  evaluate(x: Features, y: Targets): Evaluation {
     this.assertLive('evaluate');
     const m = this.inputOf(x, 'evaluate');
-    const n = this.stage(m, this.labelsFor(m, y, 'evaluate'));
+    const n = this.stage(m, this.targetsFor(m, y, 'evaluate'));
     return this.evaluateStaged(n);
   }
 
@@ -493,17 +601,39 @@ export class Sequential {
     this.assertLive('evaluate');
     const loss = this.engine.core.evaluate(this.descriptor, n, 1);
     this.forwardCount++;
-    return { loss, accuracy: this.layout.correct / n, predictions: this.readPredictions(n) };
+    const type = this.criterionValue.type;
+    if (type === 'CrossEntropyLoss') {
+      return { loss, accuracy: this.layout.correct / n, predictions: this.readPredictions(n) };
+    }
+    const k = this.outputDim;
+    const out = this.layout.readLogits(n);
+    const target = this.layout.readTargets(n);
+    if (type === 'BCEWithLogitsLoss') {
+      const predictions = Int32Array.from(out, (v) => (v > 0 ? 1 : 0));
+      let right = 0;
+      let exact = 0;
+      for (let s = 0; s < n; s++) {
+        let all = true;
+        for (let c = 0; c < k; c++) {
+          const ok = predictions[s * k + c] === (target[s * k + c] > 0.5 ? 1 : 0);
+          if (ok) right++;
+          else all = false;
+        }
+        if (all) exact++;
+      }
+      return { loss, accuracy: right / (n * k), predictions, exactMatch: exact / n };
+    }
+    return { loss, accuracy: Number.NaN, predictions: new Int32Array(0), ...regressionMetrics(out, target, n, k) };
   }
 
   /**
    * One fused training step in a single call into the core: zero the gradients, forward, loss, backward,
    * and the optimizer's update. Returns the loss; the same numbers as the line-by-line loop.
    */
-  trainStep(x: Features, y: Labels, optimizer: FusedOptimizer): number {
+  trainStep(x: Features, y: Targets, optimizer: FusedOptimizer): number {
     this.checkOptimizer(optimizer);
     const m = this.inputOf(x, 'trainStep');
-    const n = this.stage(m, this.labelsFor(m, y, 'trainStep'));
+    const n = this.stage(m, this.targetsFor(m, y, 'trainStep'));
     this.forwardCount++;
     return this.engine.core.trainStep(this.descriptor, optimizer.descriptor, n);
   }
@@ -552,4 +682,60 @@ export class Sequential {
     this.staged = null;
     this.resident = null;
   }
+}
+
+/**
+ * MSE, MAE (over every output of every sample, in f32 as PyTorch's mean of f32 gives them, summed in f64) and
+ * R² (per output, averaged: scikit-learn's r2_score; an output whose targets are constant counts as 1 when
+ * fitted exactly, else 0) of row-major outputs against targets.
+ */
+function regressionMetrics(
+  out: Float32Array,
+  target: Float32Array,
+  n: number,
+  k: number,
+): { mse: number; mae: number; r2: number; outputs: Matrix } {
+  let se = 0;
+  let ae = 0;
+  let r2 = 0;
+  for (let c = 0; c < k; c++) {
+    let mean = 0;
+    for (let s = 0; s < n; s++) mean += target[s * k + c];
+    mean /= n;
+    let res = 0;
+    let tot = 0;
+    for (let s = 0; s < n; s++) {
+      const d = Math.fround(out[s * k + c] - target[s * k + c]);
+      se += Math.fround(d * d);
+      ae += Math.abs(d);
+      res += d * d;
+      tot += (target[s * k + c] - mean) ** 2;
+    }
+    r2 += tot > 0 ? 1 - res / tot : res === 0 ? 1 : 0;
+  }
+  return {
+    mse: Math.fround(se / (n * k)),
+    mae: Math.fround(ae / (n * k)),
+    r2: r2 / k,
+    outputs: { rows: n, cols: k, data: out },
+  };
+}
+
+/**
+ * BCEWithLogitsLoss's probabilities: `sigmoid(logit)` per output; a single output as the two columns
+ * `[1 − p, p]` (classes 0 and 1).
+ */
+function sigmoidProba(logits: Matrix): Matrix {
+  const { rows, cols } = logits;
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  if (cols === 1) {
+    const data = new Float32Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      const p = sigmoid(logits.data[r]);
+      data[2 * r] = 1 - p;
+      data[2 * r + 1] = p;
+    }
+    return { rows, cols: 2, data };
+  }
+  return { rows, cols, data: logits.data.map(sigmoid) };
 }

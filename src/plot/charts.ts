@@ -100,8 +100,11 @@ export interface LossCurve {
   firstStep?: number;
   /** Plot the loss on a log scale; default false. */
   logScale?: boolean;
-  /** Whole-dataset loss and accuracy at some steps (RunResult.evals): a second loss line and an accuracy line. */
-  evals?: readonly { step: number; loss: number; accuracy: number }[];
+  /**
+   * Whole-dataset loss and accuracy at some steps (RunResult.evals): a second loss line and an accuracy line;
+   * with `val_loss` and `val_accuracy` (a held-out set), a held-out loss line and accuracy line beside them.
+   */
+  evals?: readonly { step: number; loss: number; accuracy: number; val_loss?: number; val_accuracy?: number }[];
 }
 
 /** Training loss against the step, on a linear or log scale; with evals, the whole dataset's loss and accuracy. */
@@ -120,10 +123,12 @@ export function lossChartOption(curve: LossCurve, title = 'Training loss'): ECha
     },
   ];
   let xMax = first + Math.max(curve.loss.length - 1, 1);
+  const held = evals.length > 0 && evals.every((e) => e.val_loss !== undefined);
+  const whole = held ? 'training set' : 'whole dataset';
   if (evals.length) {
     series.push({
       type: 'line',
-      name: 'loss (whole dataset)',
+      name: `loss (${whole})`,
       showSymbol: evals.length <= 60,
       symbolSize: 4,
       data: evals.map((e) => [e.step, e.loss]),
@@ -132,13 +137,33 @@ export function lossChartOption(curve: LossCurve, title = 'Training loss'): ECha
     });
     series.push({
       type: 'line',
-      name: 'accuracy (whole dataset)',
+      name: `accuracy (${whole})`,
       yAxisIndex: 1,
       showSymbol: false,
       data: evals.map((e) => [e.step, 100 * e.accuracy]),
       lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[2] },
       itemStyle: { color: PALETTE[2] },
     });
+    if (held) {
+      series.push({
+        type: 'line',
+        name: 'val loss (held-out set)',
+        showSymbol: evals.length <= 60,
+        symbolSize: 4,
+        data: evals.map((e) => [e.step, e.val_loss as number]),
+        lineStyle: { width: 2, color: PALETTE[0] },
+        itemStyle: { color: PALETTE[0] },
+      });
+      series.push({
+        type: 'line',
+        name: 'val accuracy (held-out set)',
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: evals.map((e) => [e.step, 100 * (e.val_accuracy as number)]),
+        lineStyle: { width: 1.5, type: 'dashed', color: PALETTE[0] },
+        itemStyle: { color: PALETTE[0] },
+      });
+    }
     yAxis.push({
       type: 'value',
       name: 'accuracy %',

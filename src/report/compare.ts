@@ -6,6 +6,7 @@
 import { ValidationError } from '../params/error.ts';
 import { parseRunConfig, type DatasetSpec, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import type { Dataset } from '../data/dataset.ts';
+import type { ActivationName } from '../nn/modules.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import { prepareRun, resolveData, runTraining, type EvalPoint, type RunHooks } from '../train/run.ts';
 import { NonFiniteLossError, SchedulerStepError } from '../train/trainer.ts';
@@ -18,7 +19,7 @@ export interface CompareBase {
   /** The layer widths of the MLP, input features first. */
   sizes: number[];
   /** The activation between the Linear layers. */
-  activation: 'tanh' | 'relu' | 'sigmoid';
+  activation: ActivationName;
   /** A dataset spec; generated data gets a fixed seed, so every run sees the same points. */
   data: DatasetSpec;
   /** The optimizer type ('Adam', 'AdamW', 'SGD') and its keyword arguments besides the lr, which each strategy sets. */
@@ -27,6 +28,11 @@ export interface CompareBase {
   steps: number;
   /** The batch size (the first epoch's, for batch-size schedules); null for the whole dataset. */
   batchSize: number | null;
+  /**
+   * A held-out set evaluated beside the training set (a run config's `validation`: `{val_split, seed}` — give the
+   * seed, so that every run holds out the same rows —, inline `{X, Y}` or a dataset spec); absent: none.
+   */
+  validation?: RunConfig['validation'];
 }
 
 /** What `runComparison` runs: the shared base, the strategies, the seeds and what to measure. */
@@ -71,6 +77,10 @@ export interface StrategyRun {
   finalLoss: number;
   /** The accuracy on the whole dataset with the trained weights, in [0, 1]; NaN when the run diverged. */
   finalAccuracy: number;
+  /** The loss on the held-out set with the trained weights (NaN when the run diverged); absent without one. */
+  finalValLoss?: number;
+  /** The accuracy on the held-out set with the trained weights (NaN when it diverged); absent without one. */
+  finalValAccuracy?: number;
   /** The first evaluated step at which the whole dataset's loss was <= targetLoss; null if never. */
   stepsToTarget: number | null;
   /** Milliseconds spent in the training steps; NaN when the run diverged. */
@@ -102,6 +112,10 @@ export interface StrategyResult {
   finalLoss: Stat | null;
   /** The final accuracy over the runs that did not diverge; null if all did. */
   finalAccuracy: Stat | null;
+  /** The final held-out loss over the runs that did not diverge; null if all did or there is no held-out set. */
+  finalValLoss?: Stat | null;
+  /** The final held-out accuracy over the runs that did not diverge; null if all did or none is held out. */
+  finalValAccuracy?: Stat | null;
   /** Over the runs that reached the target. */
   stepsToTarget: Stat | null;
   /** How many runs reached the target loss. */
@@ -141,6 +155,7 @@ export function compareRunConfig(base: CompareBase, strategy: Strategy, seed: nu
     batch_schedule: s.batch_schedule,
     steps: base.steps,
     batch_size: base.batchSize,
+    ...(base.validation ? { validation: base.validation } : {}),
   };
   return parseRunConfig(input, `strategy ${strategy.spec}`);
 }
@@ -233,6 +248,7 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           boundary: null,
           finalLoss: NaN,
           finalAccuracy: NaN,
+          ...(settings.base.validation ? { finalValLoss: NaN, finalValAccuracy: NaN } : {}),
           stepsToTarget: null,
           wallMs: NaN,
           lr: [],
@@ -265,6 +281,9 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           boundary,
           finalLoss: result.final_loss,
           finalAccuracy: result.final_accuracy,
+          ...(result.final_val_loss !== undefined
+            ? { finalValLoss: result.final_val_loss, finalValAccuracy: result.final_val_accuracy }
+            : {}),
           stepsToTarget: stepsToTarget(evals, settings.targetLoss),
           wallMs: result.wallMs,
           lr: result.lr.map((row) => row[0]),
@@ -284,6 +303,7 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           boundary: null,
           finalLoss: NaN,
           finalAccuracy: NaN,
+          ...(settings.base.validation ? { finalValLoss: NaN, finalValAccuracy: NaN } : {}),
           stepsToTarget: stepsToTarget(evals, settings.targetLoss),
           wallMs: NaN,
           lr: diverged || scheduler ? err.history.lr.map((row) => row[0]) : [],
@@ -300,6 +320,12 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
       runs,
       finalLoss: stat(ok.map((r) => r.finalLoss)),
       finalAccuracy: stat(ok.map((r) => r.finalAccuracy)),
+      ...(settings.base.validation
+        ? {
+            finalValLoss: stat(ok.map((r) => r.finalValLoss as number)),
+            finalValAccuracy: stat(ok.map((r) => r.finalValAccuracy as number)),
+          }
+        : {}),
       stepsToTarget: stat(reached.map((r) => r.stepsToTarget as number)),
       reached: reached.length,
       wallMs: stat(ok.map((r) => r.wallMs)) ?? { mean: NaN, sd: NaN, min: NaN, max: NaN, n: 0 },

@@ -19,6 +19,10 @@ export interface ComparisonRow {
   seeds: number[];
   final_loss: Stat | null;
   final_accuracy: Stat | null;
+  /** The held-out set's final loss (present when the comparison holds one out). */
+  final_val_loss?: Stat | null;
+  /** The held-out set's final accuracy (present when the comparison holds one out). */
+  final_val_accuracy?: Stat | null;
   steps_to_target: Stat | null;
   /** Runs that reached the target loss, of all runs. */
   reached_target: number;
@@ -31,6 +35,8 @@ export interface ComparisonRow {
     seed: number;
     final_loss: number | null;
     final_accuracy: number | null;
+    final_val_loss?: number | null;
+    final_val_accuracy?: number | null;
     steps_to_target: number | null;
     wall_ms: number | null;
     config: string;
@@ -51,6 +57,7 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
     seeds: s.runs.map((r) => r.seed),
     final_loss: s.finalLoss,
     final_accuracy: s.finalAccuracy,
+    ...(s.finalValLoss !== undefined ? { final_val_loss: s.finalValLoss, final_val_accuracy: s.finalValAccuracy } : {}),
     steps_to_target: s.stepsToTarget,
     reached_target: s.reached,
     wall_ms: s.wallMs,
@@ -60,6 +67,9 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
       seed: r.seed,
       final_loss: finiteOrNull(r.finalLoss),
       final_accuracy: finiteOrNull(r.finalAccuracy),
+      ...(r.finalValLoss !== undefined
+        ? { final_val_loss: finiteOrNull(r.finalValLoss), final_val_accuracy: finiteOrNull(r.finalValAccuracy!) }
+        : {}),
       steps_to_target: r.stepsToTarget,
       wall_ms: finiteOrNull(r.wallMs),
       config: runConfigFile(s.strategy.id, r.seed),
@@ -82,7 +92,19 @@ export function describeSettings(result: ComparisonResult): string[] {
       `batch size ${base.batchSize ?? 'the whole dataset'} (reshuffled every epoch, last partial batch dropped)`,
     `loss: mean cross-entropy on the whole dataset, evaluated every ${evalEvery} step${evalEvery > 1 ? 's' : ''}; ` +
       `target loss ${targetLoss}`,
+    ...(base.validation
+      ? [`held-out set: ${describeHeldOut(base.validation)}, evaluated beside it, never trained on`]
+      : []),
   ];
+}
+
+/** A comparison's held-out set in words. */
+function describeHeldOut(spec: NonNullable<ComparisonResult['settings']['base']['validation']>): string {
+  if ('val_split' in spec) return `${spec.val_split} of the data (stratified by class, the same rows in every run)`;
+  if ('X' in spec) return `${spec.X.length} inline samples`;
+  return Object.entries(spec)
+    .map(([k, v]) => (k === 'type' ? v : `${k}=${v}`))
+    .join(' ');
 }
 
 function seriesOf(s: StrategyResult, pick: (r: StrategyResult['runs'][number]) => [number, number][]): OverlaySeries {
@@ -127,6 +149,22 @@ export function comparisonCharts(
       height: 540,
     },
   ];
+  if (result.settings.base.validation) {
+    charts.push({
+      name: 'val_loss',
+      option: overlayChartOption({
+        width: 1000,
+        title: `Loss on the held-out set${over}`,
+        yName: 'val loss',
+        logScale: (options.lossScale ?? 'log') === 'log',
+        series: result.strategies.map((s) =>
+          seriesOf(s, (r) => r.evals.filter((e) => e.val_loss !== undefined).map((e) => [e.step, e.val_loss!])),
+        ),
+      }),
+      width: 1000,
+      height: 540,
+    });
+  }
   const varies = result.strategies.filter((s) => s.runs.some((r) => r.batchSizes.some((b) => b !== r.batchSizes[0])));
   if (varies.length) {
     const shown = result.strategies.filter(
@@ -190,7 +228,15 @@ function statText(s: Stat | null, f: (v: number) => string, runs: number): strin
 /** The table as rows of text cells: strategy, final loss, accuracy, steps to target, wall time. */
 export function tableCells(result: ComparisonResult): { head: string[]; rows: string[][] } {
   const target = result.settings.targetLoss;
-  const head = ['strategy', 'final loss', 'accuracy', `steps to loss ≤ ${target}`, 'wall time'];
+  const held = Boolean(result.settings.base.validation);
+  const head = [
+    'strategy',
+    'final loss',
+    'accuracy',
+    ...(held ? ['val loss', 'val accuracy'] : []),
+    `steps to loss ≤ ${target}`,
+    'wall time',
+  ];
   const rows = result.strategies.map((s) => {
     const n = s.runs.length;
     const diverged = s.runs.filter((r) => r.diverged).map((r) => `seed ${r.seed} at step ${r.diverged!.step}`);
@@ -206,6 +252,12 @@ export function tableCells(result: ComparisonResult): { head: string[]; rows: st
       name,
       statText(s.finalLoss, (v) => fmt(v), n),
       statText(s.finalAccuracy, (v) => `${(100 * v).toFixed(1)} %`, n),
+      ...(held
+        ? [
+            statText(s.finalValLoss ?? null, (v) => fmt(v), n),
+            statText(s.finalValAccuracy ?? null, (v) => `${(100 * v).toFixed(1)} %`, n),
+          ]
+        : []),
       steps,
       statText(s.wallMs.n ? s.wallMs : null, (v) => `${v.toFixed(0)} ms`, n),
     ];
@@ -290,6 +342,7 @@ export function settingsJson(result: ComparisonResult): Record<string, unknown> 
 const CHART_CAPTIONS: Record<string, string> = {
   lr: 'The learning rate each step used.',
   loss: 'The loss on the whole dataset: how fast each strategy gets low, and how low it stays.',
+  val_loss: 'The loss on the held-out set, never trained on: where each strategy starts to overfit.',
   batch_size: 'The batch size of each step: growing the batch instead of decaying the lr.',
   boundaries: 'The class regions each trained model predicts (lighter where it is less sure), under the data.',
 };

@@ -5,6 +5,7 @@ import type { RunConfig } from '../config/run_config.ts';
 import type { OutputFile } from '../report/output_dir.ts';
 import type { EvalPoint, RunResult } from './run.ts';
 import type { StepRecord } from './trainer.ts';
+import type { Callback } from './callbacks.ts';
 
 /** The name of the momentum column: SGD's momentum or Adam's beta1. */
 export function momentumName(config: RunConfig): 'momentum' | 'beta1' {
@@ -15,11 +16,18 @@ function num(v: number): string {
   return String(v);
 }
 
-/** The header of history.csv for `groups` param groups. */
+/** The header of history.csv for `groups` param groups; `val_loss` and `val_accuracy` with a held-out set. */
 function historyCsvHead(config: RunConfig, groups: number): string {
   const mom = momentumName(config);
   const col = (name: string) => (groups > 1 ? Array.from({ length: groups }, (_, g) => `${name}_${g}`) : [name]);
-  return ['step', ...col('lr'), ...col(mom), 'batch_size', 'loss', 'dataset_loss', 'accuracy'].join(',');
+  const val = config.validation ? ['val_loss', 'val_accuracy'] : [];
+  return ['step', ...col('lr'), ...col(mom), 'batch_size', 'loss', 'dataset_loss', 'accuracy', ...val].join(',');
+}
+
+/** The held-out columns of a row: none without a held-out set, else its evaluation or two empty cells. */
+function valCells(config: RunConfig, e: EvalPoint | undefined): string[] {
+  if (!config.validation) return [];
+  return [e?.val_loss !== undefined ? num(e.val_loss) : '', e?.val_accuracy !== undefined ? num(e.val_accuracy) : ''];
 }
 
 /** One step's row of history.csv, with the whole dataset's evaluation at that step when there was one. */
@@ -30,6 +38,7 @@ function historyCsvRow(
   batchSize: number,
   loss: number,
   e: EvalPoint | undefined,
+  config: RunConfig,
 ): string {
   return [
     String(step),
@@ -39,12 +48,14 @@ function historyCsvRow(
     num(loss),
     e ? num(e.loss) : '',
     e ? num(e.accuracy) : '',
+    ...valCells(config, e),
   ].join(',');
 }
 
 /** The last row of history.csv: step = steps, the final evaluation only. */
-function historyCsvLast(steps: number, groups: number, last: EvalPoint): string {
-  return [String(steps), ...new Array<string>(2 * groups + 2).fill(''), num(last.loss), num(last.accuracy)].join(',');
+function historyCsvLast(steps: number, groups: number, last: EvalPoint, config: RunConfig): string {
+  const empty = new Array<string>(2 * groups + 2).fill('');
+  return [String(steps), ...empty, num(last.loss), num(last.accuracy), ...valCells(config, last)].join(',');
 }
 
 /**
@@ -60,22 +71,24 @@ export function historyCsv(result: RunResult): string {
   const steps = result.loss.length;
   for (let i = 0; i < steps; i++) {
     const e = evals.get(first + i);
-    lines.push(historyCsvRow(first + i, result.lr[i], result.momentum[i], result.batch_sizes[i], result.loss[i], e));
+    const { lr, momentum, batch_sizes, loss, config } = result;
+    lines.push(historyCsvRow(first + i, lr[i], momentum[i], batch_sizes[i], loss[i], e, config));
   }
   const last = evals.get(first + steps);
-  if (last) lines.push(historyCsvLast(first + steps, groups, last));
+  if (last) lines.push(historyCsvLast(first + steps, groups, last, result.config));
   return `${lines.join('\n')}\n`;
 }
 
 /**
  * history.csv written as the run goes (`anneal train --out`): each step's row is appended to a temporary file
  * in the output folder (`.history.csv.tmp-<pid>`, swept by `recoverOutputDir` if the process dies), which
- * `writeFilesAtomic` then renames into place with the other files (`file()`). Give `onEval` and `onRecord` to
- * `runTraining`'s hooks (`onEval` before `onRecord`: an evaluation at step i precedes step i). It keeps the
+ * `writeFilesAtomic` then renames into place with the other files (`file()`). Give it to `runTraining`'s
+ * `callbacks` (a Trainer callback: `onEvalEnd`, `onStepEnd`), or `onEval` and `onRecord` to its hooks (an
+ * evaluation at step i precedes step i). With a held-out set it adds `val_loss` and `val_accuracy`. It keeps the
  * loss, lr, momentum and batch size of every step in typed arrays for the charts (8 × (2 + 2 × groups) bytes a
  * step), not the CSV text.
  */
-export class StreamedHistoryCsv {
+export class StreamedHistoryCsv implements Callback {
   /** The temporary file the rows go to. */
   readonly tmp: string;
   private fd: number | null;
@@ -114,7 +127,7 @@ export class StreamedHistoryCsv {
       this.momentum = new Float64Array(1024 * this.groups);
     }
     const e = this.pending?.step === r.step ? this.pending : undefined;
-    this.write(historyCsvRow(r.step, r.lr, r.momentum, r.batchSize, r.loss, e));
+    this.write(historyCsvRow(r.step, r.lr, r.momentum, r.batchSize, r.loss, e, this.config));
     if (this.steps === this.loss.length) this.grow();
     const k = this.groups;
     this.loss[this.steps] = r.loss;
@@ -124,6 +137,12 @@ export class StreamedHistoryCsv {
     this.steps++;
     this.nextStep = r.step + 1;
   };
+
+  /** As a Trainer callback: `onEval`. */
+  readonly onEvalEnd = (point: EvalPoint): void => this.onEval(point);
+
+  /** As a Trainer callback: `onRecord` (a step's record, after its schedule). */
+  readonly onStepEnd = (r: StepRecord): void => this.onRecord(r);
 
   /** The run's per-step arrays for the charts (`RunResult`'s loss, lr, momentum and batch_sizes). */
   chartData(): Pick<RunResult, 'loss' | 'lr' | 'momentum' | 'batch_sizes'> {
@@ -144,7 +163,7 @@ export class StreamedHistoryCsv {
     const groups = this.steps ? this.groups : (this.config.optimizer.groups?.length ?? 1);
     // The last row is the final evaluation's, at the step after the last row (a resumed run's rows start late).
     const end = this.steps ? this.nextStep : (this.final?.step ?? 0);
-    if (this.final?.step === end) this.write(historyCsvLast(end, groups, this.final));
+    if (this.final?.step === end) this.write(historyCsvLast(end, groups, this.final, this.config));
     this.close();
     return { name: 'history.csv', written: this.tmp };
   }

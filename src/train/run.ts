@@ -4,7 +4,7 @@ import { optimizerFromSpec, type AnyOptimizer } from '../config/optimizer_spec.t
 import type { Dataset } from '../data/dataset.ts';
 import { makeBlobs, makeCircles, makeMoons, makeSpirals } from '../data/datasets.ts';
 import { DataLoader } from '../data/loader.ts';
-import { toDataset } from '../data/validate.ts';
+import { criterionOf, inlineDataset, targetsFor } from './run_targets.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../lr_scheduler/index.ts';
 import type { LayerWeights } from '../nn/sequential.ts';
 import { MLP } from '../nn/models.ts';
@@ -21,6 +21,12 @@ import {
 import { batchScheduleFromSpec, ScheduledBatches } from './batch_schedule.ts';
 import { checkScheduleUpFront } from './preflight.ts';
 import { Trainer, type BatchSource, type HistoryMode, type StepRecord, type SteppableScheduler } from './trainer.ts';
+import type { Callback, EvalPoint } from './callbacks.ts';
+import type { EarlyStopping, EarlyStoppingSummary } from './early_stopping.ts';
+import type { StateDict } from '../params/state_reader.ts';
+import * as heldOut from './validation.ts';
+
+export type { EvalPoint } from './callbacks.ts';
 
 /** A finished run in the layout of a training.json case: the config plus what the run produced. */
 export interface RunResult {
@@ -40,8 +46,19 @@ export interface RunResult {
   final: LayerWeights[];
   /** The loss on the whole dataset with the trained weights. */
   final_loss: number;
-  /** The accuracy on the whole dataset with the trained weights, in [0, 1]. */
+  /**
+   * The accuracy on the whole dataset with the trained weights, in [0, 1]: arg-max for CrossEntropyLoss,
+   * `(logit > 0) == target` over every output for BCEWithLogitsLoss; NaN (null in JSON) for regression.
+   */
   final_accuracy: number;
+  /** Regression criteria: the mean squared error over every output with the trained weights; else null. */
+  final_mse?: number | null;
+  /** The loss on the held-out set with the trained weights (absent without `validation`). */
+  final_val_loss?: number;
+  /** The accuracy on the held-out set with the trained weights (absent without `validation`). */
+  final_val_accuracy?: number;
+  /** What early stopping did (absent without `early_stopping`); `steps` is where the run ended. */
+  early_stop?: EarlyStoppingSummary;
   /** The batch size of every step. */
   batch_sizes: number[];
   /**
@@ -78,16 +95,6 @@ export interface CheckpointHook {
   extra?: Record<string, unknown>;
 }
 
-/** The whole dataset's loss and accuracy with the weights of step `step` (before that step's update). */
-export interface EvalPoint {
-  /** The step whose weights were evaluated (`steps` for the final weights). */
-  step: number;
-  /** The loss on the whole dataset. */
-  loss: number;
-  /** The accuracy on the whole dataset, in [0, 1]. */
-  accuracy: number;
-}
-
 /** Optional callbacks and settings of `runTraining` and `prepareRun`. */
 export interface RunHooks {
   /** Reads a CSV dataset spec (Node only; the browser has no file system). */
@@ -118,16 +125,15 @@ export interface RunHooks {
   resume?: Checkpoint | Uint8Array;
   /** Write checkpoints every `every` steps and at the end (not after a NaN stop: the last good one stays). */
   checkpoint?: CheckpointHook;
+  /** More callbacks (see `Callback`), called after the run's own (checkpoints, early stopping, `onEval`). */
+  callbacks?: readonly Callback[];
 }
 
-/** The default evaluation interval for a run of `steps` steps: about 100 evaluations. */
-export function defaultEvalEvery(steps: number): number {
-  return Math.max(1, Math.ceil(steps / 100));
-}
+export { defaultEvalEvery } from './callbacks.ts';
 
 /** The data a config names: inline X/Y, a generated dataset, or a CSV file. */
 export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
-  if (config.X !== undefined && config.Y !== undefined) return toDataset(config.X, config.Y);
+  if (config.X !== undefined && config.Y !== undefined) return inlineDataset(config.X, config.Y);
   const spec = config.data as DatasetSpec;
   const seed = spec.type !== 'csv' ? (spec.seed ?? config.seed ?? 0) : 0;
   switch (spec.type) {
@@ -189,6 +195,10 @@ export interface PreparedRun {
   startStep: number;
   /** The checkpoint the run resumed from (`RunHooks.resume`), or null. */
   resumed: Checkpoint | null;
+  /** The held-out set (`validation`), never trained on, or null. */
+  heldOut: Dataset | null;
+  /** The config's early stopping (`runTraining` calls it), or null. */
+  earlyStopping: EarlyStopping | null;
 }
 
 /**
@@ -196,7 +206,8 @@ export interface PreparedRun {
  * the caller disposes of the trainer, the optimizer and the model.
  */
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
-  const data = resolveData(config, hooks);
+  const dataOf = (spec: DatasetSpec) => resolveData({ ...config, X: undefined, Y: undefined, data: spec }, hooks);
+  const { train: data, heldOut: held } = heldOut.resolveHeldOut(config, resolveData(config, hooks), dataOf);
   const { sizes } = config;
   if (sizes[0] !== data.nFeatures) {
     throw new ConfigError(
@@ -205,15 +216,8 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
       `${data.nFeatures} (the data's features)`,
     );
   }
-  const maxLabel = data.y.reduce((a, b) => Math.max(a, b), 0);
-  if (sizes[sizes.length - 1] <= maxLabel) {
-    throw new ConfigError(
-      `sizes: the data has labels up to ${maxLabel}, so the last size must be at least ${maxLabel + 1}, ` +
-        `got ${sizes[sizes.length - 1]}`,
-      `sizes[${sizes.length - 1}]`,
-      `at least ${maxLabel + 1} (the data's labels go up to ${maxLabel})`,
-    );
-  }
+  const criterion = criterionOf(config);
+  const targets = targetsFor(criterion, data, sizes[sizes.length - 1]);
   if (config.batch_size && config.batch_size > data.nSamples) {
     throw new ConfigError(
       `batch_size: must be at most the dataset size ${data.nSamples}, got ${config.batch_size}`,
@@ -222,7 +226,8 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
     );
   }
   const batchSource = makeBatches(config, data.nSamples, (hooks.record ?? 'all') === 'all');
-  const model = new MLP({ sizes, activation: config.activation, seed: config.seed ?? 0 });
+  const activationArgs = config.activation_args ?? null;
+  const model = new MLP({ sizes, activation: config.activation, activationArgs, seed: config.seed ?? 0, criterion });
   let optimizer: AnyOptimizer | null = null;
   let trainer: Trainer | null = null;
   try {
@@ -239,16 +244,19 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
         'set only with a ReduceLROnPlateau scheduler',
       );
     }
+    heldOut.checkWatchedValues(config, held !== null, scheduler);
+    const onEval = heldOut.plateauOnEval(config, scheduler); // the plateau stepped on evaluations, not steps
     trainer = new Trainer({
       model,
       optimizer,
-      scheduler,
-      schedulerMetric: isPlateau ? 'loss' : null,
+      scheduler: onEval ? null : scheduler,
+      schedulerMetric: isPlateau && !onEval ? 'loss' : null,
+      callbacks: onEval ? [onEval] : [],
       manualDecay: config.manual_decay ?? null,
       batches: batchSource.source,
       record: hooks.record ?? 'all',
       x: data,
-      y: data.y,
+      y: targets,
     });
     const init = model.layerWeights();
     let resumed: Checkpoint | null = null;
@@ -270,8 +278,25 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
         batches: batchSource.source as CheckpointableBatches | null,
       });
     }
+    const earlyStopping = heldOut.earlyStoppingOf(config);
+    const saved = resumed?.extra?.early_stopping;
+    if (earlyStopping && saved) earlyStopping.loadStateDict(saved as StateDict, trainer);
     const recorded = batchSource.recorded;
-    return { config, data, model, optimizer, scheduler, trainer, recorded, init, startStep: trainer.step, resumed };
+    const startStep = trainer.step;
+    return {
+      config,
+      data,
+      model,
+      optimizer,
+      scheduler,
+      trainer,
+      recorded,
+      init,
+      startStep,
+      resumed,
+      heldOut: held,
+      earlyStopping,
+    };
   } catch (err) {
     trainer?.dispose();
     optimizer?.dispose();
@@ -289,7 +314,9 @@ export function saveRunCheckpoint(run: PreparedRun, extra?: Record<string, unkno
     trainer: run.trainer,
     scheduler: run.scheduler as CheckpointableScheduler | null,
     config: runConfigToJson(run.config),
-    extra: extra ?? null,
+    // Early stopping's progress (and kept weights) goes with the checkpoint, so a resumed run stops where the
+    // uninterrupted one does.
+    extra: run.earlyStopping ? { ...extra, early_stopping: run.earlyStopping.stateDict(run.trainer) } : (extra ?? null),
   });
 }
 
@@ -328,10 +355,8 @@ function makeBatches(
 
 /** Trains as the config says and reports the run in training.json's layout. */
 export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult {
-  const evalEvery = hooks.evalEvery ?? defaultEvalEvery(config.steps);
-  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
-    throw new ConfigError(`evalEvery: must be an integer >= 1, got ${evalEvery}`, 'evalEvery', 'an integer >= 1');
-  }
+  const evalEvery = heldOut.runEvalEvery(config, hooks.evalEvery);
+  config = heldOut.withEvalEvery(config, evalEvery); // part of the run when early stopping or the plateau count on it
   const checkpoint = hooks.checkpoint;
   if (checkpoint && (!Number.isSafeInteger(checkpoint.every) || checkpoint.every < 1)) {
     throw new ConfigError(
@@ -344,18 +369,10 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   const { model, trainer, init } = run;
   const start = run.startStep;
   try {
-    const evals: EvalPoint[] = [];
-    const evaluate = (step: number) => {
-      const { loss, accuracy } = trainer.evaluate();
-      const point = { step, loss, accuracy };
-      evals.push(point);
-      hooks.onEval?.(point);
-      return point;
-    };
-    let wallMs = 0;
-    // A checkpoint after every `every` steps (and at the end), between two calls of trainer.run: the steps
-    // themselves are untouched. A resumed run does not write again the checkpoint it started from.
+    // A checkpoint after every `every` steps (and at the end), once the step's update and schedule are done:
+    // the steps themselves are untouched. A resumed run does not write again the checkpoint it started from.
     let written = run.resumed ? start : -1;
+    let savingMs = 0;
     // A checkpoint with NaN or infinite weights or buffers (a diverging run) is not written: loading would
     // refuse it, and the last good one stays the newest.
     const save = (step: number) => {
@@ -365,31 +382,42 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       checkpoint.write(bytes, step);
       written = step;
     };
-    // Every run starts with an evaluation (step 0, or the step it resumes at), so the whole dataset has been
-    // staged once before the first step whatever evalEvery is: the numbers of a run do not depend on how often
-    // it is evaluated.
-    for (let done = start; done < config.steps; ) {
-      if (done % evalEvery === 0 || done === start) evaluate(done);
-      let chunk = Math.min(evalEvery - (done % evalEvery), config.steps - done);
-      if (checkpoint) chunk = Math.min(chunk, checkpoint.every - (done % checkpoint.every));
-      const began = performance.now();
-      try {
-        trainer.run(chunk, hooks.onStep);
-      } finally {
-        wallMs += performance.now() - began;
-      }
-      done += chunk;
-      if (checkpoint && done % checkpoint.every === 0 && done < config.steps) save(done);
+    const callbacks: Callback[] = [];
+    if (checkpoint) {
+      callbacks.push({
+        onStepEnd: (r) => {
+          const done = r.step + 1;
+          if (done % checkpoint.every !== 0 || done >= config.steps) return;
+          const began = performance.now();
+          save(done);
+          savingMs += performance.now() - began; // not training time
+        },
+        // At the end (before early stopping puts back its best weights: resuming continues the run as it was).
+        onTrainEnd: () => save(trainer.step),
+      });
     }
-    const final = evaluate(config.steps);
-    save(config.steps);
+    const stopper = run.earlyStopping;
+    if (stopper) callbacks.push(stopper);
+    if (hooks.onEval) callbacks.push({ onEvalEnd: (point) => hooks.onEval!(point) });
+    callbacks.push(...(hooks.callbacks ?? []));
+    const held = run.heldOut;
+    const fit = trainer.fit(config.steps - start, {
+      evalEvery,
+      validation: held ? { x: held, y: targetsFor(model.criterion, held, model.outputDim, 'validation') } : null,
+      callbacks,
+      onStep: hooks.onStep,
+    });
+    const evals = fit.evals;
+    // Restored weights score what their evaluation scored (an evaluation is a function of the weights).
+    const restored = stopper?.restoredStep != null ? stopper.keptPoint : null;
+    const final = restored ?? evals[evals.length - 1];
     const recorded = (hooks.record ?? 'all') === 'all';
     const listed = config.batches ? (start ? config.batches.slice(start) : config.batches) : null;
     const batches = recorded ? (listed ?? run.recorded?.record ?? null) : null;
     const n = run.data.nSamples;
     hooks.onModel?.(run);
     const history = trainer.history;
-    const taken = config.steps - start;
+    const taken = trainer.step - start;
     return {
       config,
       init,
@@ -400,13 +428,18 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       final: model.layerWeights(),
       final_loss: final.loss,
       final_accuracy: final.accuracy,
+      final_mse: model.criterion.targets === 'floats' ? (trainer.evaluate().mse ?? null) : null,
+      ...(final.val_loss !== undefined
+        ? { final_val_loss: final.val_loss, final_val_accuracy: final.val_accuracy }
+        : {}),
+      ...(stopper ? { early_stop: stopper.summary() } : {}),
       batch_sizes: !recorded
         ? []
         : batches
           ? batches.slice(0, taken).map((b) => b.length)
           : new Array<number>(taken).fill(n),
       evals,
-      wallMs,
+      wallMs: fit.wallMs - savingMs,
       steps: trainer.step,
       lastStep: trainer.lastStep,
       recorded,
@@ -428,8 +461,12 @@ function withoutResultKeys(config: RunConfig): Partial<RunConfig> {
     final: _f,
     final_loss: _fl,
     final_accuracy: _fa,
+    final_mse: _fm,
     batch_sizes: _bs,
     evals: _ev,
+    final_val_loss: _fvl,
+    final_val_accuracy: _fva,
+    early_stop: _es,
     ...settings
   } = config;
   return settings;
@@ -472,7 +509,12 @@ export function resultToJson(result: RunResult): Record<string, unknown> {
     momentum: result.momentum,
     final: result.final,
     final_loss: result.final_loss,
-    final_accuracy: result.final_accuracy,
+    final_accuracy: Number.isNaN(result.final_accuracy) ? null : result.final_accuracy,
+    final_mse: result.final_mse ?? null,
+    ...(result.final_val_loss !== undefined
+      ? { final_val_loss: result.final_val_loss, final_val_accuracy: result.final_val_accuracy }
+      : {}),
+    ...(result.early_stop ? { early_stop: result.early_stop } : {}),
     evals: result.evals,
   };
 }

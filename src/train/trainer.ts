@@ -1,12 +1,13 @@
 import { checkInteger } from '../params/check.ts';
 import { ValidationError } from '../params/error.ts';
 import { DeviceData } from '../nn/device_data.ts';
-import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../nn/matrix.ts';
+import { toLabels, toMatrix, toTargets, type Features, type Matrix, type Targets } from '../nn/matrix.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { ParamGroup } from '../optim/group.ts';
 import { HistoryRecorder, type History } from './history.ts';
 import { formatValue } from '../params/names.ts';
+import { checkCallback, type Callback, defaultEvalEvery, type EvalContext, type EvalPoint } from './callbacks.ts';
 
 export type { History } from './history.ts';
 
@@ -20,6 +21,38 @@ export interface SteppableScheduler {
 export interface BatchSource {
   /** The sample indices of step `step`'s batch, or null for the whole dataset. */
   next(step: number): ArrayLike<number> | null;
+}
+
+/** A held-out (validation) set: features and targets, as the trainer's own `x` and `y`. */
+export interface HeldOutSet {
+  /** The features, one row per sample, as many columns as the model takes. */
+  x: Features;
+  /** The labels (CrossEntropyLoss), or the float targets (the other criteria), one per row. */
+  y: Targets;
+}
+
+/** Options of `Trainer.fit`. */
+export interface FitOptions {
+  /** Evaluate every `evalEvery` steps (an integer >= 1; default: steps / 100, rounded up). */
+  evalEvery?: number;
+  /** A held-out set evaluated beside the training set (`val_loss`, `val_accuracy`); it is never trained on. */
+  validation?: HeldOutSet | null;
+  /** Callbacks of this fit only, called after the trainer's own. */
+  callbacks?: readonly Callback[];
+  /** After every step: its index and its loss. */
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** What `Trainer.fit` did. */
+export interface FitResult {
+  /** Every evaluation, in order: before the first step, every `evalEvery` steps, and the final weights. */
+  evals: EvalPoint[];
+  /** Milliseconds spent in the training steps (evaluations and callbacks at evaluations excluded). */
+  wallMs: number;
+  /** Whether a callback stopped the run before its last step. */
+  stopped: boolean;
+  /** The steps taken. */
+  steps: number;
 }
 
 /** The lesson's hand-written lr decay: `for group of paramGroups: group.lr *= factor` after every `every`-th step. */
@@ -55,6 +88,8 @@ export interface TrainerOptions extends StepSchedule {
    * reused: copy what you keep) and nothing is kept.
    */
   record?: HistoryMode;
+  /** Called as the trainer trains (see `Callback`), in this order, before those `addCallback` adds. */
+  callbacks?: readonly Callback[];
 }
 
 /** One step's record: its index, its loss, and the lr and momentum (or beta1) each param group used. */
@@ -173,7 +208,11 @@ export class Trainer {
   private stepIndex = 0;
   private startIndex = 0;
 
-  constructor(options: TrainerOptions & { x: Features; y: Labels }) {
+  /**
+   * @param options the model (its criterion set: class labels `y` for CrossEntropyLoss, float targets — a row of
+   * outputs per sample — for the others), the optimizer, the data `x` and `y`, and the schedule
+   */
+  constructor(options: TrainerOptions & { x: Features; y: Targets }) {
     const { model, optimizer } = options;
     if (optimizer.engine !== model.engine) {
       throw new ValidationError(
@@ -185,7 +224,11 @@ export class Trainer {
       );
     }
     const x = toMatrix(options.x, model.inputDim, 'x', 'Trainer');
-    const y = toLabels(options.y, x.rows, model.outputDim, 'y', 'Trainer');
+    const outputs = model.outputDim;
+    const y: Int32Array | Matrix =
+      model.criterion.targets === 'floats'
+        ? { rows: x.rows, cols: outputs, data: toTargets(options.y, x.rows, outputs, 'y', 'Trainer') }
+        : toLabels(options.y as ArrayLike<number>, x.rows, outputs, 'y', 'Trainer');
     if (options.manualDecay) checkManualDecay(options.manualDecay);
     this.model = model;
     this.optimizer = optimizer;
@@ -207,8 +250,8 @@ export class Trainer {
 
   /** The training features, as given (checked against the model's input width). */
   readonly x: Matrix;
-  /** The training labels. */
-  readonly y: Int32Array;
+  /** The training labels (CrossEntropyLoss), or float targets, one row of outputs per sample (the others). */
+  readonly y: Int32Array | Matrix;
 
   /** Steps taken so far (those before a resume included): the index of the next step. */
   get step(): number {
@@ -323,7 +366,11 @@ export class Trainer {
     return { ...this.current };
   }
 
-  /** Runs `steps` more steps; `onStep` sees each step's index and loss. Throws NonFiniteLossError on NaN/Inf. */
+  /**
+   * Runs `steps` more steps; `onStep` sees each step's index and loss, then every callback's `onStepEnd` its
+   * record. A callback that sets `stopTraining` stops the run after that step (the flag is cleared when `run`
+   * begins). Throws NonFiniteLossError on NaN/Inf.
+   */
   run(steps: number, onStep?: (step: number, loss: number) => void): History {
     checkInteger('Trainer.run', 'steps', steps, { min: 0 }, 'plain');
     const { model, optimizer } = this;
@@ -331,6 +378,9 @@ export class Trainer {
     const groups = optimizer.paramGroups;
     const { recorder, onRecord, last } = this;
     const { lr, momentum } = last;
+    // Hoisted: with no callback defining onStepEnd, a step costs one null check more.
+    const stepEnd = this.stepEndCallbacks();
+    this.stopTraining = false;
     for (let k = 0; k < steps; k++) {
       const i = this.stepIndex;
       const n = model.loadBatch(this.data, batches ? batches.next(i) : null);
@@ -356,8 +406,141 @@ export class Trainer {
         throw new SchedulerStepError(i, loss, this.history, this.scheduleName(i), err, this.lastStep);
       }
       onStep?.(i, loss);
+      if (stepEnd !== null) for (let c = 0; c < stepEnd.length; c++) stepEnd[c].onStepEnd!(last, this);
+      if (this.stopTraining) break;
     }
     return this.history;
+  }
+
+  /**
+   * Set by a callback (or anyone) to stop training, as Keras's `model.stop_training`: `run` stops after the
+   * step it was set in; `fit` also checks it after every evaluation. Cleared when `run` or `fit` begins.
+   */
+  stopTraining = false;
+  private readonly added: Callback[] = [];
+  /** The callbacks of the `fit` under way (the trainer's and the fit's own), or null between fits. */
+  private fitting: readonly Callback[] | null = null;
+
+  /** Adds a callback, called after those given so far (see `Callback`); returns the trainer. */
+  addCallback(callback: Callback): this {
+    const all = this.callbacks;
+    this.added.push(checkCallback('Trainer.addCallback', callback, all.length));
+    return this;
+  }
+
+  /** The trainer's callbacks: those of its options, then those `addCallback` added. */
+  get callbacks(): readonly Callback[] {
+    const given = this.options.callbacks ?? [];
+    if (!Array.isArray(given)) {
+      throw new ValidationError('Trainer', 'callbacks', 'an array of callbacks', given);
+    }
+    given.forEach((c, i) => checkCallback('Trainer', c, i));
+    return [...given, ...this.added];
+  }
+
+  /** The callbacks that define `onStepEnd` (those of the fit under way, else the trainer's), or null for none. */
+  private stepEndCallbacks(): Callback[] | null {
+    const found = (this.fitting ?? this.callbacks).filter((c) => typeof c.onStepEnd === 'function');
+    return found.length ? found : null;
+  }
+
+  /**
+   * Trains `steps` more steps as `runTraining` does, evaluating as it goes: on the whole training set (and on
+   * the held-out `validation` set, when given) before the first step, at every step that is a multiple of
+   * `evalEvery`, and with the final weights. Evaluating changes nothing of the training: the steps are those of
+   * `run(steps)`, bit for bit, with or without a held-out set, whatever `evalEvery` is. Callbacks are called as
+   * `Callback` says; one that sets `stopTraining` ends the run early (its weights are then evaluated, unless an
+   * evaluation just did). Throws what `run` throws (no `onTrainEnd` then).
+   */
+  fit(steps: number, options: FitOptions = {}): FitResult {
+    const where = 'Trainer.fit';
+    checkInteger(where, 'steps', steps, { min: 0, safe: true }, 'plain');
+    const evalEvery = checkInteger(
+      where,
+      'evalEvery',
+      options.evalEvery ?? defaultEvalEvery(steps),
+      { min: 1, safe: true },
+      'plain',
+    );
+    const own = options.callbacks ?? [];
+    if (!Array.isArray(own)) throw new ValidationError(where, 'callbacks', 'an array of callbacks', own);
+    const base = this.callbacks;
+    const callbacks = [...base, ...own.map((c, i) => checkCallback(where, c, base.length + i))];
+    const held = options.validation ? this.heldOutData(options.validation, where) : null;
+    const start = this.stepIndex;
+    const end = start + steps;
+    const evals: EvalPoint[] = [];
+    const evalEnd = callbacks.filter((c) => typeof c.onEvalEnd === 'function');
+    const evaluate = (step: number) => {
+      const { loss, accuracy } = this.evaluate();
+      const point: EvalPoint = { step, loss, accuracy };
+      if (held) {
+        const v = this.evaluateHeldOut(held);
+        point.val_loss = v.loss;
+        point.val_accuracy = v.accuracy;
+      }
+      evals.push(point);
+      // The first evaluation is a baseline unless the uninterrupted run counts it too (see EvalContext).
+      const baseline = step === 0 || (step === start && (step % evalEvery !== 0 || step === end));
+      const context: EvalContext = { epoch: baseline ? null : Math.ceil(step / evalEvery) - 1 };
+      for (const c of evalEnd) c.onEvalEnd!(point, this, context);
+    };
+    let wallMs = 0;
+    let stopped = false;
+    this.fitting = callbacks;
+    this.stopTraining = false;
+    try {
+      for (const c of callbacks) c.onTrainBegin?.(this);
+      // Every fit starts with an evaluation, so the whole training set has been staged once before the first
+      // step whatever evalEvery is: the numbers of a run do not depend on how often it is evaluated.
+      let done = start;
+      let evaluatedAt = -1;
+      while (done < end) {
+        if (done % evalEvery === 0 || done === start) {
+          evaluate(done);
+          evaluatedAt = done;
+        }
+        if (this.stopTraining) break;
+        const chunk = Math.min(evalEvery - (done % evalEvery), end - done);
+        const began = performance.now();
+        try {
+          this.run(chunk, options.onStep);
+        } finally {
+          wallMs += performance.now() - began;
+        }
+        done = this.stepIndex;
+        if (this.stopTraining) break;
+      }
+      stopped = done < end;
+      if (evaluatedAt !== done) evaluate(done);
+      for (const c of callbacks) c.onTrainEnd?.(this);
+    } finally {
+      this.fitting = null;
+      held?.dispose();
+    }
+    return { evals, wallMs, stopped, steps: this.stepIndex - start };
+  }
+
+  /** The held-out set copied into the model's engine, checked as the training data is. */
+  private heldOutData(validation: HeldOutSet, where: string): DeviceData {
+    const { model } = this;
+    if (typeof validation !== 'object' || validation === null || Array.isArray(validation)) {
+      throw new ValidationError(where, 'validation', 'an object {x, y}', validation);
+    }
+    const x = toMatrix(validation.x, model.inputDim, 'validation.x', where);
+    const outputs = model.outputDim;
+    // As the constructor reads the training targets: class labels, or float targets for a float criterion.
+    const y: Int32Array | Matrix =
+      model.criterion.targets === 'floats'
+        ? { rows: x.rows, cols: outputs, data: toTargets(validation.y, x.rows, outputs, 'validation.y', where) }
+        : toLabels(validation.y as ArrayLike<number>, x.rows, outputs, 'validation.y', where);
+    return new DeviceData(model.engine, x, y);
+  }
+
+  /** Loss and accuracy over a held-out set in the model's engine, as `evaluate` over the training set. */
+  private evaluateHeldOut(data: DeviceData) {
+    const n = this.model.loadBatch(data, null);
+    return this.model.evaluateStaged(n);
   }
 
   /** Puts back the lrs and momenta the last step used (a failed schedule may have written some of them). */
@@ -382,7 +565,7 @@ export class Trainer {
     return scheduler ? scheduler.constructor.name : 'the schedule';
   }
 
-  /** Loss, accuracy and predictions over the whole dataset. */
+  /** The loss and the criterion's metrics over the whole dataset (see `Evaluation`). */
   evaluate() {
     const n = this.model.loadBatch(this.data, null);
     return this.model.evaluateStaged(n);

@@ -136,9 +136,9 @@ describe('names on the command line', () => {
           'expected one of Adam, AdamW, SGD, got "adagrad"',
       ],
       [
-        ['train', '--activation', 'GELU'],
-        "error: option '--activation <name>' argument 'GELU' is invalid. " +
-          'expected one of tanh, relu, sigmoid, got "GELU"',
+        ['train', '--activation', 'Mish'],
+        "error: option '--activation <name>' argument 'Mish' is invalid. " +
+          'expected one of tanh, relu, sigmoid, leaky_relu, gelu, gelu_tanh, elu, silu, got "Mish"',
       ],
       [
         ['train', '--dataset', 'hexagons'],
@@ -256,7 +256,11 @@ describe('names in JSON configs', () => {
         { ...config, scheduler: { type: 'warmuplr' } },
         `schedulerFromSpec: unknown scheduler type "warmuplr"; expected one of ${SCHEDULER_TYPES.join(', ')}`,
       ],
-      [{ ...config, activation: 'gelu' }, 'activation: Invalid option: expected one of "tanh"|"relu"|"sigmoid"'],
+      [
+        { ...config, activation: 'mish' },
+        'activation: Invalid option: expected one of ' +
+          '"tanh"|"relu"|"sigmoid"|"leaky_relu"|"gelu"|"gelu_tanh"|"elu"|"silu"',
+      ],
     ];
     for (const [value, message] of cases) {
       const { code, stderr } = await runCli('train', '--config', writeJson('bad.json', value));

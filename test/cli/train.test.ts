@@ -160,7 +160,7 @@ describe('anneal train', () => {
         { ...base, optimizer: { type: 'Adagrad' } },
         /optimizer.type: unknown optimizer "Adagrad"; expected one of Adam, AdamW, SGD/,
       ],
-      [{ ...base, activation: 'gelu' }, /activation: Invalid option: expected one of "tanh"\|"relu"\|"sigmoid"/],
+      [{ ...base, activation: 'mish' }, /activation: Invalid option: expected one of "tanh"\|"relu"\|"sigmoid"\|/],
       [
         { ...base, optimizer: { type: 'Adam', groups: [{ lr: 0.01 }], kwargs: { betas: [0.9, 1.2] } } },
         /Adam: betas\[1\] must be a number in \[0, 1\), got 1.2/,

@@ -127,6 +127,48 @@ describe('toOnnx in onnxruntime against anneal', () => {
     }
   });
 
+  it('leaky_relu, elu (with their arguments), gelu, gelu_tanh and silu, within 1e-5', async () => {
+    const cases: [string, Record<string, number> | null][] = [
+      ['leaky_relu', null],
+      ['leaky_relu', { negative_slope: 0.2 }],
+      ['elu', { alpha: 0.7 }],
+      ['gelu', null],
+      ['gelu_tanh', null],
+      ['silu', null],
+    ];
+    for (const [activation, activationArgs] of cases) {
+      const model = new MLP({ sizes: [4, 16, 7, 3], activation, activationArgs, seed: 2 });
+      await expectMatchesForward(model);
+      model.dispose();
+    }
+  });
+
+  it('a multi-node activation is a named subgraph with scalar constants; LeakyRelu and Elu carry alpha', async () => {
+    const gelu = decode(await toOnnx(new MLP({ sizes: [2, 3, 2], activation: 'gelu', seed: 0 })));
+    expect(gelu.graph.node.map((n) => [n.name, n.opType])).toEqual([
+      ['Gemm_0', 'Gemm'],
+      ['Gelu_1/Div_0', 'Div'],
+      ['Gelu_1/Erf_1', 'Erf'],
+      ['Gelu_1/Add_2', 'Add'],
+      ['Gelu_1/Mul_3', 'Mul'],
+      ['Gelu_1/Mul_4', 'Mul'],
+      ['Gemm_2', 'Gemm'],
+    ]);
+    expect(gelu.graph.node[5].output).toEqual(['Gelu_1_output']);
+    expect(gelu.graph.node[6].input[0]).toBe('Gelu_1_output');
+    const constant = gelu.graph.initializer.find((t) => t.name === 'Gelu_1/c0_1');
+    expect(constant?.dims).toEqual([]);
+    expect(floats(constant?.rawData as Uint8Array)).toEqual([Math.fround(Math.SQRT2)]);
+    const leaky = decode(
+      await toOnnx(new MLP({ sizes: [2, 3, 2], activation: 'leaky_relu', activationArgs: { negative_slope: 0.25 } })),
+    );
+    expect(leaky.graph.node[1]).toMatchObject({
+      name: 'LeakyRelu_1',
+      opType: 'LeakyRelu',
+      attribute: [{ name: 'alpha', f: 0.25 }],
+    });
+  });
+
   it('a Sequential mixing relu and sigmoid, ending in an activation', async () => {
     const model = new Sequential(new Linear(4, 6), new ReLU(), new Linear(6, 5), new Sigmoid(), new Linear(5, 3));
     await expectMatchesForward(model);

@@ -121,6 +121,25 @@ describe('loss chart', () => {
     covers(linear.extent('yAxis'), twoGroups.loss);
     expect(linear.svg).toContain('>loss<');
   });
+
+  it('with held-out evaluations, their loss and accuracy beside the training set ones; the axes cover them', () => {
+    const evals = twoGroups.evals.map((e, i) => ({ ...e, val_loss: 3 + i, val_accuracy: 0.5 }));
+    const option = lossChartOption({ loss: twoGroups.loss, evals, logScale: true });
+    const drawn = laidOut(option);
+    expect(drawn.series.map((s) => s.name)).toEqual([
+      'loss (batch)',
+      'loss (training set)',
+      'accuracy (training set)',
+      'val loss (held-out set)',
+      'val accuracy (held-out set)',
+    ]);
+    const series = option.series as { data: [number, number][]; yAxisIndex?: number }[];
+    expect(series[3].data).toEqual(evals.map((e) => [e.step, e.val_loss]));
+    expect(series[4].data).toEqual(evals.map((e) => [e.step, 50]));
+    expect(series[4].yAxisIndex).toBe(1);
+    covers(drawn.extent('yAxis', 0), [...twoGroups.loss, ...evals.map((e) => e.val_loss)]);
+    expect(drawn.svg).toContain('val loss (held-out set)');
+  });
 });
 
 describe('overlay chart', () => {

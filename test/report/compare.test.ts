@@ -442,3 +442,35 @@ describe('report.md shows a data file name as text', () => {
     expect(md).toContain("```sh\nanneal compare --data '");
   });
 });
+
+describe('anneal compare --val-split', () => {
+  it('holds out the same rows in every run; the table, charts and results.json show the held-out numbers', async () => {
+    const out = join(tmp, 'held');
+    const args = ['--strategies', 'constant-0.1, step', '--samples', '80', '--steps', '60', '--batch-size', '16'];
+    const { code, stdout, stderr } = await runCli('compare', ...args, '--val-split', '0.25', '--out', out, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { rows, settings } = JSON.parse(stdout);
+    expect(settings.validation).toEqual({ val_split: 0.25, seed: 0 });
+    for (const row of rows) {
+      expect(row.final_val_loss.n).toBe(1);
+      expect(row.final_val_accuracy.mean).toBeGreaterThan(0);
+      // Each run is the anneal train run of its config file, held-out set included.
+      const config = join(out, row.runs[0].config);
+      const train = JSON.parse((await runCli('train', '--config', config, '--json')).stdout);
+      expect(train.validation).toEqual({ val_split: 0.25, seed: 0 });
+      expect(row.runs[0].final_val_loss).toBe(train.final_val_loss);
+      expect(row.runs[0].final_loss).toBe(train.final_loss);
+    }
+    expect(existsSync(join(out, 'val_loss.svg'))).toBe(true);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| strategy | final loss | accuracy | val loss | val accuracy |');
+    expect(md).toContain('held-out set: 0.25 of the data');
+    const text = await runCli('compare', ...args, '--val-split', '0.25', '--out', join(tmp, 'held2'), '--quiet');
+    expect(text.stdout).toMatch(/final loss +accuracy +val loss +val accuracy/);
+    // Without --val-split nothing changes: no held-out columns, no val_loss chart.
+    const plain = await runCli('compare', ...args, '--out', join(tmp, 'plain'), '--json');
+    expect(JSON.parse(plain.stdout).rows[0].final_val_loss).toBeUndefined();
+    expect(existsSync(join(tmp, 'plain', 'val_loss.svg'))).toBe(false);
+  });
+});
