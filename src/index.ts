@@ -51,7 +51,9 @@ export {
   type EvalPoint,
   saveRunCheckpoint,
   type CheckpointHook,
+  type CsvTargets,
 } from './train/run.ts';
+export type { RunScaler, ScalerState } from './train/run_scaler.ts';
 export { parseRunConfig, ConfigError, DATASET_TYPES, type RunConfig } from './config/run_config.ts';
 export { optimizerFromSpec, OPTIMIZER_TYPES, type OptimizerSpec, type AnyOptimizer } from './config/optimizer_spec.ts';
 export {

@@ -127,6 +127,13 @@ export function compareCommand(): Command {
     });
 }
 
+/** compare trains classifiers (CrossEntropyLoss): regression data go to `anneal train`. */
+const REGRESSION_REFUSAL = (what: string) =>
+  `${what} is a regression dataset (float targets): anneal compare trains classifiers (CrossEntropyLoss); ` +
+  'train a regression with anneal train (MSELoss by default)';
+
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean): CompareSettings {
   const dataSeed = flags.dataSeed ?? flags.seed;
   let data: DatasetSpec;
@@ -166,12 +173,25 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
           seed: dataSeed,
         };
         break;
+      case 'iris':
+      case 'digits':
+        for (const f of ['samples', 'noise', 'dataSeed'])
+          if (given(f)) throw new UsageError(`${flagOf(f)} does not apply to --dataset ${flags.dataset}`);
+        data = flags.dataset === 'iris' ? { type: 'iris' } : { type: 'digits', n_class: 10 };
+        break;
+      case 'diabetes':
+        throw new UsageError(REGRESSION_REFUSAL('--dataset diabetes'));
     }
+  }
+  if (!flags.data) {
+    for (const f of ['labelColumn', 'targetColumns', 'task'])
+      if (given(f)) throw new UsageError(`${flagOf(f)} only applies with --data FILE.csv`);
   }
   const dataset = resolveData(
     parseRunConfig({ sizes: [1, 1], data, optimizer: { type: flags.optimizer }, steps: 0 }, 'flags'),
     { loadCsv: csvLoader },
   );
+  if (dataset.targets !== undefined) throw new UsageError(REGRESSION_REFUSAL(`--data ${flags.data}`));
   const batchSize = flags.batchSize === 'full' ? null : flags.batchSize;
   if (batchSize !== null && batchSize > dataset.nSamples)
     throw new UsageError(

@@ -67,7 +67,8 @@ export function addLossFlags(command: Command): Command {
       '--loss <name>',
       `loss function, by PyTorch class name (${CRITERIA.join(', ')}) or short name (${short}); its arguments are ` +
         'the flags below. Regression losses need float targets (a regression dataset); BCEWithLogitsLoss on class ' +
-        'labels takes one output for two classes, else one per class',
+        'labels takes one output for two classes, else one per class. Default: CrossEntropyLoss, or MSELoss on ' +
+        'regression data (--dataset diabetes, --data with --task regression)',
     )
       .default('CrossEntropyLoss')
       .argParser((value: string) => criterionType(value, '--loss')),

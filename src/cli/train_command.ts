@@ -10,7 +10,8 @@ import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { batchSizeArg, intArg, manualDecayArg } from './parse.ts';
+import { batchSizeArg, choiceArg, intArg, manualDecayArg } from './parse.ts';
+import { REAL_DATASET_NAMES } from '../data/real_datasets.ts';
 import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressCallback } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
@@ -52,6 +53,7 @@ interface TrainFlags extends DataAndModelFlags, CheckpointFlags, ValidationFlags
   lossScale: 'linear' | 'log';
   boundary?: boolean;
   grid: number;
+  scale?: 'standard' | 'minmax';
   [flag: string]: unknown;
 }
 
@@ -138,7 +140,15 @@ export function trainCommand(): Command {
       'print the run as JSON (the layout of a training.json case) and nothing else; keeps every step in memory ' +
         '(about 400 bytes per step with one param group); without --json or --out a run keeps no per-step history',
     )
-    .option('--quiet', 'print no progress bar');
+    .option('--quiet', 'print no progress bar')
+    .addOption(
+      new Option(
+        '--scale <scaler>',
+        "scale the features: standard (scikit-learn's StandardScaler) or minmax (MinMaxScaler), fitted on the " +
+          'training rows only (after --val-split) and applied to the held-out rows too; saved with the run ' +
+          '(scaler.json and model.safetensors with --out, scaler_state with --json, and in checkpoints)',
+      ).argParser(choiceArg(['standard', 'minmax'] as const)),
+    );
   addCheckpointFlags(command);
   addValidationFlags(command);
   addLossFlags(command);
@@ -176,7 +186,9 @@ export function trainCommand(): Command {
     const is2d = config.sizes[0] === 2;
     if (flags.out && flags.boundary === true && given('boundary')) checkBoundaryData(config.sizes[0]);
     // A regression loss has no classes to draw a decision boundary of.
-    const classifier = ['CrossEntropyLoss', 'BCEWithLogitsLoss'].includes(config.criterion?.type ?? 'CrossEntropyLoss');
+    const classifier = config.criterion
+      ? CLASSIFICATION_LOSSES.includes(config.criterion.type)
+      : !regressionSpec(config); // no criterion: MSELoss on regression data, else CrossEntropyLoss
     const drawBoundary = Boolean(flags.out) && flags.boundary !== false && is2d && classifier;
     if (flags.out && flags.boundary === true && given('boundary') && !classifier) {
       throw new UsageError(`--boundary: ${config.criterion?.type} is a regression loss; there are no classes to draw`);
@@ -280,7 +292,31 @@ function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** The losses that take class labels. */
+const CLASSIFICATION_LOSSES: readonly string[] = ['CrossEntropyLoss', 'BCEWithLogitsLoss'];
+
+/** Whether a config's data are a regression set by their spec (diabetes, a CSV regression, inline float rows). */
+function regressionSpec(config: RunConfig): boolean {
+  const data = config.data;
+  if (!data) return config.Y !== undefined && config.Y.length > 0 && Array.isArray(config.Y[0]);
+  if (data.type === 'diabetes') return true;
+  if (data.type !== 'csv') return false;
+  return data.task === 'regression' || (Array.isArray(data.target_columns) && data.target_columns.length > 1);
+}
+
 function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean): RunConfig {
+  if (!flags.data) {
+    const csvOnly = ['labelColumn', 'targetColumns', 'task'].filter(explicit);
+    if (csvOnly.length) throw new UsageError(`${csvOnly.map(flagOf).join(', ')} only apply with --data FILE.csv`);
+  }
+  if (!flags.data && (REAL_DATASET_NAMES as readonly string[]).includes(flags.dataset)) {
+    const generatedOnly = ['samples', 'noise', 'dataSeed'].filter(explicit);
+    if (generatedOnly.length) {
+      throw new UsageError(
+        `${generatedOnly.map(flagOf).join(', ')} do not apply to --dataset ${flags.dataset} (a shipped dataset)`,
+      );
+    }
+  }
   const data: RunConfigInput['data'] = flags.data
     ? { type: 'csv', path: flags.data, ...labelColumnOf(flags) }
     : generatedData(flags);
@@ -307,10 +343,23 @@ function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean)
     batch_schedule: flags.batchSchedule ? batchScheduleSpecFromText(flags.batchSchedule, '--batch-schedule') : null,
     ...validationFromFlags(flags, useScheduler ? flags.scheduler : 'none'),
   };
-  const criterion = criterionSpecFromFlags(flags.loss as CriterionType, flags, explicit);
+  if (flags.scale) draft.scaler = { type: flags.scale === 'standard' ? 'StandardScaler' : 'MinMaxScaler' };
+  let criterion = criterionSpecFromFlags(flags.loss as CriterionType, flags, explicit);
   if (explicit('loss') || Object.keys(criterion.args).length) draft.criterion = criterion;
   // The input and output widths come from the data (and the loss: one output per target, or per class).
   const dataset = resolveData(parseRunConfig({ ...draft, sizes: [1, 1] }, 'flags'), { loadCsv: csvLoader });
+  if (dataset.targets !== undefined) {
+    const what = flags.data ? `${flags.data} (--task regression)` : `--dataset ${flags.dataset}`;
+    if (explicit('loss') && CLASSIFICATION_LOSSES.includes(criterion.type)) {
+      throw new UsageError(
+        `--loss ${criterion.type}: ${what} is a regression dataset (float targets, no classes); give a regression ` +
+          'loss (mse, l1, smooth-l1, huber), or leave --loss out for MSELoss',
+      );
+    }
+    // Regression data: MSELoss unless --loss says otherwise.
+    if (!explicit('loss')) criterion = criterionSpecFromFlags('MSELoss', flags, explicit);
+    draft.criterion = criterion;
+  }
   const outputs =
     dataset.targets !== undefined
       ? (dataset.nTargets ?? 1)
@@ -332,6 +381,10 @@ function generatedData(flags: TrainFlags): NonNullable<RunConfigInput['data']> {
       return { type: 'blobs', n_samples: flags.samples ?? 150, cluster_std: flags.noise ?? 1, seed };
     case 'spirals':
       return { type: 'spirals', n_samples: flags.samples ?? 200, noise: flags.noise ?? 0.2, seed };
+    case 'iris':
+    case 'digits':
+    case 'diabetes':
+      return { type: flags.dataset };
   }
 }
 
@@ -363,7 +416,8 @@ function describe(config: RunConfig): string {
         .join(', ')}) per ${config.batch_schedule.interval} from `
     : '';
   const batch = `batch ${bs}${config.batch_size ?? 'full'}`;
-  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, ${batch}, data: ${data}`;
+  const scaler = config.scaler ? `, scaled by ${config.scaler.type}` : '';
+  return `${net}, ${opt}, ${sched}${decay}, ${config.steps} steps, ${batch}, data: ${data}${scaler}`;
 }
 
 function summary(result: RunResult): string {

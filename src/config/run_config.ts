@@ -49,11 +49,20 @@ const spiralsSpec = z.strictObject({
   shuffle: z.boolean().default(true),
   seed: int(0).optional(),
 });
+const column = z.union([z.string().min(1), int(0)]);
 const csvSpec = z.strictObject({
   type: z.literal('csv'),
   path: z.string().min(1),
-  label_column: z.union([z.string().min(1), int(0)]).optional(),
+  label_column: column.optional(),
+  // Regression (or a named label column): the target column(s), by header name or 0-based index.
+  target_columns: z.union([column, z.array(column).min(1)]).optional(),
+  // 'classification' (one integer label column) or 'regression' (float targets); default as parseCsv's.
+  task: z.enum(['classification', 'regression']).optional(),
 });
+// The shipped datasets (src/data/real_datasets.ts), exactly scikit-learn 1.2.1's arrays.
+const irisSpec = z.strictObject({ type: z.literal('iris') });
+const digitsSpec = z.strictObject({ type: z.literal('digits'), n_class: int(1).max(10).default(10) });
+const diabetesSpec = z.strictObject({ type: z.literal('diabetes'), scaled: z.boolean().default(true) });
 
 export const datasetSpecSchema = z.discriminatedUnion('type', [
   moonsSpec,
@@ -61,10 +70,24 @@ export const datasetSpecSchema = z.discriminatedUnion('type', [
   blobsSpec,
   spiralsSpec,
   csvSpec,
+  irisSpec,
+  digitsSpec,
+  diabetesSpec,
 ]);
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
-/** The dataset types a run config's `data` may name (`csv` reads a file, in Node). */
-export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv'] as const;
+/**
+ * The dataset types a run config's `data` may name (`csv` reads a file, in Node; `iris`, `digits` and `diabetes`
+ * are shipped, `diabetes` a regression set).
+ */
+export const DATASET_TYPES = ['moons', 'circles', 'blobs', 'spirals', 'csv', 'iris', 'digits', 'diabetes'] as const;
+
+/** The dataset specs with a seed (the generated ones). */
+export type GeneratedDatasetSpec = Extract<DatasetSpec, { type: 'moons' | 'circles' | 'blobs' | 'spirals' }>;
+
+/** Whether a dataset spec is generated from a seed (moons, circles, blobs, spirals), not read or shipped. */
+export function isGeneratedSpec(spec: DatasetSpec): spec is GeneratedDatasetSpec {
+  return spec.type === 'moons' || spec.type === 'circles' || spec.type === 'blobs' || spec.type === 'spirals';
+}
 
 // Names are read in any casing and kept in their canonical spelling ("steplr" → "StepLR", "ADAM" → "Adam"); a
 // name that is none of the known ones is left as it is, for the check that reports it.
@@ -150,6 +173,52 @@ export const criterionSpecSchema = z.strictObject({
   args: keywords().nullable().optional(),
 });
 
+/** The feature scalers a run config's `scaler` may name (scikit-learn's class names). */
+export const SCALER_TYPES = ['StandardScaler', 'MinMaxScaler'] as const;
+const SCALER_ALIASES: Record<string, (typeof SCALER_TYPES)[number]> = {
+  standard: 'StandardScaler',
+  minmax: 'MinMaxScaler',
+};
+
+/**
+ * A feature scaler fitted on the training rows (after a `val_split`) and applied to every split before training:
+ * `{type: 'StandardScaler', args: {with_mean, with_std}}` or `{type: 'MinMaxScaler', args: {feature_range, clip}}`,
+ * scikit-learn's names and defaults.
+ */
+export const scalerSpecSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('StandardScaler'),
+    args: z.strictObject({ with_mean: z.boolean().optional(), with_std: z.boolean().optional() }).nullable().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('MinMaxScaler'),
+    args: z
+      .strictObject({
+        feature_range: z
+          .tuple([finite, finite])
+          .refine(([lo, hi]) => lo < hi, 'must be [min, max] with min < max')
+          .optional(),
+        clip: z.boolean().optional(),
+      })
+      .nullable()
+      .optional(),
+  }),
+]);
+export type ScalerSpec = z.infer<typeof scalerSpecSchema>;
+
+const canonicalScalerSpec = z.preprocess(
+  (value: unknown) =>
+    value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string'
+      ? {
+          ...value,
+          type:
+            findCanonicalName((value as { type: string }).type, SCALER_TYPES, SCALER_ALIASES) ??
+            (value as { type: string }).type,
+        }
+      : value,
+  scalerSpecSchema,
+);
+
 export const runConfigSchema = z
   .strictObject({
     name: z.string().optional(),
@@ -163,13 +232,15 @@ export const runConfigSchema = z
       .default('tanh'),
     // The activation's keyword arguments (negative_slope for leaky_relu, alpha for elu); null: PyTorch's defaults.
     activation_args: z.record(z.string(), finite).nullable().optional(),
-    // The loss; absent or null: CrossEntropyLoss().
+    // The loss; absent or null: CrossEntropyLoss(), or MSELoss() on regression data (float targets).
     criterion: criterionSpecSchema.nullable().optional(),
     init: z.array(layerWeights).nullable().optional(),
     X: z.array(z.array(finite)).min(1).optional(),
     // Class labels for CrossEntropyLoss; float rows (samples × outputs) for the other criteria.
     Y: z.union([z.array(int(0)), z.array(z.array(finite))]).optional(),
     data: canonicalDatasetSpec.nullable().optional(),
+    // A feature scaler fitted on the training rows only; absent or null: the features as they are.
+    scaler: canonicalScalerSpec.nullable().optional(),
     optimizer: optimizerSpecSchema,
     scheduler: schedulerSpecSchema.nullable().optional(),
     steps: int(0).max(100_000_000),
@@ -202,6 +273,7 @@ export const runConfigSchema = z
     final_val_loss: z.unknown().optional(),
     final_val_accuracy: z.unknown().optional(),
     early_stop: z.unknown().optional(),
+    scaler_state: z.unknown().optional(),
   })
   .superRefine((c, ctx) => {
     const inline = c.X !== undefined || c.Y !== undefined;

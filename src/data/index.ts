@@ -44,6 +44,8 @@ export {
   type RealRegressionDataset,
 } from './real_datasets.ts';
 export {
+  FeatureScaler,
+  type FittedStats,
   MinMaxScaler,
   StandardScaler,
   type FloatMatrix,

@@ -287,20 +287,85 @@ function scaleFromVariance(variance: Float64Array, mean: Float64Array, n: number
   });
 }
 
+/** What every fitted scaler knows: the features and rows it was fitted on. */
+export interface FittedStats {
+  /** The number of features (`n_features_in_`). */
+  nFeatures: number;
+  /** The number of rows fitted on (`n_samples_seen_`). */
+  nSamplesSeen: number;
+}
+
+/**
+ * What `StandardScaler` and `MinMaxScaler` share: fitting on the training rows, transforming features and
+ * datasets, the fitted counts. Each scaler computes its own statistics and transform.
+ */
+export abstract class FeatureScaler<S extends FittedStats = FittedStats> {
+  /** The scaler's class name, for messages (`StandardScaler`). */
+  protected abstract readonly kind: string;
+  /**
+   * The fitted statistics; undefined before `fit`.
+   * @internal
+   */
+  protected stats: S | undefined;
+
+  /** Fits on `nFeatures` columns of `x` (row-major); replaces any earlier fit. */
+  abstract fit(x: FloatMatrix, nFeatures: number): this;
+
+  /** Transforms `x` with the fitted statistics; a Float32Array gives a Float32Array. */
+  abstract transform<T extends FloatMatrix>(x: T): T;
+
+  /** Whether `fit` (or `loadStateDict`) has run. */
+  get fitted(): boolean {
+    return this.stats !== undefined;
+  }
+
+  /** The number of features it was fitted on (`n_features_in_`); undefined before `fit`. */
+  get nFeaturesIn(): number | undefined {
+    return this.stats?.nFeatures;
+  }
+
+  /** The number of rows it was fitted on (`n_samples_seen_`); undefined before `fit`. */
+  get nSamplesSeen(): number | undefined {
+    return this.stats?.nSamplesSeen;
+  }
+
+  /** `fit(x, nFeatures)` then `transform(x)`. */
+  fitTransform<T extends FloatMatrix>(x: T, nFeatures: number): T {
+    return this.fit(x, nFeatures).transform(x);
+  }
+
+  /** Fits on a dataset's features: its float64 copy when it has one (`xF64`), else `x`. */
+  fitDataset(dataset: Dataset): this {
+    return this.fit(datasetFeatures(`${this.kind}.fitDataset`, dataset), dataset.nFeatures);
+  }
+
+  /**
+   * The dataset with its features transformed (`xF64` from the float64 copy when it has one, else from `x`;
+   * `x` = `xF64` rounded once to float32); everything else kept.
+   */
+  transformDataset<D extends Dataset>(dataset: D): D {
+    const where = `${this.kind}.transformDataset`;
+    const features = datasetFeatures(where, dataset);
+    const xF64 = this.transform(features);
+    return { ...dataset, x: toFloat32(where, features, xF64, dataset.nFeatures), xF64 };
+  }
+}
+
 /**
  * Standardizes features, as scikit-learn's `StandardScaler`: `(x - mean) / std` per feature, with the mean and
  * the population standard deviation (ddof 0) of the rows it was fitted on (the training split only). A constant
  * (or near-constant) feature gets scale 1. `withMean: false` skips the centring, `withStd: false` the scaling.
  */
-export class StandardScaler {
+export class StandardScaler extends FeatureScaler<StandardStats> {
+  protected readonly kind = 'StandardScaler';
   /** Subtract the mean (scikit-learn's `with_mean`). */
   readonly withMean: boolean;
   /** Divide by the standard deviation (scikit-learn's `with_std`). */
   readonly withStd: boolean;
-  private stats: StandardStats | undefined;
 
   /** A scaler to `fit`; see `StandardScalerOptions`. */
   constructor(options: StandardScalerOptions = {}) {
+    super();
     const fn = 'StandardScaler';
     if (typeof options !== 'object' || options === null) throw invalid(fn, 'options', 'an object', options, 'plain');
     this.withMean = checkBoolean(fn, 'withMean', options.withMean ?? true, 'plain');
@@ -316,21 +381,6 @@ export class StandardScaler {
     const scaler = new StandardScaler({ withMean: record.with_mean as boolean, withStd: record.with_std as boolean });
     scaler.loadStateDict(state, where);
     return scaler;
-  }
-
-  /** Whether `fit` (or `loadStateDict`) has run. */
-  get fitted(): boolean {
-    return this.stats !== undefined;
-  }
-
-  /** The number of features it was fitted on (`n_features_in_`); undefined before `fit`. */
-  get nFeaturesIn(): number | undefined {
-    return this.stats?.nFeatures;
-  }
-
-  /** The number of rows it was fitted on (`n_samples_seen_`); undefined before `fit`. */
-  get nSamplesSeen(): number | undefined {
-    return this.stats?.nSamplesSeen;
   }
 
   /** Each feature's mean (`mean_`, a copy); null when neither centring nor scaling, undefined before `fit`. */
@@ -398,11 +448,6 @@ export class StandardScaler {
     return output(fn, x, out, d);
   }
 
-  /** `fit(x, nFeatures)` then `transform(x)`. */
-  fitTransform<T extends FloatMatrix>(x: T, nFeatures: number): T {
-    return this.fit(x, nFeatures).transform(x);
-  }
-
   /** Undoes `transform`: `x · scale + mean`, in float64; a Float32Array gives a Float32Array. */
   inverseTransform<T extends FloatMatrix>(x: T): T {
     const fn = 'StandardScaler.inverseTransform';
@@ -418,22 +463,6 @@ export class StandardScaler {
       out[k] = v;
     }
     return output(fn, x, out, d);
-  }
-
-  /** Fits on a dataset's features: its float64 copy when it has one (`xF64`), else `x`. */
-  fitDataset(dataset: Dataset): this {
-    return this.fit(datasetFeatures('StandardScaler.fitDataset', dataset), dataset.nFeatures);
-  }
-
-  /**
-   * The dataset with its features transformed (`xF64` from the float64 copy when it has one, else from `x`;
-   * `x` = `xF64` rounded once to float32); everything else kept.
-   */
-  transformDataset<D extends Dataset>(dataset: D): D {
-    const where = 'StandardScaler.transformDataset';
-    const features = datasetFeatures(where, dataset);
-    const xF64 = this.transform(features);
-    return { ...dataset, x: toFloat32(where, features, xF64, dataset.nFeatures), xF64 };
   }
 
   /** The fitted attributes and settings, plain JSON, to save with a run. */
@@ -546,15 +575,16 @@ function checkFeatureRange(where: string, value: unknown): [number, number] {
  * `x · scale + min` with `scale = (high - low) / (dataMax - dataMin)` over the rows it was fitted on (the
  * training split only). A constant feature (range below 10 ε) gets scale `high - low`.
  */
-export class MinMaxScaler {
+export class MinMaxScaler extends FeatureScaler<MinMaxStats> {
+  protected readonly kind = 'MinMaxScaler';
   /** The `[low, high]` features are scaled to (scikit-learn's `feature_range`). */
   readonly featureRange: readonly [number, number];
   /** Whether transformed values are clipped to `featureRange` (scikit-learn's `clip`). */
   readonly clip: boolean;
-  private stats: MinMaxStats | undefined;
 
   /** A scaler to `fit`; see `MinMaxScalerOptions`. */
   constructor(options: MinMaxScalerOptions = {}) {
+    super();
     const fn = 'MinMaxScaler';
     if (typeof options !== 'object' || options === null) throw invalid(fn, 'options', 'an object', options, 'plain');
     this.featureRange = Object.freeze(checkFeatureRange(fn, options.featureRange ?? [0, 1]));
@@ -574,21 +604,6 @@ export class MinMaxScaler {
     const scaler = new MinMaxScaler({ featureRange: range as [number, number], clip: record.clip as boolean });
     scaler.loadStateDict(state, where);
     return scaler;
-  }
-
-  /** Whether `fit` (or `loadStateDict`) has run. */
-  get fitted(): boolean {
-    return this.stats !== undefined;
-  }
-
-  /** The number of features it was fitted on (`n_features_in_`); undefined before `fit`. */
-  get nFeaturesIn(): number | undefined {
-    return this.stats?.nFeatures;
-  }
-
-  /** The number of rows it was fitted on (`n_samples_seen_`); undefined before `fit`. */
-  get nSamplesSeen(): number | undefined {
-    return this.stats?.nSamplesSeen;
   }
 
   /** Each feature's minimum over the fitted rows (`data_min_`, a copy); undefined before `fit`. */
@@ -643,11 +658,6 @@ export class MinMaxScaler {
     return output(fn, x, out, d);
   }
 
-  /** `fit(x, nFeatures)` then `transform(x)`. */
-  fitTransform<T extends FloatMatrix>(x: T, nFeatures: number): T {
-    return this.fit(x, nFeatures).transform(x);
-  }
-
   /** Undoes `transform`: `(x - min) / scale`, in float64; a Float32Array gives a Float32Array. */
   inverseTransform<T extends FloatMatrix>(x: T): T {
     const fn = 'MinMaxScaler.inverseTransform';
@@ -656,22 +666,6 @@ export class MinMaxScaler {
     const data = readMatrix(fn, x, d, 0);
     const out = data.map((v, k) => (v - stats.min[k % d]) / stats.scale[k % d]);
     return output(fn, x, out, d);
-  }
-
-  /** Fits on a dataset's features: its float64 copy when it has one (`xF64`), else `x`. */
-  fitDataset(dataset: Dataset): this {
-    return this.fit(datasetFeatures('MinMaxScaler.fitDataset', dataset), dataset.nFeatures);
-  }
-
-  /**
-   * The dataset with its features transformed (`xF64` from the float64 copy when it has one, else from `x`;
-   * `x` = `xF64` rounded once to float32); everything else kept.
-   */
-  transformDataset<D extends Dataset>(dataset: D): D {
-    const where = 'MinMaxScaler.transformDataset';
-    const features = datasetFeatures(where, dataset);
-    const xF64 = this.transform(features);
-    return { ...dataset, x: toFloat32(where, features, xF64, dataset.nFeatures), xF64 };
   }
 
   /** The fitted attributes and settings, plain JSON, to save with a run. */

@@ -1,4 +1,5 @@
 import type { LayerWeights, Sequential } from '../nn/sequential.ts';
+import { activationFromName } from '../nn/modules.ts';
 import type { ActivationRecord } from '../nn/modules.ts';
 import { CHECKPOINT_KEYS, OPTIMIZER_TENSOR_PREFIX } from '../train/checkpoint.ts';
 import { VERSION } from '../version.ts';
@@ -74,11 +75,13 @@ export interface ExpectedTensor {
 
 /**
  * The safetensors file of a run's trained MLP (`RunResult.final`, the config's sizes and activation), as
- * `model.save()` would write it: `anneal train --out` writes it as model.safetensors.
+ * `model.save()` would write it: `anneal train --out` writes it as model.safetensors. `metadata` adds
+ * `__metadata__` entries (`anneal.scaler`, say); without it the file is as before.
  */
 export function trainedWeightsFile(
   final: readonly LayerWeights[],
-  config: { sizes: readonly number[]; activation: string },
+  config: { sizes: readonly number[]; activation: string; activation_args?: Readonly<Record<string, number>> | null },
+  metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const tensors: Record<string, TensorToWrite> = {};
   final.forEach((layer, i) => {
@@ -88,9 +91,19 @@ export function trainedWeightsFile(
     };
     tensors[`layers.${i}.bias`] = { shape: [layer.bias.length], data: f32(layer.bias) };
   });
-  const architecture: ModelArchitecture = { class: 'MLP', sizes: [...config.sizes], activation: config.activation };
-  return writeSafetensors(tensors, weightsMetadata(architecture));
+  // The activation's arguments as the MLP itself records them (PyTorch's names, defaults left out).
+  const args = activationFromName(config.activation, 'activation', config.activation_args ?? null).args();
+  const architecture: ModelArchitecture = {
+    class: 'MLP',
+    sizes: [...config.sizes],
+    activation: config.activation,
+    ...(Object.keys(args).length ? { activation_args: args } : {}),
+  };
+  return writeSafetensors(tensors, weightsMetadata(architecture, metadata));
 }
+
+/** The `__metadata__` key of a run's fitted feature scaler (its state dict, JSON) in model.safetensors. */
+export const SCALER_KEY = 'anneal.scaler';
 
 const f32 = (values: readonly number[]) => Float32Array.from(values);
 

@@ -13,7 +13,7 @@ import {
 import { historyCsv, momentumName, type StreamedHistoryCsv } from '../train/history_csv.ts';
 import { runConfigToJson, type RunResult } from '../train/run.ts';
 import type { OutputFile } from './output_dir.ts';
-import { trainedWeightsFile } from '../io/weights.ts';
+import { SCALER_KEY, trainedWeightsFile } from '../io/weights.ts';
 
 /** A chart to render: its file name (without extension), option and size. */
 export interface ChartSpec {
@@ -145,6 +145,15 @@ export async function runOutputFiles(
     ...charts,
     history ? history.file() : { name: 'history.csv', contents: historyCsv(result) },
     { name: 'run.json', contents: `${JSON.stringify(runConfigToJson(result.config), null, 2)}\n` },
-    { name: 'model.safetensors', contents: trainedWeightsFile(result.final, result.config) },
+    {
+      name: 'model.safetensors',
+      contents: trainedWeightsFile(
+        result.final,
+        result.config,
+        result.scaler ? { [SCALER_KEY]: JSON.stringify(result.scaler) } : {},
+      ),
+    },
+    // The fitted feature scaler (`--scale`, `scaler`): its state dict, for StandardScaler.fromStateDict.
+    ...(result.scaler ? [{ name: 'scaler.json', contents: `${JSON.stringify(result.scaler, null, 2)}\n` }] : []),
   ];
 }

@@ -1,7 +1,9 @@
 import type { DatasetSpec, RunConfig } from '../config/run_config.ts';
-import { ConfigError } from '../config/run_config.ts';
+import { ConfigError, isGeneratedSpec } from '../config/run_config.ts';
+import { loadDiabetes, loadDigits, loadIris } from '../data/real_datasets.ts';
+import { type RunScaler, runScaler, type ScalerState } from './run_scaler.ts';
 import { optimizerFromSpec, type AnyOptimizer } from '../config/optimizer_spec.ts';
-import type { Dataset } from '../data/dataset.ts';
+import { type Dataset, isRegression } from '../data/dataset.ts';
 import { makeBlobs, makeCircles, makeMoons, makeSpirals } from '../data/datasets.ts';
 import { DataLoader } from '../data/loader.ts';
 import { criterionOf, inlineDataset, targetsFor } from './run_targets.ts';
@@ -83,6 +85,8 @@ export interface RunResult {
    * are as in the whole run (`init` the run's initial weights, from the config). Absent or 0: from the start.
    */
   start_step?: number;
+  /** The fitted feature scaler's state (`config.scaler`, fitted on the training rows); absent without one. */
+  scaler?: ScalerState;
 }
 
 /** Checkpoints written as a run goes (`RunHooks.checkpoint`). */
@@ -98,7 +102,7 @@ export interface CheckpointHook {
 /** Optional callbacks and settings of `runTraining` and `prepareRun`. */
 export interface RunHooks {
   /** Reads a CSV dataset spec (Node only; the browser has no file system). */
-  loadCsv?: (path: string, labelColumn?: string | number) => Dataset;
+  loadCsv?: (path: string, labelColumn?: string | number, targets?: CsvTargets) => Dataset;
   /** After every training step: the step's index and its loss. */
   onStep?: (step: number, loss: number) => void;
   /**
@@ -131,12 +135,26 @@ export interface RunHooks {
 
 export { defaultEvalEvery } from './callbacks.ts';
 
+/** A CSV spec's target columns and task (`target_columns`, `task`), as `parseCsv` takes them. */
+export interface CsvTargets {
+  /** The target column(s), by header name or 0-based index. */
+  targetColumns?: string | number | readonly (string | number)[];
+  /** `'classification'` or `'regression'`. */
+  task?: 'classification' | 'regression';
+}
+
 /** The data a config names: inline X/Y, a generated dataset, or a CSV file. */
 export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
   if (config.X !== undefined && config.Y !== undefined) return inlineDataset(config.X, config.Y);
   const spec = config.data as DatasetSpec;
-  const seed = spec.type !== 'csv' ? (spec.seed ?? config.seed ?? 0) : 0;
+  const seed = isGeneratedSpec(spec) ? (spec.seed ?? config.seed ?? 0) : 0;
   switch (spec.type) {
+    case 'iris':
+      return loadIris();
+    case 'digits':
+      return loadDigits({ nClass: spec.n_class });
+    case 'diabetes':
+      return loadDiabetes({ scaled: spec.scaled });
     case 'moons':
       return makeMoons({ nSamples: spec.n_samples, noise: spec.noise, shuffle: spec.shuffle, seed });
     case 'circles':
@@ -169,7 +187,9 @@ export function resolveData(config: RunConfig, hooks: RunHooks = {}): Dataset {
       if (!hooks.loadCsv) {
         throw new ConfigError('data: CSV files can only be read in Node', 'data.type', 'a dataset other than csv here');
       }
-      return hooks.loadCsv(spec.path, spec.label_column);
+      return spec.target_columns === undefined && spec.task === undefined
+        ? hooks.loadCsv(spec.path, spec.label_column)
+        : hooks.loadCsv(spec.path, spec.label_column, { targetColumns: spec.target_columns, task: spec.task });
   }
 }
 
@@ -199,6 +219,8 @@ export interface PreparedRun {
   heldOut: Dataset | null;
   /** The config's early stopping (`runTraining` calls it), or null. */
   earlyStopping: EarlyStopping | null;
+  /** The config's feature scaler, fitted on the training rows (`data` and `heldOut` are scaled), or null. */
+  scaler: RunScaler | null;
 }
 
 /**
@@ -207,7 +229,17 @@ export interface PreparedRun {
  */
 export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun {
   const dataOf = (spec: DatasetSpec) => resolveData({ ...config, X: undefined, Y: undefined, data: spec }, hooks);
-  const { train: data, heldOut: held } = heldOut.resolveHeldOut(config, resolveData(config, hooks), dataOf);
+  const split = heldOut.resolveHeldOut(config, resolveData(config, hooks), dataOf);
+  const resuming = hooks.resume
+    ? hooks.resume instanceof Uint8Array
+      ? readCheckpoint(hooks.resume)
+      : hooks.resume
+    : null;
+  // The scaler is fitted on the training rows only (after a val_split), then applied to both sets.
+  const scaled = runScaler(config, split.train, split.heldOut, resuming?.extra?.scaler);
+  const { train: data, heldOut: held, scaler } = scaled;
+  // Regression data and no criterion: MSELoss (written into the config, so run.json and checkpoints say it).
+  if (!config.criterion && isRegression(data)) config = { ...config, criterion: { type: 'MSELoss' } };
   const { sizes } = config;
   if (sizes[0] !== data.nFeatures) {
     throw new ConfigError(
@@ -260,8 +292,8 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
     });
     const init = model.layerWeights();
     let resumed: Checkpoint | null = null;
-    if (hooks.resume) {
-      resumed = hooks.resume instanceof Uint8Array ? readCheckpoint(hooks.resume) : hooks.resume;
+    if (resuming) {
+      resumed = resuming;
       if (resumed.step > config.steps) {
         throw new ConfigError(
           `steps: ${resumed.file} is at step ${resumed.step}, past the run's ${config.steps} steps ` +
@@ -296,6 +328,7 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
       resumed,
       heldOut: held,
       earlyStopping,
+      scaler,
     };
   } catch (err) {
     trainer?.dispose();
@@ -316,7 +349,15 @@ export function saveRunCheckpoint(run: PreparedRun, extra?: Record<string, unkno
     config: runConfigToJson(run.config),
     // Early stopping's progress (and kept weights) goes with the checkpoint, so a resumed run stops where the
     // uninterrupted one does.
-    extra: run.earlyStopping ? { ...extra, early_stopping: run.earlyStopping.stateDict(run.trainer) } : (extra ?? null),
+    // The scaler's state too: a resumed run refits it from the config and data, and checks it is this one.
+    extra:
+      run.earlyStopping || run.scaler
+        ? {
+            ...extra,
+            ...(run.earlyStopping ? { early_stopping: run.earlyStopping.stateDict(run.trainer) } : {}),
+            ...(run.scaler ? { scaler: run.scaler.stateDict() } : {}),
+          }
+        : (extra ?? null),
   });
 }
 
@@ -366,6 +407,7 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
     );
   }
   const run = prepareRun(config, hooks);
+  config = run.config; // with the criterion a regression dataset defaults to
   const { model, trainer, init } = run;
   const start = run.startStep;
   try {
@@ -444,6 +486,7 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
       lastStep: trainer.lastStep,
       recorded,
       ...(start ? { start_step: start } : {}),
+      ...(run.scaler ? { scaler: run.scaler.stateDict() } : {}),
     };
   } finally {
     trainer.dispose();
@@ -467,6 +510,7 @@ function withoutResultKeys(config: RunConfig): Partial<RunConfig> {
     final_val_loss: _fvl,
     final_val_accuracy: _fva,
     early_stop: _es,
+    scaler_state: _ss,
     ...settings
   } = config;
   return settings;
@@ -515,6 +559,7 @@ export function resultToJson(result: RunResult): Record<string, unknown> {
       ? { final_val_loss: result.final_val_loss, final_val_accuracy: result.final_val_accuracy }
       : {}),
     ...(result.early_stop ? { early_stop: result.early_stop } : {}),
+    ...(result.scaler ? { scaler_state: result.scaler } : {}),
     evals: result.evals,
   };
 }

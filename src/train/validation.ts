@@ -3,7 +3,7 @@
  * seeded split of the training data, inline rows, or a dataset spec), `eval_every`, `early_stopping`, and
  * ReduceLROnPlateau on an evaluated value (`plateau_metric`). `prepareRun` and `runTraining` call these.
  */
-import { ConfigError, type DatasetSpec, type RunConfig } from '../config/run_config.ts';
+import { ConfigError, type DatasetSpec, isGeneratedSpec, type RunConfig } from '../config/run_config.ts';
 import { type Dataset, isRegression } from '../data/dataset.ts';
 import { trainValSplit } from '../data/split.ts';
 import { ReduceLROnPlateau } from '../lr_scheduler/reduce_lr_on_plateau.ts';
@@ -50,9 +50,10 @@ export function resolveHeldOut(config: RunConfig, data: Dataset, load: (spec: Da
   try {
     if ('X' in spec) heldOut = inlineDataset(spec.X, spec.Y);
     else {
-      const trainingSeed = config.data && config.data.type !== 'csv' ? (config.data.seed ?? config.seed ?? 0) : null;
-      const seed = spec.type !== 'csv' ? (spec.seed ?? (trainingSeed ?? config.seed ?? 0) + 1) : undefined;
-      heldOut = load(spec.type !== 'csv' ? { ...spec, seed } : spec);
+      const trainingSeed = config.data && isGeneratedSpec(config.data) ? (config.data.seed ?? config.seed ?? 0) : null;
+      heldOut = load(
+        isGeneratedSpec(spec) ? { ...spec, seed: spec.seed ?? (trainingSeed ?? config.seed ?? 0) + 1 } : spec,
+      );
     }
   } catch (err) {
     if (!(err instanceof ValidationError) || err instanceof ConfigError) throw err;

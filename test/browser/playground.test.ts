@@ -219,13 +219,81 @@ describe('the playground page in Chromium', () => {
     },
   );
 
+  it('test data %: 20 % of the points held out, drawn hollow, its loss and accuracy equal to Node', async () => {
+    await open('?speed=max&n=100&steps=300');
+    const plain = await page.locator('#boundary').screenshot();
+    await setField('test', '20');
+    await page.waitForURL(/[?&]test=20(&|$)/);
+    await page.waitForSelector('#status[data-step="0"][data-test-loss]');
+    expect((await page.locator('#boundary').screenshot()).equals(plain)).toBe(false);
+    await playToEnd();
+    const config = { ...lessonConfig, data: { ...lessonConfig.data, n_samples: 100 }, steps: 300 };
+    const node = runTraining(parseRunConfig({ ...config, validation: { val_split: 0.2, seed: 0 } }));
+    expect(Number(await page.getAttribute('#status', 'data-test-loss'))).toBe(node.final_val_loss);
+    expect(await stat('test loss')).toBe(String(Number(node.final_val_loss!.toPrecision(6))));
+    expect(await stat('test accuracy')).toBe(`${(100 * node.final_val_accuracy!).toFixed(1)} %`);
+    expect(await stat('loss')).toBe(String(Number(node.final_loss.toPrecision(6))));
+    const run = (await download('#export-run')) as ExportedRun & { final_val_loss: number };
+    expect(run.loss).toEqual(node.loss);
+    expect(run.final_val_loss).toBe(node.final_val_loss);
+    const exported = (await download('#export-config')) as Record<string, unknown>;
+    expect(exported.validation).toEqual({ val_split: 0.2, seed: 0 });
+    expect(runTraining(parseRunConfig(exported)).evals).toEqual(node.evals);
+  });
+
+  it('regression data: the predicted value drawn as a heat map, the losses equal to Node', async () => {
+    const query = '?data=gaussian&hidden=8,8&sched=none&steps=300&lr=0.03&speed=max';
+    await open(query);
+    await playToEnd();
+    const { decodeState } = await import('../../web/src/url.ts');
+    const { toRunConfig } = await import('../../web/src/state.ts');
+    const config = toRunConfig(decodeState(query).state);
+    expect(config.criterion).toEqual({ type: 'MSELoss', args: {} });
+    const node = runTraining(parseRunConfig(config));
+    const run = (await download('#export-run')) as ExportedRun;
+    expect(run.loss).toEqual(node.loss);
+    expect(await stat('loss')).toBe(String(Number(node.final_loss.toPrecision(6))));
+    expect(await page.locator('#status .stat[data-name="accuracy"]').count()).toBe(0); // no accuracy
+    // The heat map: many colours, orange and blue both (the bumps of ±1).
+    const colours = await page.evaluate(() => {
+      const canvas = document.getElementById('boundary') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      const seen = new Set<number>();
+      let orange = 0;
+      let blue = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        if (data[i] > data[i + 2] + 60) orange++;
+        if (data[i + 2] > data[i] + 60) blue++;
+      }
+      return { distinct: seen.size, orange, blue };
+    });
+    expect(colours.distinct).toBeGreaterThan(200);
+    expect(colours.orange).toBeGreaterThan(1000);
+    expect(colours.blue).toBeGreaterThan(1000);
+  });
+
+  it('a real dataset (iris, 4 features): trained and charted, a note in place of the plane', async () => {
+    await open('?data=iris&test=20&steps=200&speed=max');
+    expect(await page.getAttribute('#boundary', 'data-planar')).toBe('false');
+    expect(await page.textContent('[data-key="real-note"]')).toContain('150 samples of 4 features, 3 classes');
+    await playToEnd();
+    const config = { ...lessonConfig, sizes: [4, 3, 3], data: { type: 'iris' }, steps: 200 };
+    const node = runTraining(parseRunConfig({ ...config, validation: { val_split: 0.2, seed: 0 } }));
+    expect(Number(await page.getAttribute('#status', 'data-test-loss'))).toBe(node.final_val_loss);
+    const run = (await download('#export-run')) as ExportedRun;
+    expect(run.loss).toEqual(node.loss);
+  });
+
   it('a bad URL parameter shows a clear message, and the page still works', async () => {
     await open('?lr=abc&data=hexagons&colour=red&speed=max');
     const message = page.locator('#message');
     await expect.poll(() => message.isVisible()).toBe(true);
     const text = (await message.textContent()) ?? '';
     expect(text).toContain('lr: expected a number >= 0, got "abc"');
-    expect(text).toContain('data: expected one of moons, circles, blobs, spirals, got "hexagons"');
+    expect(text).toContain(
+      'data: expected one of moons, circles, blobs, spirals, plane, gaussian, iris, digits, diabetes, got "hexagons"',
+    );
     expect(text).toContain('colour: unknown parameter');
     expect(await stat('lr')).toBe('0.01'); // the lesson's value in place of the bad one
     await playToEnd();

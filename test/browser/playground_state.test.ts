@@ -26,12 +26,7 @@ import {
   type PlaygroundState,
 } from '../../web/src/state.ts';
 import { decodeState, encodeState } from '../../web/src/url.ts';
-
-function state(edit: (s: PlaygroundState) => void = () => {}): PlaygroundState {
-  const s = lessonState();
-  edit(s);
-  return s;
-}
+import { state } from './page_state.ts';
 
 /** Trains a PlaygroundRun to the end in uneven slices, drawing the boundary and evaluating between them. */
 function trainInPage(s: PlaygroundState) {
@@ -282,7 +277,7 @@ describe('URL codec', () => {
         '&factor=0.3&sched=StepLR&s.gamma=fast&@x.lr=1&opt=Adam&opt=SGD&betas=0.9',
     );
     expect(problems).toEqual([
-      'data: expected one of moons, circles, blobs, spirals, got "hexagons"',
+      'data: expected one of moons, circles, blobs, spirals, plane, gaussian, iris, digits, diabetes, got "hexagons"',
       'hidden: expected up to 8 comma-separated whole numbers from 1 to 256, got "3,x"',
       'opt: given 2 times; give it once',
       'betas: expected 2 comma-separated numbers, got "0.9"',

@@ -119,6 +119,16 @@ describe('anneal export --onnx', () => {
     expectClose((await runOnnx(out, x)).data, Array.from(model.forward(x).data));
   });
 
+  it("model.safetensors keeps the activation's arguments: the model loads with them", async () => {
+    const runDir = join(dir, 'leaky');
+    const args = ['train', '--steps', '20', '--activation', 'leaky_relu', '--negative-slope', '0.2', '--quiet'];
+    expect((await runCli(...args, '--out', runDir)).code).toBe(0);
+    const model = loadModelFile(join(runDir, 'model.safetensors'));
+    expect(String(model.modules[1])).toBe('LeakyReLU(negative_slope=0.2)');
+    const json = JSON.parse((await runCli(...args, '--json')).stdout);
+    expect(model.layerWeights()).toEqual(json.final);
+  });
+
   it('refuses a missing --onnx, a wrong extension, and an activation the file contradicts', async () => {
     expect((await runCli('export', fixture('mlp.pt'))).stderr).toMatch(/--onnx FILE/);
     expect((await runCli('export', fixture('mlp.pt'), '--onnx', join(dir, 'x.bin'))).stderr).toMatch(/\.onnx file/);

@@ -143,7 +143,7 @@ describe('names on the command line', () => {
       [
         ['train', '--dataset', 'hexagons'],
         "error: option '--dataset <name>' argument 'hexagons' is invalid. " +
-          'expected one of moons, circles, blobs, spirals, got "hexagons"',
+          'expected one of moons, circles, blobs, spirals, iris, digits, diabetes, got "hexagons"',
       ],
       [
         ['train', '--scheduler', 'warmup'],

@@ -15,13 +15,29 @@ import {
   DATASETS,
   DATA_DEFAULTS,
   MAX_STEPS,
+  MAX_TEST_PERCENT,
   OPTIMIZERS,
   OPTIMIZER_DEFAULTS,
+  classCount,
   cloneState,
+  featureCount,
+  isReal,
+  isRegression,
   pickScheduler,
   type PlaygroundState,
   type ScheduleState,
 } from './state.ts';
+import {
+  activationArgs,
+  argRefusal,
+  defaultLoss,
+  declaredDefault,
+  lossArgs,
+  lossesFor,
+  type DeclaredArg,
+  type DeclaredValue,
+  type LossType,
+} from './losses.ts';
 import { MAX_LAYERS, MAX_SAMPLES, MAX_WIDTH } from './url.ts';
 import { optimizerDefs, refusal, type OptimizerParamDef } from './optimizers.ts';
 
@@ -144,6 +160,34 @@ function select(
   return el;
 }
 
+/**
+ * A control of a declared argument (a loss's, an activation's): a number field or a select, checked by the
+ * library's declaration; `commit` gets the arguments that differ from their declared defaults.
+ */
+function declaredControl(
+  arg: DeclaredArg,
+  key: string,
+  values: Record<string, DeclaredValue>,
+  onProblem: (m: string) => void,
+  commit: (args: Record<string, DeclaredValue>) => void,
+): HTMLElement {
+  const put = (v: DeclaredValue) => {
+    const next = { ...values };
+    if (v === declaredDefault(arg)) delete next[arg.name];
+    else next[arg.name] = v;
+    commit(next);
+  };
+  const value = values[arg.name] ?? declaredDefault(arg);
+  if (arg.kind === 'choice') {
+    return field(arg.name, select(key, arg.param.choices ?? [], String(value), put), undefined, arg.title);
+  }
+  return numberField(arg.name, key, value as number, (v) => put(v as number), onProblem, {
+    hint: arg.hint,
+    title: arg.title,
+    check: (v) => (argRefusal(arg, v) === null ? null : arg.param.allowed),
+  });
+}
+
 function checkbox(
   label: string,
   key: string,
@@ -193,7 +237,14 @@ export function renderControls(
           className: t === d.type ? 'choice on' : 'choice',
           'data-key': `data-${t}`,
           'aria-pressed': String(t === d.type),
-          onclick: () => t !== d.type && change((s) => Object.assign(s.data, { type: t }, DATA_DEFAULTS[t])),
+          onclick: () =>
+            t !== d.type &&
+            change((s) => {
+              const was = isRegression(s.data);
+              Object.assign(s.data, { type: t }, DATA_DEFAULTS[t]);
+              // Labels and float targets take other losses: the data's own default when the kind changes.
+              if (isRegression(s.data) !== was) s.loss = defaultLoss(!was);
+            }),
         },
         t,
       ),
@@ -202,12 +253,32 @@ export function renderControls(
   const data = section(
     'Data',
     datasetButtons,
-    num('samples', 'n', d.samples, (s, v) => (s.data.samples = v), { integer: true, min: 1, max: MAX_SAMPLES }),
-    num(d.type === 'blobs' ? 'cluster std' : 'noise', 'noise', d.noise, (s, v) => (s.data.noise = v), {
+    isReal(d)
+      ? h(
+          'p',
+          { className: 'hint', 'data-key': 'real-note' },
+          `${d.samples} samples of ${featureCount(d)} features` +
+            (isRegression(d) ? ', a float target each' : `, ${classCount(d)} classes`) +
+            ': trained and charted; no plane to draw.',
+        )
+      : num('samples', 'n', d.samples, (s, v) => (s.data.samples = v), { integer: true, min: 1, max: MAX_SAMPLES }),
+    !isReal(d) &&
+      num(d.type === 'blobs' ? 'cluster std' : 'noise', 'noise', d.noise, (s, v) => (s.data.noise = v), {
+        min: 0,
+        max: 100,
+      }),
+    num('data seed', 'dseed', d.seed, (s, v) => (s.data.seed = v), {
+      integer: true,
       min: 0,
-      max: 100,
+      max: 2 ** 32 - 1,
+      hint: isReal(d) ? 'seeds the test split' : undefined,
     }),
-    num('data seed', 'dseed', d.seed, (s, v) => (s.data.seed = v), { integer: true, min: 0, max: 2 ** 32 - 1 }),
+    num('test data %', 'test', d.test, (s, v) => (s.data.test = v), {
+      integer: true,
+      min: 0,
+      max: MAX_TEST_PERCENT,
+      hint: 'held out of training, drawn hollow',
+    }),
     d.type === 'circles' &&
       num('factor', 'factor', d.factor, (s, v) => (s.data.factor = v), {
         min: 0,
@@ -259,13 +330,9 @@ export function renderControls(
     h(
       'div',
       { className: 'layers' },
-      h('span', { className: 'io' }, 'in 2'),
+      h('span', { className: 'io' }, `in ${featureCount(state.data)}`),
       ...layers,
-      h(
-        'span',
-        { className: 'io' },
-        `out ${state.data.type === 'blobs' ? Math.max(2, d.centers) : state.data.type === 'spirals' ? d.arms : 2}`,
-      ),
+      h('span', { className: 'io' }, `out ${classCount(state.data)}`),
     ),
     h(
       'div',
@@ -296,7 +363,28 @@ export function renderControls(
     ),
     field(
       'activation',
-      select('act', ACTIVATIONS, n.activation, (v) => change((s) => (s.network.activation = v as typeof n.activation))),
+      select('act', ACTIVATIONS, n.activation, (v) =>
+        change((s) => {
+          s.network.activation = v as typeof n.activation;
+          s.network.activationArgs = {};
+        }),
+      ),
+    ),
+    ...activationArgs(n.activation).map((arg) =>
+      declaredControl(arg, `a.${arg.name}`, n.activationArgs, problem, (args) =>
+        change((s) => (s.network.activationArgs = args as Record<string, number>)),
+      ),
+    ),
+    field(
+      'loss',
+      select('loss', lossesFor(isRegression(state.data)), state.loss.type, (v) =>
+        change((s) => (s.loss = { type: v as LossType, args: {} })),
+      ),
+    ),
+    ...lossArgs(state.loss.type).map((arg) =>
+      declaredControl(arg, `l.${arg.name}`, state.loss.args, problem, (args) =>
+        change((s) => (s.loss = { type: s.loss.type, args })),
+      ),
     ),
     num('init seed', 'seed', n.seed, (s, v) => (s.network.seed = v), {
       integer: true,

@@ -1,11 +1,13 @@
 // The page: reads the state from the URL, hands the training to the worker, draws what comes back, and keeps
 // the URL equal to the state so any moment of the playground is a link.
 
+import type { EvalPoint } from '../../src/index.ts';
 import { renderControls } from './controls.ts';
 import { errorText } from './error_text.ts';
 import type { ExportKind, FromWorker, ModelFileKind, Preview, Status, ToWorker } from './protocol.ts';
 import {
   SPEEDS,
+  featureCount,
   lessonState,
   runCyclesMomentum,
   scheduleAt,
@@ -24,6 +26,8 @@ const boundary = new BoundaryView($<HTMLCanvasElement>('boundary'));
 const charts = new ChartsView($('loss-chart'), $('lr-chart'));
 /** Every step's loss, lr and momentum so far (the worker sends them in slices). */
 const record = { loss: new Series(), lr: new Series(), momentum: new Series() };
+/** With test data: the evaluations of the training and the test data so far. */
+let evals: EvalPoint[] = [];
 
 let state: PlaygroundState;
 let loaded = false;
@@ -116,6 +120,7 @@ function clearRecord(): void {
   record.loss.clear();
   record.lr.clear();
   record.momentum.clear();
+  evals = [];
 }
 
 // Drawing, at most once a frame (charts a few times a second while training) ------------------------------
@@ -142,7 +147,7 @@ function redraw(): void {
 
 function drawCharts(): void {
   const cycles = runCyclesMomentum(state);
-  charts.drawLoss(record.loss.values, state.steps, state.logLoss);
+  charts.drawLoss(record.loss.values, evals, state.steps, state.logLoss);
   charts.drawLr(
     record.lr.values,
     cycles ? record.momentum.values : null,
@@ -181,7 +186,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       grid = null;
       clearRecord();
       preview = msg.preview;
-      boundary.setData(msg.points, msg.bounds);
+      boundary.setData(msg.points, msg.bounds, featureCount(msg.state.data));
+      $('boundary-caption').textContent = !msg.points.planar
+        ? 'This dataset has more than 2 features: no plane to draw; the charts show the training.'
+        : msg.points.regression
+          ? 'Predicted value: orange for -1, white for 0, blue for +1; the points coloured by their target. ' +
+            'Test data (held out of training) is drawn hollow.'
+          : 'Decision boundary: the colour of the class the network predicts, paler where it is less sure. ' +
+            'Test data (held out of training) is drawn hollow.';
       adopt(msg.state);
       chartsDirty = true;
       break;
@@ -194,6 +206,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       record.loss.push(msg.loss);
       record.lr.push(msg.lr);
       record.momentum.push(msg.momentum);
+      if (msg.evals.length) evals = [...evals, ...msg.evals];
       status = msg.status;
       if (msg.grid) {
         grid = { data: msg.grid, size: msg.gridSize };

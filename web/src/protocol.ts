@@ -1,6 +1,7 @@
 // Messages between the page and the training worker.
 
-import type { Bounds } from './run.ts';
+import type { EvalPoint } from '../../src/index.ts';
+import type { Bounds, PlaneData } from './run.ts';
 import type { PlaygroundState, ScheduleState } from './state.ts';
 
 /** What the page exports as JSON text: the run config, the trained weights, the whole run. */
@@ -30,6 +31,9 @@ export interface Status {
   /** Loss and accuracy on the whole dataset with the current weights. */
   loss: number;
   accuracy: number;
+  /** Loss and accuracy on the test data (held out of training) with the current weights; null without. */
+  testLoss: number | null;
+  testAccuracy: number | null;
   /** The lr of the last step (of the coming one before the first). */
   lr: number;
   stepsPerSecond: number;
@@ -44,8 +48,10 @@ export interface Progress {
   loss: Float64Array;
   lr: Float64Array;
   momentum: Float64Array;
+  /** With test data: the evaluations made since the last message, at the steps `anneal train` makes them. */
+  evals: EvalPoint[];
   status: Status;
-  /** Class probabilities on a gridSize² grid (classes last), when the weights changed. */
+  /** Class probabilities on a gridSize² grid (classes last), or predicted values, when the weights changed. */
   grid: Float32Array | null;
   gridSize: number;
 }
@@ -63,7 +69,7 @@ export type FromWorker =
       kind: 'loaded';
       id: number;
       state: PlaygroundState;
-      points: { x: Float32Array; y: Int32Array; classes: number };
+      points: PlaneData;
       bounds: Bounds;
       preview: Preview;
     }

@@ -4,8 +4,18 @@
 // here touches the DOM: the worker runs it, and the Node tests run it beside runTraining() to check the
 // numbers are the same.
 
-import { parseRunConfig, toOnnx, type LayerWeights, type RunConfig, type Trainer } from '../../src/index.ts';
+import {
+  parseRunConfig,
+  toOnnx,
+  type EvalPoint,
+  type LayerWeights,
+  type RunConfig,
+  type Trainer,
+} from '../../src/index.ts';
+import { DeviceData } from '../../src/nn/device_data.ts';
 import { prepareRun, resultToJson, runConfigToJson } from '../../src/train/run.ts';
+import { targetsFor } from '../../src/train/run_targets.ts';
+import { runEvalEvery } from '../../src/train/validation.ts';
 import { ScheduleDriver, previewSchedule, type SchedulePreview } from './schedule_driver.ts';
 import {
   cloneState,
@@ -24,18 +34,43 @@ export interface Bounds {
   y1: number;
 }
 
-/** What a slice of training produced: one entry per step. */
+/** What a slice of training produced: one entry per step, and the evaluations of the test data. */
 export interface StepRecord {
   loss: number[];
   lr: number[];
   momentum: number[];
+  /** With test data: the evaluations `anneal train` makes (step 0, every eval_every steps, the end). */
+  evals: EvalPoint[];
+}
+
+/** Points of the plane and their classes (the training data, or the test data held out of it). */
+export interface Points {
+  x: Float32Array;
+  y: Int32Array;
+  /** Regression data: each point's target (y is then empty). */
+  targets?: Float32Array;
+}
+
+/** The data drawn on the plane: classes (labels), or one float target per point (regression). */
+export interface PlaneData extends Points {
+  classes: number;
+  regression: boolean;
+  /** Two features: the data is drawn in the plane (else x is empty and there is no grid). */
+  planar: boolean;
+  test: Points | null;
+}
+
+function pointsOf(d: { x: Float32Array; y: Int32Array; targets?: Float32Array }): Points {
+  const p: Points = { x: Float32Array.from(d.x), y: Int32Array.from(d.y) };
+  if (d.targets) p.targets = Float32Array.from(d.targets);
+  return p;
 }
 
 export class PlaygroundRun {
   state: PlaygroundState;
   /** The run config of the state's settings at step 0: what "export config" writes. */
   readonly config: RunConfig;
-  readonly points: { x: Float32Array; y: Int32Array; classes: number };
+  readonly points: PlaneData;
   readonly bounds: Bounds;
   private readonly prepared: ReturnType<typeof prepareRun>;
   private readonly trainer: Trainer;
@@ -43,7 +78,9 @@ export class PlaygroundRun {
   private readonly init: LayerWeights[];
   /** Index of the first edit of state.edits not applied yet. */
   private nextEdit = 0;
-  private record: StepRecord = { loss: [], lr: [], momentum: [] };
+  private record: StepRecord = { loss: [], lr: [], momentum: [], evals: [] };
+  /** The test data in the core's memory, and how often it is evaluated (as `anneal train` does); or null. */
+  private readonly test: { data: DeviceData; every: number } | null = null;
   /** Milliseconds spent in training steps. */
   private wallMs = 0;
   private gridInput: { rows: number; cols: number; data: Float32Array } | null = null;
@@ -60,12 +97,25 @@ export class PlaygroundRun {
     this.driver = new ScheduleDriver(prepared.optimizer, state.schedule, prepared.trainer.schedule);
     this.init = prepared.model.layerWeights();
     const { data } = prepared;
+    const planar = data.nFeatures === 2;
+    const empty = { x: new Float32Array(0), y: new Int32Array(0) };
     this.points = {
-      x: Float32Array.from(data.x),
-      y: Int32Array.from(data.y),
+      ...(planar ? pointsOf(data) : empty),
+      planar,
       classes: this.config.sizes[this.config.sizes.length - 1],
+      regression: prepared.model.criterion.targets === 'floats' && data.targets !== undefined,
+      test: prepared.heldOut && planar ? pointsOf(prepared.heldOut) : null,
     };
-    this.bounds = boundsOf(data.x);
+    this.bounds = planar ? boundsOf(data.x, prepared.heldOut?.x) : { x0: -1, x1: 1, y0: -1, y1: 1 };
+    const held = prepared.heldOut;
+    if (held) {
+      const { model } = prepared;
+      const targets = targetsFor(model.criterion, held, model.outputDim, 'validation');
+      const x = { rows: held.nSamples, cols: held.nFeatures, data: held.x };
+      const y = targets instanceof Int32Array ? targets : { rows: held.nSamples, cols: model.outputDim, data: targets };
+      this.test = { data: new DeviceData(model.engine, x, y), every: runEvalEvery(this.config, undefined) };
+      this.record.evals.push(this.evalPoint());
+    }
   }
 
   get step(): number {
@@ -96,7 +146,16 @@ export class PlaygroundRun {
     const first = this.step;
     const start = performance.now();
     try {
-      this.trainer.run(limit);
+      if (!this.test) this.trainer.run(limit);
+      else {
+        // In slices ending at the steps `anneal train` evaluates at (the steps are the same, however sliced).
+        const { every } = this.test;
+        while (this.step < first + limit) {
+          const next = Math.min(first + limit, (Math.floor(this.step / every) + 1) * every);
+          this.trainer.run(next - this.step);
+          if (this.step % every === 0 || this.step === this.state.steps) this.record.evals.push(this.evalPoint());
+        }
+      }
     } finally {
       this.wallMs += performance.now() - start;
       // Whatever ran is recorded, the steps before a NaN loss included; the failing step is not.
@@ -112,8 +171,23 @@ export class PlaygroundRun {
   /** The steps recorded since the last call. */
   takeRecord(): StepRecord {
     const r = this.record;
-    this.record = { loss: [], lr: [], momentum: [] };
+    this.record = { loss: [], lr: [], momentum: [], evals: [] };
     return r;
+  }
+
+  /** Loss and accuracy on the test data with the current weights; null without test data. */
+  evaluateTest(): { loss: number; accuracy: number } | null {
+    if (!this.test) return null;
+    const { model } = this.prepared;
+    const { loss, accuracy } = model.evaluateStaged(model.loadBatch(this.test.data, null));
+    return { loss, accuracy };
+  }
+
+  /** An evaluation as `Trainer.fit` makes it: the training data, then the test data. */
+  private evalPoint(): EvalPoint {
+    const { loss, accuracy } = this.evaluate();
+    const test = this.evaluateTest();
+    return { step: this.step, loss, accuracy, ...(test ? { val_loss: test.loss, val_accuracy: test.accuracy } : {}) };
   }
 
   /**
@@ -150,8 +224,12 @@ export class PlaygroundRun {
     return { loss, accuracy };
   }
 
-  /** Class probabilities on a size × size grid over the bounds, row-major from the top (y1) row, classes last. */
+  /**
+   * Class probabilities on a size × size grid over the bounds, row-major from the top (y1) row, classes last;
+   * for regression data, the predicted value of each cell.
+   */
   grid(size: number): Float32Array {
+    if (!this.points.planar) throw new Error(`grid: the data has ${this.config.sizes[0]} features, not a plane`);
     const { x0, x1, y0, y1 } = this.bounds;
     if (!this.gridInput || this.gridInput.rows !== size * size) {
       const data = new Float32Array(size * size * 2);
@@ -163,7 +241,8 @@ export class PlaygroundRun {
       }
       this.gridInput = { rows: size * size, cols: 2, data };
     }
-    return this.prepared.model.predictProba(this.gridInput).data;
+    const { model } = this.prepared;
+    return this.points.regression ? model.forward(this.gridInput).data : model.predictProba(this.gridInput).data;
   }
 
   /** The run config of the settings at step 0, as `anneal train --out` writes it (`anneal train --config` reads it). */
@@ -206,6 +285,7 @@ export class PlaygroundRun {
     const steps = this.step;
     const history = this.trainer.history;
     const { loss, accuracy } = this.evaluate();
+    const test = this.evaluateTest();
     const batchSize = Math.min(this.config.batch_size ?? Infinity, this.prepared.data.nSamples);
     return resultToJson({
       config: this.configOf(steps),
@@ -217,13 +297,15 @@ export class PlaygroundRun {
       final: this.prepared.model.layerWeights(),
       final_loss: loss,
       final_accuracy: accuracy,
+      ...(test ? { final_val_loss: test.loss, final_val_accuracy: test.accuracy } : {}),
       batch_sizes: new Array<number>(steps).fill(batchSize),
-      evals: [{ step: steps, loss, accuracy }],
+      evals: [{ step: steps, loss, accuracy, ...(test ? { val_loss: test.loss, val_accuracy: test.accuracy } : {}) }],
       wallMs: this.wallMs,
     });
   }
 
   dispose(): void {
+    this.test?.data.dispose();
     this.trainer.dispose();
     this.prepared.optimizer.dispose();
     this.prepared.model.dispose();
@@ -261,17 +343,19 @@ function editNote(state: PlaygroundState): string {
   );
 }
 
-/** A square view around the points, with a margin. */
-function boundsOf(x: Float32Array): Bounds {
+/** A square view around the points (the training and the test data), with a margin. */
+function boundsOf(x: Float32Array, test: Float32Array = new Float32Array(0)): Bounds {
   let x0 = Infinity,
     x1 = -Infinity,
     y0 = Infinity,
     y1 = -Infinity;
-  for (let i = 0; i + 1 < x.length; i += 2) {
-    x0 = Math.min(x0, x[i]);
-    x1 = Math.max(x1, x[i]);
-    y0 = Math.min(y0, x[i + 1]);
-    y1 = Math.max(y1, x[i + 1]);
+  for (const xs of [x, test]) {
+    for (let i = 0; i + 1 < xs.length; i += 2) {
+      x0 = Math.min(x0, xs[i]);
+      x1 = Math.max(x1, xs[i]);
+      y0 = Math.min(y0, xs[i + 1]);
+      y1 = Math.max(y1, xs[i + 1]);
+    }
   }
   const half = (Math.max(x1 - x0, y1 - y0, 1e-3) / 2) * 1.2;
   const cx = (x0 + x1) / 2;

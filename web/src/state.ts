@@ -3,12 +3,26 @@
 // reads, so a run in the page is a run in Node. No DOM, no core here.
 
 import { ACTIVATIONS, DATASET_TYPES, OPTIMIZER_TYPES } from '../../src/index.ts';
+import { REAL_DATASETS, REAL_DATASET_NAMES, type RealDatasetName } from '../../src/data/real_datasets.ts';
 import { LESSON_LR, optimizerKwargs, startValues, switchValues, type OptimizerValues } from './optimizers.ts';
+import { defaultLoss, type LossChoice } from './losses.ts';
+import { REGRESSION_DATASETS, makeRegression, type RegressionDataset } from './regression.ts';
 import { cyclesMomentum, initialChoice, sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
 
-/** The library's generated datasets (a CSV file is for Node). */
-export const DATASETS = DATASET_TYPES.filter((t): t is Exclude<typeof t, 'csv'> => t !== 'csv');
-export type DatasetType = (typeof DATASETS)[number];
+/** The library's generated 2-D datasets (a CSV file is for Node; the real datasets are not drawn in the plane). */
+const GENERATED = ['moons', 'circles', 'blobs', 'spirals'] as const;
+type Generated = (typeof GENERATED)[number];
+/**
+ * The library's generated sets, the page's own regression sets (float targets, drawn as a heat map), then the
+ * library's real datasets (more than 2 features: trained and charted, with no plane to draw).
+ */
+export const DATASETS: readonly (Generated | RegressionDataset | RealDatasetName)[] = [
+  ...DATASET_TYPES.filter((t): t is Generated => (GENERATED as readonly string[]).includes(t)),
+  ...REGRESSION_DATASETS,
+  ...REAL_DATASET_NAMES.filter((t) => (DATASET_TYPES as readonly string[]).includes(t)),
+];
+export { REAL_DATASETS };
+export type DatasetType = Generated | RegressionDataset | RealDatasetName;
 export { ACTIVATIONS };
 export type Activation = (typeof ACTIVATIONS)[number];
 export const OPTIMIZERS = OPTIMIZER_TYPES;
@@ -27,11 +41,15 @@ export interface DataState {
   /** spirals: number of arms (classes) and their turns. */
   arms: number;
   turns: number;
+  /** Percent of the samples held out as test data (0–MAX_TEST_PERCENT; 0: none), never trained on. */
+  test: number;
 }
 
 export interface NetworkState {
   hidden: number[];
   activation: Activation;
+  /** The activation's arguments (`negative_slope`, `alpha`) that differ from their declared defaults. */
+  activationArgs: Record<string, number>;
   /** Seed of the initial weights and of the batch order. */
   seed: number;
 }
@@ -58,6 +76,8 @@ export interface PlaygroundState {
   network: NetworkState;
   optimizer: OptimizerState;
   schedule: ScheduleState;
+  /** The loss and its arguments that differ from the declared defaults. */
+  loss: LossChoice;
   /** null: the whole dataset every step. */
   batchSize: number | null;
   steps: number;
@@ -68,6 +88,8 @@ export interface PlaygroundState {
 }
 
 export const MAX_STEPS = 1_000_000;
+/** The largest share of the data the page holds out as test data, in percent. */
+export const MAX_TEST_PERCENT = 50;
 export const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, 3000, 10_000, 0] as const;
 
 /** Per dataset: the samples and noise it starts with (the CLI's defaults; 20 moons for the lesson). */
@@ -76,7 +98,23 @@ export const DATA_DEFAULTS: Record<DatasetType, { samples: number; noise: number
   circles: { samples: 100, noise: 0.1 },
   blobs: { samples: 150, noise: 1 },
   spirals: { samples: 200, noise: 0.2 },
+  plane: { samples: 200, noise: 0 },
+  gaussian: { samples: 200, noise: 0 },
+  // The real datasets' rows are theirs (the samples and noise do not apply).
+  iris: { samples: REAL_DATASETS.iris.nSamples, noise: 0 },
+  digits: { samples: REAL_DATASETS.digits.nSamples, noise: 0 },
+  diabetes: { samples: REAL_DATASETS.diabetes.nSamples, noise: 0 },
 };
+
+/** Is the dataset one of the library's real ones (its own rows, more than 2 features)? */
+export function isReal(data: DataState): boolean {
+  return (REAL_DATASET_NAMES as readonly string[]).includes(data.type);
+}
+
+/** Features per sample: the input width of the network (2 for the data of the plane). */
+export function featureCount(data: DataState): number {
+  return isReal(data) ? REAL_DATASETS[data.type as RealDatasetName].nFeatures : 2;
+}
 
 /** Per optimizer: what picking it resets, at its declared defaults (the weight decay: AdamW's differs). */
 export const OPTIMIZER_DEFAULTS = Object.fromEntries(OPTIMIZERS.map((type) => [type, switchValues(type)])) as Record<
@@ -90,10 +128,11 @@ export const OPTIMIZER_DEFAULTS = Object.fromEntries(OPTIMIZERS.map((type) => [t
  */
 export function lessonState(): PlaygroundState {
   return {
-    data: { type: 'moons', samples: 20, noise: 0.2, seed: 0, factor: 0.5, centers: 3, arms: 2, turns: 1 },
-    network: { hidden: [3], activation: 'tanh', seed: 0 },
+    data: { type: 'moons', samples: 20, noise: 0.2, seed: 0, factor: 0.5, centers: 3, arms: 2, turns: 1, test: 0 },
+    network: { hidden: [3], activation: 'tanh', activationArgs: {}, seed: 0 },
     optimizer: { type: 'Adam', ...startValues() },
     schedule: { lr: LESSON_LR, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } },
+    loss: defaultLoss(false),
     batchSize: null,
     steps: 1000,
     speed: 300,
@@ -108,9 +147,21 @@ export function cloneState(state: PlaygroundState): PlaygroundState {
 
 /** Classes the data has, so the width of the output layer (at least 2, as the CLI does). */
 export function classCount(data: DataState): number {
+  if (isRegression(data)) return 1; // one output: the predicted value
+  if (isReal(data)) return REAL_DATASETS[data.type as RealDatasetName].nClasses;
   if (data.type === 'blobs') return Math.max(data.centers, 2);
   if (data.type === 'spirals') return data.arms;
   return 2;
+}
+
+/** Does the data have float targets (a regression dataset) rather than class labels? */
+export function isRegression(data: DataState): boolean {
+  return (REGRESSION_DATASETS as readonly string[]).includes(data.type) || data.type === 'diabetes';
+}
+
+/** Is the loss the data's default loss with its declared arguments (what a link leaves out)? */
+export function isDefaultLoss(state: PlaygroundState): boolean {
+  return state.loss.type === defaultLoss(isRegression(state.data)).type && Object.keys(state.loss.args).length === 0;
 }
 
 /** The lr and schedule in force for step `step` (the base one, then every edit made at or before it). */
@@ -152,9 +203,19 @@ export function toRunConfig(state: PlaygroundState): Record<string, unknown> {
   const manual = schedule.scheduler.type === 'manual' ? schedule.scheduler.args : null;
   return {
     seed: network.seed,
-    sizes: [2, ...network.hidden, classCount(data)],
+    sizes: [featureCount(data), ...network.hidden, classCount(data)],
     activation: network.activation,
-    data: datasetSpec(data),
+    ...(Object.keys(network.activationArgs).length ? { activation_args: { ...network.activationArgs } } : {}),
+    // The lesson's CrossEntropyLoss with its defaults is the run config's default: left out.
+    ...(isDefaultLoss(state) && !isRegression(data)
+      ? {}
+      : { criterion: { type: state.loss.type, args: { ...state.loss.args } } }),
+    // The page's regression sets are rows given inline; the library's sets are specs it generates.
+    ...((REGRESSION_DATASETS as readonly string[]).includes(data.type)
+      ? makeRegression(data.type as RegressionDataset, data.samples, data.noise, data.seed)
+      : { data: datasetSpec(data) }),
+    // The test data: a seeded (stratified) split of the data, held out of training and evaluated beside it.
+    ...(data.test > 0 ? { validation: { val_split: data.test / 100, seed: data.seed } } : {}),
     optimizer: { type: o.type, groups: [{ lr: schedule.lr }], kwargs },
     scheduler: toSchedulerSpec(schedule.scheduler),
     manual_decay: manual ? { every: manual.every, factor: manual.factor } : null,
@@ -165,6 +226,13 @@ export function toRunConfig(state: PlaygroundState): Record<string, unknown> {
 
 function datasetSpec(d: DataState): Record<string, unknown> {
   switch (d.type) {
+    case 'iris':
+    case 'digits':
+    case 'diabetes':
+      return { type: d.type };
+    case 'plane':
+    case 'gaussian':
+      throw new Error(`${d.type}: the page's own data, given inline`);
     case 'moons':
       return { type: 'moons', n_samples: d.samples, noise: d.noise, seed: d.seed };
     case 'circles':

@@ -26,12 +26,26 @@ import {
   DATASETS,
   DATA_DEFAULTS,
   MAX_STEPS,
+  MAX_TEST_PERCENT,
   OPTIMIZERS,
+  isDefaultLoss,
+  isReal,
+  isRegression,
   lessonState,
   type DatasetType,
   type PlaygroundState,
   type ScheduleState,
 } from './state.ts';
+import {
+  activationArgs,
+  argRefusal,
+  declaredDefault,
+  defaultLoss,
+  lossArgs,
+  lossesFor,
+  type DeclaredArg,
+  type DeclaredValue,
+} from './losses.ts';
 import { findCanonicalName } from '../../src/canonical_name.ts';
 import { compileLambda } from '../../src/expr/index.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../../src/lr_scheduler/index.ts';
@@ -86,7 +100,10 @@ type At<T, P extends string> = P extends `${infer K}.${infer R}`
   : P extends keyof T
     ? T[P]
     : never;
-type StatePath = Exclude<Path<PlaygroundState>, `schedule.${string}` | 'edits'>;
+type StatePath = Exclude<
+  Path<PlaygroundState>,
+  `schedule.${string}` | 'edits' | `loss.${string}` | `network.activationArgs.${string}`
+>;
 
 /** One parameter of the URL: its key, the value of the state it holds, how it is read and written. */
 interface Field {
@@ -99,13 +116,19 @@ interface Field {
   initial?: (s: PlaygroundState) => unknown;
   /** Checks a value read (with the keys before it): null when accepted, else what is allowed. */
   check?: (s: PlaygroundState, value: unknown) => string | null;
+  /** A value the link leaves out (what a link without the key means), so older links stay as they were. */
+  omit?: unknown;
 }
 
 function field<P extends StatePath>(
   key: string,
   path: P,
   kind: Kind<At<PlaygroundState, P>>,
-  more: { when?: (s: PlaygroundState) => boolean; initial?: (s: PlaygroundState) => At<PlaygroundState, P> } = {},
+  more: {
+    when?: (s: PlaygroundState) => boolean;
+    initial?: (s: PlaygroundState) => At<PlaygroundState, P>;
+    omit?: At<PlaygroundState, P>;
+  } = {},
 ): Field {
   return { key, path, kind: kind as Kind<unknown>, ...more };
 }
@@ -127,6 +150,14 @@ const SCHED = {
   key: 'sched',
   kind: choice(SCHEDULERS.map((s) => s.type)),
 };
+
+/**
+ * The activation's arguments (`a.NAME`, after `act`) and the loss with its arguments (`loss`, `l.NAME`): the
+ * library's declarations (losses.ts), read once the data and the activation are known. A link leaves out what
+ * is the default (the data's default loss, a declared default value).
+ */
+const ACT_ARGS = { key: 'a.' };
+const LOSS = { key: 'loss' };
 
 const dataIs = (type: DatasetType) => (s: PlaygroundState) => s.data.type === type;
 
@@ -172,18 +203,27 @@ const URL_ORDER: readonly OptimizerField[] = [
  * Every parameter, in the URL's order. `lr` and `sched` (with its arguments) are the schedule's, written at
  * their place and read after the rest (a scheduler's starting arguments depend on the steps).
  */
-const PARAMS: readonly (Field | typeof LR | typeof SCHED)[] = [
+const PARAMS: readonly (Field | typeof LR | typeof SCHED | typeof ACT_ARGS | typeof LOSS)[] = [
   field('data', 'data.type', choice(DATASETS)),
-  field('n', 'data.samples', int(1, MAX_SAMPLES), { initial: (s) => DATA_DEFAULTS[s.data.type].samples }),
-  field('noise', 'data.noise', number({ min: 0, max: 100 }), { initial: (s) => DATA_DEFAULTS[s.data.type].noise }),
+  field('n', 'data.samples', int(1, MAX_SAMPLES), {
+    initial: (s) => DATA_DEFAULTS[s.data.type].samples,
+    when: (s) => !isReal(s.data),
+  }),
+  field('noise', 'data.noise', number({ min: 0, max: 100 }), {
+    initial: (s) => DATA_DEFAULTS[s.data.type].noise,
+    when: (s) => !isReal(s.data),
+  }),
   field('dseed', 'data.seed', int(0, 2 ** 32 - 1)),
+  field('test', 'data.test', int(0, MAX_TEST_PERCENT), { omit: 0 }),
   field('factor', 'data.factor', number({ min: 0, max: 1, open: true }), { when: dataIs('circles') }),
   field('centers', 'data.centers', int(1, 20), { when: dataIs('blobs') }),
   field('arms', 'data.arms', int(2, 20), { when: dataIs('spirals') }),
   field('turns', 'data.turns', number({ min: 0, max: 10, open: true }), { when: dataIs('spirals') }),
   field('hidden', 'network.hidden', ints({ min: 1, max: MAX_WIDTH, minLength: 0, maxLength: MAX_LAYERS })),
   field('act', 'network.activation', choice(ACTIVATIONS)),
+  ACT_ARGS,
   field('seed', 'network.seed', int(0, 2 ** 32 - 1)),
+  LOSS,
   field('opt', 'optimizer.type', choice(OPTIMIZERS)),
   LR,
   ...URL_ORDER.map(optimizerField),
@@ -207,8 +247,15 @@ export function encodeState(state: PlaygroundState): string {
   for (const param of PARAMS) {
     if (param === LR) put(LR.key, LR.kind.write(state.schedule.lr));
     else if (param === SCHED) encodeScheduler(state.schedule.scheduler, '', put);
-    else if (isField(param) && (!param.when || param.when(state)))
-      put(param.key, param.kind.write(get(state, param.path)));
+    else if (param === ACT_ARGS)
+      encodeDeclared(activationArgs(state.network.activation), state.network.activationArgs, 'a.', put);
+    else if (param === LOSS) {
+      if (!isDefaultLoss(state)) put(LOSS.key, state.loss.type);
+      encodeDeclared(lossArgs(state.loss.type), state.loss.args, 'l.', put);
+    } else if (isField(param) && (!param.when || param.when(state))) {
+      const value = get(state, param.path);
+      if (!('omit' in param) || value !== param.omit) put(param.key, param.kind.write(value));
+    }
   }
   let before = state.schedule;
   for (const edit of state.edits) {
@@ -222,6 +269,10 @@ export function encodeState(state: PlaygroundState): string {
 }
 
 const enc = (s: string) => encodeURIComponent(s).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%40/g, '@');
+
+function encodeDeclared(args: readonly DeclaredArg[], values: Record<string, DeclaredValue>, prefix: string, put: Put) {
+  for (const arg of args) if (values[arg.name] !== undefined) put(`${prefix}${arg.name}`, String(values[arg.name]));
+}
 
 function encodeScheduler(choice: SchedulerChoice, prefix: string, put: Put): void {
   put(`${prefix}${SCHED.key}`, SCHED.kind.write(choice.type));
@@ -258,6 +309,15 @@ export function decodeState(search: string): Decoded {
     if (allowed) value = r.refuse(param.key, allowed, fallback);
     set(state, param.path, value);
   }
+  // A real dataset's rows are its own: its samples and noise are what the page shows for it.
+  if (isReal(state.data)) Object.assign(state.data, DATA_DEFAULTS[state.data.type]);
+  state.network.activationArgs = readDeclared(r, 'a.', activationArgs(state.network.activation)) as Record<
+    string,
+    number
+  >;
+  const losses = lossesFor(isRegression(state.data));
+  const type = r.choice(LOSS.key, defaultLoss(isRegression(state.data)).type, losses);
+  state.loss = { type, args: readDeclared(r, 'l.', lossArgs(type)) };
   state.schedule = readSchedule(r, '', state.schedule, state.steps);
 
   // Edits: every @STEP. prefix, in step order, each on top of the schedule in force before it. A change
@@ -314,6 +374,22 @@ export function decodeState(search: string): Decoded {
   });
   r.reportUnused();
   return { state, problems: r.problems };
+}
+
+/** Declared arguments given as `PREFIX.NAME`: read by kind, checked by the library; only non-defaults kept. */
+function readDeclared(r: Reader, prefix: string, args: readonly DeclaredArg[]): Record<string, DeclaredValue> {
+  const out: Record<string, DeclaredValue> = {};
+  for (const arg of args) {
+    const key = `${prefix}${arg.name}`;
+    const fallback = declaredDefault(arg);
+    let value: DeclaredValue =
+      arg.kind === 'choice'
+        ? r.choice(key, fallback as string, arg.param.choices ?? [])
+        : r.number(key, fallback as number, {});
+    if (value !== fallback && argRefusal(arg, value) !== null) value = r.refuse(key, arg.param.allowed, fallback);
+    if (value !== fallback) out[arg.name] = value;
+  }
+  return out;
 }
 
 function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number): ScheduleState {
@@ -558,7 +634,7 @@ class Reader {
   reportUnused(): void {
     for (const key of this.keys()) {
       if (this.used.has(key)) continue;
-      const known = KNOWN.has(key) || /^(@\d+\.)?s\./.test(key);
+      const known = KNOWN.has(key) || /^(@\d+\.)?s\./.test(key) || /^[al]\./.test(key);
       this.problem(key, known ? 'does not apply with the other settings of this link' : 'unknown parameter');
     }
   }

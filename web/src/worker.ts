@@ -50,7 +50,8 @@ function postProgress(): void {
   const r = run;
   const rec = r.takeRecord();
   const evaluation = r.evaluate();
-  const grid = r.step !== gridStep ? r.grid(GRID) : null;
+  const test = r.evaluateTest();
+  const grid = r.step !== gridStep && r.points.planar ? r.grid(GRID) : null;
   gridStep = r.step;
   const last = rec.loss.length ? rec.loss[rec.loss.length - 1] : NaN;
   const loss = Float64Array.from(rec.loss);
@@ -63,6 +64,7 @@ function postProgress(): void {
       loss,
       lr,
       momentum,
+      evals: rec.evals,
       grid,
       gridSize: GRID,
       status: {
@@ -71,6 +73,8 @@ function postProgress(): void {
         lastLoss: last,
         loss: evaluation.loss,
         accuracy: evaluation.accuracy,
+        testLoss: test?.loss ?? null,
+        testAccuracy: test?.accuracy ?? null,
         lr: lr.length ? lr[lr.length - 1] : r.hyperParameters.lr,
         stepsPerSecond,
         playing,

@@ -7,6 +7,7 @@ import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsOption, LineSeriesOption } from 'echarts';
+import type { EvalPoint } from '../../../src/index.ts';
 import { lossChartOption, lrChartOption } from '../../../src/plot/charts.ts';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
@@ -90,14 +91,29 @@ export class ChartsView {
     }).observe(lossElement);
   }
 
-  drawLoss(loss: Float64Array, steps: number, logScale: boolean): void {
-    const points = decimate(loss).map(([x, y]): [number, number] => [x, logScale && !(y > 0) ? Number.MIN_VALUE : y]);
+  /**
+   * Each step's loss and, with test data, the evaluations (`evals`: the training and the test data's loss and
+   * accuracy), named as the TensorFlow Playground names them.
+   */
+  drawLoss(loss: Float64Array, evals: readonly EvalPoint[], steps: number, logScale: boolean): void {
+    const positive = (y: number) => (logScale && !(y > 0) ? Number.MIN_VALUE : y);
+    const points = decimate(loss).map(([x, y]): [number, number] => [x, positive(y)]);
     const option = lossChartOption(
-      { loss: points.length ? [points[0][1]] : [], logScale },
-      'Training loss (each step)',
+      { loss: points.length ? [points[0][1]] : [], logScale, evals: evals.length ? evals : undefined },
+      evals.length ? 'Training and test loss' : 'Training loss (each step)',
     );
-    const series = option.series as LineSeriesOption[];
+    // Regression has no accuracy (NaN): its lines and axis are left out.
+    const noAccuracy = evals.length > 0 && evals.every((e) => Number.isNaN(e.accuracy));
+    const series = (option.series as LineSeriesOption[]).filter(
+      (s) => !(noAccuracy && String(s.name).includes('accuracy')),
+    );
+    option.series = series;
+    if (noAccuracy && Array.isArray(option.yAxis)) option.yAxis = option.yAxis.slice(0, 1);
     series[0] = withPoints(series[0], points);
+    for (const s of series.slice(1)) {
+      s.name = String(s.name).replace('val ', 'test ').replace(' (held-out set)', '');
+      if (!s.yAxisIndex) s.data = (s.data as [number, number][]).map(([x, y]) => [x, positive(y)]);
+    }
     this.loss.setOption(
       compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }),
       { notMerge: true },

@@ -1,4 +1,4 @@
-// The status line: step, loss, accuracy, lr, steps per second.
+// The status line: step, loss, accuracy (and on the test data), lr, steps per second.
 
 import type { Status } from '../protocol.ts';
 
@@ -18,7 +18,15 @@ export function renderStatus(el: HTMLElement, s: Status): void {
   const parts = [
     ['step', `${s.step.toLocaleString('en-US')} / ${s.steps.toLocaleString('en-US')}`],
     ['loss', sig(s.loss)],
-    ['accuracy', `${(100 * s.accuracy).toFixed(1)} %`],
+    ...(Number.isNaN(s.accuracy) ? [] : [['accuracy', `${(100 * s.accuracy).toFixed(1)} %`]]),
+    ...(s.testLoss === null
+      ? []
+      : [
+          ['test loss', sig(s.testLoss)],
+          ...(Number.isNaN(s.testAccuracy)
+            ? []
+            : [['test accuracy', `${(100 * (s.testAccuracy ?? NaN)).toFixed(1)} %`]]),
+        ]),
     ['lr', sig(s.lr)],
     ['steps/s', s.step > 0 ? rate(s.stepsPerSecond) : '–'],
   ];
@@ -36,7 +44,11 @@ export function renderStatus(el: HTMLElement, s: Status): void {
       return item;
     }),
   );
-  el.title = `whole-dataset loss ${s.loss}; last step's loss ${s.lastLoss}; lr ${s.lr}`;
+  const test = s.testLoss === null ? '' : `; test loss ${s.testLoss}`;
+  const which = test ? 'training-set' : 'whole-dataset';
+  el.title = `${which} loss ${s.loss}${test}; last step's loss ${s.lastLoss}; lr ${s.lr}`;
+  if (s.testLoss === null) delete el.dataset.testLoss;
+  else el.dataset.testLoss = String(s.testLoss);
   el.dataset.step = String(s.step);
   el.dataset.done = String(s.done);
   el.dataset.playing = String(s.playing);
