@@ -334,6 +334,16 @@ export abstract class FeatureScaler<S extends FittedStats = FittedStats> {
     return this.fit(x, nFeatures).transform(x);
   }
 
+  /**
+   * The fitted statistics and `x` read as `nFeaturesIn` columns, for `method`; refused before `fit`.
+   * @internal
+   */
+  protected fittedInput(method: string, x: FloatMatrix): { stats: S; d: number; data: Float64Array } {
+    const stats = this.stats ?? notFitted(method, this.kind);
+    const d = stats.nFeatures;
+    return { stats, d, data: readMatrix(method, x, d, 0) };
+  }
+
   /** Fits on a dataset's features: its float64 copy when it has one (`xF64`), else `x`. */
   fitDataset(dataset: Dataset): this {
     return this.fit(datasetFeatures(`${this.kind}.fitDataset`, dataset), dataset.nFeatures);
@@ -434,9 +444,7 @@ export class StandardScaler extends FeatureScaler<StandardStats> {
   /** `x` standardized: `(x - mean) / scale`, in float64; a Float32Array gives a Float32Array (rounded once). */
   transform<T extends FloatMatrix>(x: T): T {
     const fn = 'StandardScaler.transform';
-    const stats = this.stats ?? notFitted(fn, 'StandardScaler');
-    const d = stats.nFeatures;
-    const data = readMatrix(fn, x, d, 0);
+    const { stats, d, data } = this.fittedInput(fn, x);
     const { mean, scale } = stats;
     const out = new Float64Array(data.length);
     for (let k = 0; k < data.length; k++) {
@@ -451,9 +459,7 @@ export class StandardScaler extends FeatureScaler<StandardStats> {
   /** Undoes `transform`: `x · scale + mean`, in float64; a Float32Array gives a Float32Array. */
   inverseTransform<T extends FloatMatrix>(x: T): T {
     const fn = 'StandardScaler.inverseTransform';
-    const stats = this.stats ?? notFitted(fn, 'StandardScaler');
-    const d = stats.nFeatures;
-    const data = readMatrix(fn, x, d, 0);
+    const { stats, d, data } = this.fittedInput(fn, x);
     const { mean, scale } = stats;
     const out = new Float64Array(data.length);
     for (let k = 0; k < data.length; k++) {
@@ -646,9 +652,7 @@ export class MinMaxScaler extends FeatureScaler<MinMaxStats> {
   /** `x · scale + min` (clipped to `featureRange` with `clip`), in float64; a Float32Array gives a Float32Array. */
   transform<T extends FloatMatrix>(x: T): T {
     const fn = 'MinMaxScaler.transform';
-    const stats = this.stats ?? notFitted(fn, 'MinMaxScaler');
-    const d = stats.nFeatures;
-    const data = readMatrix(fn, x, d, 0);
+    const { stats, d, data } = this.fittedInput(fn, x);
     const [low, high] = this.featureRange;
     const out = new Float64Array(data.length);
     for (let k = 0; k < data.length; k++) {
@@ -661,9 +665,7 @@ export class MinMaxScaler extends FeatureScaler<MinMaxStats> {
   /** Undoes `transform`: `(x - min) / scale`, in float64; a Float32Array gives a Float32Array. */
   inverseTransform<T extends FloatMatrix>(x: T): T {
     const fn = 'MinMaxScaler.inverseTransform';
-    const stats = this.stats ?? notFitted(fn, 'MinMaxScaler');
-    const d = stats.nFeatures;
-    const data = readMatrix(fn, x, d, 0);
+    const { stats, d, data } = this.fittedInput(fn, x);
     const out = data.map((v, k) => (v - stats.min[k % d]) / stats.scale[k % d]);
     return output(fn, x, out, d);
   }

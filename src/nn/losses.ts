@@ -49,8 +49,18 @@ export abstract class Criterion {
   /** Class labels or float targets. */
   abstract readonly targets: TargetKind;
 
-  /** The keyword arguments under PyTorch's names, defaults included: a run config's `criterion.args`. */
-  abstract args(): Record<string, unknown>;
+  /**
+   * The keyword arguments under PyTorch's names, defaults included: a run config's `criterion.args`. Read from
+   * the declared options (`static params`), which each criterion keeps as fields of the same names.
+   */
+  args(): Record<string, unknown> {
+    return CRITERION_PARAMS[this.type].state(this as never);
+  }
+
+  /** The core's loss block for this criterion with argument `arg` and per-output `weight`. */
+  protected block(arg: number, weight: Float32Array | null = null): LossSettings {
+    return { type: this.type, reduction: this.reduction, arg, weight };
+  }
 
   /**
    * The settings the core's loss block holds, for a model of `outputs` outputs; null for nn.CrossEntropyLoss()
@@ -105,11 +115,8 @@ export class MSELoss extends Criterion {
     super();
     this.reduction = MSE.parse(options, 1).reduction;
   }
-  args(): Record<string, unknown> {
-    return { reduction: this.reduction };
-  }
   settings(): LossSettings {
-    return { type: 'MSELoss', reduction: this.reduction, arg: 0, weight: null };
+    return this.block(0);
   }
 }
 
@@ -129,11 +136,8 @@ export class L1Loss extends Criterion {
     super();
     this.reduction = L1.parse(options, 1).reduction;
   }
-  args(): Record<string, unknown> {
-    return { reduction: this.reduction };
-  }
   settings(): LossSettings {
-    return { type: 'L1Loss', reduction: this.reduction, arg: 0, weight: null };
+    return this.block(0);
   }
 }
 
@@ -160,11 +164,8 @@ export class SmoothL1Loss extends Criterion {
     this.reduction = o.reduction;
     this.beta = o.beta;
   }
-  args(): Record<string, unknown> {
-    return { reduction: this.reduction, beta: this.beta };
-  }
   settings(): LossSettings {
-    return { type: 'SmoothL1Loss', reduction: this.reduction, arg: this.beta, weight: null };
+    return this.block(this.beta);
   }
 }
 
@@ -191,11 +192,8 @@ export class HuberLoss extends Criterion {
     this.reduction = o.reduction;
     this.delta = o.delta;
   }
-  args(): Record<string, unknown> {
-    return { reduction: this.reduction, delta: this.delta };
-  }
   settings(): LossSettings {
-    return { type: 'HuberLoss', reduction: this.reduction, arg: this.delta, weight: null };
+    return this.block(this.delta);
   }
 }
 
@@ -231,12 +229,9 @@ export class BCEWithLogitsLoss extends Criterion {
     this.reduction = o.reduction;
     this.posWeight = o.posWeight;
   }
-  args(): Record<string, unknown> {
-    return { reduction: this.reduction, pos_weight: this.posWeight ? [...this.posWeight] : null };
-  }
   settings(outputs: number, where: string): LossSettings {
     const weight = this.posWeight ? perOutput(this.posWeight, outputs, where, 'posWeight (pos_weight)', true) : null;
-    return { type: 'BCEWithLogitsLoss', reduction: this.reduction, arg: 0, weight };
+    return this.block(0, weight);
   }
 }
 
@@ -276,17 +271,10 @@ export class CrossEntropyLoss extends Criterion {
     this.weight = o.weight;
     this.labelSmoothing = o.labelSmoothing;
   }
-  args(): Record<string, unknown> {
-    return {
-      weight: this.weight ? [...this.weight] : null,
-      reduction: this.reduction,
-      label_smoothing: this.labelSmoothing,
-    };
-  }
   settings(outputs: number, where: string): LossSettings | null {
     if (!this.weight && this.labelSmoothing === 0 && this.reduction === 'mean') return null;
     const weight = this.weight ? perOutput(this.weight, outputs, where, 'weight', false) : null;
-    return { type: 'CrossEntropyLoss', reduction: this.reduction, arg: this.labelSmoothing, weight };
+    return this.block(this.labelSmoothing, weight);
   }
 }
 
