@@ -1,5 +1,6 @@
-// What every workload gets: the timing plans of this run, the baselines that could be loaded (or why not),
-// and helpers that turn a baseline's outcome into a measurement or a skip.
+// What every workload gets: the timing plans of this run, the baselines that could be loaded or built (or why
+// not), and helpers that turn a baseline's outcome into a measurement or a skip.
+import type { NativeBuild } from './baselines/native.ts';
 import type { TfBackendName, TfSession } from './baselines/tfjs.ts';
 import type { TorchOutcome } from './baselines/torch.ts';
 import { measured, skippedMeasurement, type Measurement } from './report.ts';
@@ -66,6 +67,8 @@ export interface BenchContext {
   plans: Plans;
   tf: TfSlot[];
   torch: TorchOutcome;
+  /** The native C baselines compiled for this run (or why not). */
+  native: NativeBuild;
   log(line: string): void;
 }
 
@@ -144,24 +147,13 @@ export function torchMeasurements(
   return rows;
 }
 
-/** The native C (AVX2) figures: not measured in this run. */
-export const NATIVE_REFERENCE = { w1MsPer1000: 0.2, w2MsPerStep: 1.6, w3Gflops: 111 };
+/** Id of the native C row of every W1, W2 and W3 table. */
+export const NATIVE_ID = 'native-c';
 
-export function nativeReference(
-  group: string,
-  unit: string,
-  higherIsBetter: boolean,
-  value: number,
-  note?: string,
-): Measurement {
-  return {
-    group,
-    id: 'native-ref',
-    impl: 'native C, AVX2 — reference, not measured here',
-    kind: 'reference',
-    unit,
-    higherIsBetter,
-    value,
-    note,
-  };
+/** The identity of a group's native C row (a measurement or a skip is made from it). */
+export function nativeRow(
+  base: { group: string; unit: string; higherIsBetter: boolean },
+  impl: string,
+): Omit<Measurement, 'value' | 'skipped'> {
+  return { ...base, id: NATIVE_ID, impl, kind: 'baseline' };
 }

@@ -2,22 +2,22 @@
 // as JSON and as a Markdown report.
 import type { Stats } from './timing.ts';
 
-/** Who produced a number: anneal itself, a baseline measured in this run, or a static reference figure. */
-export type Kind = 'anneal' | 'baseline' | 'reference';
+/** Who produced a number: anneal itself or a baseline measured in this run. */
+export type Kind = 'anneal' | 'baseline';
 
 export interface Measurement {
   /** Which workload (and shape) the number belongs to: 'W1', 'W2', 'W3 256×256×256', 'sweep b=64 w=16'. */
   group: string;
-  /** Stable id of the implementation: 'anneal-fused', 'plain-js', 'tfjs-wasm', 'torch-1', 'native-ref', ... */
+  /** Stable id of the implementation: 'anneal-fused', 'plain-js', 'tfjs-wasm', 'torch-1', 'native-c', ... */
   id: string;
   /** Label for the tables. */
   impl: string;
   kind: Kind;
   unit: string;
   higherIsBetter: boolean;
-  /** The median (or the reference figure); null when skipped. */
+  /** The median; null when skipped. */
   value: number | null;
-  /** Timing of the runs in milliseconds per call (absent for references and skips). */
+  /** Timing of the runs in milliseconds per call (absent for skips). */
   stats?: Stats;
   /** For GFLOP/s: the rate of the slowest and fastest run. */
   range?: [number, number];
@@ -94,7 +94,7 @@ export function skippedMeasurement(m: Omit<Measurement, 'value' | 'skipped'>, re
   return { ...m, value: null, skipped: reason };
 }
 
-/** anneal's speed-up against every other number of the same group (baselines and references). */
+/** anneal's speed-up against every other number of the same group. */
 export function computeRatios(measurements: readonly Measurement[]): Ratio[] {
   const ratios: Ratio[] = [];
   for (const a of measurements) {
@@ -145,7 +145,7 @@ function table(header: string[], rows: string[][]): string {
 
 function spread(m: Measurement): string {
   if (m.range) return `${fmt(m.range[0])} – ${fmt(m.range[1])}`;
-  if (m.stats && m.kind !== 'reference') {
+  if (m.stats) {
     const scale = m.value! / m.stats.median;
     return `${fmt(m.stats.min * scale)} – ${fmt(m.stats.max * scale)}`;
   }
@@ -158,10 +158,29 @@ function runs(m: Measurement): string {
   return m.stats.callsPerRun === 1 ? `${m.stats.runs} × 1 call` : `${m.stats.runs} × ${m.stats.callsPerRun} calls`;
 }
 
+/**
+ * The rows every row's speed is also given against (a column each, when the group has that row): native C,
+ * the physical limit, and PyTorch on one thread.
+ */
+export const SPEED_REFERENCES = [
+  { id: 'native-c', header: '× native C speed' }, // NATIVE_ID in context.ts
+  { id: 'torch-1', header: '× PyTorch (1 thread) speed' },
+] as const;
+
+/** How many times as fast as `ref` the row `m` is (below 1: slower); undefined when either was not measured. */
+export function relativeSpeed(m: Measurement, ref: Measurement | undefined): number | undefined {
+  if (!ref || ref.value === null || m.value === null) return undefined;
+  return m.higherIsBetter ? m.value / ref.value : ref.value / m.value;
+}
+
 /** One table per workload group: every implementation, and anneal's speed-up against each. */
 function groupTable(group: string, ms: readonly Measurement[], ratios: readonly Ratio[]): string {
   const anneal = ms.filter((m) => m.kind === 'anneal' && m.value !== null && !m.diagnostic && !m.relativeTo);
   const bases = ms.filter((b) => ms.some((m) => m.relativeTo === b.id));
+  const refs = SPEED_REFERENCES.flatMap((r) => {
+    const row = ms.find((m) => m.id === r.id);
+    return row ? [{ ...r, row }] : [];
+  });
   const unit = ms[0].unit;
   const header = [
     'implementation',
@@ -169,14 +188,16 @@ function groupTable(group: string, ms: readonly Measurement[], ratios: readonly 
     'min – max',
     'timed runs',
     ...anneal.map((a) => `${a.impl}: × faster`),
+    ...refs.map((r) => r.header),
     ...bases.map((b) => `× ${b.impl}`),
   ];
   const rows = ms.map((m) => [
-    m.kind === 'reference' ? `*${m.impl}*` : m.impl,
+    m.impl,
     m.skipped ? `skipped: ${m.skipped}` : fmt(m.value),
     spread(m),
     runs(m),
     ...anneal.map((a) => (a === m ? '' : fmtRatio(findRatio(ratios, group, a.id, m.id)?.speedup))),
+    ...refs.map((r) => (m === r.row ? '' : fmtRatio(relativeSpeed(m, r.row)))),
     ...bases.map((b) =>
       m.relativeTo === b.id && m.value !== null && b.value !== null ? fmtRatio(m.value / b.value) : '',
     ),
@@ -219,8 +240,9 @@ export function toMarkdown(r: BenchResult): string {
   out.push(`# anneal benchmark — ${r.mode} run, ${r.date}`, '');
   out.push(
     `Wall time of the run: ${r.durationSeconds.toFixed(1)} s. Medians of several timed runs after warm-up; ` +
-      `"× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower). ` +
-      'Rows in *italics* are static reference figures, not measured here.',
+      `"× faster" is anneal's speed-up over that row, from this run (below 1×: anneal is slower); ` +
+      '"× native C speed" and "× PyTorch (1 thread) speed" give every row\'s speed as a multiple of that ' +
+      "row's, also from this run (native C: the same workload in C with AVX2, compiled for this machine).",
     '',
   );
   out.push(

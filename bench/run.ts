@@ -1,15 +1,16 @@
 // anneal's benchmark suite: `npm run bench` (or `tsx bench/run.ts`), `-- --quick` for a run under a minute.
 // Runs W1 (the lesson), W2 (an MNIST-sized MLP step), W3 (GEMM), the scaling sweep and the memory check for
-// anneal and, in the same run, the baselines: plain JS, TF.js (cpu and wasm backends) and PyTorch eager in a
-// child process; and the CLI's start-up against `node -e 0`. Writes bench/results/latest.json and latest.md
-// and prints the Markdown.
+// anneal and, in the same run, the baselines: native C (AVX2, compiled now with the system's `cc`, for W1-W3),
+// plain JS, TF.js (cpu and wasm backends) and PyTorch eager in a child process; and the CLI's start-up against
+// `node -e 0`. Writes bench/results/latest.json and latest.md and prints the Markdown.
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildNative, disposeNative, type NativeBuild, type NativeProgram } from './baselines/native.ts';
 import { openTf, type TfBackendName } from './baselines/tfjs.ts';
 import { DEFAULT_PYTHON, runTorch, type TorchConfig, type TorchOutcome } from './baselines/torch.ts';
-import { plansFor, type BenchContext, type CallPlan, type Plans, type TfSlot } from './context.ts';
+import { NATIVE_ID, plansFor, type BenchContext, type CallPlan, type Plans, type TfSlot } from './context.ts';
 import { machineInfo } from './machine.ts';
 import { computeRatios, toMarkdown, type BenchResult, type Check, type Measurement, type MemoryRow } from './report.ts';
 import { evaluateTargets } from './targets.ts';
@@ -25,6 +26,12 @@ export const WORKLOADS = ['W1', 'W2', 'W3', 'sweep', 'memory', 'cli'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 /** The workloads that have TF.js and PyTorch baselines. */
 const TIMED: readonly WorkloadName[] = ['W1', 'W2', 'W3', 'sweep'];
+/** The workloads that have a native C baseline, and its program. */
+const NATIVE: readonly [WorkloadName, NativeProgram][] = [
+  ['W1', 'w1_lesson'],
+  ['W2', 'w2_mlp'],
+  ['W3', 'w3_gemm'],
+];
 
 export interface BenchOptions {
   /** Fewer repetitions and a smaller sweep: under a minute. */
@@ -35,6 +42,8 @@ export interface BenchOptions {
   torch?: boolean;
   /** Run the TF.js baselines (default true). */
   tfjs?: boolean;
+  /** Compile and run the native C baselines when a C compiler is present (default true). */
+  native?: boolean;
   /** Python to run the PyTorch baseline with (default /usr/bin/python3). */
   python?: string;
   /** Where latest.json and latest.md go (default bench/results); null writes nothing. */
@@ -101,6 +110,27 @@ function torchBaseline(
   return outcome;
 }
 
+async function nativeBaseline(
+  options: BenchOptions,
+  selected: Set<WorkloadName>,
+  log: (line: string) => void,
+): Promise<NativeBuild> {
+  if (options.native === false) return { ok: false, reason: 'native C disabled (--no-native)' };
+  const wanted = NATIVE.filter(([w]) => selected.has(w)).map(([, program]) => program);
+  if (!wanted.length) return { ok: false, reason: 'no workload with a native C baseline selected' };
+  log('compiling the native C baselines ...');
+  const build = await buildNative(wanted);
+  if (!build.ok) log(`native C: skipped, ${build.reason}`);
+  else {
+    log(`compiled the native C baselines (${build.compiler}) in ${build.seconds.toFixed(1)} s`);
+    for (const program of wanted) {
+      const p = build.programs[program];
+      if ('error' in p) log(`native C: ${p.error}`);
+    }
+  }
+  return build;
+}
+
 /** Runs the suite; returns the results (and writes and prints them unless told not to). */
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const started = performance.now();
@@ -122,7 +152,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         : 'no workload with a TF.js baseline selected';
   const tf = await loadTf(tfDisabled, log);
   const torch = torchBaseline(options, selected, plans, log);
-  const ctx: BenchContext = { quick, plans, tf, torch, log };
+  const native = await nativeBaseline(options, selected, log);
+  try {
+    return await runSuite(options, { quick, plans, tf, torch, native, log }, selected, machine, started);
+  } finally {
+    disposeNative(native);
+  }
+}
+
+async function runSuite(
+  options: BenchOptions,
+  ctx: BenchContext,
+  selected: Set<WorkloadName>,
+  machine: Record<string, string>,
+  started: number,
+): Promise<BenchResult> {
+  const { quick, tf, torch, native, log } = ctx;
 
   const measurements: Measurement[] = [];
   const checks: Check[] = [];
@@ -152,6 +197,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const { report } = torch;
     machine.PyTorch = `${report.torch} (Python ${report.python}, default threads ${report.default_threads})`;
   } else machine.PyTorch = `not measured: ${torch.reason}`;
+  machine['native C'] = native.ok ? native.compiler : `not measured: ${native.reason}`;
   for (const slot of tf)
     if (slot.session?.threads != null) machine['TF.js wasm threads'] = String(slot.session.threads);
 
@@ -167,7 +213,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     memory,
     checks,
     targets: evaluateTargets(measurements, ratios),
-    skipped: skippedList(measurements, selected, tf, torch),
+    skipped: skippedList(measurements, selected, tf, torch, native),
   };
 
   const markdown = toMarkdown(result);
@@ -188,16 +234,19 @@ function skippedList(
   selected: Set<WorkloadName>,
   tf: readonly TfSlot[],
   torch: TorchOutcome,
+  native: NativeBuild,
 ): string[] {
   const out: string[] = [];
   const notSelected = WORKLOADS.filter((w) => !selected.has(w));
   if (notSelected.length) out.push(`Workloads not selected (--only): ${notSelected.join(', ')}.`);
   if (!torch.ok) out.push(`PyTorch eager: ${torch.reason}. Every PyTorch row is skipped.`);
+  if (!native.ok) out.push(`Native C: ${native.reason}. Every native C row is skipped.`);
   for (const slot of tf) if (!slot.session) out.push(`TF.js ${slot.backend}: ${slot.reason}.`);
   const byImpl = new Map<string, Set<string>>();
   for (const m of ms) {
     if (!m.skipped) continue;
     if (m.id.startsWith('torch') && !torch.ok) continue;
+    if (m.id === NATIVE_ID && !native.ok) continue;
     if (m.id.startsWith('tfjs') && tf.some((s) => !s.session && m.id === `tfjs-${s.backend}`)) continue;
     const key = `${m.impl}: ${m.skipped}`;
     byImpl.set(key, (byImpl.get(key) ?? new Set()).add(m.group));
@@ -207,17 +256,14 @@ function skippedList(
     out.push(
       'TF.js cpu backend: not run in the scaling sweep (its steps are slow; the wasm backend stands for TF.js there).',
     );
-  out.push(
-    'Native C (AVX2): not run here; the rows marked "reference, not measured here" are the figures from ' +
-      "the issue's table (W1 0.20 ms, W2 1.6 ms, W3 111 GFLOP/s).",
-  );
   out.push('@tensorflow/tfjs-node: not used (its install downloads a native binary, which fails on this machine).');
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line:
-//   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--python PATH] [--out DIR]
+//   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--no-native]
+//                    [--python PATH] [--out DIR]
 
 export function parseWorkloads(list: string): WorkloadName[] {
   const names = list
@@ -233,7 +279,7 @@ export function parseWorkloads(list: string): WorkloadName[] {
 
 const USAGE =
   `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] ` +
-  '[--no-torch] [--no-tfjs] [--python PATH] [--out DIR]';
+  '[--no-torch] [--no-tfjs] [--no-native] [--python PATH] [--out DIR]';
 
 async function cli(argv: string[]): Promise<number> {
   let options: BenchOptions;
@@ -245,6 +291,7 @@ async function cli(argv: string[]): Promise<number> {
         only: { type: 'string' },
         'no-torch': { type: 'boolean' },
         'no-tfjs': { type: 'boolean' },
+        'no-native': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -260,6 +307,7 @@ async function cli(argv: string[]): Promise<number> {
       only,
       torch: !values['no-torch'],
       tfjs: !values['no-tfjs'],
+      native: !values['no-native'],
       python: values.python,
       outDir: values.out,
     };

@@ -131,3 +131,4 @@ export {
   type OnnxActivationNode,
   type OnnxActivationInput,
 } from './io/onnx.ts';
+export * from './tuner/index.ts';

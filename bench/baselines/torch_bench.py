@@ -180,8 +180,9 @@ def main():
     }
     thread_settings = [("threads=1", 1)] + ([("threads=default", default_threads)] if default_threads != 1 else [])
 
-    # Sections the caller left out (null) are skipped.
-    torch.set_num_threads(default_threads)
+    # Sections the caller left out (null) are skipped. W1 runs on one thread: every figure compared with
+    # PyTorch is its single-thread speed (the lesson's 2-3-2 model does not use a second thread anyway).
+    torch.set_num_threads(1)
     if cfg.get("w1"):
         results["W1"], report["w1_losses"] = w1(cfg["w1"], plans["w1"])
     for name, threads in thread_settings:

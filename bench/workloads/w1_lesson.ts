@@ -1,10 +1,11 @@
 // W1, the lesson: 1000 Adam steps (lr 0.01) of LogicNet 2-3-2 on 20 points of make_moons(noise=0.2, seed 0),
 // StepLR(step_size=50, gamma=0.99) stepped after every step. Time per 1000 steps.
 import { Adam, DeviceData, LogicNet, makeMoons, StepLR, toMatrix, Trainer } from '../../src/index.ts';
-import { PlainAdam, PlainMlp, PlainStepLR, plainTrainStep } from '../baselines/plain_js.ts';
+import { PlainAdam, PlainMlp, PlainStepLR, plainTrainStep, type PlainLayerInit } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
+import { nativeStats, nativeUnavailable, runNative, writeNativeInput } from '../baselines/native.ts';
 import type { TorchConfig } from '../baselines/torch.ts';
-import { nativeReference, NATIVE_REFERENCE, tfLabel, tfMeasurements, type BenchContext } from '../context.ts';
+import { nativeRow, tfLabel, tfMeasurements, type BenchContext } from '../context.ts';
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { timeRounds, type Stats } from '../timing.ts';
 import { maxRelativeDiff, nestedWeightsOf, weightsOf } from './common.ts';
@@ -17,6 +18,8 @@ const GROUP = 'W1';
 const UNIT = 'ms / 1000 steps';
 /** Agreement required of the plain-JS baseline's first 10 losses. */
 export const W1_LOSS_TOLERANCE = 1e-5;
+/** Agreement required of the native C baseline's loss after 1000 steps (relative). */
+export const W1_NATIVE_TOLERANCE = 1e-4;
 
 /** "runs × steps" of a timing whose calls are counted in thousands of steps. */
 const perRun = (s: Stats) => `${s.runs} × ${Math.round(s.callsPerRun * STEPS)} steps`;
@@ -53,6 +56,7 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
 
   // (a) the fused path: one call into the core per step, scheduler stepped in between.
   let annealLosses: number[] = [];
+  let annealFinal = Number.NaN;
   const fused = timeRounds(
     plan,
     () => {
@@ -64,7 +68,10 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
     },
     (c) => {
       const h = c.trainer.run(STEPS);
-      if (annealLosses.length === 0) annealLosses = h.loss.slice(0, 10);
+      if (annealLosses.length === 0) {
+        annealLosses = h.loss.slice(0, 10);
+        annealFinal = h.loss[STEPS - 1];
+      }
     },
     (c) => {
       c.trainer.dispose();
@@ -160,6 +167,9 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
     return w;
   })();
 
+  // Native C, AVX2: the physical limit, checked against anneal's losses before it is timed.
+  out.push(nativeW1(ctx, init, annealLosses, annealFinal, checks));
+
   // Plain JavaScript on Float32Arrays.
   const plainLosses = new Float64Array(STEPS);
   const plain = timeRounds(
@@ -231,18 +241,18 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
     })),
   );
 
-  // PyTorch eager (child process), at its default thread count.
+  // PyTorch eager (child process), single-threaded (a model this small runs on one thread anyway).
   const t = ctx.torch;
   if (t.ok && t.stats('W1')) {
-    const threads = t.report.default_threads;
     const stats = t.stats('W1')!;
+    const isDefault = t.report.default_threads === 1 ? ', the default' : '';
     const note =
       stats.callsPerRun === 1 ? undefined : `timed over runs of ${stats.callsPerRun * STEPS} steps, scaled to 1000`;
     out.push(
       measured({
         ...base,
-        id: threads === 1 ? 'torch-1' : 'torch-default',
-        impl: `PyTorch ${t.report.torch} eager (${threads} thread${threads === 1 ? '' : 's'}, default)`,
+        id: 'torch-1',
+        impl: `PyTorch ${t.report.torch} eager (1 thread${isDefault})`,
         kind: 'baseline',
         stats,
         note,
@@ -264,6 +274,59 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
     );
   }
 
-  out.push(nativeReference(GROUP, UNIT, false, NATIVE_REFERENCE.w1MsPer1000));
   return { measurements: out, checks };
+}
+
+/**
+ * The native C lesson (bench/native/w1_lesson.c) from anneal's data and initial weights: one untimed run whose
+ * losses are checked against anneal's (the first 10, and the last after 1000 steps), then, when they agree,
+ * the timed runs (each 1000 steps from the initial weights, with StepLR and every loss and lr recorded).
+ */
+function nativeW1(
+  ctx: BenchContext,
+  init: readonly PlainLayerInit[],
+  annealLosses: readonly number[],
+  annealFinal: number,
+  checks: Check[],
+): Measurement {
+  const row = nativeRow({ group: GROUP, unit: UNIT, higherIsBetter: false }, 'native C, AVX2 (batch in lanes)');
+  const name = 'W1: native C vs anneal, first 10 losses and the loss after 1000 steps';
+  const unavailable = nativeUnavailable(ctx.native, 'w1_lesson');
+  if (unavailable !== null) {
+    checks.push({ name, ok: null, detail: unavailable });
+    return skippedMeasurement(row, unavailable);
+  }
+  const d = data();
+  const f32 = (v: ArrayLike<number>) => Float32Array.from(v);
+  const input = writeNativeInput(ctx.native, 'w1.bin', [
+    new Float64Array([LR, GAMMA]),
+    new Int32Array([STEP_SIZE, d.nSamples, STEPS]),
+    f32(d.x),
+    Int32Array.from(d.y),
+    ...init.flatMap((l) => [f32(l.weight), f32(l.bias)]),
+  ]);
+  type Out = { losses_head: number[]; final_loss: number };
+  const check = runNative<Out>(ctx.native, 'w1_lesson', [input, 0, 0]);
+  if (!check.ok) {
+    checks.push({ name, ok: false, detail: check.reason });
+    return skippedMeasurement(row, check.reason);
+  }
+  const head = maxRelativeDiff(check.out.losses_head, annealLosses);
+  const final = Math.abs(check.out.final_loss - annealFinal) / Math.abs(annealFinal);
+  const ok = head <= W1_NATIVE_TOLERANCE && final <= W1_NATIVE_TOLERANCE;
+  checks.push({
+    name,
+    ok,
+    detail:
+      `max relative difference of the first 10 ${head.toExponential(2)}, after 1000 steps ` +
+      `${final.toExponential(2)} (required ≤ ${W1_NATIVE_TOLERANCE.toExponential()}): anneal ` +
+      `${annealFinal.toPrecision(8)}, native C ${check.out.final_loss.toPrecision(8)}`,
+  });
+  if (!ok) return skippedMeasurement(row, "wrong: its losses differ from anneal's (see Checks), not timed");
+  const plan = ctx.plans.w1;
+  const timed = runNative<Out>(ctx.native, 'w1_lesson', [input, plan.warmup, plan.runs]);
+  const stats = timed.ok ? nativeStats(timed.out) : null;
+  if (!stats) return skippedMeasurement(row, timed.ok ? 'printed no timing' : timed.reason);
+  ctx.log(`W1 native C: ${stats.median.toFixed(3)} ms / 1000 steps`);
+  return measured({ ...row, stats, perRun: `${stats.runs} × ${STEPS} steps` });
 }

@@ -1,20 +1,13 @@
 // W2: MLP 784-256(tanh)-10, batch 128 of seeded random data, one Adam step (lr 0.01). Time per step.
 import { Adam, DeviceData, MLP, toMatrix } from '../../src/index.ts';
-import { PlainAdam, PlainMlp, plainTrainStep } from '../baselines/plain_js.ts';
+import { PlainAdam, PlainMlp, plainTrainStep, type PlainLayerInit } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
+import { nativeStats, nativeUnavailable, runNative, writeNativeInput } from '../baselines/native.ts';
 import type { TorchConfig } from '../baselines/torch.ts';
-import {
-  nativeReference,
-  NATIVE_REFERENCE,
-  tfLabel,
-  tfMeasurements,
-  torchMeasurements,
-  type BenchContext,
-  type CallPlan,
-} from '../context.ts';
-import { measured, type Check, type Measurement } from '../report.ts';
+import { nativeRow, tfLabel, tfMeasurements, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
+import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { callsFor, timeCalls, type Stats } from '../timing.ts';
-import { randomBatch, weightsOf } from './common.ts';
+import { maxRelativeDiff, randomBatch, weightsOf } from './common.ts';
 
 const SIZES = [784, 256, 10];
 const BATCH = 128;
@@ -22,6 +15,9 @@ const LR = 0.01;
 const SEED = 0;
 const GROUP = 'W2';
 const UNIT = 'ms / step';
+/** Steps from the initial weights whose losses the native C baseline must reproduce, and how closely. */
+const CHECK_STEPS = 5;
+export const W2_NATIVE_TOLERANCE = 1e-4;
 
 export const w2TorchConfig = (): TorchConfig['w2'] => ({ sizes: SIZES, batch: BATCH, seed: SEED });
 
@@ -81,6 +77,8 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   optimizer.dispose();
   model.dispose();
 
+  out.push(nativeW2(ctx, x, y, init, checks));
+
   const plainModel = new PlainMlp(SIZES, BATCH, init);
   const plainOpt = new PlainAdam(plainModel.parameters(), { lr: LR });
   const plain = timeStep(ctx.plans.w2Slow, () => {
@@ -105,6 +103,68 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   );
 
   out.push(...torchMeasurements(ctx, base, (threads) => `W2 ${threads}`));
-  out.push(nativeReference(GROUP, UNIT, false, NATIVE_REFERENCE.w2MsPerStep));
   return { measurements: out, checks };
+}
+
+/** anneal's losses of the first `steps` staged steps of a fresh model (the same weights as every baseline). */
+function annealFirstLosses(x: Float32Array, y: Int32Array, steps: number): number[] {
+  const model = new MLP({ sizes: SIZES, activation: 'tanh', seed: SEED });
+  const optimizer = new Adam(model.parameters(), { lr: LR });
+  const data = new DeviceData(model.engine, toMatrix({ rows: BATCH, cols: SIZES[0], data: x }, SIZES[0]), y);
+  const n = model.loadBatch(data, null);
+  const losses = Array.from({ length: steps }, () => model.trainStepStaged(n, optimizer));
+  data.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return losses;
+}
+
+/**
+ * The native C step (bench/native/w2_mlp.c) from anneal's batch and initial weights: its first losses are
+ * checked against anneal's, and only when they agree is it timed (training on, as anneal's timing does).
+ */
+function nativeW2(
+  ctx: BenchContext,
+  x: Float32Array,
+  y: Int32Array,
+  init: readonly PlainLayerInit[],
+  checks: Check[],
+): Measurement {
+  const row = nativeRow({ group: GROUP, unit: UNIT, higherIsBetter: false }, 'native C, AVX2+FMA (packed GEMM)');
+  const name = `W2: native C vs anneal, losses of the first ${CHECK_STEPS} steps`;
+  const unavailable = nativeUnavailable(ctx.native, 'w2_mlp');
+  if (unavailable !== null) {
+    checks.push({ name, ok: null, detail: unavailable });
+    return skippedMeasurement(row, unavailable);
+  }
+  const input = writeNativeInput(ctx.native, 'w2.bin', [
+    Int32Array.from([BATCH, ...SIZES]),
+    new Float64Array([LR]),
+    x,
+    y,
+    ...init.flatMap((l) => [Float32Array.from(l.weight), Float32Array.from(l.bias)]),
+  ]);
+  const check = runNative<{ losses: number[] }>(ctx.native, 'w2_mlp', [input, CHECK_STEPS, 0, 0, 0]);
+  if (!check.ok) {
+    checks.push({ name, ok: false, detail: check.reason });
+    return skippedMeasurement(row, check.reason);
+  }
+  const anneal = annealFirstLosses(x, y, CHECK_STEPS);
+  const diff = maxRelativeDiff(check.out.losses, anneal);
+  const ok = check.out.losses.length === CHECK_STEPS && diff <= W2_NATIVE_TOLERANCE;
+  checks.push({
+    name,
+    ok,
+    detail:
+      `max relative difference ${diff.toExponential(2)} (required ≤ ${W2_NATIVE_TOLERANCE.toExponential()}); ` +
+      `step ${CHECK_STEPS}: anneal ${anneal[CHECK_STEPS - 1]?.toPrecision(8)}, ` +
+      `native C ${check.out.losses[CHECK_STEPS - 1]?.toPrecision(8)}`,
+  });
+  if (!ok) return skippedMeasurement(row, "wrong: its losses differ from anneal's (see Checks), not timed");
+  const plan = ctx.plans.w2;
+  const timed = runNative(ctx.native, 'w2_mlp', [input, 0, plan.warmup, plan.runs, plan.targetMs]);
+  const stats = timed.ok ? nativeStats(timed.out) : null;
+  if (!stats) return skippedMeasurement(row, timed.ok ? 'printed no timing' : timed.reason);
+  ctx.log(`W2 native C: ${stats.median.toFixed(3)} ms / step`);
+  return measured({ ...row, stats });
 }

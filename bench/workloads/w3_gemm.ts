@@ -1,14 +1,8 @@
 // W3: f32 GEMM C[m×n] = A[m×k]·B[k×n] (row-major) through the core's exported `matmul` kernel, in GFLOP/s.
 import { getEngine, type Engine } from '../../src/index.ts';
+import { nativeStats, nativeUnavailable, readNativeF32, runNative, writeNativeInput } from '../baselines/native.ts';
 import { plainMatmul } from '../baselines/plain_js.ts';
-import {
-  nativeReference,
-  NATIVE_REFERENCE,
-  tfMeasurements,
-  torchMeasurements,
-  type BenchContext,
-  type CallPlan,
-} from '../context.ts';
+import { nativeRow, tfMeasurements, torchMeasurements, type BenchContext, type CallPlan } from '../context.ts';
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { callsFor, seededRandom, timeCalls, type Stats } from '../timing.ts';
 
@@ -69,6 +63,7 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
     const A = Float32Array.from({ length: m * k }, () => random() * 2 - 1);
     const B = Float32Array.from({ length: k * n }, () => random() * 2 - 1);
     const ref = reference(A, B, m, n, k);
+    let annealC: Float32Array | null = null;
 
     if (matmul) {
       const a = engine.alloc(m * k * 4);
@@ -78,7 +73,8 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
       f32.set(A, a >> 2);
       f32.set(B, b >> 2);
       matmul(a, b, c, m, n, k);
-      const err = maxAbsError(engine.f32.subarray(c >> 2, (c >> 2) + m * n), ref);
+      annealC = engine.f32.slice(c >> 2, (c >> 2) + m * n);
+      const err = maxAbsError(annealC, ref);
       checks.push({
         name: `${group}: anneal matmul vs plain-JS f64 product`,
         ok: err < 1e-3,
@@ -114,6 +110,8 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
         detail: 'the core has no matmul export',
       });
     }
+
+    out.push(nativeW3(ctx, base, [m, k, n], A, B, ref, annealC, checks));
 
     const C = new Float32Array(m * n);
     const plain = timeCall({ ...ctx.plans.w3, runs: Math.max(3, ctx.plans.w3.runs >> 1) }, () =>
@@ -161,15 +159,56 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
           detail: `max abs error ${err.toExponential(2)}`,
         });
     }
-    out.push(
-      nativeReference(
-        group,
-        UNIT,
-        true,
-        NATIVE_REFERENCE.w3Gflops,
-        "the issue's single W3 figure (its shape is not given there)",
-      ),
-    );
   }
   return { measurements: out, checks };
+}
+
+/**
+ * The native C GEMM (bench/native/w3_gemm.c) on the same matrices: its product is checked against anneal's
+ * (max abs difference) and the f64 product, and only when it agrees is it timed.
+ */
+function nativeW3(
+  ctx: BenchContext,
+  base: { group: string; unit: string; higherIsBetter: boolean },
+  [m, k, n]: [number, number, number],
+  A: Float32Array,
+  B: Float32Array,
+  ref: Float64Array,
+  annealC: Float32Array | null,
+  checks: Check[],
+): Measurement {
+  const row = nativeRow(base, 'native C, AVX2+FMA (6×16 kernel, packed)');
+  const name = `${base.group}: native C vs anneal matmul and the f64 product`;
+  const unavailable = nativeUnavailable(ctx.native, 'w3_gemm');
+  if (unavailable !== null) {
+    checks.push({ name, ok: null, detail: unavailable });
+    return skippedMeasurement(row, unavailable);
+  }
+  const input = writeNativeInput(ctx.native, `w3_${m}x${k}x${n}.bin`, [new Int32Array([m, k, n]), A, B]);
+  const output = `${input}.out`;
+  const check = runNative(ctx.native, 'w3_gemm', [input, output, 0, 0, 0]);
+  if (!check.ok) {
+    checks.push({ name, ok: false, detail: check.reason });
+    return skippedMeasurement(row, check.reason);
+  }
+  const C = readNativeF32(output);
+  const errRef = C.length === m * n ? maxAbsError(C, ref) : Number.POSITIVE_INFINITY;
+  const vsAnneal = annealC ? maxAbsError(C, Float64Array.from(annealC)) : null;
+  const ok = errRef < 1e-3 && (vsAnneal === null || vsAnneal < 1e-3);
+  const fromAnneal = vsAnneal === null ? '— (anneal has no matmul)' : vsAnneal.toExponential(2);
+  checks.push({
+    name,
+    ok,
+    detail:
+      `max abs difference from anneal's product ${fromAnneal}, ` +
+      `from the f64 product ${errRef.toExponential(2)} (required < 1e-3)`,
+  });
+  if (!ok) return skippedMeasurement(row, "wrong: its product differs from anneal's (see Checks), not timed");
+  const plan = ctx.plans.w3;
+  const flops = 2 * m * n * k;
+  const timed = runNative(ctx.native, 'w3_gemm', [input, output, plan.warmup, plan.runs, plan.targetMs]);
+  const stats = timed.ok ? nativeStats(timed.out) : null;
+  if (!stats) return skippedMeasurement(row, timed.ok ? 'printed no timing' : timed.reason);
+  ctx.log(`${base.group} native C: ${rate(stats, flops).value.toFixed(1)} GFLOP/s`);
+  return measured({ ...row, stats, ...rate(stats, flops) });
 }

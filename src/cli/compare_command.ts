@@ -1,9 +1,10 @@
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DatasetSpec } from '../config/run_config.ts';
 import { checkBoundaryData } from '../report/boundary.ts';
 import { checkComparison, runComparison, type CompareSettings } from '../report/compare.ts';
-import { comparisonFiles, comparisonRows, settingsJson, tableCells } from '../report/compare_report.ts';
+import { comparisonConclusion } from '../report/compare_conclusion.ts';
+import { comparisonFiles, comparisonJson, tableCells } from '../report/compare_report.ts';
 import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { SpecSyntaxError } from '../report/spec_text.ts';
 import { DEFAULT_STRATEGIES, parseStrategies, presetHelp, StrategyError } from '../report/strategies.ts';
@@ -12,8 +13,8 @@ import { parseRunConfig } from '../config/run_config.ts';
 import { batchSizeArg, intArg, numberArg } from './parse.ts';
 import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
 import { UsageError } from './files.ts';
+import { batchVsDecayPreset } from './compare_preset.ts';
 import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
-import { fractionArg } from './validation_flags.ts';
 
 interface CompareFlags extends DataAndModelFlags {
   strategies: string;
@@ -31,7 +32,26 @@ interface CompareFlags extends DataAndModelFlags {
   grid: number;
   json?: boolean;
   quiet?: boolean;
-  valSplit?: number;
+  valSplit: number;
+  preset?: string;
+}
+
+/**
+ * Named comparisons that replace the default one (`--preset <name>`): each takes the parsed flags and which of
+ * them were given on the command line, and runs its own comparison.
+ */
+export const COMPARE_PRESETS: Record<
+  string,
+  (flags: CompareFlags, given: (name: string) => boolean, command: Command) => Promise<void>
+> = { 'batch-vs-decay': batchVsDecayPreset };
+
+/** --val-split: a fraction in [0, 1); 0 holds nothing out. */
+function valSplitArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) {
+    throw new InvalidArgumentError(`expected a fraction in [0, 1) (0: hold nothing out), got ${JSON.stringify(value)}`);
+  }
+  return n;
 }
 
 export function compareCommand(): Command {
@@ -40,8 +60,8 @@ export function compareCommand(): Command {
       'Train the same model from the same initial weights on the same data under several lr strategies, ' +
         "and write report.html (charts inlined), report.md, the charts, results.json and every run's config " +
         '(runs/*.json, rerun with anneal train --config). ' +
-        'Default: 2000 steps of Adam (lr 0.05 for the decaying strategies) on 300 moons points (noise 0.2), ' +
-        'MLP 2-16-16-2 (tanh), batches of 64.',
+        'Default: 5 seeds, 2000 steps of Adam (lr 0.05 for the decaying strategies) on 1000 moons points ' +
+        '(noise 0.2), 20 % held out, MLP 2-16-16-2 (tanh), batches of 32.',
     )
     .option(
       '--strategies <list>',
@@ -52,13 +72,13 @@ export function compareCommand(): Command {
     )
     .option(
       '--seeds <n>',
-      'run every strategy over N seeds (--seed, --seed+1, ...) and show the mean and spread',
+      'run every strategy over N seeds (--seed, --seed+1, ...) and show the median, mean and spread',
       intArg(1, 1000),
-      1,
+      5,
     )
     .option('--seed <n>', 'the first seed of the initial weights and the batch order', intArg(0, 2 ** 32 - 1000), 0);
   addDataAndModelFlags(command, {
-    samplesHelp: 'number of samples (default 300)',
+    samplesHelp: 'number of samples (default 1000)',
     dataHelp: 'compare on',
     hidden: [16, 16],
   });
@@ -70,15 +90,20 @@ export function compareCommand(): Command {
       '--batch-size <n>',
       "samples per step (the first epoch's for batch-size schedules), or full",
       batchSizeArg,
-      64,
+      32,
     )
     .option(
       '--target-loss <x>',
-      'for "steps to target": the whole-dataset loss to reach',
+      'for "steps to target": the loss to reach — the held-out (val) loss, or the training loss with --val-split 0',
       numberArg(0, Infinity, { minExclusive: true }),
-      0.05,
+      0.1,
     )
-    .option('--eval-every <k>', 'evaluate loss and accuracy on the whole dataset every K steps', intArg(1), 1)
+    .option(
+      '--eval-every <k>',
+      'evaluate loss and accuracy on the training and held-out sets every K steps',
+      intArg(1),
+      10,
+    )
     .option('--out <dir>', 'the report folder (created if needed; checked before training)', 'compare-report')
     .option('--png', 'also write every chart as PNG (report.md then shows the PNGs)')
     .addOption(new Option('--loss-scale <scale>', "the loss chart's y axis").choices(['linear', 'log']).default('log'))
@@ -88,13 +113,30 @@ export function compareCommand(): Command {
     .option(
       '--val-split <fraction>',
       'hold out this fraction of the data (stratified, the same rows in every run, never trained on): its loss ' +
-        'and accuracy go beside the training ones in the table, a val_loss chart and results.json',
-      fractionArg,
+        'and accuracy go beside the training ones and the target applies to its loss; 0 holds nothing out',
+      valSplitArg,
+      0.2,
+    )
+    .option(
+      '--preset <name>',
+      `a named comparison instead of --strategies (${Object.keys(COMPARE_PRESETS).join(', ') || 'none yet'})`,
     )
     .option('--json', "print the table as JSON (results.json's content) and nothing else")
     .option('--quiet', 'print no progress bar')
     .action(async function (this: Command, flags: CompareFlags) {
       const given = (name: string) => this.getOptionValueSource(name) === 'cli';
+      if (flags.preset !== undefined) {
+        // A named comparison takes over from here (refused before anything runs when unknown).
+        const preset = Object.hasOwn(COMPARE_PRESETS, flags.preset) ? COMPARE_PRESETS[flags.preset] : undefined;
+        if (!preset) {
+          const known = Object.keys(COMPARE_PRESETS);
+          throw new UsageError(
+            `--preset: unknown preset ${JSON.stringify(flags.preset)}; ` +
+              (known.length ? `expected one of: ${known.join(', ')}` : 'no preset is available yet'),
+          );
+        }
+        return preset(flags, given, this);
+      }
       const settings = settingsFromFlags(flags, given);
       // Everything that can be refused is refused before any training.
       const dims = settings.base.sizes[0];
@@ -114,7 +156,7 @@ export function compareCommand(): Command {
       const files = await comparisonFiles(result, { png: flags.png, lossScale: flags.lossScale, command });
       writeFilesAtomic(flags.out, files);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ settings: settingsJson(result), rows: comparisonRows(result) })}\n`);
+        process.stdout.write(`${JSON.stringify(comparisonJson(result))}\n`);
         return;
       }
       process.stdout.write(
@@ -143,7 +185,7 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
       if (given(f))
         throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply with --data`);
   } else {
-    const n = flags.samples ?? 300;
+    const n = flags.samples ?? 1000;
     switch (flags.dataset) {
       case 'moons':
         data = { type: 'moons', n_samples: n, noise: flags.noise ?? 0.2, shuffle: true, seed: dataSeed };
@@ -193,14 +235,18 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
   );
   if (dataset.targets !== undefined) throw new UsageError(REGRESSION_REFUSAL(`--data ${flags.data}`));
   const batchSize = flags.batchSize === 'full' ? null : flags.batchSize;
-  if (batchSize !== null && batchSize > dataset.nSamples)
+  // The rows held out: n - floor(n × (1 - val_split)), as the split takes them.
+  const nTrain = Math.floor(dataset.nSamples * (1 - flags.valSplit));
+  if (batchSize !== null && batchSize > nTrain)
     throw new UsageError(
-      `--batch-size: must be at most the dataset size ${dataset.nSamples}, or full; got ${batchSize}`,
+      `--batch-size: must be at most the training-set size ${nTrain}` +
+        (flags.valSplit > 0 ? ` (${dataset.nSamples} samples, ${dataset.nSamples - nTrain} held out)` : '') +
+        `, or full; got ${batchSize}`,
     );
   const kwargs = optimizerKwargsFromFlags(flags as unknown as Record<string, unknown>);
   let strategies: ReturnType<typeof parseStrategies>;
   try {
-    strategies = parseStrategies(flags.strategies, { lr: flags.lr, steps: flags.steps });
+    strategies = parseStrategies(flags.strategies, { lr: flags.lr, steps: flags.steps, trainSize: nTrain });
   } catch (err) {
     if (err instanceof StrategyError || err instanceof SpecSyntaxError) throw new UsageError(err.message);
     throw err;
@@ -213,7 +259,7 @@ function settingsFromFlags(flags: CompareFlags, given: (name: string) => boolean
       optimizer: { type: flags.optimizer, ...(Object.keys(kwargs).length ? { kwargs } : {}) },
       steps: flags.steps,
       batchSize,
-      ...(flags.valSplit !== undefined ? { validation: { val_split: flags.valSplit, seed: dataSeed } } : {}),
+      ...(flags.valSplit > 0 ? { validation: { val_split: flags.valSplit, seed: dataSeed } } : {}),
     },
     strategies,
     seeds: Array.from({ length: flags.seeds }, (_, k) => flags.seed + k),
@@ -257,16 +303,36 @@ function summary(result: ReturnType<typeof runComparison>, out: string, files: s
   const line = (cells: string[]) =>
     `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
   const { base } = result.settings;
+  const seeds = result.settings.seeds.length;
   return [
     `anneal compare — ${result.strategies.length} strategies × ` +
-      `${result.settings.seeds.length} seed${result.settings.seeds.length > 1 ? 's' : ''}, ` +
+      `${seeds} seed${seeds > 1 ? 's' : ''}, ` +
       `MLP ${base.sizes.join('-')}, ${base.optimizer.type}, ${base.steps} steps, ` +
-      `batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} samples`,
+      `batch ${base.batchSize ?? 'full'}, ${result.data.nSamples} training samples` +
+      (base.validation ? ' (and a held-out set)' : '') +
+      (seeds > 1 ? '; mean ± sd over the seeds' : ''),
     line(head),
     ...rows.map(line),
+    '',
+    ...wrap(comparisonConclusion(result).text.join(' '), 116).map((l) => `  ${l}`),
+    '',
     `  wrote ${files.join(', ')} and runs/*.json in ${out}  (${(result.wallMs / 1000).toFixed(1)} s of training)`,
     '',
   ].join('\n');
+}
+
+/** Splits text into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 function shellQuote(arg: string): string {

@@ -4,6 +4,7 @@ import { benchCommand } from './bench_command.ts';
 import { compareCommand } from './compare_command.ts';
 import { convertCommand } from './convert_command.ts';
 import { exportCommand } from './export_command.ts';
+import { lrFindCommand } from './lr_find_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
 import { trainCommand } from './train_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
@@ -14,6 +15,7 @@ export function program(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
+    .addCommand(lrFindCommand())
     .addCommand(scheduleCommand())
     .addCommand(compareCommand())
     .addCommand(convertCommand())

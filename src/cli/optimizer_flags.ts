@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { OPTIMIZER_TYPES, type OptimizerType, optimizerParams } from '../config/optimizer_spec.ts';
 import type { Param } from '../params/declare.ts';
-import { numberArg } from './parse.ts';
+import { listArg, numberArg } from './parse.ts';
 
 // Every optimizer's declared keywords become flags (weight_decay → --weight-decay), checked by their
 // declarations' ranges; the chosen optimizer refuses a keyword it does not take. `anneal train`'s lr goes into
-// the param group, with the lesson's default; `schedule` and `compare` read their own --lr. The others become a
-// run config's optimizer kwargs.
+// the param groups (one value for every group, or one per group: `--lr 0.001,0.02`), with the lesson's default;
+// `schedule` and `compare` read their own --lr. The others become a run config's optimizer kwargs.
 
 /** An optimizer keyword as a flag: PyTorch's name, the option key (camelCase) and the optimizers declaring it. */
 interface OptimizerFlag {
@@ -84,15 +84,22 @@ export function addOptimizerFlags(command: Command, skip: readonly string[] = []
     let option: Option;
     if (param.kind === 'number') {
       const range = param.range ?? {};
-      option = new Option(`${flag} <x>`, description).argParser(
-        numberArg(range.min ?? -Infinity, range.max ?? Infinity, { minExclusive: range.above ?? false }),
-      );
+      const one = numberArg(range.min ?? -Infinity, range.max ?? Infinity, { minExclusive: range.above ?? false });
+      option =
+        torch === 'lr'
+          ? new Option(
+              `${flag} <x>`,
+              `${description}: one for every param group, or with --group-by-layer one per Linear layer, ` +
+                'comma-separated',
+            ).argParser(listArg(one))
+          : new Option(`${flag} <x>`, description).argParser(one);
     } else {
       const size = Array.isArray(param.defaultValue) ? param.defaultValue.length : 2;
       const placeholder = Array.from({ length: size }, (_, i) => `${torch.charAt(0)}${i + 1}`).join(',');
       option = new Option(`${flag} <${placeholder}>`, description).argParser(declaredListArg(torch, param));
     }
-    if (torch in LESSON_DEFAULTS) option.default(LESSON_DEFAULTS[torch]);
+    if (torch === 'lr') option.default([LESSON_DEFAULTS.lr], String(LESSON_DEFAULTS.lr));
+    else if (torch in LESSON_DEFAULTS) option.default(LESSON_DEFAULTS[torch]);
     command.addOption(option);
   }
 }

@@ -96,6 +96,17 @@ export function addSchedulerFlags(command: Command, skip: readonly string[] = []
   return command;
 }
 
+/** The scheduler argument flags given on the command line (`--t-max`, `--lr-lambda`, ...). */
+export function givenSchedulerFlags(
+  flags: Record<string, unknown>,
+  given: (key: string) => boolean,
+  skip: readonly string[] = [],
+): string[] {
+  return ALL_ARGS.filter(
+    (arg) => !skip.includes(arg) && given(optionKey(arg)) && flags[optionKey(arg)] !== undefined,
+  ).map((arg) => `--${flagName(arg)}`);
+}
+
 /** The scheduler spec the flags describe: only arguments the chosen scheduler takes are allowed. */
 export function schedulerSpecFromFlags(
   type: string,

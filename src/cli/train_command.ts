@@ -1,21 +1,19 @@
 import { Command, Option } from 'commander';
-import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
-import { addDataAndModelFlags, csvLoader, labelColumnOf, type DataAndModelFlags } from './data_flags.ts';
+import { parseRunConfig, type RunConfig } from '../config/run_config.ts';
+import { csvLoader } from './data_flags.ts';
 import { NonFiniteLossError, SchedulerStepError } from '../train/trainer.ts';
 import { ValidationError } from '../params/error.ts';
 import { StreamedHistoryCsv } from '../train/history_csv.ts';
-import { resolveData, resultToJson, runTraining, type RunResult } from '../train/run.ts';
+import { resultToJson, runTraining, type RunResult } from '../train/run.ts';
 import { boundaryGrid, checkBoundaryData } from '../report/boundary.ts';
 import { ensureWritableDir, writeFilesAtomic } from '../report/output_dir.ts';
 import { batchScheduleSpecFromText } from '../report/strategies.ts';
 import type { BoundaryGrid } from '../plot/charts.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { batchSizeArg, choiceArg, intArg, manualDecayArg } from './parse.ts';
-import { REAL_DATASET_NAMES } from '../data/real_datasets.ts';
-import { addSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
+import { intArg, manualDecayArg } from './parse.ts';
+import { addSchedulerFlags, givenSchedulerFlags, schedulerSpecFromFlags, schedulerType } from './scheduler_flags.ts';
 import { progressCallback } from './progress.ts';
 import { readJsonFile, UsageError } from './files.ts';
-import { addOptimizerFlags, optimizerKwargsFromFlags } from './optimizer_flags.ts';
 import {
   addCheckpointFlags,
   CHECKPOINT_FLAG_NAMES,
@@ -27,8 +25,14 @@ import {
 } from './checkpoint_flags.ts';
 import { findCanonicalName } from '../canonical_name.ts';
 import { latestCheckpoint } from '../train/checkpoint_dir.ts';
-import { activationArgsFromFlags, addLossFlags, criterionSpecFromFlags } from './loss_flags.ts';
-import type { CriterionType } from '../nn/losses.ts';
+import {
+  addRunFlags,
+  CLASSIFICATION_LOSSES,
+  flagOf,
+  linearLayers,
+  type RunFlags,
+  runConfigFromFlags,
+} from './run_flags.ts';
 import {
   addValidationFlags,
   type ValidationFlags,
@@ -36,12 +40,9 @@ import {
   validationSummary,
 } from './validation_flags.ts';
 
-interface TrainFlags extends DataAndModelFlags, CheckpointFlags, ValidationFlags {
+interface TrainFlags extends RunFlags, CheckpointFlags, ValidationFlags {
   config?: string;
-  lr: number;
   steps: number;
-  batchSize?: number | 'full';
-  seed: number;
   manualDecay?: { every: number; factor: number };
   scheduler: string;
   batchSchedule?: string;
@@ -53,7 +54,6 @@ interface TrainFlags extends DataAndModelFlags, CheckpointFlags, ValidationFlags
   lossScale: 'linear' | 'log';
   boundary?: boolean;
   grid: number;
-  scale?: 'standard' | 'minmax';
   [flag: string]: unknown;
 }
 
@@ -84,20 +84,14 @@ export function trainCommand(): Command {
       '--config <file>',
       'run a run config (JSON in the shape of a training.json case); other run flags are not allowed with it',
     );
-  addDataAndModelFlags(command, {
+  addRunFlags(command, {
     samplesHelp: 'number of samples (default: 20 for moons, as in the lesson; 100 circles, 150 blobs, 200 spirals)',
     dataHelp: 'train on',
     hidden: [3],
+    lr: true,
   });
-  addOptimizerFlags(command);
   command
     .option('--steps <n>', 'training steps (optimizer updates)', intArg(0, 100_000_000), 1000)
-    .option(
-      '--batch-size <n>',
-      'samples per step, reshuffled every epoch, or full (default: full, the whole dataset)',
-      batchSizeArg,
-    )
-    .option('--seed <n>', 'one seed for the data, the initial weights and the batch order', intArg(0, 2 ** 32 - 1), 0)
     .option(
       '--manual-decay <every:factor>',
       "the lesson's hand-written decay: after steps 0, EVERY, 2·EVERY, ... multiply every group's lr by FACTOR " +
@@ -108,7 +102,8 @@ export function trainCommand(): Command {
       '--scheduler <name>',
       'lr scheduler, by PyTorch class name or short name (step, multistep, exponential, cosine, ' +
         'cosine-restarts, cyclic, onecycle, plateau, lambda, ...), or none; its arguments are the flags below. ' +
-        'Default: StepLR with --step-size 50 --gamma 0.99. ReduceLROnPlateau watches the training loss',
+        'Default: StepLR with --step-size 50 --gamma 0.99, or LambdaLR when --lr-lambda is given. ' +
+        'ReduceLROnPlateau watches the training loss',
       (v: string) => findCanonicalName(v, ['none'] as const) ?? schedulerType(v),
       'StepLR',
     )
@@ -140,18 +135,9 @@ export function trainCommand(): Command {
       'print the run as JSON (the layout of a training.json case) and nothing else; keeps every step in memory ' +
         '(about 400 bytes per step with one param group); without --json or --out a run keeps no per-step history',
     )
-    .option('--quiet', 'print no progress bar')
-    .addOption(
-      new Option(
-        '--scale <scaler>',
-        "scale the features: standard (scikit-learn's StandardScaler) or minmax (MinMaxScaler), fitted on the " +
-          'training rows only (after --val-split) and applied to the held-out rows too; saved with the run ' +
-          '(scaler.json and model.safetensors with --out, scaler_state with --json, and in checkpoints)',
-      ).argParser(choiceArg(['standard', 'minmax'] as const)),
-    );
+    .option('--quiet', 'print no progress bar');
   addCheckpointFlags(command);
   addValidationFlags(command);
-  addLossFlags(command);
   addSchedulerFlags(command);
   return command.action(async function (this: Command, flags: TrainFlags) {
     const explicit = (name: string) => this.getOptionValueSource(name) === 'cli';
@@ -288,13 +274,6 @@ function stoppedSummary(config: RunConfig, err: SchedulerStepError): string {
   ].join('\n');
 }
 
-function flagOf(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** The losses that take class labels. */
-const CLASSIFICATION_LOSSES: readonly string[] = ['CrossEntropyLoss', 'BCEWithLogitsLoss'];
-
 /** Whether a config's data are a regression set by their spec (diabetes, a CSV regression, inline float rows). */
 function regressionSpec(config: RunConfig): boolean {
   const data = config.data;
@@ -305,87 +284,26 @@ function regressionSpec(config: RunConfig): boolean {
 }
 
 function configFromFlags(flags: TrainFlags, explicit: (name: string) => boolean): RunConfig {
-  if (!flags.data) {
-    const csvOnly = ['labelColumn', 'targetColumns', 'task'].filter(explicit);
-    if (csvOnly.length) throw new UsageError(`${csvOnly.map(flagOf).join(', ')} only apply with --data FILE.csv`);
+  // --lr-lambda alone means LambdaLR; with another --scheduler, that scheduler's flags are checked as given.
+  const schedulerFlags = givenSchedulerFlags(flags, explicit);
+  const type = explicit('lrLambda') && !explicit('scheduler') ? 'LambdaLR' : flags.scheduler;
+  const schedulerAsked = explicit('scheduler') || schedulerFlags.length > 0;
+  const useScheduler = type !== 'none' && (!flags.manualDecay || schedulerAsked);
+  if (type === 'none' && schedulerFlags.length) {
+    throw new UsageError(`${schedulerFlags.join(', ')}: --scheduler none takes no scheduler arguments`);
   }
-  if (!flags.data && (REAL_DATASET_NAMES as readonly string[]).includes(flags.dataset)) {
-    const generatedOnly = ['samples', 'noise', 'dataSeed'].filter(explicit);
-    if (generatedOnly.length) {
-      throw new UsageError(
-        `${generatedOnly.map(flagOf).join(', ')} do not apply to --dataset ${flags.dataset} (a shipped dataset)`,
-      );
-    }
-  }
-  const data: RunConfigInput['data'] = flags.data
-    ? { type: 'csv', path: flags.data, ...labelColumnOf(flags) }
-    : generatedData(flags);
-  const kwargs: Record<string, unknown> = {};
-  Object.assign(kwargs, optimizerKwargsFromFlags(flags));
-  const schedulerAsked = explicit('scheduler') || explicit('stepSize') || explicit('gamma');
-  const useScheduler = flags.scheduler !== 'none' && (!flags.manualDecay || schedulerAsked);
-  let scheduler: RunConfigInput['scheduler'] = null;
+  let scheduler: NonNullable<RunConfig['scheduler']> | null = null;
   if (useScheduler) {
-    scheduler = schedulerSpecFromFlags(flags.scheduler, flags, explicit);
-    if (flags.scheduler === 'StepLR') scheduler.args = { step_size: 50, gamma: 0.99, ...scheduler.args };
+    scheduler = schedulerSpecFromFlags(type, flags, explicit);
+    if (type === 'StepLR') scheduler.args = { step_size: 50, gamma: 0.99, ...scheduler.args };
   }
-  const draft: RunConfigInput = {
-    seed: flags.seed,
-    sizes: [0, ...flags.hidden, 0],
-    activation: flags.activation,
-    activation_args: activationArgsFromFlags(flags.activation, flags, explicit),
-    data,
-    optimizer: { type: flags.optimizer, groups: [{ lr: flags.lr }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
+  return runConfigFromFlags(flags, explicit, {
     scheduler,
     steps: flags.steps,
-    batch_size: flags.batchSize === 'full' ? null : (flags.batchSize ?? null),
     manual_decay: flags.manualDecay ?? null,
     batch_schedule: flags.batchSchedule ? batchScheduleSpecFromText(flags.batchSchedule, '--batch-schedule') : null,
-    ...validationFromFlags(flags, useScheduler ? flags.scheduler : 'none'),
-  };
-  if (flags.scale) draft.scaler = { type: flags.scale === 'standard' ? 'StandardScaler' : 'MinMaxScaler' };
-  let criterion = criterionSpecFromFlags(flags.loss as CriterionType, flags, explicit);
-  if (explicit('loss') || Object.keys(criterion.args).length) draft.criterion = criterion;
-  // The input and output widths come from the data (and the loss: one output per target, or per class).
-  const dataset = resolveData(parseRunConfig({ ...draft, sizes: [1, 1] }, 'flags'), { loadCsv: csvLoader });
-  if (dataset.targets !== undefined) {
-    const what = flags.data ? `${flags.data} (--task regression)` : `--dataset ${flags.dataset}`;
-    if (explicit('loss') && CLASSIFICATION_LOSSES.includes(criterion.type)) {
-      throw new UsageError(
-        `--loss ${criterion.type}: ${what} is a regression dataset (float targets, no classes); give a regression ` +
-          'loss (mse, l1, smooth-l1, huber), or leave --loss out for MSELoss',
-      );
-    }
-    // Regression data: MSELoss unless --loss says otherwise.
-    if (!explicit('loss')) criterion = criterionSpecFromFlags('MSELoss', flags, explicit);
-    draft.criterion = criterion;
-  }
-  const outputs =
-    dataset.targets !== undefined
-      ? (dataset.nTargets ?? 1)
-      : criterion.type === 'BCEWithLogitsLoss' && dataset.nClasses <= 2
-        ? 1
-        : Math.max(dataset.nClasses, 2);
-  draft.sizes = [dataset.nFeatures, ...flags.hidden, outputs];
-  return parseRunConfig(draft, 'flags');
-}
-
-function generatedData(flags: TrainFlags): NonNullable<RunConfigInput['data']> {
-  const seed = flags.dataSeed ?? flags.seed;
-  switch (flags.dataset) {
-    case 'moons':
-      return { type: 'moons', n_samples: flags.samples ?? 20, noise: flags.noise ?? 0.2, seed };
-    case 'circles':
-      return { type: 'circles', n_samples: flags.samples ?? 100, noise: flags.noise ?? 0.1, seed };
-    case 'blobs':
-      return { type: 'blobs', n_samples: flags.samples ?? 150, cluster_std: flags.noise ?? 1, seed };
-    case 'spirals':
-      return { type: 'spirals', n_samples: flags.samples ?? 200, noise: flags.noise ?? 0.2, seed };
-    case 'iris':
-    case 'digits':
-    case 'diabetes':
-      return { type: flags.dataset };
-  }
+    ...validationFromFlags(flags, useScheduler ? type : 'none'),
+  });
 }
 
 function describe(config: RunConfig): string {
@@ -396,7 +314,8 @@ function describe(config: RunConfig): string {
         .join(', ')})`
     : '';
   const net = `MLP ${config.sizes.join('-')} (${config.activation}${args.join('')})${loss}`;
-  const opt = `${config.optimizer.type} lr=${config.optimizer.groups?.map((g) => g.lr).join('/') ?? ''}`;
+  const lrs = config.optimizer.groups?.map((g) => g.lr).join('/') ?? '';
+  const opt = `${config.optimizer.type} lr=${lrs}${config.group_by_layer ? ' (one param group per layer)' : ''}`;
   const sched = config.scheduler
     ? `${config.scheduler.type}(${Object.entries(config.scheduler.args ?? {})
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
@@ -434,6 +353,15 @@ function summary(result: RunResult): string {
   const finalLr = lastLr.length
     ? `${lastLr.map((v) => v.toPrecision(6)).join(', ')}  (used by the last step)`
     : '-  (no steps)';
+  // One param group per layer: each group's lr on a line of its own, named by its layer.
+  const layers = result.config.group_by_layer ? linearLayers(result.config.sizes) : null;
+  const lrLines =
+    layers && lastLr.length
+      ? [
+          '  final lr        (used by the last step)',
+          ...lastLr.map((v, g) => `    group ${g} (${layers[g]})  ${v.toPrecision(6)}`),
+        ]
+      : [`  final lr        ${finalLr}`];
   return [
     `anneal train — ${describe(result.config)}`,
     `  final loss      ${result.final_loss.toPrecision(6)}  (whole dataset; last step ${lastStep})`,
@@ -441,7 +369,7 @@ function summary(result: RunResult): string {
       ? `  mse             ${(result.final_mse ?? Number.NaN).toPrecision(6)}  (whole dataset)`
       : `  accuracy        ${(100 * result.final_accuracy).toFixed(1)} %`,
     ...validationSummary(result),
-    `  final lr        ${finalLr}`,
+    ...lrLines,
     `  wall time       ${result.wallMs.toFixed(1)} ms${rate}`,
     '',
   ].join('\n');

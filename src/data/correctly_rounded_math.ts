@@ -1,5 +1,5 @@
 /**
- * Correctly rounded `log`, `sin` and `cos` for doubles, evaluated in double-double arithmetic
+ * Correctly rounded `log`, `sin`, `cos` and `pow` for doubles, evaluated in double-double arithmetic
  * (about 104 significant bits) and rounded once.
  *
  * Why: numpy's legacy Gaussian calls C's `log`, and `np.sin` / `np.cos` call C's `sin` / `cos`
@@ -7,6 +7,10 @@
  * V8's `Math.log` / `Math.sin` / `Math.cos` (fdlibm) are faithful but not correctly rounded: they
  * differ from glibc in the last bit for several percent of inputs, which would break bit-for-bit
  * reproduction of numpy's random streams and sklearn's toy datasets.
+ *
+ * `pow` (`crPow`) is for bit-for-bit reproducibility across engines: Node 20's V8 and Chromium's round `Math.pow`
+ * / `**` differently in the last bit for some inputs (Node 20's misrounds 7% of test/data/fixtures/cr_pow.json).
+ * It is exp(y log x) in double-double, with exact ties (x^y halfway between two doubles) rounded to even.
  *
  * `sin` / `cos` reduce the argument with a three-part pi/2 (Cody–Waite), accurate for |x| <= 2^20;
  * beyond that they fall back to `Math.sin` / `Math.cos` (faithful, not correctly rounded).
@@ -100,6 +104,11 @@ export function crLog(x: number): number {
   if (x === 0) return -Infinity;
   if (x === Infinity) return Infinity;
   if (x === 1) return 0;
+  return round(logDD(x));
+}
+
+/** `log(x)` in double-double for finite x > 0 (relative error about 2^-100). */
+function logDD(x: number): DoubleDouble {
   let exponent = 0;
   let m = x;
   if (m < 2.2250738585072014e-308) {
@@ -128,8 +137,7 @@ export function crLog(x: number): number {
   let series = ODD_RECIPROCALS[LOG_SERIES_TERMS - 1];
   for (let k = LOG_SERIES_TERMS - 2; k >= 0; k--) series = add(mul(series, z), ODD_RECIPROCALS[k]);
   const logM = mul(dd(2 * s.hi, 2 * s.lo), series);
-  const result = add(mul(dd(exponent), LN2), logM);
-  return result.hi + result.lo;
+  return add(mul(dd(exponent), LN2), logM);
 }
 
 const PIO2_1 = 1.5707963267948966;
@@ -197,4 +205,128 @@ export function crCos(x: number): number {
     default:
       return round(sinReduced(r));
   }
+}
+
+/** 1 / n! as double-doubles for exp's Taylor series: |r| <= 0.347 after reduction by ln 2, 0.347^23 / 23! < 2^-109. */
+const EXP_SERIES_TERMS = 23;
+const INVERSE_FACTORIALS: DoubleDouble[] = [dd(1)];
+for (let n = 1; n < EXP_SERIES_TERMS; n++) INVERSE_FACTORIALS.push(div(INVERSE_FACTORIALS[n - 1], dd(n)));
+
+/** POW2[n + 1074] = 2^n for -1074 <= n <= 1023, built by exact doublings and halvings. */
+const POW2: number[] = [];
+{
+  let p = 1;
+  for (let n = 0; n <= 1023; n++, p *= 2) POW2[n + 1074] = p;
+  p = 0.5;
+  for (let n = -1; n >= -1074; n--, p /= 2) POW2[n + 1074] = p;
+}
+const pow2 = (n: number): number => POW2[n + 1074];
+
+const TWO_POW_53 = 9007199254740992;
+const TWO_POW_64 = pow2(64);
+/** |x^y - nearest midpoint| below this (relative) is checked for an exact tie; the evaluation errs by < 2^-85. */
+const TIE_WINDOW = pow2(-78);
+
+/** exp(t) = e · 2^k with e in about [sqrt(1/2), sqrt(2)], in double-double. */
+function expReduced(t: DoubleDouble): { e: DoubleDouble; k: number } {
+  const k = Math.round(t.hi / LN2.hi);
+  const r = add(add(t, neg(twoProd(k, LN2.hi))), dd(-k * LN2.lo));
+  let series = INVERSE_FACTORIALS[EXP_SERIES_TERMS - 1];
+  for (let n = EXP_SERIES_TERMS - 2; n >= 0; n--) series = add(mul(series, r), INVERSE_FACTORIALS[n]);
+  return { e: series, k };
+}
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/** x = m · 2^e with m odd, for finite x > 0. */
+function oddMantissa(x: number): { m: bigint; e: number } {
+  bitsView.setFloat64(0, x);
+  const high = bitsView.getUint32(0);
+  const biased = high >>> 20;
+  let m = (BigInt(high & 0xfffff) << 32n) | BigInt(bitsView.getUint32(4));
+  let e = -1074;
+  if (biased > 0) {
+    m |= 1n << 52n;
+    e = biased - 1075;
+  }
+  while ((m & 1n) === 0n) {
+    m >>= 1n;
+    e++;
+  }
+  return { m, e };
+}
+
+/**
+ * Whether x^y (x > 0 finite, y finite) is exactly mid · 2^e, mid odd. With y = Y / 2^j (Y odd when j > 0):
+ * x^y = mid · 2^e iff x^Y = mid^(2^j) · 2^(e 2^j). x = mx 2^ex with mx odd; mx = 1 gives a power of two;
+ * otherwise Y > 0, mx a perfect 2^j-th power (so j <= 5, as mx < 2^53) and mx^Y of at most 55 · 2^j bits.
+ */
+function isExactly(x: number, y: number, mid: bigint, e: number): boolean {
+  const { m: mx, e: ex } = oddMantissa(x);
+  if (mx === 1n) {
+    const p = twoProd(ex, y);
+    return mid === 1n && p.lo === 0 && p.hi === e;
+  }
+  let j = 0;
+  let yy = y;
+  while (!Number.isInteger(yy) && j <= 5) {
+    yy *= 2;
+    j++;
+  }
+  if (!Number.isInteger(yy) || yy <= 0 || mid === 1n || yy > 1200) return false;
+  return e * (1 << j) === ex * yy && mid ** BigInt(1 << j) === mx ** BigInt(yy);
+}
+
+/** x^y for finite x > 0, x !== 1, finite y !== 0. */
+function powPositive(x: number, y: number): number {
+  if (Math.abs(y) >= TWO_POW_64) return x > 1 === y > 0 ? Infinity : 0; // |y log x| >= 2^64 · 2^-54
+  const t = mul(dd(y), logDD(x));
+  if (t.hi > 709.79) return Infinity; // > e^709.79 > largest double + half an ulp
+  if (t.hi < -745.2) return 0; // < 2^-1075, half the smallest subnormal
+  const { e, k } = expReduced(t);
+  if (k >= -1021) {
+    // A normal result: round e to 53 bits (the grid of e · 2^k), then scale exactly.
+    let r = e.hi + e.lo;
+    const d = e.hi - r + e.lo; // the part rounded off
+    const ulpExponent = (r >= 1 ? -52 : -53) - (d < 0 && r === 1 ? 1 : 0); // the spacing on d's side of r
+    const ulp = pow2(ulpExponent);
+    if (Math.abs(Math.abs(d) - ulp / 2) < TIE_WINDOW) {
+      const mid = BigInt(r / (ulp / 2)) + (d > 0 ? 1n : -1n);
+      const odd = (r / ulp) % 2 !== 0;
+      if (odd && isExactly(x, y, mid, ulpExponent - 1 + k)) r += d > 0 ? ulp : -ulp; // a tie: to even
+    }
+    return k === 1024 ? r * pow2(1023) * 2 : r * pow2(k);
+  }
+  // Subnormal (or smallest normal) result: round e · 2^(k + 1074) to an integer count of 2^-1074.
+  const s = pow2(k + 1074);
+  const a = e.hi * s;
+  const whole = Math.floor(a);
+  const frac = a - whole + e.lo * s;
+  let n = whole + Math.floor(frac);
+  const f = frac - Math.floor(frac);
+  if (Math.abs(f - 0.5) < TIE_WINDOW * TWO_POW_53) {
+    if (isExactly(x, y, 2n * BigInt(n) + 1n, -1075)) return (n % 2 === 0 ? n : n + 1) * pow2(-1074);
+  }
+  if (f > 0.5) n += 1;
+  return n * pow2(-1074);
+}
+
+/**
+ * `x ** y` rounded to nearest (ties to even), with ECMAScript's special cases: `y` = ±0 gives 1 (even for NaN `x`),
+ * NaN otherwise propagates, `(±1) ** ±Infinity` is NaN (C's `pow` gives 1), a negative `x` with a finite
+ * non-integer `y` is NaN, and signed zeros and infinities follow the sign rules of `Math.pow`.
+ */
+export function crPow(x: number, y: number): number {
+  if (y === 0) return 1;
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  const ax = Math.abs(x);
+  if (!Number.isFinite(y)) return ax === 1 ? NaN : ax > 1 === y > 0 ? Infinity : 0;
+  const yInteger = Number.isInteger(y);
+  const negative = (x < 0 || Object.is(x, -0)) && yInteger && Math.abs(y) < TWO_POW_53 && y % 2 !== 0;
+  let r: number;
+  if (ax === 0 || ax === Infinity) r = (ax === Infinity) === y > 0 ? Infinity : 0;
+  else if (x < 0 && !yInteger) return NaN;
+  else if (ax === 1 || y === 1) r = ax;
+  else r = powPositive(ax, y);
+  return negative ? -r : r;
 }

@@ -3,6 +3,7 @@ import type { BinaryOp, ExprNode } from './ast.ts';
 import { ExprError } from './errors.ts';
 import { FUNCTIONS } from './functions.ts';
 import { parse } from './parser.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 export type CompiledExpression = (x: number) => number;
 
@@ -139,7 +140,7 @@ function compileBinary(
         const base = left(x);
         const exponent = right(x);
         if (base === 0 && exponent < 0) return fail('0 cannot be raised to a negative power');
-        const value = Math.pow(base, exponent);
+        const value = crPow(base, exponent); // correctly rounded: the same bits in every engine
         if (Number.isNaN(value)) return fail('Negative number raised to a fractional power');
         return finite(value);
       };

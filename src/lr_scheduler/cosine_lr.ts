@@ -5,6 +5,7 @@ import { integer, number, type OptionsOf } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
 import { StateReader, type StateDict } from '../params/state_reader.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 const COSINE_ANNEALING_LR = new ParamSet('CosineAnnealingLR', {
   tMax: integer({ doc: 'Half-period of the cosine, in steps.', min: 1 }),
@@ -185,8 +186,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler implements ClosedFo
         this.tCur = pythonMod(epoch, this.t0);
       } else {
         const n = Math.trunc(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
-        this.tCur = epoch - (this.t0 * (Math.pow(this.tMult, n) - 1)) / (this.tMult - 1);
-        this.tI = this.t0 * Math.pow(this.tMult, n);
+        this.tCur = epoch - (this.t0 * (crPow(this.tMult, n) - 1)) / (this.tMult - 1);
+        this.tI = this.t0 * crPow(this.tMult, n);
       }
     } else {
       this.tI = this.t0;

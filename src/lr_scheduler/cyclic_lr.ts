@@ -24,6 +24,7 @@ import {
   startMomentumCycle,
 } from './momentum.ts';
 import { StateReader, type StateDict } from '../params/state_reader.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 /** The built-in amplitude policies of CyclicLR (PyTorch's `mode`). */
 export const CYCLIC_MODES = ['triangular', 'triangular2', 'exp_range'] as const;
@@ -151,8 +152,8 @@ export class CyclicLR extends LRScheduler implements ClosedForm {
   /** The amplitude scaling: the custom scaleFn, or the mode's. */
   scaleFn(x: number): number {
     if (this.customScaleFn !== undefined) return this.customScaleFn(x);
-    if (this.mode === 'triangular2') return 1 / Math.pow(2.0, x - 1);
-    if (this.mode === 'exp_range') return Math.pow(this.gamma, x);
+    if (this.mode === 'triangular2') return 1 / crPow(2.0, x - 1);
+    if (this.mode === 'exp_range') return crPow(this.gamma, x);
     return 1.0;
   }
 

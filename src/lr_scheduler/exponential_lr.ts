@@ -2,6 +2,7 @@ import type { SchedulableOptimizer } from '../optim/param_group.ts';
 import { number, type OptionsOf } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 const EXPONENTIAL_LR = new ParamSet('ExponentialLR', {
   gamma: number({
@@ -37,7 +38,7 @@ export class ExponentialLR extends LRScheduler implements ClosedForm {
 
   lrAt(step: number): number[] {
     this.checkStep(step);
-    return this.baseLrs.map((baseLr) => baseLr * Math.pow(this.gamma, step));
+    return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, step));
   }
 
   protected override closedFormLr(): number[] {

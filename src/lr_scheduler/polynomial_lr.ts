@@ -2,6 +2,7 @@ import type { SchedulableOptimizer } from '../optim/param_group.ts';
 import { integer, number, type OptionsOf } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 const POLYNOMIAL_LR = new ParamSet('PolynomialLR', {
   totalIters: integer({ doc: 'Steps until the lr reaches 0.', min: 1, default: 5 }),
@@ -32,7 +33,7 @@ export class PolynomialLR extends LRScheduler implements ClosedForm {
   getLr(): number[] {
     const lrs = this.groupLrs();
     if (this.lastEpoch === 0 || this.resumingInConstructor || this.lastEpoch > this.totalIters) return lrs;
-    const decay = Math.pow(
+    const decay = crPow(
       (1.0 - this.lastEpoch / this.totalIters) / (1.0 - (this.lastEpoch - 1) / this.totalIters),
       this.power,
     );
@@ -41,7 +42,7 @@ export class PolynomialLR extends LRScheduler implements ClosedForm {
 
   lrAt(step: number): number[] {
     this.checkStep(step);
-    const decay = Math.pow(1.0 - Math.min(this.totalIters, step) / this.totalIters, this.power);
+    const decay = crPow(1.0 - Math.min(this.totalIters, step) / this.totalIters, this.power);
     return this.baseLrs.map((baseLr) => baseLr * decay);
   }
 

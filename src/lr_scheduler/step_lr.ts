@@ -2,6 +2,7 @@ import type { SchedulableOptimizer } from '../optim/param_group.ts';
 import { integer, milestones, number, type OptionsOf } from '../params/declare.ts';
 import { ParamSet } from '../params/param_set.ts';
 import { LAST_EPOCH, LRScheduler, parseSchedulerOptions, type ClosedForm } from './lr_scheduler.ts';
+import { crPow } from '../data/correctly_rounded_math.ts';
 
 const STEP_LR = new ParamSet('StepLR', {
   stepSize: integer({ doc: 'Period of the decay, in steps.', min: 1 }),
@@ -43,7 +44,7 @@ export class StepLR extends LRScheduler implements ClosedForm {
   /** `baseLr * gamma ** floor(step / stepSize)` for each group. */
   lrAt(step: number): number[] {
     this.checkStep(step);
-    return this.baseLrs.map((baseLr) => baseLr * Math.pow(this.gamma, Math.floor(step / this.stepSize)));
+    return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, Math.floor(step / this.stepSize)));
   }
 
   protected override closedFormLr(): number[] {
@@ -84,14 +85,14 @@ export class MultiStepLR extends LRScheduler implements ClosedForm {
     const lrs = this.groupLrs();
     const count = this.resumingInConstructor ? 0 : this.milestones.filter((m) => m === this.lastEpoch).length;
     if (count === 0) return lrs;
-    const decay = Math.pow(this.gamma, count);
+    const decay = crPow(this.gamma, count);
     return lrs.map((lr) => lr * decay);
   }
 
   lrAt(step: number): number[] {
     this.checkStep(step);
     const passed = this.milestones.filter((m) => m <= step).length; // bisect_right
-    return this.baseLrs.map((baseLr) => baseLr * Math.pow(this.gamma, passed));
+    return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, passed));
   }
 
   protected override closedFormLr(): number[] {

@@ -241,25 +241,7 @@ export function overlayChartOption(chart: OverlayChart): EChartsOption {
       xMin = Math.min(xMin, x);
       xMax = Math.max(xMax, x);
     }
-    series.push({
-      type: 'line',
-      name: s.name,
-      showSymbol: s.points.length === 1,
-      data: s.points,
-      lineStyle: { width: 1.6, color, type: s.dashed ? 'dashed' : 'solid' },
-      itemStyle: { color },
-      z: 3,
-    });
-    if (s.band && s.points.length > 1)
-      series.push(
-        bandSeries(
-          s.name,
-          s.points.map((p) => p[0]),
-          s.band.low,
-          s.band.high,
-          color,
-        ),
-      );
+    series.push(...curveSeries(s, color));
   });
   if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
   const yAxis = chart.logScale
@@ -293,7 +275,31 @@ export function overlayChartOption(chart: OverlayChart): EChartsOption {
  * A filled band between `low` and `high` (a custom series: one polygon through api.coord, so it works on log axes
  * too).
  */
-function bandSeries(name: string, xs: number[], low: number[], high: number[], color: string): CustomSeriesOption {
+/** A curve as a line series, and its band (when it has one) as a filled series under it; on axis pair `axis`. */
+function curveSeries(s: OverlaySeries, color: string, axis?: number): (LineSeriesOption | CustomSeriesOption)[] {
+  const line: LineSeriesOption = {
+    type: 'line',
+    name: s.name,
+    ...(axis !== undefined ? { xAxisIndex: axis, yAxisIndex: axis } : {}),
+    showSymbol: s.points.length === 1,
+    data: s.points,
+    lineStyle: { width: 1.6, color, type: s.dashed ? 'dashed' : 'solid' },
+    itemStyle: { color },
+    z: 3,
+  };
+  if (!s.band || s.points.length < 2) return [line];
+  const xs = s.points.map((p) => p[0]);
+  return [line, bandSeries(s.name, xs, s.band.low, s.band.high, color, axis)];
+}
+
+function bandSeries(
+  name: string,
+  xs: number[],
+  low: number[],
+  high: number[],
+  color: string,
+  axis?: number,
+): CustomSeriesOption {
   const data = xs.flatMap((x, i) => [
     [x, low[i]],
     [x, high[i]],
@@ -303,6 +309,7 @@ function bandSeries(name: string, xs: number[], low: number[], high: number[], c
     name,
     silent: true,
     z: 1,
+    ...(axis !== undefined ? { xAxisIndex: axis, yAxisIndex: axis } : {}),
     data,
     encode: { x: 0, y: 1 },
     renderItem: (params, api) => {
@@ -315,6 +322,129 @@ function bandSeries(name: string, xs: number[], low: number[], high: number[], c
         style: { fill: color, opacity: 0.15 },
       } as never;
     },
+  };
+}
+
+/** One panel of `smallMultiplesOption`: curves on one pair of axes. */
+export interface MultiplesPanel {
+  /** The panel's title, above it. */
+  title: string;
+  /** Name of the y axis. */
+  yName: string;
+  /** Plot y on a log scale; default false. */
+  logScale?: boolean;
+  /** Force the bottom of the y range. */
+  yMin?: number;
+  /** Force the top of the y range. */
+  yMax?: number;
+  /** The curves; a name stands for the same thing (one colour, one legend entry) in every panel. */
+  series: OverlaySeries[];
+}
+
+/** The data of `smallMultiplesOption`: a grid of panels sharing one legend. */
+export interface SmallMultiples {
+  /** The chart's title. */
+  title: string;
+  /** The panels, row by row. */
+  panels: MultiplesPanel[];
+  /** Panels per row; default 2. */
+  columns?: number;
+  /** The width it will be rendered at; default 1200. */
+  width?: number;
+  /** The height of each panel's row in pixels; default 320. */
+  panelHeight?: number;
+  /** Name of every x axis; default 'step'. */
+  xName?: string;
+}
+
+function multiplesLayout(chart: SmallMultiples) {
+  const width = chart.width ?? 1200;
+  const columns = Math.max(1, Math.min(chart.columns ?? 2, chart.panels.length));
+  const rows = Math.ceil(chart.panels.length / columns);
+  const names = [...new Set(chart.panels.flatMap((p) => p.series.map((s) => s.name)))];
+  const legendWidth = Math.round(width * 0.94);
+  const top = 36 + 30 * legendRows(names, legendWidth) + 16;
+  const panelHeight = chart.panelHeight ?? 320;
+  return { width, columns, rows, names, legendWidth, top, panelHeight, height: top + rows * panelHeight };
+}
+
+/** The size in pixels to render a `smallMultiplesOption` chart at. */
+export function smallMultiplesSize(chart: SmallMultiples): { width: number; height: number } {
+  const { width, height } = multiplesLayout(chart);
+  return { width, height };
+}
+
+/**
+ * Small multiples: a grid of panels (`columns` a row), each several curves on its own axes, under one legend;
+ * a curve's name has one colour in every panel (its place in the legend), and its band, when given, is shaded
+ * around it. Render at `smallMultiplesSize(chart)`.
+ */
+export function smallMultiplesOption(chart: SmallMultiples): EChartsOption {
+  const { width, columns, names, legendWidth, top, panelHeight } = multiplesLayout(chart);
+  const cell = width / columns;
+  const colorOf = (s: OverlaySeries) => s.color ?? PALETTE[names.indexOf(s.name) % PALETTE.length];
+  const grids: NonNullable<EChartsOption['grid']> = [];
+  const xAxes: NonNullable<EChartsOption['xAxis']> = [];
+  const yAxes: NonNullable<EChartsOption['yAxis']> = [];
+  const titles: NonNullable<EChartsOption['title']> = [
+    { text: chart.title, left: 'center', top: 8, textStyle: { fontSize: 16 } },
+  ];
+  const series: (LineSeriesOption | CustomSeriesOption)[] = [];
+  chart.panels.forEach((panel, p) => {
+    const r = Math.floor(p / columns);
+    const c = p % columns;
+    const left = c * cell + 70;
+    const panelTop = top + r * panelHeight + 28;
+    const plotWidth = cell - 100;
+    grids.push({ left, top: panelTop, width: plotWidth, height: panelHeight - 80 });
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    for (const s of panel.series)
+      for (const [x] of s.points) {
+        xMin = Math.min(xMin, x);
+        xMax = Math.max(xMax, x);
+      }
+    if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
+    xAxes.push({
+      type: 'value',
+      gridIndex: p,
+      min: xMin,
+      max: xMax === xMin ? xMin + 1 : xMax,
+      name: chart.xName ?? 'step',
+      nameLocation: 'middle',
+      nameGap: 24,
+      axisLabel: { fontSize: 10 },
+    });
+    yAxes.push({
+      type: panel.logScale ? 'log' : 'value',
+      gridIndex: p,
+      scale: true,
+      ...(panel.yMin !== undefined ? { min: panel.yMin } : {}),
+      ...(panel.yMax !== undefined ? { max: panel.yMax } : {}),
+      axisLabel: { formatter: (v: number) => formatTick(v), fontSize: 10 },
+    });
+    titles.push({
+      text: panel.logScale ? `${panel.title} (log scale)` : panel.title,
+      left: left + plotWidth / 2,
+      textAlign: 'center',
+      top: panelTop - 24,
+      textStyle: { fontSize: 13, fontWeight: 'bold' },
+    });
+    for (const s of panel.series) {
+      const color = colorOf(s);
+      series.push(...curveSeries(s, color, p));
+    }
+  });
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    title: titles,
+    legend: { top: 36, left: 'center', width: legendWidth, type: 'plain', itemGap: 28, data: names },
+    tooltip: { trigger: 'axis' },
+    grid: grids,
+    xAxis: xAxes,
+    yAxis: yAxes,
+    series: series as LineSeriesOption[],
   };
 }
 
@@ -624,8 +754,8 @@ export function estimateTextWidth(text: string, size = 12, bold = false): number
   return w * (bold ? 1.2 : 1.1);
 }
 
-/** Rows a plain legend of these names takes in `width` pixels (icon 25 px, gap 28 px, as set here). */
-function legendRows(names: readonly string[], width: number): number {
+/** Rows a plain legend of these names takes in `width` pixels (icon 25 px, `gap` px between entries). */
+export function legendRows(names: readonly string[], width: number, gap = 28): number {
   let rows = 1;
   let x = 0;
   for (const name of names) {
@@ -634,7 +764,7 @@ function legendRows(names: readonly string[], width: number): number {
       rows++;
       x = 0;
     }
-    x += w + 28;
+    x += w + gap;
   }
   return rows;
 }

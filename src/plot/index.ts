@@ -11,12 +11,17 @@ export {
   lrChartOption,
   momentumCycles,
   overlayChartOption,
+  smallMultiplesOption,
+  smallMultiplesSize,
   type BoundaryChartOptions,
   type BoundaryGrid,
   type BoundaryPanel,
   type LossCurve,
   type LrCurve,
+  type MultiplesPanel,
   type OverlayChart,
   type OverlaySeries,
+  type SmallMultiples,
 } from './charts.ts';
 export { renderPng, renderSvg } from './render.ts';
+export { lrFindChartOption, type LrFindChartOptions } from './lr_find_chart.ts';

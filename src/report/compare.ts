@@ -43,7 +43,10 @@ export interface CompareSettings {
   strategies: Strategy[];
   /** The seeds of the initial weights and the batch order; each strategy runs once per seed. */
   seeds: number[];
-  /** "Steps to target": the first evaluated step whose whole-dataset loss is at most this. */
+  /**
+   * "Steps to target": the first evaluated step whose loss is at most this — the held-out loss when there is a
+   * held-out set, else the training loss (`targetMetric`).
+   */
   targetLoss: number;
   /** Evaluate the whole dataset every this many steps. */
   evalEvery: number;
@@ -63,6 +66,8 @@ export interface Stat {
   min: number;
   /** The largest value. */
   max: number;
+  /** The median (the mean of the middle two for an even count). */
+  median: number;
   /** Values the statistic is over. */
   n: number;
 }
@@ -81,8 +86,16 @@ export interface StrategyRun {
   finalValLoss?: number;
   /** The accuracy on the held-out set with the trained weights (NaN when it diverged); absent without one. */
   finalValAccuracy?: number;
-  /** The first evaluated step at which the whole dataset's loss was <= targetLoss; null if never. */
+  /**
+   * The first evaluated step at which the target metric (`targetMetric`: the held-out loss, else the training
+   * loss) was <= targetLoss; null if never. Every step is one parameter update, so this is also the updates.
+   */
   stepsToTarget: number | null;
+  /**
+   * The epochs trained by then: the samples of the steps before `stepsToTarget` (the batch sizes actually used)
+   * over the training-set size; null if the target was not reached (or the batch sizes are not known).
+   */
+  epochsToTarget: number | null;
   /** Milliseconds spent in the training steps; NaN when the run diverged. */
   wallMs: number;
   /** lr of the first param group at each step. */
@@ -118,6 +131,8 @@ export interface StrategyResult {
   finalValAccuracy?: Stat | null;
   /** Over the runs that reached the target. */
   stepsToTarget: Stat | null;
+  /** Epochs to the target, over the runs that reached it. */
+  epochsToTarget: Stat | null;
   /** How many runs reached the target loss. */
   reached: number;
   /** Training milliseconds over the runs that did not diverge (NaN, n 0 if all did). */
@@ -130,8 +145,10 @@ export interface ComparisonResult {
   settings: CompareSettings;
   /** One result per strategy, in the order of `settings.strategies`. */
   strategies: StrategyResult[];
-  /** The dataset (for the boundary scatter). */
+  /** The training set (for the boundary scatter; the held-out rows removed). */
   data: Dataset;
+  /** What "steps to target" watches: the held-out loss when there is a held-out set, else the training loss. */
+  targetMetric: 'val_loss' | 'loss';
   /** Milliseconds the whole comparison took. */
   wallMs: number;
 }
@@ -204,9 +221,33 @@ export function checkComparison(
   return refused;
 }
 
-export function stepsToTarget(evals: readonly EvalPoint[], target: number): number | null {
-  for (const e of evals) if (e.loss <= target) return e.step;
+/** The first evaluated step whose `metric` (default the training loss) is at most `target`; null if none. */
+export function stepsToTarget(
+  evals: readonly EvalPoint[],
+  target: number,
+  metric: 'loss' | 'val_loss' = 'loss',
+): number | null {
+  for (const e of evals) if ((e[metric] ?? NaN) <= target) return e.step;
   return null;
+}
+
+/**
+ * Epochs trained before step `step`: the samples of steps 0 … step-1 (`batchSizes`, the sizes actually used)
+ * over the training-set size `nTrain`; null when the batch sizes of those steps are not known.
+ */
+export function epochsAt(step: number, batchSizes: readonly number[], nTrain: number): number | null {
+  if (step > batchSizes.length) return null;
+  let seen = 0;
+  for (let i = 0; i < step; i++) seen += batchSizes[i];
+  return seen / nTrain;
+}
+
+/** The median of values (the mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 export function stat(values: readonly number[]): Stat | null {
@@ -214,7 +255,7 @@ export function stat(values: readonly number[]): Stat | null {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd, min: Math.min(...values), max: Math.max(...values), n };
+  return { mean, sd, min: Math.min(...values), max: Math.max(...values), median: median(values), n };
 }
 
 /** Optional callbacks of `runComparison`. */
@@ -234,6 +275,7 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
   const total = settings.strategies.length * settings.seeds.length * settings.base.steps;
   let done = 0;
   let data: Dataset | null = null;
+  const metric = settings.base.validation ? 'val_loss' : 'loss';
   const start = performance.now();
   const strategies = settings.strategies.map((strategy): StrategyResult => {
     const runs = settings.seeds.map((seed, k): StrategyRun => {
@@ -250,6 +292,7 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           finalAccuracy: NaN,
           ...(settings.base.validation ? { finalValLoss: NaN, finalValAccuracy: NaN } : {}),
           stepsToTarget: null,
+          epochsToTarget: null,
           wallMs: NaN,
           lr: [],
           batchSizes: [],
@@ -274,6 +317,7 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           },
         });
         done = before + settings.base.steps;
+        const hit = stepsToTarget(evals, settings.targetLoss, metric);
         return {
           seed,
           config,
@@ -284,7 +328,8 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           ...(result.final_val_loss !== undefined
             ? { finalValLoss: result.final_val_loss, finalValAccuracy: result.final_val_accuracy }
             : {}),
-          stepsToTarget: stepsToTarget(evals, settings.targetLoss),
+          stepsToTarget: hit,
+          epochsToTarget: hit === null ? null : epochsAt(hit, result.batch_sizes, data!.nSamples),
           wallMs: result.wallMs,
           lr: result.lr.map((row) => row[0]),
           batchSizes: result.batch_sizes,
@@ -304,7 +349,8 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           finalLoss: NaN,
           finalAccuracy: NaN,
           ...(settings.base.validation ? { finalValLoss: NaN, finalValAccuracy: NaN } : {}),
-          stepsToTarget: stepsToTarget(evals, settings.targetLoss),
+          stepsToTarget: stepsToTarget(evals, settings.targetLoss, metric),
+          epochsToTarget: null,
           wallMs: NaN,
           lr: diverged || scheduler ? err.history.lr.map((row) => row[0]) : [],
           batchSizes: [],
@@ -327,15 +373,16 @@ export function runComparison(settings: CompareSettings, hooks: CompareHooks = {
           }
         : {}),
       stepsToTarget: stat(reached.map((r) => r.stepsToTarget as number)),
+      epochsToTarget: stat(reached.filter((r) => r.epochsToTarget !== null).map((r) => r.epochsToTarget as number)),
       reached: reached.length,
-      wallMs: stat(ok.map((r) => r.wallMs)) ?? { mean: NaN, sd: NaN, min: NaN, max: NaN, n: 0 },
+      wallMs: stat(ok.map((r) => r.wallMs)) ?? { mean: NaN, sd: NaN, min: NaN, max: NaN, median: NaN, n: 0 },
     };
   });
   if (!data) {
     // Every run diverged at its first step, or failed: load the data for the report's scatter anyway.
     data = resolveData(compareRunConfig(settings.base, settings.strategies[0], settings.seeds[0]), hooks);
   }
-  return { settings, strategies, data, wallMs: performance.now() - start };
+  return { settings, strategies, data, targetMetric: metric, wallMs: performance.now() - start };
 }
 
 /** Mean over seeds, step by step, of a per-step series (runs may be shorter when they diverged). */
@@ -352,4 +399,47 @@ export function meanSeries(series: readonly (readonly number[])[]): { mean: numb
     high.push(Math.max(...values));
   }
   return { mean, low, high };
+}
+
+/**
+ * A centred moving average: value i is the mean of values i-h … i+h, the window shrinking symmetrically near
+ * the ends (value 0 is itself, value 1 the mean of 0…2), so that the curve is never shifted in steps. Runs of
+ * non-finite values are left as they are and not averaged over.
+ */
+export function smoothCentred(values: readonly number[], half: number): number[] {
+  const n = values.length;
+  return values.map((v, i) => {
+    if (!Number.isFinite(v)) return v;
+    const h = Math.min(half, i, n - 1 - i);
+    let sum = 0;
+    let count = 0;
+    for (let j = i - h; j <= i + h; j++) {
+      if (!Number.isFinite(values[j])) continue;
+      sum += values[j];
+      count++;
+    }
+    return sum / count;
+  });
+}
+
+/**
+ * The curve of a strategy over seeds: each seed's series smoothed (`smoothCentred` with half-width `half`; 0 for
+ * none), then at each point the median and the min–max over the seeds that have it (runs may be shorter when they
+ * diverged). Ends at the first point no seed has.
+ */
+export function seedBand(
+  series: readonly (readonly number[])[],
+  half: number,
+): { median: number[]; low: number[]; high: number[] } {
+  const smoothed = series.map((s) => smoothCentred(s, half));
+  const length = Math.max(0, ...smoothed.map((s) => s.length));
+  const out = { median: [] as number[], low: [] as number[], high: [] as number[] };
+  for (let i = 0; i < length; i++) {
+    const values = smoothed.filter((s) => i < s.length && Number.isFinite(s[i])).map((s) => s[i]);
+    if (values.length === 0) break;
+    out.median.push(median(values));
+    out.low.push(Math.min(...values));
+    out.high.push(Math.max(...values));
+  }
+  return out;
 }

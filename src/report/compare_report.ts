@@ -1,13 +1,20 @@
-/** The comparison report: overlaid charts, decision boundaries side by side, a table; as HTML, Markdown and JSON. */
+/**
+ * The comparison report: small multiples of the curves (median over seeds, smoothed, with a min–max band),
+ * decision boundaries side by side, a table of mean ± sd and a conclusion computed from the numbers; as HTML,
+ * Markdown and JSON.
+ */
+import { escapeHtml, escapeMd, reportHead } from './html.ts';
 import {
   boundaryChartSize,
   decisionBoundaryOption,
-  overlayChartOption,
-  PALETTE,
+  smallMultiplesOption,
+  smallMultiplesSize,
+  type MultiplesPanel,
   type OverlaySeries,
 } from '../plot/charts.ts';
 import { runConfigToJson } from '../train/run.ts';
-import { meanSeries, type ComparisonResult, type Stat, type StrategyResult } from './compare.ts';
+import { seedBand, type ComparisonResult, type Stat, type StrategyResult } from './compare.ts';
+import { comparisonConclusion, type Conclusion } from './compare_conclusion.ts';
 import type { OutputFile } from './output_dir.ts';
 import type { ChartSpec } from './run_report.ts';
 
@@ -23,7 +30,10 @@ export interface ComparisonRow {
   final_val_loss?: Stat | null;
   /** The held-out set's final accuracy (present when the comparison holds one out). */
   final_val_accuracy?: Stat | null;
+  /** Steps to the target (held-out loss when there is a held-out set, else training loss); = parameter updates. */
   steps_to_target: Stat | null;
+  /** Epochs to the target: samples seen by then (the batch sizes used) over the training-set size. */
+  epochs_to_target: Stat | null;
   /** Runs that reached the target loss, of all runs. */
   reached_target: number;
   wall_ms: Stat;
@@ -38,6 +48,7 @@ export interface ComparisonRow {
     final_val_loss?: number | null;
     final_val_accuracy?: number | null;
     steps_to_target: number | null;
+    epochs_to_target: number | null;
     wall_ms: number | null;
     config: string;
   }[];
@@ -59,6 +70,7 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
     final_accuracy: s.finalAccuracy,
     ...(s.finalValLoss !== undefined ? { final_val_loss: s.finalValLoss, final_val_accuracy: s.finalValAccuracy } : {}),
     steps_to_target: s.stepsToTarget,
+    epochs_to_target: s.epochsToTarget,
     reached_target: s.reached,
     wall_ms: s.wallMs,
     diverged: s.runs.filter((r) => r.diverged).map((r) => ({ seed: r.seed, step: r.diverged!.step })),
@@ -71,6 +83,7 @@ export function comparisonRows(result: ComparisonResult): ComparisonRow[] {
         ? { final_val_loss: finiteOrNull(r.finalValLoss), final_val_accuracy: finiteOrNull(r.finalValAccuracy!) }
         : {}),
       steps_to_target: r.stepsToTarget,
+      epochs_to_target: r.epochsToTarget,
       wall_ms: finiteOrNull(r.wallMs),
       config: runConfigFile(s.strategy.id, r.seed),
     })),
@@ -87,11 +100,13 @@ export function describeSettings(result: ComparisonResult): string[] {
   return [
     `model: MLP ${base.sizes.join('-')} (${base.activation}), ` +
       `the same initial weights for every strategy (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})`,
-    `data: ${data} (${result.data.nSamples} samples, the same for every run)`,
+    `data: ${data} (${result.data.nSamples} training samples, the same for every run)`,
     `optimizer: ${base.optimizer.type}${kwargs}, ${base.steps} steps, ` +
       `batch size ${base.batchSize ?? 'the whole dataset'} (reshuffled every epoch, last partial batch dropped)`,
-    `loss: mean cross-entropy on the whole dataset, evaluated every ${evalEvery} step${evalEvery > 1 ? 's' : ''}; ` +
-      `target loss ${targetLoss}`,
+    `loss: mean cross-entropy on the whole training set${base.validation ? ' and the held-out set' : ''}, ` +
+      `evaluated every ${evalEvery} step${evalEvery > 1 ? 's' : ''}; ` +
+      `target: ${result.targetMetric === 'val_loss' ? 'held-out (val)' : 'training'} loss ≤ ${targetLoss} ` +
+      '(steps = parameter updates; epochs = samples seen ÷ training-set size, from the batch sizes used)',
     ...(base.validation
       ? [`held-out set: ${describeHeldOut(base.validation)}, evaluated beside it, never trained on`]
       : []),
@@ -107,87 +122,124 @@ function describeHeldOut(spec: NonNullable<ComparisonResult['settings']['base'][
     .join(' ');
 }
 
-function seriesOf(s: StrategyResult, pick: (r: StrategyResult['runs'][number]) => [number, number][]): OverlaySeries {
-  const per = s.runs.map(pick);
-  if (per.length === 1) return { name: s.strategy.label, points: per[0] };
-  const xs = per.reduce((a, b) => (b.length > a.length ? b : a), []).map((p) => p[0]);
-  const m = meanSeries(per.map((pts) => pts.map((p) => p[1])));
-  return { name: s.strategy.label, points: m.mean.map((v, i) => [xs[i], v]), band: { low: m.low, high: m.high } };
+/** The half-width, in evaluations, of the centred moving average the curves are smoothed with. */
+export function smoothingHalfWidth(evaluations: number): number {
+  return Math.floor(evaluations / 40);
 }
 
-/** The charts of a comparison: lr, loss, batch size (when some strategy changes it), decision boundaries. */
+/**
+ * A strategy's curve of one quantity: each seed's [x, y] points smoothed (`half` evaluations either side,
+ * centred), then the median over the seeds, with the min–max over the seeds as its band.
+ */
+function curveOf(
+  s: StrategyResult,
+  pick: (r: StrategyResult['runs'][number]) => [number, number][],
+  half: number,
+  scale = 1,
+): OverlaySeries {
+  const per = s.runs.map(pick);
+  const xs = per.reduce((a, b) => (b.length > a.length ? b : a), []).map((p) => p[0]);
+  const m = seedBand(
+    per.map((pts) => pts.map((p) => p[1] * scale)),
+    half,
+  );
+  return {
+    name: s.strategy.label,
+    points: m.median.map((v, i) => [xs[i], v]),
+    ...(per.length > 1 ? { band: { low: m.low, high: m.high } } : {}),
+  };
+}
+
+/** The caption of the curves chart: what a line and a band are. */
+export function curvesCaption(result: ComparisonResult): string {
+  const seeds = result.settings.seeds.length;
+  const evals = Math.max(0, ...result.strategies.flatMap((s) => s.runs.map((r) => r.evals.length)));
+  const half = smoothingHalfWidth(evals);
+  const every = result.settings.evalEvery;
+  const smooth = half
+    ? `each seed's curve smoothed by a centred moving average over ${2 * half + 1} evaluations ` +
+      `(${(2 * half + 1) * every} steps; the window shrinks symmetrically at the ends, so nothing is shifted), then `
+    : '';
+  const over =
+    seeds > 1
+      ? `the line is the median over ${seeds} seeds of ${smooth ? smooth.replace(/, then $/, '') : 'the runs'}; ` +
+        'the band spans the min–max over the seeds'
+      : `one seed${half ? `, ${smooth.replace(/, then $/, '')}` : ''}`;
+  return (
+    `Loss and accuracy on the training set${result.settings.base.validation ? ' and on the held-out set' : ''}, ` +
+    `evaluated every ${every} step${every > 1 ? 's' : ''}, the lr and the batch size of every strategy: ${over}. ` +
+    'lr and batch size are not smoothed.'
+  );
+}
+
+/** The curves, one panel per quantity, every strategy in each (one colour each) under one legend. */
+export function curvePanels(result: ComparisonResult, lossScale: 'linear' | 'log' = 'log'): MultiplesPanel[] {
+  const evals = Math.max(0, ...result.strategies.flatMap((s) => s.runs.map((r) => r.evals.length)));
+  const half = smoothingHalfWidth(evals);
+  const every = result.settings.evalEvery;
+  const held = Boolean(result.settings.base.validation);
+  const log = lossScale === 'log';
+  const panel = (
+    title: string,
+    yName: string,
+    pick: (r: StrategyResult['runs'][number]) => [number, number][],
+    options: { logScale?: boolean; scale?: number; smooth?: boolean } = {},
+  ): MultiplesPanel => ({
+    title,
+    yName,
+    logScale: options.logScale,
+    series: result.strategies.map((s) => curveOf(s, pick, options.smooth === false ? 0 : half, options.scale)),
+  });
+  const panels: MultiplesPanel[] = [
+    panel('Training loss', 'loss', (r) => r.evals.map((e) => [e.step, e.loss]), { logScale: log }),
+  ];
+  if (held)
+    panels.push(
+      panel('Held-out (val) loss', 'val loss', (r) => r.evals.map((e) => [e.step, e.val_loss as number]), {
+        logScale: log,
+      }),
+    );
+  panels.push(
+    panel('Training accuracy %', 'accuracy %', (r) => r.evals.map((e) => [e.step, e.accuracy]), { scale: 100 }),
+  );
+  if (held)
+    panels.push(
+      panel(
+        'Held-out (val) accuracy %',
+        'val accuracy %',
+        (r) => r.evals.map((e) => [e.step, e.val_accuracy as number]),
+        {
+          scale: 100,
+        },
+      ),
+    );
+  // The lr and the batch size at every evaluated step (the steps in between drawn straight).
+  const sampled = (values: number[]) =>
+    values.flatMap((v, i) => (i % every === 0 || i === values.length - 1 ? [[i, v] as [number, number]] : []));
+  // On a log axis when every lr is positive, so that 0.1 and 0.001 are both readable.
+  const positive = result.strategies.every((s) => s.runs.every((r) => r.lr.every((v) => v > 0)));
+  panels.push(panel('Learning rate', 'lr', (r) => sampled(r.lr), { smooth: false, logScale: positive }));
+  if (result.strategies.some((s) => s.runs.some((r) => r.batchSizes.some((b) => b !== r.batchSizes[0]))))
+    panels.push(panel('Batch size', 'batch size', (r) => sampled(r.batchSizes), { smooth: false }));
+  return panels;
+}
+
+/** The charts of a comparison: the curves (small multiples) and the decision boundaries (2-D data). */
 export function comparisonCharts(
   result: ComparisonResult,
   options: { lossScale?: 'linear' | 'log'; columns?: number } = {},
 ): ChartSpec[] {
   const seeds = result.settings.seeds.length;
-  const over = seeds > 1 ? ` (mean over ${seeds} seeds, band: min–max)` : '';
-  const plateau = result.strategies.some((s) => s.strategy.scheduler?.type === 'ReduceLROnPlateau');
-  const charts: ChartSpec[] = [
-    {
-      name: 'lr',
-      option: overlayChartOption({
-        width: 1000,
-        title: `Learning rate per step${seeds > 1 && plateau ? over : ''}`,
-        yName: 'lr',
-        yMin: 0,
-        series: result.strategies.map((s) => seriesOf(s, (r) => r.lr.map((v, i) => [i, v]))),
-      }),
-      width: 1000,
-      height: 540,
-    },
-    {
-      name: 'loss',
-      option: overlayChartOption({
-        width: 1000,
-        title: `Loss on the whole dataset${over}`,
-        yName: 'loss',
-        logScale: (options.lossScale ?? 'log') === 'log',
-        series: result.strategies.map((s) => seriesOf(s, (r) => r.evals.map((e) => [e.step, e.loss]))),
-      }),
-      width: 1000,
-      height: 540,
-    },
-  ];
-  if (result.settings.base.validation) {
-    charts.push({
-      name: 'val_loss',
-      option: overlayChartOption({
-        width: 1000,
-        title: `Loss on the held-out set${over}`,
-        yName: 'val loss',
-        logScale: (options.lossScale ?? 'log') === 'log',
-        series: result.strategies.map((s) =>
-          seriesOf(s, (r) => r.evals.filter((e) => e.val_loss !== undefined).map((e) => [e.step, e.val_loss!])),
-        ),
-      }),
-      width: 1000,
-      height: 540,
-    });
-  }
-  const varies = result.strategies.filter((s) => s.runs.some((r) => r.batchSizes.some((b) => b !== r.batchSizes[0])));
-  if (varies.length) {
-    const shown = result.strategies.filter(
-      (s) => varies.includes(s) || s === result.strategies.find((o) => !varies.includes(o)),
-    );
-    charts.push({
-      name: 'batch_size',
-      option: overlayChartOption({
-        width: 1000,
-        title: 'Batch size per step',
-        yName: 'batch size',
-        yMin: 0,
-        series: shown.map((s) => ({
-          ...seriesOf(s, (r) => r.batchSizes.map((b, i) => [i, b])),
-          name: varies.includes(s) ? s.strategy.label : 'the other strategies',
-          color: PALETTE[result.strategies.indexOf(s) % PALETTE.length],
-          band: undefined,
-        })),
-      }),
-      width: 1000,
-      height: 400,
-    });
-  }
+  const chart = {
+    title:
+      seeds > 1
+        ? `Median over ${seeds} seeds (band: min–max over the seeds), smoothed`
+        : 'One seed per strategy, smoothed',
+    panels: curvePanels(result, options.lossScale),
+    columns: 2,
+    width: 1200,
+  };
+  const charts: ChartSpec[] = [{ name: 'curves', option: smallMultiplesOption(chart), ...smallMultiplesSize(chart) }];
   const panels = result.strategies
     .filter((s) => s.runs[0].boundary)
     .map((s) => ({
@@ -219,22 +271,30 @@ function fmt(v: number, digits = 4): string {
   return v.toPrecision(digits).replace(/(\.\d*?[1-9])0+$|\.0+$/, '$1');
 }
 
-function statText(s: Stat | null, f: (v: number) => string, runs: number): string {
+/** mean ± sd (the sd to two significant digits, `sdFormat`), or the one value. */
+function statText(s: Stat | null, f: (v: number) => string, runs: number, sdFormat = (v: number) => fmt(v, 2)): string {
   if (!s) return '–';
-  if (runs === 1) return f(s.mean);
-  return `${f(s.mean)} ± ${f(s.sd)} (${f(s.min)}–${f(s.max)})`;
+  if (runs === 1 || s.n === 1) return f(s.mean);
+  return `${f(s.mean)} ± ${sdFormat(s.sd)}`;
 }
 
-/** The table as rows of text cells: strategy, final loss, accuracy, steps to target, wall time. */
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+const steps = (v: number) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Number(v.toFixed(1))));
+
+/**
+ * The table as rows of text cells: mean ± sd over the seeds (min–max and every seed's value in results.json) of
+ * the final losses, the accuracy, steps and epochs to the target, wall time.
+ */
 export function tableCells(result: ComparisonResult): { head: string[]; rows: string[][] } {
   const target = result.settings.targetLoss;
   const held = Boolean(result.settings.base.validation);
+  const watched = held ? 'val loss' : 'loss';
   const head = [
     'strategy',
-    'final loss',
-    'accuracy',
-    ...(held ? ['val loss', 'val accuracy'] : []),
-    `steps to loss ≤ ${target}`,
+    held ? 'final train loss' : 'final loss',
+    ...(held ? ['final val loss', 'val accuracy'] : ['accuracy']),
+    `steps to ${watched} ≤ ${target}`,
+    'epochs to it',
     'wall time',
   ];
   const rows = result.strategies.map((s) => {
@@ -245,36 +305,25 @@ export function tableCells(result: ComparisonResult): { head: string[]; rows: st
       .map((r) => `seed ${r.seed}${r.failed!.step === null ? '' : ` at step ${r.failed!.step}`}: ${r.failed!.reason}`);
     let name = diverged.length ? `${s.strategy.label} (diverged: ${diverged.join(', ')})` : s.strategy.label;
     if (failed.length) name += ` (failed: ${failed.join('; ')})`;
-    let steps = statText(s.stepsToTarget, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), n);
-    if (s.reached === 0) steps = 'not reached';
-    else if (n > 1) steps = `${steps}; ${s.reached}/${n} reached`;
+    const partial = s.reached < n ? ` (reached ${s.reached}/${n})` : '';
+    const toTarget = (cell: string) => (s.reached === 0 ? 'not reached' : `${cell}${partial}`);
     return [
       name,
       statText(s.finalLoss, (v) => fmt(v), n),
-      statText(s.finalAccuracy, (v) => `${(100 * v).toFixed(1)} %`, n),
       ...(held
-        ? [
-            statText(s.finalValLoss ?? null, (v) => fmt(v), n),
-            statText(s.finalValAccuracy ?? null, (v) => `${(100 * v).toFixed(1)} %`, n),
-          ]
-        : []),
-      steps,
-      statText(s.wallMs.n ? s.wallMs : null, (v) => `${v.toFixed(0)} ms`, n),
+        ? [statText(s.finalValLoss ?? null, (v) => fmt(v), n), statText(s.finalValAccuracy ?? null, pct, n, pct)]
+        : [statText(s.finalAccuracy, pct, n, pct)]),
+      toTarget(statText(s.stepsToTarget, steps, n, steps)),
+      toTarget(statText(s.epochsToTarget, (v) => fmt(v, 3), n)),
+      statText(
+        s.wallMs.n ? s.wallMs : null,
+        (v) => `${v.toFixed(0)} ms`,
+        n,
+        (v) => `${v.toFixed(0)} ms`,
+      ),
     ];
   });
   return { head, rows };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/**
- * Text for Markdown, where it is read as text: table pipes escaped, and `<`, `>` and `&` as entities, since
- * Markdown passes raw HTML through (a file named `<img onerror=…>.csv` must stay a name).
- */
-function escapeMd(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
 }
 
 export interface ReportOptions {
@@ -297,7 +346,6 @@ export async function comparisonFiles(result: ComparisonResult, options: ReportO
     files.push({ name: `${chart.name}.svg`, contents: svg });
     if (options.png) files.push({ name: `${chart.name}.png`, contents: await renderPng(svg) });
   }
-  const rows = comparisonRows(result);
   files.push({
     name: 'report.html',
     contents: reportHtml(
@@ -316,7 +364,7 @@ export async function comparisonFiles(result: ComparisonResult, options: ReportO
   });
   files.push({
     name: 'results.json',
-    contents: `${JSON.stringify({ settings: settingsJson(result), rows }, null, 2)}\n`,
+    contents: `${JSON.stringify(comparisonJson(result), null, 2)}\n`,
   });
   for (const s of result.strategies) {
     for (const r of s.runs)
@@ -328,29 +376,42 @@ export async function comparisonFiles(result: ComparisonResult, options: ReportO
   return files;
 }
 
+/** What results.json holds and --json prints: the settings, a row per strategy, the conclusion. */
+export function comparisonJson(result: ComparisonResult): {
+  settings: Record<string, unknown>;
+  rows: ComparisonRow[];
+  conclusion: Conclusion;
+} {
+  return { settings: settingsJson(result), rows: comparisonRows(result), conclusion: comparisonConclusion(result) };
+}
+
 export function settingsJson(result: ComparisonResult): Record<string, unknown> {
   const { base, seeds, targetLoss, evalEvery } = result.settings;
   return {
     ...base,
     seeds,
     target_loss: targetLoss,
+    target_metric: result.targetMetric,
     eval_every: evalEvery,
     strategies: result.settings.strategies.map((s) => s.spec),
   };
 }
 
-const CHART_CAPTIONS: Record<string, string> = {
-  lr: 'The learning rate each step used.',
-  loss: 'The loss on the whole dataset: how fast each strategy gets low, and how low it stays.',
-  val_loss: 'The loss on the held-out set, never trained on: where each strategy starts to overfit.',
-  batch_size: 'The batch size of each step: growing the batch instead of decaying the lr.',
-  boundaries: 'The class regions each trained model predicts (lighter where it is less sure), under the data.',
-};
+function captionOf(result: ComparisonResult, name: string): string {
+  if (name === 'curves') return curvesCaption(result);
+  if (name === 'boundaries')
+    return 'The class regions each trained model predicts (lighter where it is less sure), under the training data.';
+  return '';
+}
 
 /** The opening sentence of both reports: what was trained, under how many strategies and seeds. */
 function overview(result: ComparisonResult): string {
   const { strategies, seeds } = result.settings;
-  const spread = seeds.length > 1 ? `, each over ${seeds.length} seeds (mean ± standard deviation, then min–max)` : '';
+  const spread =
+    seeds.length > 1
+      ? `, each over ${seeds.length} seeds (the table: mean ± standard deviation over the seeds; ` +
+        'min–max and every seed in results.json)'
+      : '';
   return (
     'The same model from the same initial weights on the same data, ' +
     `trained under ${strategies.length} strategies${spread}.`
@@ -367,7 +428,7 @@ export function reportHtml(
     const s = svgs.find((v) => v.name === name);
     return s
       ? `<figure>${s.svg.replace(/^<\?xml[^>]*>\s*/, '')}` +
-          `<figcaption>${escapeHtml(CHART_CAPTIONS[name] ?? '')}</figcaption></figure>`
+          `<figcaption>${escapeHtml(captionOf(result, name))}</figcaption></figure>`
       : '';
   };
   const runsList = result.strategies
@@ -379,28 +440,8 @@ export function reportHtml(
       return `<li>${strategy}: ${configs}</li>`;
     })
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>anneal compare — ${escapeHtml(`${result.settings.strategies.length} strategies`)}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; max-width: 1400px; \
-margin: 2em auto; padding: 0 1em; color: #222; }
-  h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-  table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-  th, td { border-bottom: 1px solid #ddd; padding: 0.4em 0.8em; text-align: right; }
-  th:first-child, td:first-child { text-align: left; }
-  th { background: #f4f5f7; }
-  figure { margin: 1.5em 0; }
-  figure svg { max-width: 100%; height: auto; }
-  figcaption { color: #555; font-size: 0.9em; }
-  code { background: #f4f5f7; padding: 0 0.25em; border-radius: 3px; }
-  ul.settings { color: #444; }
-</style>
-</head>
-<body>
+  const title = `anneal compare — ${result.settings.strategies.length} strategies`;
+  return `${reportHead(title, '  ul.settings { color: #444; }\n')}
 <h1>Learning-rate strategies compared</h1>
 <p>${overview(result)}</p>
 <ul class="settings">
@@ -414,7 +455,9 @@ ${describeSettings(result)
 ${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody>
 </table>
-${['lr', 'loss', 'batch_size', 'boundaries'].map(figure).filter(Boolean).join('\n')}
+<h2>Conclusion</h2>
+<p>${escapeHtml(comparisonConclusion(result).text.join(' '))}</p>
+${['curves', 'boundaries'].map(figure).filter(Boolean).join('\n')}
 <h2>Reproduce</h2>
 ${options.command ? `<p><code>${escapeHtml(options.command)}</code></p>` : ''}
 <p>Every run is an ordinary run config; <code>anneal train</code> reruns it with the same numbers:</p>
@@ -439,10 +482,14 @@ export function reportMarkdown(result: ComparisonResult, images: string[], optio
     `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
     ...rows.map((r) => `| ${r.map(escapeMd).join(' | ')} |`),
     '',
+    '## Conclusion',
+    '',
+    escapeMd(comparisonConclusion(result).text.join(' ')),
+    '',
   ];
   for (const img of images) {
     const name = img.replace(/\.\w+$/, '');
-    lines.push(`![${name}](${img})`, '', CHART_CAPTIONS[name] ?? '', '');
+    lines.push(`![${name}](${img})`, '', escapeMd(captionOf(result, name)), '');
   }
   lines.push('## Reproduce', '');
   if (options.command) lines.push('```sh', options.command, '```', '');

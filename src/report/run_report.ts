@@ -47,6 +47,11 @@ export function scheduleLabel(config: RunConfig): string {
 
 export { historyCsv, momentumName, StreamedHistoryCsv } from '../train/history_csv.ts';
 
+/** The legend names of `group_by_layer`'s param groups: `group 0 (Linear 2→16)`, one per Linear layer. */
+export function layerGroupNames(sizes: readonly number[]): string[] {
+  return sizes.slice(1).map((out, g) => `group ${g} (Linear ${sizes[g]}→${out})`);
+}
+
 export interface RunChartOptions {
   lossScale?: 'linear' | 'log';
   /** The decision boundary grid (2-D data only) and the data to scatter over it. */
@@ -66,6 +71,7 @@ export function runCharts(result: RunResult, options: RunChartOptions = {}): Cha
         {
           lr: result.lr,
           firstStep,
+          ...(config.group_by_layer ? { groupNames: layerGroupNames(config.sizes) } : {}),
           ...(cycles ? { momentum: result.momentum, momentumName: momentumName(config) } : {}),
         },
         `Learning rate per step — ${config.optimizer.type}, ${label}`,

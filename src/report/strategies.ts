@@ -41,6 +41,8 @@ export interface StrategyContext {
   /** The comparison's base lr (--lr): the start of every decaying preset. */
   lr: number;
   steps: number;
+  /** The training-set size, when known: `doubling-batch` caps its batch there unless told otherwise. */
+  trainSize?: number;
 }
 
 /** A strategy of `anneal compare` that cannot run as given. */
@@ -144,6 +146,22 @@ const PRESETS: Record<string, Preset> = {
       };
     },
   },
+  halving: {
+    describe:
+      'StepLR(step_size=steps/5, gamma=0.5): a decay that really decays, the lr halved 4 times, ÷16 by the end ' +
+      '(step_size, gamma)',
+    args: ['step_size', 'gamma'],
+    build: (c, a) => {
+      const s = num(a, 'step_size', halvingStepSize(c.steps));
+      const g = num(a, 'gamma', 0.5);
+      return {
+        label: `StepLR(${s}, ${fmt(g)})`,
+        scheduler: { type: 'StepLR', args: { step_size: s, gamma: g } },
+        manualDecay: null,
+        batchSchedule: null,
+      };
+    },
+  },
   cosine: {
     describe: 'CosineAnnealingLR(T_max=steps): half a cosine down to eta_min (0)',
     args: ['T_max', 'eta_min'],
@@ -215,18 +233,44 @@ const PRESETS: Record<string, Preset> = {
       };
     },
   },
+  'doubling-batch': {
+    describe:
+      'grow the batch where halving halves the lr: constant lr, the batch ×2 every steps/5 steps, ×16 by the end ' +
+      'if the training set holds it (capped there; step_size, max_batch_size)',
+    args: ['step_size', 'max_batch_size'],
+    build: (c, a) => {
+      const s = num(a, 'step_size', halvingStepSize(c.steps));
+      const args: Record<string, unknown> = { step_size: s, gamma: 2 };
+      const cap = a.max_batch_size ?? c.trainSize;
+      if (cap !== undefined) args.max_batch_size = cap;
+      return {
+        label: `grow batch ×2 every ${s}`,
+        scheduler: null,
+        manualDecay: null,
+        batchSchedule: { type: 'StepBS', args, interval: 'step' },
+      };
+    },
+  },
 };
 
-/** The default comparison, in order. */
+/** The step size of `halving` and `doubling-batch`: a fifth of the run, so that the run sees 4 halvings. */
+export function halvingStepSize(steps: number): number {
+  return Math.max(1, Math.round(steps / 5));
+}
+
+/**
+ * The default comparison, in order: the constant high and low lr, the lesson's two decays (×0.99 every 50 steps,
+ * hand-written and as StepLR), a decay that really decays (halving, ÷16), cosine, and the batch grown ×2 where
+ * halving halves the lr.
+ */
 export const DEFAULT_STRATEGIES = [
   'constant-0.1',
   'constant-0.001',
   'manual-decay',
   'step',
+  'halving',
   'cosine',
-  'plateau',
-  'onecycle',
-  'grow-batch',
+  'doubling-batch',
 ] as const;
 
 /** Preset names and what they are, for --help. */

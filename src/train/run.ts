@@ -115,6 +115,11 @@ export interface RunHooks {
   /** Sees the trained model before it is disposed (to draw a decision boundary, say). */
   onModel?: (run: PreparedRun) => void;
   /**
+   * `runTraining`: sees the run once it is built, before the first step (its held-out set scaled as it is
+   * evaluated, to evaluate it in a callback at steps of its own choosing, say). Looking changes nothing.
+   */
+  onPrepared?: (run: PreparedRun) => void;
+  /**
    * What to keep of each step (see `TrainerOptions.record`): `'all'` (default) fills the result's per-step
    * arrays; `'none'` and a callback keep no per-step record (nor the batches), so memory does not grow with
    * the run's length.
@@ -411,6 +416,7 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   const { model, trainer, init } = run;
   const start = run.startStep;
   try {
+    hooks.onPrepared?.(run);
     // A checkpoint after every `every` steps (and at the end), once the step's update and schedule are done:
     // the steps themselves are untouched. A resumed run does not write again the checkpoint it started from.
     let written = run.resumed ? start : -1;

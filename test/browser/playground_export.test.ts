@@ -6,62 +6,17 @@
 // The page is built into a directory of this file's own (playground.test.ts, which may run at the same time,
 // builds dist/web), served on 127.0.0.1, and driven in Debian's Chromium through playwright-core.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { parseRunConfig, runTraining, type Sequential } from '../../src/index.ts';
 import { loadModel } from '../../src/io/model_file.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
 import { resolveData } from '../../src/train/run.ts';
 import { toRunConfig } from '../../web/src/state.ts';
 import { decodeState } from '../../web/src/url.ts';
-import { launchChromium } from './chromium.ts';
-import { serveStatic, type StaticServer } from './static_server.ts';
+import { useBuiltPlayground } from './built_playground.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-
-let outDir = '';
-let server: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let pageErrors: string[] = [];
-/** Why the page could not be built or the browser started; every test reports it (none is skipped). */
-let setupError: Error | null = null;
-
-function run(args: string[]): void {
-  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', timeout: 240_000 });
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-beforeAll(async () => {
-  try {
-    outDir = mkdtempSync(join(tmpdir(), 'anneal-web-export-'));
-    run(['scripts/build-wasm.mjs']);
-    run(['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--outDir', outDir]);
-    server = await serveStatic(outDir);
-    browser = await launchChromium();
-  } catch (err) {
-    setupError = err as Error;
-  }
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  if (setupError) throw setupError;
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+const web = useBuiltPlayground('export', async (page) => {
   // The type of every Blob the page hands to a download link.
   await page.addInitScript(() => {
     const types: string[] = [];
@@ -74,12 +29,6 @@ beforeEach(async () => {
   });
 });
 
-afterEach(async () => {
-  if (setupError) return;
-  await context.close();
-  expect(pageErrors).toEqual([]);
-});
-
 interface Download {
   name: string;
   bytes: Uint8Array;
@@ -87,9 +36,9 @@ interface Download {
 }
 
 async function download(button: string): Promise<Download> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  const [file] = await Promise.all([web.page.waitForEvent('download'), web.page.click(button)]);
   const path = await file.path();
-  const types = await page.evaluate(() => (window as unknown as { blobTypes: string[] }).blobTypes);
+  const types = await web.page.evaluate(() => (window as unknown as { blobTypes: string[] }).blobTypes);
   return { name: file.suggestedFilename(), bytes: new Uint8Array(readFileSync(path)), type: types[types.length - 1] };
 }
 
@@ -127,12 +76,12 @@ describe('the playground exports the trained model', () => {
   it.each(cases)(
     '%s: safetensors weights equal the JSON export and Node, ONNX logits equal forward()',
     async (_name, query) => {
-      await page.goto(`${server.url}/${query}`);
-      await page.waitForSelector('#status[data-step="0"]');
-      expect(await page.textContent('#export-safetensors')).toBe('weights (.safetensors)');
-      expect(await page.textContent('#export-onnx')).toBe('ONNX model');
-      await page.click('#play');
-      await page.waitForSelector('#status[data-done="true"]', { timeout: 60_000 });
+      await web.page.goto(`${web.server.url}/${query}`);
+      await web.page.waitForSelector('#status[data-step="0"]');
+      expect(await web.page.textContent('#export-safetensors')).toBe('weights (.safetensors)');
+      expect(await web.page.textContent('#export-onnx')).toBe('ONNX model');
+      await web.page.click('#play');
+      await web.page.waitForSelector('#status[data-done="true"]', { timeout: 60_000 });
 
       const json = await download('#export-weights');
       expect(json.name).toBe('anneal-weights.json');
@@ -153,7 +102,7 @@ describe('the playground exports the trained model', () => {
       expect(new Set(file.tensors.map((t) => t.dtype))).toEqual(new Set(['F32']));
 
       // The same run in Node: the link's settings, as `anneal train --config` runs them.
-      const settings = decodeState(new URL(page.url()).search);
+      const settings = decodeState(new URL(web.page.url()).search);
       expect(settings.problems).toEqual([]);
       const config = parseRunConfig(toRunConfig(settings.state));
       const node = runTraining(config);
@@ -185,20 +134,20 @@ describe('the playground exports the trained model', () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     let requests = 0;
-    await page.route(/\/assets\/worker[^/]*\.js$/, async (route) => {
+    await web.page.route(/\/assets\/worker[^/]*\.js$/, async (route) => {
       requests++;
       await held;
       await route.continue();
     });
-    await page.goto(`${server.url}/?steps=20&speed=max`);
-    await page.waitForSelector('#export-onnx');
+    await web.page.goto(`${web.server.url}/?steps=20&speed=max`);
+    await web.page.waitForSelector('#export-onnx');
     await expect.poll(() => requests).toBe(1);
     for (const id of ['config', 'weights', 'run', 'safetensors', 'onnx'])
-      expect(await page.isDisabled(`#export-${id}`), id).toBe(true);
+      expect(await web.page.isDisabled(`#export-${id}`), id).toBe(true);
     release();
-    await page.waitForSelector('#status[data-step="0"]');
+    await web.page.waitForSelector('#status[data-step="0"]');
     for (const id of ['config', 'weights', 'run', 'safetensors', 'onnx'])
-      expect(await page.isDisabled(`#export-${id}`), id).toBe(false);
+      expect(await web.page.isDisabled(`#export-${id}`), id).toBe(false);
     // The untrained model exports too (its initial weights), as the JSON weights do.
     const st = await download('#export-safetensors');
     const model = loadModel(st.bytes);

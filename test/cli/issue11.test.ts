@@ -120,7 +120,15 @@ describe('anneal train: per-step history only when asked', () => {
 
 describe('anneal compare: one failing strategy', () => {
   it('is reported as failed, with the reason, in the table, the JSON and the report; the others complete', async () => {
-    const args = ['compare', '--strategies', 'step, LambdaLR(lr_lambda="1 - epoch/100")', '--steps', '200'];
+    const args = [
+      'compare',
+      '--strategies',
+      'step, LambdaLR(lr_lambda="1 - epoch/100")',
+      '--steps',
+      '200',
+      '--seeds',
+      '1',
+    ];
     const json = await runCli(...args, '--samples', '80', '--json', '--out', join(tmp, 'compare-json'));
     expect(json.code).toBe(0);
     const { rows } = JSON.parse(json.stdout);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crPow } from '../../src/data/correctly_rounded_math.ts';
 import {
   CosineAnnealingLR,
   CosineAnnealingWarmRestarts,
@@ -247,7 +248,7 @@ describe('stateDict() / loadStateDict(): a saved scheduler continues bit-identic
     const other = new LambdaLR(adam(0.1), { lrLambda: () => 1 });
     other.loadStateDict(JSON.parse(JSON.stringify(state)));
     other.step();
-    expect(other.getLastLr()).toEqual([0.1 * 0.9 ** 6]);
+    expect(other.getLastLr()).toEqual([0.1 * crPow(0.9, 6)]);
 
     const withFunction = new MultiplicativeLR(adam(0.1), { lrLambda: () => 0.5 });
     expect(withFunction.stateDict().lr_lambdas).toEqual([null]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crPow } from '../../src/data/correctly_rounded_math.ts';
 import {
   ChainedScheduler,
   CyclicLR,
@@ -147,7 +148,7 @@ describe('schedulerFromSpec', () => {
       maxLr: 0.1,
       stepSizeUp: 3,
       scaleMode: 'iterations',
-      scaleFn: (x) => 0.99 ** x,
+      scaleFn: (x) => crPow(0.99, x),
     });
     for (let i = 0; i < 20; i++) {
       fromText.step();

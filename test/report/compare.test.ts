@@ -13,6 +13,8 @@ const STRATEGIES =
   'constant-0.1, step, cosine, plateau, onecycle, manual-decay, ' +
   'grow-batch(step_size=100, gamma=0.5, max_batch_size=120)';
 const SETTINGS = ['--samples', '120', '--steps', '300', '--batch-size', '32', '--target-loss', '0.15', '--grid', '40'];
+/** The comparison as anneal train runs it below: no held-out set, every step evaluated. */
+const AS_TRAIN = ['--val-split', '0', '--eval-every', '1'];
 
 /** The anneal train flags of each strategy, written out by hand from the presets' definitions. */
 const TRAIN_FLAGS: Record<string, string[]> = {
@@ -34,6 +36,8 @@ const TRAIN_FLAGS: Record<string, string[]> = {
   ],
 };
 
+const run0lr = (result: ReturnType<typeof runComparison>, k: number) => result.strategies[k].runs[0].lr;
+
 describe('anneal compare', () => {
   it('each row is a separate anneal train run with the same seed and settings, number for number', async () => {
     const out = join(tmp, 'report');
@@ -42,6 +46,7 @@ describe('anneal compare', () => {
       '--strategies',
       STRATEGIES,
       ...SETTINGS,
+      ...AS_TRAIN,
       '--seeds',
       '2',
       '--seed',
@@ -103,6 +108,9 @@ describe('anneal compare', () => {
           .map((l) => l.split(','));
         const hit = csv.find((c) => c[5] !== '' && Number(c[5]) <= 0.15);
         expect(run.steps_to_target).toBe(hit ? Number(hit[0]) : null);
+        // Epochs to it: the samples of the steps before it, from the batch sizes train used, over 120 samples.
+        const before = (t.batch_sizes as number[]).slice(0, run.steps_to_target ?? 0);
+        expect(run.epochs_to_target).toBe(hit ? before.reduce((a, b) => a + b, 0) / 120 : null);
         // And the run config compare wrote reruns the same.
         const again = await runCli('train', '--config', join(out, run.config), '--json');
         expect(JSON.parse(again.stdout).final_loss).toBe(t.final_loss);
@@ -111,6 +119,7 @@ describe('anneal compare', () => {
       expect(row.final_loss.mean).toBeCloseTo((finals[0] + finals[1]) / 2, 15);
       expect(row.final_loss.sd).toBeCloseTo(Math.abs(finals[0] - finals[1]) / Math.SQRT2, 15);
       expect([row.final_loss.min, row.final_loss.max]).toEqual([Math.min(...finals), Math.max(...finals)]);
+      expect(row.final_loss.median).toBe((finals[0] + finals[1]) / 2);
     }
     const growRun = JSON.parse(
       readFileSync(join(out, 'runs', 'grow-batch-step-size-100-gamma-0.5-max-batch-size-120.seed4.json'), 'utf8'),
@@ -136,19 +145,10 @@ describe('anneal compare', () => {
 
     // The files: one self-contained report.html with the charts inlined, report.md, the charts, results.json, runs.
     const files = readdirSync(out).sort();
-    expect(files).toEqual([
-      'batch_size.svg',
-      'boundaries.svg',
-      'loss.svg',
-      'lr.svg',
-      'report.html',
-      'report.md',
-      'results.json',
-      'runs',
-    ]);
+    expect(files).toEqual(['boundaries.svg', 'curves.svg', 'report.html', 'report.md', 'results.json', 'runs']);
     expect(readdirSync(join(out, 'runs')).length).toBe(14);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html.match(/<svg /g)?.length).toBe(4);
+    expect(html.match(/<svg /g)?.length).toBe(2);
     expect(html).not.toMatch(/<script|<link|<img|src=|url\((?!#)/); // only references inside the page
     // Each inlined chart has its own ids, so their clip paths cannot clash.
     const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
@@ -157,9 +157,16 @@ describe('anneal compare', () => {
     for (const row of rows) expect(html).toContain(`<td>${row.strategy.replace(/&/g, '&amp;')}</td>`);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).rows).toEqual(rows);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('| strategy | final loss | accuracy | steps to loss ≤ 0.15 | wall time |');
+    expect(md).toContain('| strategy | final loss | accuracy | steps to loss ≤ 0.15 | epochs to it | wall time |');
     expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| strategy')).length).toBe(7);
-    expect(md).toContain('![loss](loss.svg)');
+    expect(md).toContain('![curves](curves.svg)');
+    // The conclusion names the strategy with the fewest mean steps among those whose every run reached the target.
+    const complete = rows.filter((r: { reached_target: number }) => r.reached_target === 2);
+    const best = complete.reduce(
+      (a: { steps_to_target: { mean: number } }, b: { steps_to_target: { mean: number } }) =>
+        b.steps_to_target.mean < a.steps_to_target.mean ? b : a,
+    );
+    expect(md).toContain(`Fastest to training loss ≤ 0.15: ${best.strategy}, `);
   });
 
   it("the charts hold what they claim: one line per strategy, the lr and loss points are the runs' own", () => {
@@ -185,25 +192,35 @@ describe('anneal compare', () => {
     };
     const result = runComparison(settings);
     const charts = comparisonCharts(result);
-    expect(charts.map((c) => c.name)).toEqual(['lr', 'loss', 'batch_size', 'boundaries']);
-    const series = (name: string) =>
-      charts.find((c) => c.name === name)!.option.series as { name: string; data: [number, number][] }[];
-    expect(series('lr').map((s) => s.name)).toEqual([
-      'constant lr 0.1',
-      'CosineAnnealingLR(T_max=60)',
-      'grow batch ×1/0.5 every 10',
+    expect(charts.map((c) => c.name)).toEqual(['curves', 'boundaries']);
+    const option = charts[0].option;
+    const titles = (option.title as { text: string }[]).map((t) => t.text);
+    expect(titles).toEqual([
+      'One seed per strategy, smoothed',
+      'Training loss (log scale)',
+      'Training accuracy %',
+      'Learning rate (log scale)',
+      'Batch size',
     ]);
+    const lines = (
+      option.series as { type: string; name: string; xAxisIndex: number; data: [number, number][] }[]
+    ).filter((x) => x.type === 'line');
+    const panel = (p: number) => lines.filter((l) => l.xAxisIndex === p);
+    const names = ['constant lr 0.1', 'CosineAnnealingLR(T_max=60)', 'grow batch ×1/0.5 every 10'];
+    for (let p = 0; p < 4; p++) expect(panel(p).map((l) => l.name)).toEqual(names);
+    expect((option.legend as { data: string[] }).data).toEqual(names);
+    // 21 evaluations: half-width floor(21 / 40) = 0, so the one seed's points are drawn as they are.
+    const atEvals = (v: number[]) => v.flatMap((x, i) => (i % 3 === 0 || i === 59 ? [[i, x]] : []));
     result.strategies.forEach((s, k) => {
       const run = s.runs[0];
-      expect(series('lr')[k].data).toEqual(run.lr.map((v, i) => [i, v]));
-      expect(series('loss')[k].data).toEqual(run.evals.map((e) => [e.step, e.loss]));
+      expect(panel(0)[k].data).toEqual(run.evals.map((e) => [e.step, e.loss]));
+      expect(panel(1)[k].data).toEqual(run.evals.map((e) => [e.step, 100 * e.accuracy]));
+      expect(panel(2)[k].data).toEqual(atEvals(run.lr));
+      expect(panel(3)[k].data).toEqual(atEvals(run.batchSizes));
       expect(run.evals.map((e) => e.step)).toEqual([...Array.from({ length: 20 }, (_, i) => 3 * i), 60]);
       expect(run.stepsToTarget).toBe(stepsToTarget(run.evals, 0.3));
     });
-    expect(series('lr')[1].data[30][1]).toBeCloseTo(0.025, 12); // cosine at half way
-    const batch = series('batch_size');
-    expect(batch.map((s) => s.name)).toEqual(['the other strategies', 'grow batch ×1/0.5 every 10']);
-    expect(batch[1].data).toEqual(result.strategies[2].runs[0].batchSizes.map((b, i) => [i, b]));
+    expect(run0lr(result, 1)[30]).toBeCloseTo(0.025, 12); // cosine at half way
     expect(new Set(result.strategies[2].runs[0].batchSizes)).toEqual(new Set([16, 32, 64]));
     const boundaries = charts.find((c) => c.name === 'boundaries')!.option;
     expect((boundaries.grid as unknown[]).length).toBe(3);
@@ -211,7 +228,7 @@ describe('anneal compare', () => {
     expect(rows.map((r) => r.runs[0].final_loss)).toEqual(result.strategies.map((s) => s.runs[0].finalLoss));
   });
 
-  it('--seeds: the table shows mean ± sd (min–max) and how many runs reached the target', async () => {
+  it('by default a held-out set, its loss the target; steps and epochs to it as anneal train counts', async () => {
     const out = join(tmp, 'seeds');
     const { code, stdout } = await runCli(
       'compare',
@@ -226,22 +243,83 @@ describe('anneal compare', () => {
     );
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /anneal compare — 2 strategies × 3 seeds, MLP 2-16-16-2, Adam, 300 steps, batch 32, 120 samples/,
+      new RegExp(
+        /anneal compare — 2 strategies × 3 seeds, MLP 2-16-16-2, Adam, 300 steps, batch 32, /.source +
+          /96 training samples \(and a held-out set\); mean ± sd over the seeds/.source,
+      ),
     );
+    expect(stdout).toMatch(/final train loss +final val loss +val accuracy +steps to val loss ≤ 0.15 +epochs to it/);
     expect(stdout).toMatch(
-      /CosineAnnealingLR\(T_max=300\)\s+\d\.\d+ ± \d\.\d+ \(\d\.\d+–\d\.\d+\)\s+\d+\.\d % ± \d+\.\d %/,
+      /CosineAnnealingLR\(T_max=300\)\s+\d\.\d+ ± \d\.\d+\s+\d\.\d+ ± \d\.\d+\s+\d+\.\d % ± \d+\.\d %/,
     );
-    expect(stdout).toMatch(/constant lr 0.001 .* not reached/);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.settings.validation).toEqual({ val_split: 0.2, seed: 0 });
+    expect(results.settings.target_metric).toBe('val_loss');
     const cos = results.rows[1];
-    const losses = cos.runs.map((r: { final_loss: number }) => r.final_loss);
+    const losses = cos.runs.map((r: { final_val_loss: number }) => r.final_val_loss);
     const mean = losses.reduce((a: number, b: number) => a + b, 0) / 3;
-    expect(cos.final_loss.mean).toBeCloseTo(mean, 15);
-    expect(cos.final_loss.sd).toBeCloseTo(
+    expect(cos.final_val_loss.mean).toBeCloseTo(mean, 15);
+    expect(cos.final_val_loss.sd).toBeCloseTo(
       Math.sqrt(losses.reduce((a: number, v: number) => a + (v - mean) ** 2, 0) / 2),
       15,
     );
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toContain('mean over 3 seeds, band: min–max');
+    expect(cos.reached_target).toBeGreaterThan(0); // so that the steps and epochs below are compared, not just null
+    expect(cos.final_val_loss.median).toBe([...losses].sort((x, y) => x - y)[1]);
+    for (const run of cos.runs) {
+      // anneal train, evaluating every 10 steps as compare does: the first row whose val_loss is <= 0.15.
+      const dir = join(tmp, `seeds-train-${run.seed}`);
+      const train = await runCli('train', '--config', join(out, run.config), '--eval-every', '10', '--out', dir);
+      expect(train.code, train.stderr).toBe(0);
+      const rows = readFileSync(join(dir, 'history.csv'), 'utf8').trimEnd().split('\n').slice(1);
+      const hit = rows.map((l) => l.split(',')).find((c) => c[7] !== '' && Number(c[7]) <= 0.15);
+      expect(run.steps_to_target).toBe(hit ? Number(hit[0]) : null);
+      expect(run.epochs_to_target).toBe(hit ? (Number(hit[0]) * 32) / 96 : null);
+    }
+    expect(results.conclusion.text.join(' ')).toBe(
+      readFileSync(join(out, 'report.md'), 'utf8').split('## Conclusion\n\n')[1].split('\n')[0],
+    );
+    expect(stdout).toContain(results.conclusion.text[0].slice(0, 40));
+    expect(readFileSync(join(out, 'curves.svg'), 'utf8')).toContain(
+      'Median over 3 seeds (band: min–max over the seeds)',
+    );
+  });
+
+  it('the curves are the median over seeds of each seed smoothed by a centred moving average, min–max band', () => {
+    const settings: CompareSettings = {
+      base: {
+        sizes: [2, 8, 2],
+        activation: 'tanh',
+        data: { type: 'moons', n_samples: 80, noise: 0.2, shuffle: true, seed: 0 },
+        optimizer: { type: 'Adam' },
+        steps: 120,
+        batchSize: 16,
+        validation: { val_split: 0.25, seed: 0 },
+      },
+      strategies: parseStrategies('constant-0.1', { lr: 0.05, steps: 120 }),
+      seeds: [0, 1, 2],
+      targetLoss: 0.3,
+      evalEvery: 3,
+      boundary: false,
+    };
+    const result = runComparison(settings);
+    const option = comparisonCharts(result).find((c) => c.name === 'curves')!.option;
+    const series = option.series as { type: string; xAxisIndex: number; data: number[][] }[];
+    const val = series.find((x) => x.type === 'line' && x.xAxisIndex === 1)!.data;
+    const band = series.find((x) => x.type === 'custom' && x.xAxisIndex === 1)!.data;
+    const runs = result.strategies[0].runs;
+    expect(runs[0].evals.length).toBe(41); // half-width floor(41 / 40) = 1: three evaluations, centred
+    const med3 = (v: number[]) => [...v].sort((a, b) => a - b)[1];
+    for (const k of [1, 20, 39]) {
+      const smoothed = runs.map(
+        (r) => (r.evals[k - 1].val_loss! + r.evals[k].val_loss! + r.evals[k + 1].val_loss!) / 3,
+      );
+      expect(val[k][0]).toBe(3 * k);
+      expect(val[k][1]).toBeCloseTo(med3(smoothed), 15);
+      expect(band[2 * k]).toEqual([3 * k, Math.min(...smoothed)]);
+      expect(band[2 * k + 1][1]).toBeCloseTo(Math.max(...smoothed), 15);
+    }
+    // At the ends the window shrinks to the point itself: the last point is the median of the final val losses.
+    expect(val[40]).toEqual([120, med3(runs.map((r) => r.finalValLoss!))]);
   });
 
   it('bad options are clear errors and write nothing', async () => {
@@ -271,8 +349,21 @@ describe('anneal compare', () => {
     expect(tooBig.stderr).toMatch(
       new RegExp(
         /batch_schedule: StepBS: the batch size at training step \d+ \(the start of epoch \d+\) would be \d+ /.source +
-          /.* more than the dataset size 100/.source,
+          /.* more than the dataset size 80/.source,
       ),
+    );
+    expect(existsSync(out)).toBe(false);
+    const preset = await runCli('compare', '--preset', 'nope', '--out', out);
+    expect(preset.code).toBe(2);
+    expect(preset.stderr).toContain('anneal compare: error: --preset: unknown preset "nope"');
+    const split = await runCli('compare', '--val-split', '1', '--out', out);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toContain('expected a fraction in [0, 1) (0: hold nothing out), got "1"');
+    // 100 samples, 20 held out: a batch of 90 does not fit the 80 training rows.
+    const batch = await runCli('compare', '--samples', '100', '--batch-size', '90', '--out', out);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toContain(
+      '--batch-size: must be at most the training-set size 80 (100 samples, 20 held out), or full; got 90',
     );
     expect(existsSync(out)).toBe(false);
     const file = join(tmp, 'plain-file');
@@ -340,6 +431,8 @@ describe('anneal compare', () => {
         '16',
         '--out',
         join(tmp, 'tty'),
+        '--seeds',
+        '1',
         '--no-boundary',
       );
       expect(shown.code).toBe(0);
@@ -357,6 +450,8 @@ describe('anneal compare', () => {
         '16',
         '--out',
         join(tmp, 'tty'),
+        '--seeds',
+        '1',
         '--no-boundary',
         '--quiet',
       );
@@ -373,6 +468,8 @@ describe('anneal compare', () => {
         '16',
         '--out',
         join(tmp, 'tty'),
+        '--seeds',
+        '1',
         '--no-boundary',
         '--json',
       );
@@ -391,6 +488,8 @@ describe('anneal compare', () => {
       'SGD',
       '--strategies',
       'constant(lr=1e39), cosine',
+      '--seeds',
+      '1',
       '--steps',
       '30',
       '--samples',
@@ -447,7 +546,17 @@ describe('anneal compare --val-split', () => {
   it('holds out the same rows in every run; the table, charts and results.json show the held-out numbers', async () => {
     const out = join(tmp, 'held');
     const args = ['--strategies', 'constant-0.1, step', '--samples', '80', '--steps', '60', '--batch-size', '16'];
-    const { code, stdout, stderr } = await runCli('compare', ...args, '--val-split', '0.25', '--out', out, '--json');
+    const one = ['--seeds', '1'];
+    const { code, stdout, stderr } = await runCli(
+      'compare',
+      ...args,
+      ...one,
+      '--val-split',
+      '0.25',
+      '--out',
+      out,
+      '--json',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const { rows, settings } = JSON.parse(stdout);
@@ -462,15 +571,16 @@ describe('anneal compare --val-split', () => {
       expect(row.runs[0].final_val_loss).toBe(train.final_val_loss);
       expect(row.runs[0].final_loss).toBe(train.final_loss);
     }
-    expect(existsSync(join(out, 'val_loss.svg'))).toBe(true);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('| strategy | final loss | accuracy | val loss | val accuracy |');
+    expect(md).toContain('| strategy | final train loss | final val loss | val accuracy | steps to val loss ≤ 0.1 |');
     expect(md).toContain('held-out set: 0.25 of the data');
-    const text = await runCli('compare', ...args, '--val-split', '0.25', '--out', join(tmp, 'held2'), '--quiet');
-    expect(text.stdout).toMatch(/final loss +accuracy +val loss +val accuracy/);
-    // Without --val-split nothing changes: no held-out columns, no val_loss chart.
-    const plain = await runCli('compare', ...args, '--out', join(tmp, 'plain'), '--json');
-    expect(JSON.parse(plain.stdout).rows[0].final_val_loss).toBeUndefined();
-    expect(existsSync(join(tmp, 'plain', 'val_loss.svg'))).toBe(false);
+    expect(readFileSync(join(out, 'curves.svg'), 'utf8')).toContain('Held-out (val) loss');
+    // --val-split 0: no held-out columns or panels, and the target applies to the training loss.
+    const plain = await runCli('compare', ...args, ...one, '--val-split', '0', '--out', join(tmp, 'plain'), '--json');
+    const parsed = JSON.parse(plain.stdout);
+    expect(parsed.rows[0].final_val_loss).toBeUndefined();
+    expect(parsed.settings.target_metric).toBe('loss');
+    expect(parsed.conclusion.text[0]).toMatch(/^(Fastest to training loss ≤ 0.1|No strategy reached training loss)/);
+    expect(readFileSync(join(tmp, 'plain', 'curves.svg'), 'utf8')).not.toContain('Held-out');
   });
 });

@@ -47,28 +47,41 @@ describe('spec text', () => {
 });
 
 describe('strategies', () => {
-  it("the default comparison: the issue's eight strategies, as run-config pieces", () => {
-    const s = parseStrategies(DEFAULT_STRATEGIES.join(','), ctx);
+  it("the defaults: constant high and low lr, the lesson's decays, a real decay, cosine, a grown batch", () => {
+    const s = parseStrategies(DEFAULT_STRATEGIES.join(','), { ...ctx, trainSize: 800 });
     expect(s.map((x) => x.id)).toEqual([
       'constant-0.1',
       'constant-0.001',
       'manual-decay',
       'step',
+      'halving',
       'cosine',
-      'plateau',
-      'onecycle',
-      'grow-batch',
+      'doubling-batch',
     ]);
-    expect(s.map((x) => x.lr)).toEqual([0.1, 0.001, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]);
+    expect(s.map((x) => x.lr)).toEqual([0.1, 0.001, 0.05, 0.05, 0.05, 0.05, 0.05]);
     expect(s[0].scheduler).toBeNull();
     expect(s[2].manualDecay).toEqual({ every: 50, factor: 0.99 });
     expect(s[3].scheduler).toEqual({ type: 'StepLR', args: { step_size: 50, gamma: 0.99 } });
-    expect(s[4].scheduler).toEqual({ type: 'CosineAnnealingLR', args: { T_max: 2000, eta_min: 0 } });
-    expect(s[5].scheduler).toEqual({ type: 'ReduceLROnPlateau', args: { factor: 0.5, patience: 50 } });
-    expect(s[6].scheduler).toEqual({ type: 'OneCycleLR', args: { max_lr: 0.05, total_steps: 2000 } });
-    // Grow the batch instead: ×1/γ where StepLR(50, γ = 0.99) multiplies the lr by γ, counted in steps.
-    expect(s[7].batchSchedule).toEqual({ type: 'StepBS', args: { step_size: 50, gamma: 1 / 0.99 }, interval: 'step' });
-    expect(s[7].scheduler).toBeNull();
+    // A decay that decays within the run: halved at steps 400, 800, 1200, 1600 of 2000, 0.05 / 16 at the end.
+    expect(s[4].scheduler).toEqual({ type: 'StepLR', args: { step_size: 400, gamma: 0.5 } });
+    expect(s[4].label).toBe('StepLR(400, 0.5)');
+    expect(s[5].scheduler).toEqual({ type: 'CosineAnnealingLR', args: { T_max: 2000, eta_min: 0 } });
+    // The batch ×2 at the same steps (the first epoch start at or after each), capped at the training set.
+    expect(s[6].batchSchedule).toEqual({
+      type: 'StepBS',
+      args: { step_size: 400, gamma: 2, max_batch_size: 800 },
+      interval: 'step',
+    });
+    expect(s[6].scheduler).toBeNull();
+    expect(s[6].label).toBe('grow batch ×2 every 400');
+    // Both follow --steps: a fifth of the run; doubling-batch takes its own cap, and none without a known size.
+    const [h, d] = parseStrategies('halving, doubling-batch(max_batch_size=100)', { lr: 0.05, steps: 60 });
+    expect(h.scheduler).toEqual({ type: 'StepLR', args: { step_size: 12, gamma: 0.5 } });
+    expect(d.batchSchedule?.args).toEqual({ step_size: 12, gamma: 2, max_batch_size: 100 });
+    expect(parseStrategies('doubling-batch', { lr: 0.05, steps: 7 })[0].batchSchedule?.args).toEqual({
+      step_size: 1,
+      gamma: 2,
+    });
   });
 
   it('presets take arguments; scheduler and batch-schedule specs pass through; lr= sets the initial lr', () => {
@@ -100,7 +113,7 @@ describe('strategies', () => {
       new RegExp(
         /--strategies: unknown strategy "warmup"; expected one of: /.source +
           /presets constant-0.1, constant-0.001, constant, manual-decay, /.source +
-          /step, cosine, plateau, onecycle, grow-batch \(or constant-<lr>\); /.source +
+          /step, halving, cosine, plateau, onecycle, grow-batch, doubling-batch \(or constant-<lr>\); /.source +
           /schedulers LambdaLR, .*StepLR.*; /.source +
           /batch schedules StepBS, MultiStepBS, ExponentialBS, LambdaBS, /.source +
           /e.g. StepLR\(step_size=50, gamma=0.99\)/.source,

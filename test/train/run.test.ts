@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig, type RunConfigInput } from '../../src/config/run_config.ts';
+import type { Dataset } from '../../src/data/dataset.ts';
 import { RandomState } from '../../src/data/numpy_random.ts';
 import { defaultEvalEvery, prepareRun, runConfigToJson, runTraining } from '../../src/train/run.ts';
 
@@ -119,5 +120,23 @@ describe('runTraining: evaluations', () => {
     expect(json).not.toHaveProperty('loss');
     const again = runTraining(parseRunConfig(JSON.parse(JSON.stringify(json))));
     expect(again.loss).toEqual(first.loss);
+  });
+});
+
+describe('RunHooks.onPrepared', () => {
+  it('sees the built run before the first step: its held-out rows, scaled as they are evaluated', () => {
+    const seen: { step: number; held: Dataset }[] = [];
+    let accuracy = NaN;
+    const withHeldOut = config({ validation: { val_split: 0.25, seed: 0 }, scaler: { type: 'StandardScaler' } });
+    const result = runTraining(withHeldOut, {
+      onPrepared: (run) => seen.push({ step: run.trainer.step, held: run.heldOut! }),
+      // The rows onPrepared saw, evaluated with the final weights: the run's own final held-out evaluation.
+      onModel: (run) => {
+        accuracy = run.model.evaluate(seen[0].held, seen[0].held.y).accuracy;
+      },
+    });
+    // 60 moons, a quarter held out: 15 rows; the hook ran once, before step 0.
+    expect(seen.map((s) => [s.step, s.held.nSamples])).toEqual([[0, 15]]);
+    expect(accuracy).toBe(result.final_val_accuracy);
   });
 });

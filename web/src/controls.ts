@@ -18,12 +18,17 @@ import {
   MAX_TEST_PERCENT,
   OPTIMIZERS,
   OPTIMIZER_DEFAULTS,
+  GROUPINGS,
   classCount,
   cloneState,
   featureCount,
+  fitGroups,
+  groupLrs,
+  layerNames,
   isReal,
   isRegression,
   pickScheduler,
+  type Grouping,
   type PlaygroundState,
   type ScheduleState,
 } from './state.ts';
@@ -214,8 +219,11 @@ export function renderControls(
   const change = (edit: (s: PlaygroundState) => void) => {
     const next = cloneState(state);
     edit(next);
-    on.run(next);
+    // One lr (and lambda) per param group, however many layers there are now.
+    on.run(fitGroups(next));
   };
+  const perLayer = state.groups === 'layer';
+  const names = perLayer ? layerNames(state) : null;
   const num = (
     label: string,
     key: string,
@@ -405,6 +413,19 @@ export function renderControls(
       ),
     ),
     ...optimizerDefs(o.type).flatMap((def) => optimizerControls(def, state, change, problem)),
+    field(
+      'param groups',
+      select(
+        'groups',
+        GROUPINGS,
+        state.groups,
+        (v) => change((s) => (s.groups = v as Grouping)),
+        (g) => (g === 'layer' ? 'one per layer' : 'one'),
+      ),
+      perLayer ? 'each layer its own lr' : undefined,
+      'One param group over the whole model, or one per Linear layer (group_by_layer), each with its own lr ' +
+        'and, with LambdaLR or MultiplicativeLR, its own lr_lambda.',
+    ),
   );
 
   // lr and schedule: they apply from the next step, mid-run as well.
@@ -425,14 +446,28 @@ export function renderControls(
   lrSlider.addEventListener('change', () =>
     setSchedule((s) => (s.lr = Number((10 ** Number(lrSlider.value)).toPrecision(2)))),
   );
+  const lrs = groupLrs(current);
+  const setLr = (i: number, v: number) =>
+    setSchedule((s) => {
+      s.lrs = lrs.map((x, j) => (j === i ? v : x));
+      s.lr = s.lrs[0];
+    });
   const schedule = section(
     'Learning rate and schedule',
-    h(
-      'div',
-      { className: 'lr' },
-      numberField('lr', 'lr', current.lr, (v) => setSchedule((s) => (s.lr = v as number)), problem, { min: 0 }),
-      lrSlider,
-    ),
+    names
+      ? h(
+          'div',
+          { className: 'lrs' },
+          ...names.map((name, i) =>
+            numberField(`lr ${name}`, `lr.${i}`, lrs[i], (v) => setLr(i, v as number), problem, { min: 0 }),
+          ),
+        )
+      : h(
+          'div',
+          { className: 'lr' },
+          numberField('lr', 'lr', current.lr, (v) => setSchedule((s) => (s.lr = v as number)), problem, { min: 0 }),
+          lrSlider,
+        ),
     field(
       'scheduler',
       select(
@@ -444,7 +479,14 @@ export function renderControls(
       ),
     ),
     h('p', { className: 'hint summary' }, schedulerDef(current.scheduler.type)?.summary ?? ''),
-    schedulerArgs(current.scheduler, 'sched', (c) => setSchedule((s) => (s.scheduler = c)), state.steps, problem),
+    schedulerArgs(
+      current.scheduler,
+      'sched',
+      (c) => setSchedule((s) => (s.scheduler = c)),
+      state.steps,
+      problem,
+      names,
+    ),
     h(
       'p',
       { className: 'hint' },
@@ -525,6 +567,8 @@ function schedulerArgs(
   commit: (c: SchedulerChoice) => void,
   steps: number,
   problem: (m: string) => void,
+  /** With one param group per layer, the layers' names (LambdaLR's lr_lambda: one per group); else null. */
+  names: readonly string[] | null,
 ): HTMLElement {
   const def = schedulerDef(choice.type);
   const box = h('div', { className: 'args' });
@@ -537,7 +581,15 @@ function schedulerArgs(
   };
   for (const arg of def.args)
     box.append(
-      argControl(arg, choice.args[arg.name], `${keyPrefix}.${arg.name}`, (v) => set(arg.name, v), steps, problem),
+      argControl(
+        arg,
+        choice.args[arg.name],
+        `${keyPrefix}.${arg.name}`,
+        (v) => set(arg.name, v),
+        steps,
+        problem,
+        names,
+      ),
     );
   return box;
 }
@@ -549,6 +601,7 @@ function argControl(
   commit: (v: ArgValue | undefined) => void,
   steps: number,
   problem: (m: string) => void,
+  names: readonly string[] | null,
 ): HTMLElement {
   const optional = arg.initial(0) === undefined;
   switch (arg.kind) {
@@ -564,6 +617,25 @@ function argControl(
     case 'choice':
       return field(arg.name, select(key, arg.choices!, value as string, commit));
     case 'expr': {
+      if (Array.isArray(value)) {
+        // One expression per param group (LambdaLR's lr_lambda with one group per layer).
+        const list = value as string[];
+        return h(
+          'div',
+          { className: 'lambdas' },
+          ...list.map((text, i) => {
+            const input = h('input', {
+              type: 'text',
+              'data-key': `${key}.${i}`,
+              value: text,
+              size: 18,
+              spellcheck: 'false',
+            });
+            input.addEventListener('change', () => commit(list.map((x, j) => (j === i ? input.value : x))));
+            return field(`${arg.name} ${names?.[i] ?? i}`, input, arg.hint);
+          }),
+        );
+      }
       const input = h('input', {
         type: 'text',
         'data-key': key,
@@ -624,7 +696,7 @@ function argControl(
                   '×',
                 ),
             ),
-            schedulerArgs(c, `${key}.${i}`, replace, steps, problem),
+            schedulerArgs(c, `${key}.${i}`, replace, steps, problem, names),
           ),
         );
       });

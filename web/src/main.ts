@@ -2,14 +2,19 @@
 // the URL equal to the state so any moment of the playground is a link.
 
 import type { EvalPoint } from '../../src/index.ts';
+import type { LrFindResult } from '../../src/tuner/lr_find.ts';
+import { SUGGESTION_METHODS } from '../../src/tuner/suggestions.ts';
 import { renderControls } from './controls.ts';
 import { errorText } from './error_text.ts';
 import type { ExportKind, FromWorker, ModelFileKind, Preview, Status, ToWorker } from './protocol.ts';
 import {
   SPEEDS,
   featureCount,
+  groupLrs,
+  layerNames,
   lessonState,
   runCyclesMomentum,
+  sameLrs,
   scheduleAt,
   type PlaygroundState,
   type ScheduleState,
@@ -25,7 +30,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const boundary = new BoundaryView($<HTMLCanvasElement>('boundary'));
 const charts = new ChartsView($('loss-chart'), $('lr-chart'));
 /** Every step's loss, lr and momentum so far (the worker sends them in slices). */
-const record = { loss: new Series(), lr: new Series(), momentum: new Series() };
+const record = { loss: new Series(), lr: [new Series()], momentum: new Series() };
 /** With test data: the evaluations of the training and the test data so far. */
 let evals: EvalPoint[] = [];
 
@@ -34,7 +39,7 @@ let loaded = false;
 /** The run stopped on an error (a NaN loss, a schedule that failed): it cannot go on, only be reset. */
 let failed = false;
 let loadId = 0;
-let preview: Preview = { lr: new Float64Array(0), momentum: null, note: null };
+let preview: Preview = { lrs: [], momentum: null, note: null };
 let status: Status | null = null;
 let grid: { data: Float32Array; size: number } | null = null;
 let gridFresh = false;
@@ -109,7 +114,8 @@ function renderEdits(): void {
   list.replaceChildren(
     ...state.edits.map((e) => {
       const li = document.createElement('li');
-      li.textContent = `from step ${e.at}: lr ${sig(e.schedule.lr)}, ${e.schedule.scheduler.type}`;
+      const lrs = groupLrs(e.schedule).map(sig).join(', ');
+      li.textContent = `from step ${e.at}: lr ${lrs}, ${e.schedule.scheduler.type}`;
       return li;
     }),
   );
@@ -118,7 +124,7 @@ function renderEdits(): void {
 
 function clearRecord(): void {
   record.loss.clear();
-  record.lr.clear();
+  record.lr = [new Series()];
   record.momentum.clear();
   evals = [];
 }
@@ -149,7 +155,8 @@ function drawCharts(): void {
   const cycles = runCyclesMomentum(state);
   charts.drawLoss(record.loss.values, evals, state.steps, state.logLoss);
   charts.drawLr(
-    record.lr.values,
+    record.lr.map((s) => s.values),
+    state.groups === 'layer' ? layerNames(state) : null,
     cycles ? record.momentum.values : null,
     preview,
     state.optimizer.type === 'SGD' ? 'momentum' : 'beta1',
@@ -166,6 +173,7 @@ function updateButtons(): void {
   play.disabled = !loaded || failed || (done && !playing);
   play.title = failed ? 'The run stopped on an error: reset it, or change its settings' : '';
   $<HTMLButtonElement>('step').disabled = !loaded || failed || done || playing;
+  $<HTMLButtonElement>('find-lr').disabled = !loaded || findingLr;
   // Nothing to export before the worker has built a model.
   for (const b of document.querySelectorAll<HTMLButtonElement>('#bar .export button')) b.disabled = !loaded;
 }
@@ -204,7 +212,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
     case 'progress': {
       record.loss.push(msg.loss);
-      record.lr.push(msg.lr);
+      while (record.lr.length < msg.lr.length) record.lr.push(new Series());
+      msg.lr.forEach((lr, g) => record.lr[g].push(lr));
       record.momentum.push(msg.momentum);
       if (msg.evals.length) evals = [...evals, ...msg.evals];
       status = msg.status;
@@ -215,10 +224,17 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       chartsDirty = true;
       // A change recorded in the link takes effect: show the lr and schedule now in force.
       const current = scheduleAt(state, status.step);
-      if (shownSchedule && (current.lr !== shownSchedule.lr || !sameChoice(current.scheduler, shownSchedule.scheduler)))
+      if (
+        shownSchedule &&
+        (!sameLrs(current, shownSchedule) || !sameChoice(current.scheduler, shownSchedule.scheduler))
+      )
         renderAllControls();
       break;
     }
+    case 'lr-find':
+      findingLr = false;
+      showLrFind(msg.result, msg.step);
+      break;
     case 'export':
       download(`anneal-${msg.what}.json`, new Blob([msg.json], { type: 'application/json' }));
       break;
@@ -233,7 +249,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         return;
       }
       if (msg.during === 'train') failed = true;
+      if (msg.during === 'lr-find') findingLr = false;
       if (msg.during === 'export') showMessage(`Not exported: ${msg.message}`);
+      else if (msg.during === 'lr-find') showMessage(`The lr finder failed: ${msg.message}`);
       else showMessage(msg.during === 'train' ? msg.message : `Not applied: ${msg.message}`);
       if (msg.during === 'load') renderAllControls(); // back to the settings of the run that is still there
       break;
@@ -260,6 +278,66 @@ function download(name: string, blob: Blob): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+// The lr finder ---------------------------------------------------------------------------------------------
+
+/** The last range test's result and the step of the run it was made at (for the console and the tests). */
+let lastLrFind: { step: number; result: LrFindResult } | null = null;
+let findingLr = false;
+
+/** The curve, a note of how it ended, and a button per suggestion that puts its lr (2 digits) in the lr field. */
+function showLrFind(result: LrFindResult, step: number): void {
+  lastLrFind = { step, result };
+  $('lr-find-box').hidden = false;
+  const at = step === 0 ? 'the initial weights' : `the weights after step ${step.toLocaleString('en-US')}`;
+  charts.drawLrFind($('lr-find-chart'), result, `lr range test on ${at}`);
+  const { settings } = result;
+  const stop =
+    result.stopReason === 'numIter'
+      ? `all ${settings.numIter} steps`
+      : `stopped after ${result.stopStep + 1} of ${settings.numIter} steps: the loss ${
+          result.stopReason === 'diverged' ? `exceeded ${settings.divergeThreshold}× its best` : 'was not finite'
+        }`;
+  $('lr-find-note').textContent =
+    `lr from ${settings.startLr[0]} to ${settings.endLr[0]}, ${stop}; ` +
+    'the model and optimizer were put back, the run goes on as before. Use a suggestion:';
+  $('lr-find-suggestions').replaceChildren(
+    ...SUGGESTION_METHODS.map((method) => {
+      const s = result.suggestions[method];
+      const lr = s ? Number(s.lr.toPrecision(2)) : null;
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = method === 'valley' ? 'small primary' : 'small';
+      b.dataset.key = `use-${method}`;
+      if (s && lr !== null) {
+        b.dataset.lr = String(s.lr);
+        b.textContent = `${method} ${lr}`;
+        b.title = `set the lr to ${lr} (${method}: ${s.lr})`;
+        b.addEventListener('click', () => applyLr(lr));
+      } else {
+        b.textContent = `${method} –`;
+        b.title = `${method}: too few points for this suggestion`;
+        b.disabled = true;
+      }
+      return b;
+    }),
+  );
+}
+
+/** An lr for every param group, from the next step (at step 0: the run's own), as the lr field sets it. */
+function applyLr(lr: number): void {
+  const current = structuredClone(scheduleAt(state, status?.step ?? 0));
+  current.lr = lr;
+  if (current.lrs) current.lrs = current.lrs.map(() => lr);
+  send({ kind: 'schedule', schedule: current });
+}
+
+$('find-lr').addEventListener('click', () => {
+  findingLr = true;
+  updateButtons();
+  send({ kind: 'lr-find' });
+});
+$('lr-find-close').addEventListener('click', () => ($('lr-find-box').hidden = true));
 
 // The run bar ----------------------------------------------------------------------------------------------
 
@@ -293,6 +371,13 @@ $<HTMLInputElement>('log-loss').addEventListener('change', (e) => {
   chartsDirty = true;
   redraw();
 });
+
+// For the console and the browser tests: the lr chart's lines as drawn (legend name, [step, lr] points).
+// and the last lr range test (its result as the worker sent it, and the step it was made at).
+(window as unknown as { playground: unknown }).playground = {
+  lrLines: () => charts.lrLines(),
+  lrFind: () => lastLrFind,
+};
 
 // Start: the state the URL describes (problems reported, the lesson's values in their place) ---------------
 

@@ -1,6 +1,7 @@
 // Messages between the page and the training worker.
 
 import type { EvalPoint } from '../../src/index.ts';
+import type { LrFindResult } from '../../src/tuner/lr_find.ts';
 import type { Bounds, PlaneData } from './run.ts';
 import type { PlaygroundState, ScheduleState } from './state.ts';
 
@@ -21,6 +22,8 @@ export type ToWorker =
   /** Steps per second, 0 for as fast as possible. */
   | { kind: 'speed'; speed: number }
   | { kind: 'export'; what: ExportKind }
+  /** Run the lr range test (lrFind) on the run as it is now; the run pauses, and goes on unchanged after. */
+  | { kind: 'lr-find' }
   | { kind: 'export-file'; what: ModelFileKind };
 
 export interface Status {
@@ -34,8 +37,10 @@ export interface Status {
   /** Loss and accuracy on the test data (held out of training) with the current weights; null without. */
   testLoss: number | null;
   testAccuracy: number | null;
-  /** The lr of the last step (of the coming one before the first). */
+  /** The lr of the last step (of the coming one before the first); of the first param group. */
   lr: number;
+  /** The same, of every param group (one per layer with `groups: 'layer'`). */
+  lrs: number[];
   stepsPerSecond: number;
   playing: boolean;
   done: boolean;
@@ -46,7 +51,8 @@ export interface Progress {
   id: number;
   /** The steps taken since the last progress message. */
   loss: Float64Array;
-  lr: Float64Array;
+  /** Each param group's lr (one array per group). */
+  lr: Float64Array[];
   momentum: Float64Array;
   /** With test data: the evaluations made since the last message, at the steps `anneal train` makes them. */
   evals: EvalPoint[];
@@ -57,7 +63,8 @@ export interface Progress {
 }
 
 export interface Preview {
-  lr: Float64Array;
+  /** The coming lr of each param group. */
+  lrs: Float64Array[];
   momentum: Float64Array | null;
   note: string | null;
 }
@@ -77,7 +84,14 @@ export type FromWorker =
   | { kind: 'state'; id: number; state: PlaygroundState; preview: Preview }
   | Progress
   | { kind: 'export'; id: number; what: ExportKind; json: string }
+  /** The range test's result, on the run as it was at `step`. */
+  | { kind: 'lr-find'; id: number; step: number; result: LrFindResult }
   /** The file's bytes (the buffer is transferred, not copied). */
   | { kind: 'export-file'; id: number; what: ModelFileKind; bytes: ArrayBuffer }
   /** `load`: the settings were refused and nothing changed (the id is the refused load's). */
-  | { kind: 'error'; id: number; during: 'load' | 'schedule' | 'steps' | 'train' | 'export'; message: string };
+  | {
+      kind: 'error';
+      id: number;
+      during: 'load' | 'schedule' | 'steps' | 'train' | 'export' | 'lr-find';
+      message: string;
+    };

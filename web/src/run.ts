@@ -13,12 +13,16 @@ import {
   type Trainer,
 } from '../../src/index.ts';
 import { DeviceData } from '../../src/nn/device_data.ts';
+import { lrFind, type LrFindResult } from '../../src/tuner/lr_find.ts';
 import { prepareRun, resultToJson, runConfigToJson } from '../../src/train/run.ts';
 import { targetsFor } from '../../src/train/run_targets.ts';
 import { runEvalEvery } from '../../src/train/validation.ts';
 import { ScheduleDriver, previewSchedule, type SchedulePreview } from './schedule_driver.ts';
 import {
   cloneState,
+  fitGroups,
+  fitSchedule,
+  layerCount,
   runCyclesMomentum,
   scheduleAt,
   toRunConfig,
@@ -37,7 +41,10 @@ export interface Bounds {
 /** What a slice of training produced: one entry per step, and the evaluations of the test data. */
 export interface StepRecord {
   loss: number[];
+  /** The lr of the first param group (the only one, unless one per layer). */
   lr: number[];
+  /** Every param group's lr: `lrs[g][i]` is group g's at step i of the slice (`lrs[0]` equals `lr`). */
+  lrs: number[][];
   momentum: number[];
   /** With test data: the evaluations `anneal train` makes (step 0, every eval_every steps, the end). */
   evals: EvalPoint[];
@@ -78,7 +85,7 @@ export class PlaygroundRun {
   private readonly init: LayerWeights[];
   /** Index of the first edit of state.edits not applied yet. */
   private nextEdit = 0;
-  private record: StepRecord = { loss: [], lr: [], momentum: [], evals: [] };
+  private record: StepRecord;
   /** The test data in the core's memory, and how often it is evaluated (as `anneal train` does); or null. */
   private readonly test: { data: DeviceData; every: number } | null = null;
   /** Milliseconds spent in training steps. */
@@ -87,14 +94,16 @@ export class PlaygroundRun {
 
   /** Builds the run; throws an Error naming the setting when the state does not make a valid run. */
   constructor(state: PlaygroundState) {
-    this.state = cloneState(state);
-    this.config = parseRunConfig(toRunConfig(state), 'settings');
+    // Every schedule with one lr (and lambda) per param group, however the layers changed.
+    this.state = fitGroups(cloneState(state));
+    this.record = this.emptyRecord();
+    this.config = parseRunConfig(toRunConfig(this.state), 'settings');
     // The library prepares data, model, optimizer, scheduler, batches and the Trainer; the driver takes over
     // the schedule the Trainer was given, to replace it when the page changes it during the run.
     const prepared = prepareRun(this.config);
     this.prepared = prepared;
     this.trainer = prepared.trainer;
-    this.driver = new ScheduleDriver(prepared.optimizer, state.schedule, prepared.trainer.schedule);
+    this.driver = new ScheduleDriver(prepared.optimizer, this.state.schedule, prepared.trainer.schedule);
     this.init = prepared.model.layerWeights();
     const { data } = prepared;
     const planar = data.nFeatures === 2;
@@ -126,10 +135,10 @@ export class PlaygroundRun {
     return this.step >= this.state.steps;
   }
 
-  /** The lr (and momentum or beta1) the next step will use. */
-  get hyperParameters(): { lr: number; momentum: number } {
-    const g = this.prepared.optimizer.paramGroups[0];
-    return { lr: g.lr, momentum: g.momentumOrBeta1 };
+  /** The lr (and momentum or beta1) the next step will use; `lrs`: every param group's lr. */
+  get hyperParameters(): { lr: number; lrs: number[]; momentum: number } {
+    const groups = this.prepared.optimizer.paramGroups;
+    return { lr: groups[0].lr, lrs: groups.map((g) => g.lr), momentum: groups[0].momentumOrBeta1 };
   }
 
   /**
@@ -162,17 +171,40 @@ export class PlaygroundRun {
       const slice = this.trainer.historyRange(first);
       this.record.loss.push(...slice.loss);
       this.record.lr.push(...slice.lr.map((groups) => groups[0]));
+      this.record.lrs.forEach((lrs, g) => lrs.push(...slice.lr.map((groups) => groups[g])));
       this.record.momentum.push(...slice.momentum.map((groups) => groups[0]));
       this.forgetBatches();
     }
     return limit;
   }
 
+  /**
+   * The learning-rate range test (`lrFind`, fastai's `lr_find` with its defaults: 1e-7 to 10 over 100 steps) on
+   * the model, optimizer and training data of the run as they are now (before or between training steps), in
+   * batches of the run's batch size shuffled by its seed. The library puts the model and optimizer back
+   * afterwards, so the run goes on as if it had not been called.
+   */
+  findLr(): LrFindResult {
+    const { model, optimizer, data } = this.prepared;
+    const y = targetsFor(model.criterion, data, model.outputDim);
+    return lrFind({ model, optimizer, x: data, y, batchSize: this.config.batch_size ?? null, seed: this.config.seed });
+  }
+
   /** The steps recorded since the last call. */
   takeRecord(): StepRecord {
     const r = this.record;
-    this.record = { loss: [], lr: [], momentum: [], evals: [] };
+    this.record = this.emptyRecord();
     return r;
+  }
+
+  /** The optimizer's param groups: 1, or one per Linear layer. */
+  get groupCount(): number {
+    return this.prepared.optimizer.paramGroups.length;
+  }
+
+  private emptyRecord(): StepRecord {
+    const groups = this.state.groups === 'layer' ? layerCount(this.state) : 1;
+    return { loss: [], lr: [], lrs: Array.from({ length: groups }, () => []), momentum: [], evals: [] };
   }
 
   /** Loss and accuracy on the test data with the current weights; null without test data. */
@@ -197,6 +229,7 @@ export class PlaygroundRun {
   changeSchedule(schedule: ScheduleState): PlaygroundState {
     if (this.step === 0) throw new Error('changeSchedule: at step 0, rebuild the run with the new settings');
     this.applyDueEdits();
+    schedule = fitSchedule(schedule, this.groupCount);
     this.changeTo(schedule);
     this.state = withEdit(this.state, this.step, schedule);
     this.nextEdit = this.state.edits.filter((e) => e.at <= this.step).length;

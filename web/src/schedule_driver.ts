@@ -14,7 +14,7 @@ import {
 import { checkManualDecay, stepSchedule, type ManualDecay, type StepSchedule } from '../../src/train/trainer.ts';
 import { errorText } from './error_text.ts';
 import { sameChoice, toSchedulerSpec, type SchedulerChoice } from './schedulers.ts';
-import type { ScheduleState } from './state.ts';
+import { groupLrs, sameLrs, type ScheduleState } from './state.ts';
 
 export class ScheduleDriver {
   private settings: ScheduleState;
@@ -50,7 +50,12 @@ export class ScheduleDriver {
     let schedule = this.schedule;
     try {
       if (newScheduler) manualDecay(next.scheduler);
-      if (next.lr !== this.settings.lr) for (const g of groups) g.lr = next.lr;
+      if (!sameLrs(next, this.settings)) {
+        const given = groupLrs(next);
+        if (given.length !== groups.length)
+          throw new Error(`${given.length} lrs for the optimizer's ${groups.length} param groups`);
+        groups.forEach((g, i) => (g.lr = given[i]));
+      }
       if (newScheduler) schedule = buildSchedule(this.optimizer, next.scheduler);
     } catch (err) {
       groups.forEach((g, i) => (g.lr = lrs[i]));
@@ -82,17 +87,19 @@ function buildSchedule(optimizer: SchedulableOptimizer, choice: SchedulerChoice)
 }
 
 export interface SchedulePreview {
-  /** The lr each step will use, for the steps that can be known in advance. */
+  /** The lr each step will use, for the steps that can be known in advance (the first param group's). */
   lr: Float64Array;
-  /** SGD's momentum or Adam's beta1 each step will use, when a scheduler cycles it. */
+  /** The same for every param group (`lrs[0]` is `lr`). */
+  lrs: Float64Array[];
+  /** SGD's momentum or Adam's beta1 each step will use (the first group's), when a scheduler cycles it. */
   momentum: Float64Array | null;
   /** Why the preview ends before the run does (a schedule that watches the loss, a scheduler error). */
   note: string | null;
 }
 
 /**
- * The lr schedule of a whole run, edits included, replayed on plain param groups: the same scheduler code
- * and the same arithmetic as the run itself, without training.
+ * The lr schedule of a whole run, edits included, replayed on plain param groups (one per group of the run):
+ * the same scheduler code and the same arithmetic as the run itself, without training.
  */
 export function previewSchedule(
   optimizer: { type: string; betas: readonly [number, number]; momentum: number },
@@ -101,13 +108,14 @@ export function previewSchedule(
   steps: number,
   trackMomentum: boolean,
 ): SchedulePreview {
-  // A plain param group, as the optimizer's own has them: SGD's momentum, or Adam's betas.
-  const group: SchedulableParamGroup =
-    optimizer.type === 'SGD' ? { lr: base.lr, momentum: optimizer.momentum } : { lr: base.lr, betas: optimizer.betas };
-  const groups: SchedulableOptimizer = { paramGroups: [group] };
-  const lr = new Float64Array(steps);
+  // Plain param groups, as the optimizer's own have them: SGD's momentum, or Adam's betas.
+  const paramGroups: SchedulableParamGroup[] = groupLrs(base).map((lr) =>
+    optimizer.type === 'SGD' ? { lr, momentum: optimizer.momentum } : { lr, betas: optimizer.betas },
+  );
+  const groups: SchedulableOptimizer = { paramGroups };
+  const lr = paramGroups.map(() => new Float64Array(steps));
   const momentum = trackMomentum ? new Float64Array(steps) : null;
-  const readMomentum = () => group.momentum ?? group.betas![0];
+  const readMomentum = () => paramGroups[0].momentum ?? paramGroups[0].betas![0];
   let known = 0;
   let note: string | null = null;
   try {
@@ -115,7 +123,7 @@ export function previewSchedule(
     let e = 0;
     for (let i = 0; i < steps; i++) {
       while (e < edits.length && edits[e].at <= i) driver.change(edits[e++].schedule);
-      lr[i] = group.lr;
+      paramGroups.forEach((g, j) => (lr[j][i] = g.lr));
       if (momentum) momentum[i] = readMomentum();
       known = i + 1;
       if (driver.watchesLoss) {
@@ -127,5 +135,6 @@ export function previewSchedule(
   } catch (err) {
     note = errorText(err);
   }
-  return { lr: lr.slice(0, known), momentum: momentum ? momentum.slice(0, known) : null, note };
+  const lrs = lr.map((l) => l.slice(0, known));
+  return { lr: lrs[0], lrs, momentum: momentum ? momentum.slice(0, known) : null, note };
 }

@@ -5,7 +5,8 @@
 import { SCHEDULER_TYPES, schedulerParams } from '../../src/lr_scheduler/index.ts';
 import type { Param, ParamKind } from '../../src/params/declare.ts';
 
-export type ArgValue = number | boolean | string | number[] | SchedulerChoice[];
+/** An argument's value; `string[]` is one `lr_lambda` per param group. */
+export type ArgValue = number | boolean | string | number[] | string[] | SchedulerChoice[];
 
 export interface SchedulerChoice {
   /** A class name of the library's schedulers, 'manual' (the lesson's decay by hand) or 'none'. */

@@ -61,9 +61,16 @@ export interface OptimizerState extends OptimizerValues {
 
 /** What may change while a run goes on: the lr and the schedule. */
 export interface ScheduleState {
+  /** The lr (with one param group per layer: the first group's, `lrs[0]`). */
   lr: number;
+  /** With one param group per layer (`groups: 'layer'`): each group's lr, in layer order; else absent. */
+  lrs?: number[];
   scheduler: SchedulerChoice;
 }
+
+/** The optimizer's param groups: one over the whole model, or one per Linear layer (the run's group_by_layer). */
+export const GROUPINGS = ['one', 'layer'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
 
 /** A change of the lr or the schedule applied after `at` steps (before step `at`). */
 export interface Edit {
@@ -75,6 +82,8 @@ export interface PlaygroundState {
   data: DataState;
   network: NetworkState;
   optimizer: OptimizerState;
+  /** One param group, or one per layer (each with its own lr and, with LambdaLR, its own lambda). */
+  groups: Grouping;
   schedule: ScheduleState;
   /** The loss and its arguments that differ from the declared defaults. */
   loss: LossChoice;
@@ -131,6 +140,7 @@ export function lessonState(): PlaygroundState {
     data: { type: 'moons', samples: 20, noise: 0.2, seed: 0, factor: 0.5, centers: 3, arms: 2, turns: 1, test: 0 },
     network: { hidden: [3], activation: 'tanh', activationArgs: {}, seed: 0 },
     optimizer: { type: 'Adam', ...startValues() },
+    groups: 'one',
     schedule: { lr: LESSON_LR, scheduler: { type: 'StepLR', args: { step_size: 50, gamma: 0.99 } } },
     loss: defaultLoss(false),
     batchSize: null,
@@ -171,6 +181,72 @@ export function scheduleAt(state: PlaygroundState, step: number): ScheduleState 
   return current;
 }
 
+/** Linear layers of the network: the param groups with `groups: 'layer'`. */
+export function layerCount(state: PlaygroundState): number {
+  return state.network.hidden.length + 1;
+}
+
+/** Each layer's name as PyTorch's state dict has it, with its shape: `layers.0 (2→3)`. */
+export function layerNames(state: PlaygroundState): string[] {
+  const sizes = [featureCount(state.data), ...state.network.hidden, classCount(state.data)];
+  return sizes.slice(1).map((out, i) => `layers.${i} (${sizes[i]}→${out})`);
+}
+
+/** The lr of each param group of a schedule: `lrs` with one group per layer, else the one lr. */
+export function groupLrs(schedule: ScheduleState): number[] {
+  return schedule.lrs ?? [schedule.lr];
+}
+
+/** Do two schedules give every param group the same lr? */
+export function sameLrs(a: ScheduleState, b: ScheduleState): boolean {
+  const x = groupLrs(a);
+  const y = groupLrs(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Schedulers whose `lr_lambda` may be one expression per param group. */
+export const PER_GROUP_LAMBDAS = ['LambdaLR', 'MultiplicativeLR'];
+
+/**
+ * The schedule fitted to `groups` param groups (1: one over the whole model): one lr per group (a new group
+ * takes the lr of the last; back to one group keeps the first's), and with LambdaLR or MultiplicativeLR (nested
+ * ones too) one `lr_lambda` per group when there are several (a new group takes the last's), one otherwise.
+ */
+export function fitSchedule(schedule: ScheduleState, groups: number): ScheduleState {
+  const next = structuredClone(schedule);
+  const lrs = groupLrs(schedule);
+  if (groups > 1) {
+    next.lrs = Array.from({ length: groups }, (_, i) => lrs[Math.min(i, lrs.length - 1)]);
+    next.lr = next.lrs[0];
+  } else {
+    delete next.lrs;
+    next.lr = lrs[0];
+  }
+  fitLambdas(next.scheduler, groups);
+  return next;
+}
+
+function fitLambdas(choice: SchedulerChoice, groups: number): void {
+  const lambda = choice.args.lr_lambda;
+  if (PER_GROUP_LAMBDAS.includes(choice.type) && lambda !== undefined) {
+    const list = Array.isArray(lambda) ? (lambda as string[]) : [lambda as string];
+    choice.args.lr_lambda =
+      groups > 1 ? Array.from({ length: groups }, (_, i) => list[Math.min(i, list.length - 1)]) : list[0];
+  }
+  const children = choice.args.schedulers;
+  if (Array.isArray(children)) for (const c of children as SchedulerChoice[]) fitLambdas(c, groups);
+}
+
+/** The state with every schedule (the run's and its changes) fitted to its param groups (see fitSchedule). */
+export function fitGroups(state: PlaygroundState): PlaygroundState {
+  const groups = state.groups === 'layer' ? layerCount(state) : 1;
+  return {
+    ...state,
+    schedule: fitSchedule(state.schedule, groups),
+    edits: state.edits.map((e) => ({ at: e.at, schedule: fitSchedule(e.schedule, groups) })),
+  };
+}
+
 /** Records a change of lr or schedule after `at` steps; later edits (another future of the run) are dropped. */
 export function withEdit(state: PlaygroundState, at: number, schedule: ScheduleState): PlaygroundState {
   const next = cloneState(state);
@@ -181,7 +257,7 @@ export function withEdit(state: PlaygroundState, at: number, schedule: ScheduleS
   }
   next.edits = next.edits.filter((e) => e.at < at);
   const before = scheduleAt(next, at);
-  if (before.lr !== schedule.lr || !sameChoice(before.scheduler, schedule.scheduler))
+  if (!sameLrs(before, schedule) || !sameChoice(before.scheduler, schedule.scheduler))
     next.edits.push({ at, schedule: structuredClone(schedule) });
   return next;
 }
@@ -216,7 +292,8 @@ export function toRunConfig(state: PlaygroundState): Record<string, unknown> {
       : { data: datasetSpec(data) }),
     // The test data: a seeded (stratified) split of the data, held out of training and evaluated beside it.
     ...(data.test > 0 ? { validation: { val_split: data.test / 100, seed: data.seed } } : {}),
-    optimizer: { type: o.type, groups: [{ lr: schedule.lr }], kwargs },
+    ...(state.groups === 'layer' ? { group_by_layer: true } : {}),
+    optimizer: { type: o.type, groups: groupLrs(schedule).map((lr) => ({ lr })), kwargs },
     scheduler: toSchedulerSpec(schedule.scheduler),
     manual_decay: manual ? { every: manual.every, factor: manual.factor } : null,
     steps: state.steps,

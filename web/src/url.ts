@@ -2,7 +2,10 @@
 //   ?data=moons&n=20&noise=0.2&dseed=0&hidden=3&act=tanh&seed=0&opt=Adam&lr=0.01&betas=0.9,0.999&eps=1e-8
 //    &wd=0&amsgrad=false&sched=StepLR&s.step_size=50&s.gamma=0.99&batch=full&steps=1000&speed=300&log=true
 // Scheduler arguments are `s.NAME` (PyTorch's keyword names); SequentialLR / ChainedScheduler list their
-// schedulers in `s.schedulers` and give their arguments as `s.0.NAME`, `s.1.NAME`, … A change made during a
+// schedulers in `s.schedulers` and give their arguments as `s.0.NAME`, `s.1.NAME`, … With one param group per
+// layer (`groups=layer`), `lr` lists one lr per layer (`lr=0.001,0.02`; one number is every layer's) and
+// LambdaLR's or MultiplicativeLR's lambdas may be one per group, `s.lr_lambda.0`, `s.lr_lambda.1`, … (an
+// expression may hold commas); those are compiled when the link is read. A change made during a
 // run is `@STEP.lr`, `@STEP.sched`, `@STEP.s.NAME` (only what changed; at most MAX_EDITS steps, none after the
 // run's end; a new scheduler is built and replayed over its steps when the link is read, so that one that would
 // fail mid-run is reported here). A missing parameter takes the
@@ -25,13 +28,19 @@ import {
   ACTIVATIONS,
   DATASETS,
   DATA_DEFAULTS,
+  GROUPINGS,
   MAX_STEPS,
   MAX_TEST_PERCENT,
   OPTIMIZERS,
+  PER_GROUP_LAMBDAS,
+  fitGroups,
+  groupLrs,
   isDefaultLoss,
   isReal,
   isRegression,
+  layerCount,
   lessonState,
+  sameLrs,
   type DatasetType,
   type PlaygroundState,
   type ScheduleState,
@@ -47,7 +56,7 @@ import {
   type DeclaredValue,
 } from './losses.ts';
 import { findCanonicalName } from '../../src/canonical_name.ts';
-import { compileLambda } from '../../src/expr/index.ts';
+import { ExprError, compileLambda } from '../../src/expr/index.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../../src/lr_scheduler/index.ts';
 import { errorText } from './error_text.ts';
 import { optimizerDefault, optimizerDefs, refusal, shows, type OptimizerField } from './optimizers.ts';
@@ -225,6 +234,7 @@ const PARAMS: readonly (Field | typeof LR | typeof SCHED | typeof ACT_ARGS | typ
   field('seed', 'network.seed', int(0, 2 ** 32 - 1)),
   LOSS,
   field('opt', 'optimizer.type', choice(OPTIMIZERS)),
+  field('groups', 'groups', choice(GROUPINGS), { omit: 'one' }),
   LR,
   ...URL_ORDER.map(optimizerField),
   SCHED,
@@ -245,7 +255,7 @@ export function encodeState(state: PlaygroundState): string {
   const p: [string, string][] = [];
   const put: Put = (key, value) => p.push([key, value]);
   for (const param of PARAMS) {
-    if (param === LR) put(LR.key, LR.kind.write(state.schedule.lr));
+    if (param === LR) put(LR.key, writeLrs(state.schedule));
     else if (param === SCHED) encodeScheduler(state.schedule.scheduler, '', put);
     else if (param === ACT_ARGS)
       encodeDeclared(activationArgs(state.network.activation), state.network.activationArgs, 'a.', put);
@@ -260,7 +270,7 @@ export function encodeState(state: PlaygroundState): string {
   let before = state.schedule;
   for (const edit of state.edits) {
     const prefix = `@${edit.at}.`;
-    if (edit.schedule.lr !== before.lr) put(`${prefix}${LR.key}`, LR.kind.write(edit.schedule.lr));
+    if (!sameLrs(edit.schedule, before)) put(`${prefix}${LR.key}`, writeLrs(edit.schedule));
     if (!sameChoice(edit.schedule.scheduler, before.scheduler)) encodeScheduler(edit.schedule.scheduler, prefix, put);
     before = edit.schedule;
   }
@@ -274,6 +284,11 @@ function encodeDeclared(args: readonly DeclaredArg[], values: Record<string, Dec
   for (const arg of args) if (values[arg.name] !== undefined) put(`${prefix}${arg.name}`, String(values[arg.name]));
 }
 
+/** `lr=0.01`, or with one param group per layer each group's: `lr=0.001,0.02`. */
+function writeLrs(schedule: ScheduleState): string {
+  return groupLrs(schedule).map(LR.kind.write).join(',');
+}
+
 function encodeScheduler(choice: SchedulerChoice, prefix: string, put: Put): void {
   put(`${prefix}${SCHED.key}`, SCHED.kind.write(choice.type));
   encodeArgs(choice, `${prefix}s.`, put);
@@ -285,6 +300,9 @@ function encodeArgs(choice: SchedulerChoice, prefix: string, put: Put): void {
       const children = value as SchedulerChoice[];
       put(`${prefix}schedulers`, children.map((c) => c.type).join(','));
       children.forEach((c, i) => encodeArgs(c, `${prefix}${i}.`, put));
+    } else if (Array.isArray(value) && typeof value[0] === 'string') {
+      // One lambda per param group: `s.lr_lambda.0`, `s.lr_lambda.1`, … (an expression may hold commas).
+      (value as string[]).forEach((text, i) => put(`${prefix}${name}.${i}`, text));
     } else {
       put(`${prefix}${name}`, Array.isArray(value) ? value.join(',') : String(value));
     }
@@ -318,7 +336,9 @@ export function decodeState(search: string): Decoded {
   const losses = lossesFor(isRegression(state.data));
   const type = r.choice(LOSS.key, defaultLoss(isRegression(state.data)).type, losses);
   state.loss = { type, args: readDeclared(r, 'l.', lossArgs(type)) };
-  state.schedule = readSchedule(r, '', state.schedule, state.steps);
+  // One param group, or one per layer: how many lrs (and lambdas) each schedule gives.
+  const groups = state.groups === 'layer' ? layerCount(state) : 1;
+  state.schedule = readSchedule(r, '', state.schedule, state.steps, groups);
 
   // Edits: every @STEP. prefix, in step order, each on top of the schedule in force before it. A change
   // after the run's last step is refused, and so is one whose scheduler would fail once the run reached it.
@@ -353,7 +373,7 @@ export function decodeState(search: string): Decoded {
   const budget = { steps: REPLAY_STEPS };
   order.forEach((at, i) => {
     const prefix = `@${at}.`;
-    const schedule = readSchedule(r, prefix, before, state.steps);
+    const schedule = readSchedule(r, prefix, before, state.steps, groups);
     if (schedule.scheduler !== before.scheduler && !sameChoice(schedule.scheduler, before.scheduler)) {
       // Runs until the next change of scheduler (or the end of the run).
       let end = state.steps;
@@ -373,7 +393,7 @@ export function decodeState(search: string): Decoded {
     before = schedule;
   });
   r.reportUnused();
-  return { state, problems: r.problems };
+  return { state: fitGroups(state), problems: r.problems };
 }
 
 /** Declared arguments given as `PREFIX.NAME`: read by kind, checked by the library; only non-defaults kept. */
@@ -392,15 +412,45 @@ function readDeclared(r: Reader, prefix: string, args: readonly DeclaredArg[]): 
   return out;
 }
 
-function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number): ScheduleState {
-  const lr = LR.kind.read(r, `${prefix}${LR.key}`, before.lr);
+function readSchedule(r: Reader, prefix: string, before: ScheduleState, steps: number, groups: number): ScheduleState {
+  const lrs = readLrs(r, `${prefix}${LR.key}`, before, groups);
+  const lr = { lr: lrs[0], ...(groups > 1 ? { lrs } : {}) };
   // A change of the lr alone keeps the scheduler in force (the same object: states are never changed in place).
   if (prefix && !r.has(`${prefix}${SCHED.key}`) && !r.hasPrefix(`${prefix}s.`))
-    return { lr, scheduler: before.scheduler };
+    return { ...lr, scheduler: before.scheduler };
   const type = SCHED.kind.read(r, `${prefix}${SCHED.key}`, before.scheduler.type);
   const start = type === before.scheduler.type ? before.scheduler : initialChoice(type, steps);
-  return { lr, scheduler: readChoice(r, `${prefix}s.`, start, steps) };
+  return { ...lr, scheduler: readChoice(r, `${prefix}s.`, start, steps, groups) };
 }
+
+/**
+ * The lr of each of `groups` param groups: `lr=0.01` (every group), or with one group per layer one per layer,
+ * `lr=0.001,0.02`. A wrong count or a bad number is named, and the lrs before stand.
+ */
+function readLrs(r: Reader, key: string, before: ScheduleState, groups: number): number[] {
+  const fallback = groupLrs(before);
+  const fill = (lrs: number[]) => Array.from({ length: groups }, (_, i) => lrs[Math.min(i, lrs.length - 1)]);
+  if (groups === 1) return [LR.kind.read(r, key, fallback[0])];
+  const raw = r.raw(key);
+  if (raw === undefined) return fill(fallback);
+  const parts = raw.split(',').map((p) => p.trim());
+  const values = parts.map((p) => (DECIMAL.test(p) ? Number(p) : NaN));
+  if ((parts.length === 1 || parts.length === groups) && values.every((v) => Number.isFinite(v) && v >= 0))
+    return fill(values);
+  const what = `${groups} comma-separated numbers >= 0, one per layer (groups=layer, ${groups} layers), or one for all`;
+  return fill(r.refuse(key, what, fallback));
+}
+
+/** An expression (`lr_lambda`, `scale_fn`): text, parsed (never evaluated as JavaScript) by the library. */
+const expr: Kind<ArgValue> = {
+  read: (r, k, f) => {
+    const raw = r.raw(k)!;
+    if (raw.length <= 500) return raw;
+    r.problem(k, 'an expression of at most 500 characters');
+    return f;
+  },
+  write: String,
+};
 
 /** How a scheduler argument of each kind is read (`schedulers`, the nested ones, is read by readChoice). */
 const ARG_KINDS: Record<Exclude<ArgKind, 'schedulers'>, (arg: ArgDef) => Kind<ArgValue>> = {
@@ -409,19 +459,10 @@ const ARG_KINDS: Record<Exclude<ArgKind, 'schedulers'>, (arg: ArgDef) => Kind<Ar
   bool: () => bool as Kind<ArgValue>,
   choice: (arg) => choice(arg.choices!) as Kind<ArgValue>,
   ints: () => ints({ min: 0, max: 2 ** 31, minLength: 0, maxLength: 1000 }) as Kind<ArgValue>,
-  expr: () => ({
-    // Parsed (never evaluated as JavaScript) by the library's expression parser.
-    read: (r, k, f) => {
-      const raw = r.raw(k)!;
-      if (raw.length <= 500) return raw;
-      r.problem(k, 'an expression of at most 500 characters');
-      return f;
-    },
-    write: String,
-  }),
+  expr: () => expr,
 };
 
-function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: number): SchedulerChoice {
+function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: number, groups: number): SchedulerChoice {
   const def = schedulerDef(start.type)!;
   const args: Record<string, ArgValue> = structuredClone(start.args);
   for (const arg of def.args) {
@@ -436,7 +477,11 @@ function readChoice(r: Reader, prefix: string, start: SchedulerChoice, steps: nu
           r.problem(key, `expected a comma-separated list of ${CHILD_TYPES.join(', ')}; "${bad}" is not one`);
         else children = types.map((t, i) => (children[i]?.type === t ? children[i] : initialChoice(t, steps)));
       }
-      args.schedulers = children.map((c, i) => readChoice(r, `${prefix}${i}.`, c, steps));
+      args.schedulers = children.map((c, i) => readChoice(r, `${prefix}${i}.`, c, steps, groups));
+      continue;
+    }
+    if (arg.kind === 'expr' && arg.name === 'lr_lambda' && PER_GROUP_LAMBDAS.includes(start.type)) {
+      args.lr_lambda = readLambdas(r, key, args.lr_lambda as string | string[], groups);
       continue;
     }
     const value = readArg(r, key, arg, args[arg.name]);
@@ -454,6 +499,54 @@ function readArg(r: Reader, key: string, arg: ArgDef, current: ArgValue | undefi
   return ARG_KINDS[arg.kind](arg).read(r, key, current as ArgValue);
 }
 
+/** The most param groups a link can have: one per layer of the largest network. */
+const MAX_GROUPS = MAX_LAYERS + 1;
+
+/**
+ * `lr_lambda` of LambdaLR or MultiplicativeLR: `s.lr_lambda` (one for every param group), or with one group
+ * per layer one per group, `s.lr_lambda.0`, `s.lr_lambda.1`, … Each of those is compiled by the library's
+ * expression parser (never evaluated as JavaScript); a bad one is named with the parser's reason, and a group
+ * the link does not give keeps the lambda it had.
+ */
+function readLambdas(r: Reader, key: string, start: string | string[], groups: number): string | string[] {
+  const before = Array.isArray(start) ? start : [start];
+  const fill = (list: string[]) => Array.from({ length: groups }, (_, i) => list[Math.min(i, list.length - 1)]);
+  const all = r.has(key) ? expr.read(r, key, before[0]) : undefined;
+  const lambdas = all !== undefined ? fill([all as string]) : fill(before);
+  const given = Array.from({ length: MAX_GROUPS + 1 }, (_, i) => i).filter((i) => r.has(`${key}.${i}`));
+  if (given.length === 0) return groups > 1 ? lambdas : lambdas[0];
+  const last = given[given.length - 1];
+  if (groups === 1) {
+    for (const i of given) r.raw(`${key}.${i}`);
+    r.problem(
+      `${key}.${given[0]}`,
+      `one lambda per param group needs groups=layer; with one param group give ${key}, got ${given.length} lambdas`,
+    );
+    return lambdas[0];
+  }
+  if (last >= groups) {
+    for (const i of given.filter((i) => i >= groups)) r.raw(`${key}.${i}`);
+    r.problem(
+      `${key}.${last}`,
+      `expected one expression per param group, ${key}.0 to ${key}.${groups - 1} ` +
+        `(groups=layer: ${groups} layers), got ${key}.${given.join(`, ${key}.`)}`,
+    );
+  }
+  for (const i of given.filter((i) => i < groups)) {
+    const k = `${key}.${i}`;
+    const text = expr.read(r, k, lambdas[i]) as string;
+    try {
+      compileLambda(text);
+      lambdas[i] = text;
+    } catch (err) {
+      if (!(err instanceof ExprError)) throw err;
+      const reason = err.message.split('\n')[0];
+      r.problem(k, `expected an expression in epoch, got ${JSON.stringify(text)}: ${reason}`);
+    }
+  }
+  return lambdas;
+}
+
 /** Scheduler steps a link's changes are replayed for when it is read, in all (a bound on the time it takes). */
 const REPLAY_STEPS = 50_000;
 
@@ -468,17 +561,17 @@ const REPLAY_STEPS = 50_000;
 function scheduleProblem(schedule: ScheduleState, span: number, budget: { steps: number }): string | null {
   const spec = toSchedulerSpec(schedule.scheduler);
   if (!spec) return null;
-  const group = { lr: schedule.lr, betas: [0.9, 0.999] as [number, number], momentum: 0.9 };
+  const paramGroups = groupLrs(schedule).map((lr) => ({ lr, betas: [0.9, 0.999] as [number, number], momentum: 0.9 }));
   try {
-    const scheduler = schedulerFromSpec({ paramGroups: [group] }, spec);
+    const scheduler = schedulerFromSpec({ paramGroups }, spec);
     checkLambdas(schedule.scheduler, span);
     // LambdaLR and MultiplicativeLR are their lambdas' values, checked above over the whole span.
     if (scheduler instanceof ReduceLROnPlateau || LAMBDA_TYPES.includes(spec.type)) return null;
     const steps = Math.min(span, budget.steps);
     budget.steps -= steps;
     for (let step = 0; ; step++) {
-      if (!(group.lr >= 0) || !Number.isFinite(group.lr))
-        return `the lr would be ${group.lr} after ${step} steps; an lr is a finite number >= 0`;
+      const bad = paramGroups.find((g) => !(g.lr >= 0) || !Number.isFinite(g.lr));
+      if (bad) return `the lr would be ${bad.lr} after ${step} steps; an lr is a finite number >= 0`;
       if (step === steps) return null;
       scheduler.step();
     }
@@ -490,8 +583,9 @@ function scheduleProblem(schedule: ScheduleState, span: number, budget: { steps:
 const LAMBDA_TYPES = ['LambdaLR', 'MultiplicativeLR'];
 
 function checkLambdas(choice: SchedulerChoice, span: number): void {
-  const text = choice.args.lr_lambda;
-  if (typeof text === 'string' && LAMBDA_TYPES.includes(choice.type)) {
+  const given = choice.args.lr_lambda;
+  const texts = typeof given === 'string' ? [given] : Array.isArray(given) ? (given as string[]) : [];
+  for (const text of LAMBDA_TYPES.includes(choice.type) ? texts : []) {
     const lambda = compileLambda(text);
     // An lr is never negative, so neither is a factor of LambdaLR's closed form or of MultiplicativeLR's product.
     for (let epoch = choice.type === 'LambdaLR' ? 0 : 1; epoch <= span; epoch++) {

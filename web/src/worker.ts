@@ -2,7 +2,7 @@
 // thread), trains it in slices at the chosen speed, and reports progress about 30 times a second.
 
 import { errorText } from './error_text.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { FromWorker, Preview, ToWorker } from './protocol.ts';
 import { PlaygroundRun } from './run.ts';
 import { withEdit } from './state.ts';
 
@@ -55,7 +55,8 @@ function postProgress(): void {
   gridStep = r.step;
   const last = rec.loss.length ? rec.loss[rec.loss.length - 1] : NaN;
   const loss = Float64Array.from(rec.loss);
-  const lr = Float64Array.from(rec.lr);
+  const lr = rec.lrs.map((l) => Float64Array.from(l));
+  const lastLrs = lr.map((l) => l[l.length - 1]);
   const momentum = Float64Array.from(rec.momentum);
   post(
     {
@@ -75,15 +76,22 @@ function postProgress(): void {
         accuracy: evaluation.accuracy,
         testLoss: test?.loss ?? null,
         testAccuracy: test?.accuracy ?? null,
-        lr: lr.length ? lr[lr.length - 1] : r.hyperParameters.lr,
+        lr: rec.loss.length ? lastLrs[0] : r.hyperParameters.lr,
+        lrs: rec.loss.length ? lastLrs : r.hyperParameters.lrs,
         stepsPerSecond,
         playing,
         done: r.done,
       },
     },
-    [loss.buffer, lr.buffer, momentum.buffer, ...(grid ? [grid.buffer] : [])],
+    [loss.buffer, ...lr.map((l) => l.buffer), momentum.buffer, ...(grid ? [grid.buffer] : [])],
   );
   lastPost = performance.now();
+}
+
+/** The coming schedule, as the page draws it (every param group's lr). */
+function preview(r: PlaygroundRun): Preview {
+  const { lrs, momentum, note } = r.preview();
+  return { lrs, momentum, note };
 }
 
 function fail(during: 'train' | 'schedule' | 'steps', err: unknown): void {
@@ -153,7 +161,7 @@ function load(id: number, state: ToWorker & { kind: 'load' }): void {
   failed = false;
   gridStep = -1;
   playing = false;
-  post({ kind: 'loaded', id, state: next.state, points: next.points, bounds: next.bounds, preview: next.preview() });
+  post({ kind: 'loaded', id, state: next.state, points: next.points, bounds: next.bounds, preview: preview(next) });
   postProgress();
   if (state.play) play();
 }
@@ -191,10 +199,10 @@ scope.onmessage = (event) => {
       }
       try {
         const state = run.changeSchedule(msg.schedule);
-        post({ kind: 'state', id: runId, state, preview: run.preview() });
+        post({ kind: 'state', id: runId, state, preview: preview(run) });
       } catch (err) {
         post({ kind: 'error', id: runId, during: 'schedule', message: errorText(err) });
-        post({ kind: 'state', id: runId, state: run.state, preview: run.preview() });
+        post({ kind: 'state', id: runId, state: run.state, preview: preview(run) });
       }
       return;
     }
@@ -205,7 +213,7 @@ scope.onmessage = (event) => {
         return;
       }
       run.setSteps(msg.steps);
-      post({ kind: 'state', id: runId, state: run.state, preview: run.preview() });
+      post({ kind: 'state', id: runId, state: run.state, preview: preview(run) });
       postProgress();
       return;
     }
@@ -213,6 +221,19 @@ scope.onmessage = (event) => {
       speed = msg.speed;
       startClock();
       return;
+    case 'lr-find': {
+      if (!run) return;
+      if (playing) {
+        playing = false;
+        postProgress();
+      }
+      try {
+        post({ kind: 'lr-find', id: runId, step: run.step, result: run.findLr() });
+      } catch (err) {
+        post({ kind: 'error', id: runId, during: 'lr-find', message: errorText(err) });
+      }
+      return;
+    }
     case 'export': {
       if (!run) return;
       const r = run;

@@ -2,15 +2,32 @@
 // charts `anneal` renders to SVG), fed with at most a few thousand points however long the run, plus the
 // coming lr schedule as a dashed line.
 
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
+import { LineChart, ScatterChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+} from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import type { EvalPoint } from '../../../src/index.ts';
 import { lossChartOption, lrChartOption } from '../../../src/plot/charts.ts';
+import { lrFindChartOption } from '../../../src/plot/lr_find_chart.ts';
+import type { LrFindResult } from '../../../src/tuner/lr_find.ts';
 
-echarts.use([LineChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
 
 /** A Float64Array that grows. */
 export class Series {
@@ -81,6 +98,7 @@ function compact(option: EChartsOption): EChartsOption {
 export class ChartsView {
   private readonly loss: echarts.ECharts;
   private readonly lr: echarts.ECharts;
+  private lrFind: echarts.ECharts | null = null;
 
   constructor(lossElement: HTMLElement, lrElement: HTMLElement) {
     this.loss = echarts.init(lossElement, undefined, { renderer: 'canvas' });
@@ -121,28 +139,33 @@ export class ChartsView {
   }
 
   /**
-   * The lr each step used (and momentum or beta1 when it cycles), and the whole run's schedule dashed: what
-   * the coming steps will use.
+   * The lr each step used, one line per param group named by `groupNames` (and momentum or beta1 when it
+   * cycles), and the whole run's schedule dashed: what the coming steps will use.
    */
   drawLr(
-    lr: Float64Array,
+    lrs: readonly Float64Array[],
+    groupNames: readonly string[] | null,
     momentum: Float64Array | null,
-    preview: { lr: Float64Array; momentum: Float64Array | null },
+    preview: { lrs: readonly Float64Array[]; momentum: Float64Array | null },
     momentumName: 'momentum' | 'beta1',
     steps: number,
   ): void {
-    const lrPoints = decimate(lr);
+    const groups = lrs.length;
     const option = lrChartOption(
       {
-        lr: [[lr[0] ?? preview.lr[0] ?? 0]],
-        momentum: momentum ? [[momentum[0] ?? preview.momentum?.[0] ?? 0]] : undefined,
+        lr: [lrs.map((lr, g) => lr[0] ?? preview.lrs[g]?.[0] ?? 0)],
+        momentum: momentum ? [lrs.map(() => momentum[0] ?? preview.momentum?.[0] ?? 0)] : undefined,
         momentumName,
+        ...(groupNames ? { groupNames: groupNames.map((n) => `lr, ${n}`) } : {}),
       },
       'Learning rate',
     );
-    const series = option.series as LineSeriesOption[];
-    series[0] = withPoints(series[0], lrPoints);
-    if (momentum) series[1] = withPoints(series[1], decimate(momentum));
+    // The builder's lines: each group's lr, then (when it cycles) each group's momentum; the page draws the
+    // first group's momentum only (a scheduler cycles every group's alike).
+    const built = option.series as LineSeriesOption[];
+    const series = lrs.map((lr, g) => withPoints(built[g], decimate(lr)));
+    if (momentum) series.push(withPoints({ ...built[groups], name: momentumName }, decimate(momentum)));
+    option.series = series;
     const dashed = (name: string, values: Float64Array, axis: number): LineSeriesOption => ({
       type: 'line',
       name,
@@ -154,10 +177,33 @@ export class ChartsView {
       lineStyle: { width: 1.5, type: 'dashed', color: '#9aa3ad' },
       itemStyle: { color: '#9aa3ad' },
     });
-    if (preview.lr.length) series.push(dashed('schedule', preview.lr, 0));
+    // Every group's coming lr under one name (one legend entry shows or hides them all).
+    for (const lr of preview.lrs) if (lr.length) series.push(dashed('schedule', lr, 0));
     if (momentum && preview.momentum?.length) series.push(dashed(`${momentumName} schedule`, preview.momentum, 1));
     this.lr.setOption(compact({ ...option, xAxis: { ...(option.xAxis as object), min: 0, max: Math.max(steps, 1) } }), {
       notMerge: true,
     });
+  }
+
+  /**
+   * The lr finder's curve (the library's `lrFindChartOption`, fastai's `plot_lr_find`): the smoothed loss on a
+   * log lr axis, the raw losses faint, the four suggestions marked. Drawn into `element` on first use.
+   */
+  drawLrFind(element: HTMLElement, result: LrFindResult, title: string): void {
+    if (!this.lrFind) {
+      this.lrFind = echarts.init(element, undefined, { renderer: 'canvas' });
+      new ResizeObserver(() => this.lrFind?.resize()).observe(element);
+    }
+    const option = lrFindChartOption(result, { title });
+    this.lrFind.setOption(
+      { ...option, title: { ...(option.title as object), top: 4, textStyle: { fontSize: 14 } } },
+      { notMerge: true },
+    );
+  }
+
+  /** The lines of the lr chart as drawn: each one's legend name and its [step, value] points. */
+  lrLines(): { name: string; data: [number, number][] }[] {
+    const series = (this.lr.getOption().series ?? []) as LineSeriesOption[];
+    return series.map((s) => ({ name: String(s.name), data: (s.data ?? []) as [number, number][] }));
   }
 }

@@ -27,7 +27,7 @@ export function renderStatus(el: HTMLElement, s: Status): void {
             ? []
             : [['test accuracy', `${(100 * (s.testAccuracy ?? NaN)).toFixed(1)} %`]]),
         ]),
-    ['lr', sig(s.lr)],
+    ['lr', s.lrs.length > 1 ? s.lrs.map(sig).join(', ') : sig(s.lr)],
     ['steps/s', s.step > 0 ? rate(s.stepsPerSecond) : '–'],
   ];
   el.replaceChildren(
