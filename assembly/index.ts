@@ -6,6 +6,7 @@ import { erfV, expV, logV, tanhV } from './vmath';
 import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
+import { forwardOps, phaseRepeated, stepPrefix } from './profile';
 import { optimizerStep as stepOptimizer, optimizerZeroGrad as zeroOptimizerGrad } from './optim';
 
 export function forward(model: usize, n: i32): void {
@@ -83,6 +84,34 @@ export function trainSteps(model: usize, opt: usize, n: i32, steps: i32, losses:
     if (!isFinite(value)) return i;
   }
   return steps;
+}
+
+/**
+ * For `npm run bench -- --profile`: `reps` times the first `phases` phases of trainStep (1 zero grads,
+ * 2 forward, 3 loss, 4 backward, 5 update: the whole step) on the staged batch; returns the last loss.
+ */
+export function profileStep(model: usize, opt: usize, n: i32, phases: i32, reps: i32): f64 {
+  checkModel(model, n);
+  checkOptimizer(opt);
+  let loss: f64 = 0;
+  for (let i = 0; i < reps; i++) loss = stepPrefix(model, opt, n, phases);
+  return loss;
+}
+
+/**
+ * For `--profile`: phase `phase` (1-5, as profileStep's) alone, `reps` times, on what profileStep to `phase - 1`
+ * left; returns the loss of the loss phase, else 0.
+ */
+export function profilePhase(model: usize, opt: usize, n: i32, phase: i32, reps: i32): f64 {
+  checkModel(model, n);
+  checkOptimizer(opt);
+  return phaseRepeated(model, opt, n, phase, reps);
+}
+
+/** For `--profile`: `reps` forward passes over only the Linear ops (`linear`), or only the activations. */
+export function profileForwardOps(model: usize, n: i32, linear: bool, reps: i32): void {
+  checkModel(model, n);
+  for (let i = 0; i < reps; i++) forwardOps(model, n, linear);
 }
 
 // Elementwise math over f32 arrays (n a multiple of 4), exported for the accuracy tests of vmath.ts.

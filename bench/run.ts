@@ -12,6 +12,7 @@ import { openTf, type TfBackendName } from './baselines/tfjs.ts';
 import { DEFAULT_PYTHON, runTorch, type TorchConfig, type TorchOutcome } from './baselines/torch.ts';
 import { NATIVE_ID, plansFor, type BenchContext, type CallPlan, type Plans, type TfSlot } from './context.ts';
 import { machineInfo } from './machine.ts';
+import { profileMarkdown, runProfile } from './profile.ts';
 import { computeRatios, toMarkdown, type BenchResult, type Check, type Measurement, type MemoryRow } from './report.ts';
 import { evaluateTargets } from './targets.ts';
 import { runCli } from './workloads/cli.ts';
@@ -264,6 +265,8 @@ function skippedList(
 // Command line:
 //   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--no-native]
 //                    [--python PATH] [--out DIR]
+//   tsx bench/run.ts --profile [--quick] [--only W1,W2] [--out DIR]: only the split of a step into its phases
+//                    (bench/profile.ts), printed, and with --out written to DIR/profile.json and profile.md
 
 export function parseWorkloads(list: string): WorkloadName[] {
   const names = list
@@ -279,10 +282,36 @@ export function parseWorkloads(list: string): WorkloadName[] {
 
 const USAGE =
   `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] ` +
-  '[--no-torch] [--no-tfjs] [--no-native] [--python PATH] [--out DIR]';
+  '[--no-torch] [--no-tfjs] [--no-native] [--python PATH] [--out DIR]\n' +
+  '       npm run bench -- --profile [--quick] [--only W1,W2] [--out DIR]';
+
+/** `--profile`: the phase split of W1 and W2 (those of `only`), printed and, with `outDir`, written there. */
+function profileCli(quick: boolean, only: readonly WorkloadName[] | undefined, outDir: string | undefined): number {
+  const picked = (only ?? ['W1', 'W2']).filter((w): w is 'W1' | 'W2' => w === 'W1' || w === 'W2');
+  if (!picked.length) {
+    console.error(`bench: --profile covers W1 and W2\n${USAGE}`);
+    return 2;
+  }
+  const machine = machineInfo();
+  console.log(
+    `anneal bench --profile on ${machine.CPU}, ${machine['logical CPUs']} logical CPUs, Node ${machine.Node}`,
+  );
+  const tables = runProfile({ quick, only: picked });
+  const markdown = profileMarkdown(tables, machine);
+  if (outDir !== undefined) {
+    mkdirSync(outDir, { recursive: true });
+    const json = { schema: 1, date: new Date().toISOString(), mode: quick ? 'quick' : 'full', machine, tables };
+    writeFileSync(join(outDir, 'profile.json'), `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(join(outDir, 'profile.md'), markdown);
+    console.log(`wrote ${join(outDir, 'profile.json')} and ${join(outDir, 'profile.md')}`);
+  }
+  console.log(`\n${markdown}`);
+  return 0;
+}
 
 async function cli(argv: string[]): Promise<number> {
   let options: BenchOptions;
+  let profile = false;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -294,6 +323,7 @@ async function cli(argv: string[]): Promise<number> {
         'no-native': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
+        profile: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -302,6 +332,7 @@ async function cli(argv: string[]): Promise<number> {
       return 0;
     }
     const only = values.only ? parseWorkloads(values.only) : undefined;
+    profile = values.profile ?? false;
     options = {
       quick: values.quick,
       only,
@@ -315,6 +346,7 @@ async function cli(argv: string[]): Promise<number> {
     console.error(`bench: ${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
+  if (profile) return profileCli(options.quick ?? false, options.only, options.outDir ?? undefined);
   await runBench(options);
   return 0;
 }

@@ -4,6 +4,7 @@
 import { NATIVE_ID } from './context.ts';
 import { findRatio, fmt, relativeSpeed, type Measurement, type Ratio, type TargetResult } from './report.ts';
 import { CLI_GROUP, NODE_ID } from './workloads/cli.ts';
+import { W1_CLI_ID, W1_TRAINER_ID } from './workloads/w1_cli.ts';
 import { W3_SHAPES } from './workloads/w3_gemm.ts';
 
 function verdict(ok: boolean): TargetResult['verdict'] {
@@ -56,6 +57,30 @@ function startupTarget(ms: readonly Measurement[], target: string, id: string, m
   };
 }
 
+/** Target: the anneal row `id` takes at most `max`× the time of the row `refId` of the same group. */
+function timeRatioTarget(
+  ms: readonly Measurement[],
+  target: string,
+  group: string,
+  id: string,
+  refId: string,
+  max: number,
+): TargetResult {
+  const a = ms.find((m) => m.group === group && m.id === id);
+  const b = ms.find((m) => m.group === group && m.id === refId);
+  if (!a || a.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: a?.skipped ?? 'not run' };
+  if (!b || b.value === null)
+    return { target, measured: '—', verdict: 'not measured', detail: `${refId}: ${b?.skipped ?? 'not run'}` };
+  const times = a.value / b.value;
+  return {
+    target,
+    measured: `${fmt(times)}× its time`,
+    verdict: verdict(times <= max),
+    detail: `${a.impl} ${fmt(a.value)} vs ${b.impl} ${fmt(b.value)} ${a.unit}`,
+  };
+}
+
 /**
  * Target: the anneal row `annealId` measured against the native C row of the same group, as a multiple of
  * native C's speed (below 1: slower), at least `minSpeed`. `asTime` words it as a multiple of native C's time.
@@ -88,6 +113,16 @@ export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Rat
   const out: TargetResult[] = [];
   if (has('W1')) {
     out.push(nativeTarget(ms, 'W1 through the Trainer within 2× of native C (#15)', 'W1', 'anneal-fused', 1 / 2, true));
+    out.push(
+      timeRatioTarget(
+        ms,
+        'W1 through `anneal train` within 1.3× of the Trainer (#15)',
+        'W1',
+        W1_CLI_ID,
+        W1_TRAINER_ID,
+        1.3,
+      ),
+    );
     out.push(
       speedupTarget(ms, ratios, 'W1 fused ≥ 500× faster than PyTorch eager (#4)', 'W1', 'anneal-fused', 'torch', 500),
     );

@@ -56,3 +56,29 @@ describe('README: saving and loading a model', () => {
     expect(readFileSync(path).length).toBeGreaterThan(0);
   });
 });
+
+describe('README: the lr finder', () => {
+  it("runs as written: lrFind's numbers on the lesson's model, which it leaves as it was", async () => {
+    const { Adam, LogicNet, lrFind, lrFindSeeds, makeMoons, suggestionSpread } = await import('../src/index.ts');
+    const block = blocks.find((b) => b.includes('lrFind('))!;
+    const setup = blocks[0].slice(0, blocks[0].indexOf('for (let i'));
+    const got = (await runSnippet(joinSnippets(setup, block), ['found', 'spread', 'model'])) as {
+      found: ReturnType<typeof lrFind>;
+      spread: ReturnType<typeof suggestionSpread>;
+      model: InstanceType<typeof LogicNet>;
+    };
+    const data = makeMoons({ nSamples: 20, noise: 0.2, seed: 0 });
+    const model = new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 });
+    const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+    const found = lrFind({ model, optimizer, x: data, y: data.y });
+    expect(got.found.lrs).toEqual(found.lrs);
+    expect(got.found.smoothedLosses).toEqual(found.smoothedLosses);
+    expect(got.found.suggestion).toBe(found.suggestions.valley?.lr);
+    const seeds = lrFindSeeds({ model, optimizer, x: data, y: data.y, batchSize: 5, seeds: [0, 1, 2] });
+    expect(got.spread).toEqual(suggestionSpread(seeds));
+    // Both tests put the model back: its weights are the freshly built LogicNet's.
+    expect(got.model.stateDict()).toEqual(
+      new LogicNet({ inputDim: 2, hiddenDim: 3, outputDim: 2, seed: 0 }).stateDict(),
+    );
+  });
+});

@@ -27,7 +27,7 @@ export const CLI_COMMANDS = [
 ] as const;
 
 /** Builds dist/ first when it is stale (as `npm start` does); says so in the report when it did. */
-function ensureBuilt(log: (line: string) => void): string | undefined {
+export function ensureBuilt(log: (line: string) => void): string | undefined {
   const stamp = join(ROOT, 'dist', '.stamp');
   const before = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });

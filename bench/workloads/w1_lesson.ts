@@ -9,6 +9,7 @@ import { nativeRow, tfLabel, tfMeasurements, type BenchContext } from '../contex
 import { measured, skippedMeasurement, type Check, type Measurement } from '../report.ts';
 import { timeRounds, type Stats } from '../timing.ts';
 import { maxRelativeDiff, nestedWeightsOf, weightsOf } from './common.ts';
+import { runW1Cli } from './w1_cli.ts';
 
 const STEPS = 1000;
 const LR = 0.01;
@@ -89,6 +90,9 @@ export async function runW1(ctx: BenchContext): Promise<{ measurements: Measurem
     }),
   );
   ctx.log(`W1 anneal fused: ${fused.median.toFixed(3)} ms / 1000 steps`);
+
+  // (a') the same lesson through the compiled CLI, `anneal train` (issue 15: within 1.3× of the Trainer).
+  out.push(...runW1Cli(ctx, GROUP, UNIT));
 
   // (b) the line-by-line loop, as the lesson writes it.
   const loopLosses: number[] = [];

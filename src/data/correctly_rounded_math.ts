@@ -11,6 +11,8 @@
  * `pow` (`crPow`) is for bit-for-bit reproducibility across engines: Node 20's V8 and Chromium's round `Math.pow`
  * / `**` differently in the last bit for some inputs (Node 20's misrounds 7% of test/data/fixtures/cr_pow.json).
  * It is exp(y log x) in double-double, with exact ties (x^y halfway between two doubles) rounded to even.
+ * `crPow` and `crLog` first try a table-driven fast path (at the end of this file) and fall back to the slow
+ * series above only near a rounding boundary, so their results are exactly the slow path's.
  *
  * `sin` / `cos` reduce the argument with a three-part pi/2 (Cody–Waite), accurate for |x| <= 2^20;
  * beyond that they fall back to `Math.sin` / `Math.cos` (faithful, not correctly rounded).
@@ -104,7 +106,17 @@ export function crLog(x: number): number {
   if (x === 0) return -Infinity;
   if (x === Infinity) return Infinity;
   if (x === 1) return 0;
-  return round(logDD(x));
+  fastLog(x);
+  const h = FAST_OUT[0];
+  const l = FAST_OUT[1];
+  const r = h + l;
+  const d = h - r + l; // the part rounded off
+  wordsF64[0] = r;
+  const high = wordsU32[HIGH_WORD];
+  let half = pow2(((high >>> 20) & 0x7ff) - 1076); // half an ulp of r (|r| >= 2^-53 is normal)
+  if ((high & 0xfffff) === 0 && wordsU32[LOW_WORD] === 0 && d * r < 0) half /= 2; // below a power of two
+  if (Math.abs(Math.abs(d) - half) >= half * FAST_WINDOW) return r;
+  return round(logDD(x)); // near a rounding boundary: the slow path decides
 }
 
 /** `log(x)` in double-double for finite x > 0 (relative error about 2^-100). */
@@ -213,7 +225,7 @@ const INVERSE_FACTORIALS: DoubleDouble[] = [dd(1)];
 for (let n = 1; n < EXP_SERIES_TERMS; n++) INVERSE_FACTORIALS.push(div(INVERSE_FACTORIALS[n - 1], dd(n)));
 
 /** POW2[n + 1074] = 2^n for -1074 <= n <= 1023, built by exact doublings and halvings. */
-const POW2: number[] = [];
+const POW2 = new Float64Array(2098);
 {
   let p = 1;
   for (let n = 0; n <= 1023; n++, p *= 2) POW2[n + 1074] = p;
@@ -277,8 +289,8 @@ function isExactly(x: number, y: number, mid: bigint, e: number): boolean {
   return e * (1 << j) === ex * yy && mid ** BigInt(1 << j) === mx ** BigInt(yy);
 }
 
-/** x^y for finite x > 0, x !== 1, finite y !== 0. */
-function powPositive(x: number, y: number): number {
+/** x^y for finite x > 0, x !== 1, finite y !== 0: the slow reference path. */
+function powPositiveSlow(x: number, y: number): number {
   if (Math.abs(y) >= TWO_POW_64) return x > 1 === y > 0 ? Infinity : 0; // |y log x| >= 2^64 · 2^-54
   const t = mul(dd(y), logDD(x));
   if (t.hi > 709.79) return Infinity; // > e^709.79 > largest double + half an ulp
@@ -327,6 +339,233 @@ export function crPow(x: number, y: number): number {
   if (ax === 0 || ax === Infinity) r = (ax === Infinity) === y > 0 ? Infinity : 0;
   else if (x < 0 && !yInteger) return NaN;
   else if (ax === 1 || y === 1) r = ax;
-  else r = powPositive(ax, y);
+  else r = powPositiveFast(ax, y);
   return negative ? -r : r;
+}
+
+/*
+ * Fast path for `crPow` and `crLog`: table-driven log and exp in double-double arithmetic written out inline (no
+ * objects, no calls, so nothing is allocated), with a relative error below 2^-71 (2^-80 for the log). Its rounded
+ * result is the correctly rounded one unless it lies within FAST_WINDOW (2^-10 of half an ulp, so 2^-63 of the
+ * value) of a rounding boundary; there the slow path above decides (well under 1 call in 1000), so every result is
+ * the slow path's.
+ */
+
+const FAST_WINDOW = pow2(-10);
+/** Scratch: fastLog's result as [hi, lo]. */
+const FAST_OUT = new Float64Array(2);
+const wordsF64 = new Float64Array(1);
+const wordsU32 = new Uint32Array(wordsF64.buffer);
+wordsF64[0] = 1;
+const HIGH_WORD = wordsU32[1] === 0x3ff00000 ? 1 : 0;
+const LOW_WORD = 1 - HIGH_WORD;
+
+/**
+ * 1 / c and -log(1 / c) (double-double, from the slow log) for 128 subintervals of [0.707, 1.414) (the doubles whose
+ * high word is LOG_OFFSET + 0 .. 0xfffff), c their midpoints: 75 of width 2^-8 below 1, 53 of width 2^-7 above.
+ */
+const LOG_TABLE_SIZE = 128;
+const LOG_OFFSET = 0x3fe6a000;
+const LOG_INVC = new Float64Array(LOG_TABLE_SIZE);
+const LOG_LOGC_HI = new Float64Array(LOG_TABLE_SIZE);
+const LOG_LOGC_LO = new Float64Array(LOG_TABLE_SIZE);
+/** 2^(j / 128) for 0 <= j < 128 in double-double, from the slow exp. */
+const EXP_TABLE_SIZE = 128;
+const EXP2_HI = new Float64Array(EXP_TABLE_SIZE);
+const EXP2_LO = new Float64Array(EXP_TABLE_SIZE);
+let fastTablesBuilt = false;
+
+/** Fills the fast path's tables, on its first call: importing the library does no work. */
+function buildFastTables(): void {
+  fastTablesBuilt = true;
+  const fromHighWord = (high: number): number => {
+    wordsU32[HIGH_WORD] = high;
+    wordsU32[LOW_WORD] = 0;
+    return wordsF64[0];
+  };
+  for (let i = 0; i < LOG_TABLE_SIZE; i++) {
+    const start = fromHighWord(LOG_OFFSET + i * 0x2000);
+    const end = fromHighWord(LOG_OFFSET + (i + 1) * 0x2000);
+    // The two subintervals next to 1 use c = 1, so that log(x) near 1 is the series in r = x - 1 alone.
+    const invc = start === 1 || end === 1 ? 1 : 1 / ((start + end) / 2);
+    const logc = invc === 1 ? dd(0) : neg(logDD(invc));
+    LOG_INVC[i] = invc;
+    LOG_LOGC_HI[i] = logc.hi;
+    LOG_LOGC_LO[i] = logc.lo;
+  }
+  for (let j = 0; j < EXP_TABLE_SIZE; j++) {
+    const { e, k } = expReduced(mul(dd(j / EXP_TABLE_SIZE), LN2));
+    const v = quickTwoSum(e.hi * pow2(k), e.lo * pow2(k));
+    EXP2_HI[j] = v.hi;
+    EXP2_LO[j] = v.lo;
+  }
+}
+const THIRD = div(dd(1), dd(3));
+const FIFTH = div(dd(1), dd(5));
+const SIXTH = div(dd(1), dd(6));
+
+/** log(x) for finite x > 0 into FAST_OUT as hi + lo, relative error below 2^-80. */
+function fastLog(x: number): void {
+  if (!fastTablesBuilt) buildFastTables();
+  let k = 0;
+  let m = x;
+  if (m < 2.2250738585072014e-308) {
+    m *= TWO_POW_54;
+    k = -54;
+  }
+  wordsF64[0] = m;
+  const high = wordsU32[HIGH_WORD];
+  const tmp = high - LOG_OFFSET;
+  const i = (tmp >>> 13) & (LOG_TABLE_SIZE - 1);
+  const kz = tmp >> 20;
+  k += kz;
+  wordsU32[HIGH_WORD] = high - (kz << 20);
+  const z = wordsF64[0]; // m = z 2^kz, z in [0.707, 1.414)
+  // r = z / c - 1 exactly as rh + rl: z invc is exact as p + pl, p - 1 is exact (Sterbenz); |r| < 2^-7.
+  const invc = LOG_INVC[i];
+  let c = SPLITTER * z;
+  const zH = c - (c - z);
+  c = SPLITTER * invc;
+  const iH = c - (c - invc);
+  const p = z * invc;
+  const pl = zH * iH - p + zH * (invc - iH) + (z - zH) * iH + (z - zH) * (invc - iH);
+  const pm = p - 1;
+  const rh = pm + pl;
+  let bb = rh - pm;
+  const rl = pm - (rh - bb) + (pl - bb);
+  c = SPLITTER * rh;
+  const rH = c - (c - rh);
+  const rL = rh - rH;
+  // log1p(r) = r (1 + r (-1/2 + r (1/3 + r (-1/4 + r (1/5 + r q))))), q = -1/6 + r/7 - ... - r^6/12 in double;
+  // each step s <- C + r s in double-double (|r s| < |C|, so C + r s needs no full two-sum).
+  const q = -1 / 6 + rh * (1 / 7 + rh * (-1 / 8 + rh * (1 / 9 + rh * (-1 / 10 + rh * (1 / 11 + rh * (-1 / 12))))));
+  let t = rh * q;
+  let sh = FIFTH.hi + t;
+  let sl = FIFTH.hi - sh + t + FIFTH.lo;
+  for (let step = 0; step < 4; step++) {
+    const ch = step === 0 ? -0.25 : step === 1 ? THIRD.hi : step === 2 ? -0.5 : 1;
+    const cl = step === 1 ? THIRD.lo : 0;
+    c = SPLITTER * sh;
+    const sH = c - (c - sh);
+    const sL = sh - sH;
+    const ph = rh * sh;
+    const pe = rH * sH - ph + rH * sL + rL * sH + rL * sL + (rh * sl + rl * sh);
+    const nh = ch + ph;
+    const nl = ch - nh + ph + (cl + pe);
+    sh = nh + nl;
+    sl = nl - (sh - nh);
+  }
+  c = SPLITTER * sh;
+  const sH = c - (c - sh);
+  const sL = sh - sH;
+  const ph = rh * sh;
+  const pe = rH * sH - ph + rH * sL + rL * sH + rL * sL + (rh * sl + rl * sh);
+  // + k log 2 + log(c): two-sums of the high parts, the low parts summed (no cancellation to speak of).
+  c = SPLITTER * k;
+  const kH = c - (c - k);
+  const kL = k - kH;
+  const ah = k * LN2.hi;
+  const al = kH * LN2_HI_HI - ah + kH * LN2_HI_LO + kL * LN2_HI_HI + kL * LN2_HI_LO + k * LN2.lo;
+  const logc = LOG_LOGC_HI[i];
+  const s = ah + logc;
+  bb = s - ah;
+  const se = ah - (s - bb) + (logc - bb);
+  const u = s + ph;
+  bb = u - s;
+  const ue = s - (u - bb) + (ph - bb) + (se + al + LOG_LOGC_LO[i] + pe);
+  t = u + ue;
+  FAST_OUT[0] = t;
+  FAST_OUT[1] = ue - (t - u);
+}
+
+/** Dekker's split of LN2.hi. */
+const LN2_HI_HI = SPLITTER * LN2.hi - (SPLITTER * LN2.hi - LN2.hi);
+const LN2_HI_LO = LN2.hi - LN2_HI_HI;
+/** ln 2 / 128 in three parts, the first two short enough that k times them is exact for |k| < 2^17. */
+const LN2_BY_N_A = Math.round((LN2.hi / EXP_TABLE_SIZE) * pow2(42)) / pow2(42);
+const LN2_BY_N_B = Math.round((LN2.hi / EXP_TABLE_SIZE - LN2_BY_N_A) * pow2(77)) / pow2(77);
+const LN2_BY_N_C = LN2.hi / EXP_TABLE_SIZE - LN2_BY_N_A - LN2_BY_N_B + LN2.lo / EXP_TABLE_SIZE;
+const N_BY_LN2 = EXP_TABLE_SIZE / LN2.hi;
+const HALF_ULP_ABOVE_1 = pow2(-53);
+const HALF_ULP_BELOW_1 = pow2(-54);
+
+/** x^y for finite x > 0, x !== 1, finite y !== 0: the fast path, or the slow one near a rounding boundary. */
+function powPositiveFast(x: number, y: number): number {
+  if (Math.abs(y) >= TWO_POW_64) return powPositiveSlow(x, y);
+  fastLog(x);
+  const lh = FAST_OUT[0];
+  // t = y log(x) as th + tl
+  let c = SPLITTER * y;
+  const yH = c - (c - y);
+  const yL = y - yH;
+  c = SPLITTER * lh;
+  const lH = c - (c - lh);
+  const lL = lh - lH;
+  const p = y * lh;
+  const pe = yH * lH - p + yH * lL + yL * lH + yL * lL + y * FAST_OUT[1];
+  const th = p + pe;
+  const tl = pe - (th - p);
+  if (!(th <= 709 && th >= -707)) {
+    // Past the slow path's thresholds (709.79, -745.2) by far more than the error; near them, the slow path decides.
+    if (th > 710) return Infinity;
+    if (th < -746) return 0;
+    return powPositiveSlow(x, y);
+  }
+  // t = k ln2 / 128 + r, |r| <= ln2 / 256 (a little more): th - k A is exact (Sterbenz), k A and k B are exact.
+  const k = Math.round(th * N_BY_LN2);
+  const r1 = th - k * LN2_BY_N_A;
+  const kb = k * LN2_BY_N_B;
+  const rh = r1 - kb;
+  const bb = rh - r1;
+  const rl = r1 - (rh - bb) + (-kb - bb) + (tl - k * LN2_BY_N_C);
+  c = SPLITTER * rh;
+  const rH = c - (c - rh);
+  const rL = rh - rH;
+  // exp(r) = 1 + r (1 + r (1/2 + r (1/6 + r q))), q = 1/24 + ... + r^4 / 8! in double (r^9 / 9! < 2^-95); each step
+  // s <- C + r s in double-double (|r s| < |C|).
+  const q = 1 / 24 + rh * (1 / 120 + rh * (1 / 720 + rh * (1 / 5040 + rh * (1 / 40320))));
+  const t = rh * q;
+  let sh = SIXTH.hi + t;
+  let sl = SIXTH.hi - sh + t + SIXTH.lo;
+  for (let step = 0; step < 3; step++) {
+    const ch = step === 0 ? 0.5 : 1;
+    c = SPLITTER * sh;
+    const sH = c - (c - sh);
+    const sL = sh - sH;
+    const ph = rh * sh;
+    const e = rH * sH - ph + rH * sL + rL * sH + rL * sL + (rh * sl + rl * sh);
+    const nh = ch + ph;
+    const nl = ch - nh + ph + e;
+    sh = nh + nl;
+    sl = nl - (sh - nh);
+  }
+  // times 2^(j / 128)
+  const j = k & (EXP_TABLE_SIZE - 1);
+  let n = (k - j) / EXP_TABLE_SIZE;
+  const tj = EXP2_HI[j];
+  c = SPLITTER * tj;
+  const tH = c - (c - tj);
+  const tL = tj - tH;
+  c = SPLITTER * sh;
+  const sH = c - (c - sh);
+  const sL = sh - sH;
+  const ph = tj * sh;
+  const e = tH * sH - ph + tH * sL + tL * sH + tL * sL + (tj * sl + EXP2_LO[j] * sh);
+  let h = ph + e;
+  let l = e - (h - ph);
+  // x^y = (h + l) 2^n, h + l in [1, 2)
+  if (h >= 2) {
+    h /= 2;
+    l /= 2;
+    n += 1;
+  } else if (h < 1) {
+    h *= 2;
+    l *= 2;
+    n -= 1;
+  }
+  const rounded = h + l;
+  const d = h - rounded + l; // the part rounded off
+  const half = rounded === 1 && d < 0 ? HALF_ULP_BELOW_1 : HALF_ULP_ABOVE_1; // half an ulp on d's side
+  if (Math.abs(Math.abs(d) - half) < half * FAST_WINDOW) return powPositiveSlow(x, y);
+  return rounded * pow2(n);
 }

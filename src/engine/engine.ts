@@ -40,6 +40,18 @@ export interface CoreExports {
   optimizerStep(opt: number): void;
   /** Zeroes the gradients of every parameter the optimizer holds. */
   optimizerZeroGrad(opt: number): void;
+  /**
+   * For `npm run bench -- --profile`: `reps` times the first `phases` phases of `trainStep` (1 zero grads,
+   * 2 forward, 3 loss, 4 backward, 5 update: the whole step); returns the last loss.
+   */
+  profileStep(model: number, opt: number, n: number, phases: number, reps: number): number;
+  /**
+   * For `--profile`: phase `phase` (1-5, as in `profileStep`) alone, `reps` times over, on what `profileStep` to
+   * `phase - 1` left; returns the loss of the loss phase, else 0.
+   */
+  profilePhase(model: number, opt: number, n: number, phase: number, reps: number): number;
+  /** For `--profile`: `reps` forward passes over only the Linear ops (`linear` 1), or only the activations (0). */
+  profileForwardOps(model: number, n: number, linear: number, reps: number): void;
   /** C[m×n] = A[m×k]·B[k×n], row-major f32, n a multiple of 4 (the benchmark's GEMM). */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number): void;
   /** Elementwise exp of n (a multiple of 4) f32 values, for the accuracy tests. */

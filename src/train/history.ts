@@ -51,14 +51,10 @@ export class HistoryRecorder {
   range(from: number, to = this.steps): History {
     const k = this.groups.length;
     const end = Math.min(to, this.steps);
-    const rows = (buf: Float64Array) =>
-      Array.from({ length: Math.max(end - from, 0) }, (_, i) =>
-        Array.from(buf.subarray((from + i) * k, (from + i + 1) * k)),
-      );
     return {
       loss: Array.from(this.loss.subarray(from, Math.max(end, from))),
-      lr: rows(this.lr),
-      momentum: rows(this.momentum),
+      lr: rowsOf(this.lr, k, from, end),
+      momentum: rowsOf(this.momentum, k, from, end),
     };
   }
 
@@ -70,8 +66,7 @@ export class HistoryRecorder {
     const loss = this.loss;
     const lr = this.lr;
     const momentum = this.momentum;
-    const rows = (buf: Float64Array) =>
-      Array.from({ length: steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    const rows = (buf: Float64Array) => rowsOf(buf, k, 0, steps);
     const built: Partial<History> = {};
     this.cached = {
       get loss() {
@@ -99,4 +94,18 @@ export function widen(buf: Float64Array): Float64Array<ArrayBuffer> {
   const next = new Float64Array(buf.length * 2);
   next.set(buf);
   return next;
+}
+
+/**
+ * Rows `from` (inclusive) to `to` (exclusive) of a buffer of `k` values a row, as nested arrays: what
+ * `Array.from(buf.subarray(i * k, i * k + k))` gives for each row, without a typed-array view per row.
+ */
+export function rowsOf(buf: Float64Array, k: number, from: number, to: number): number[][] {
+  const out: number[][] = [];
+  for (let i = from; i < to; i++) {
+    const row: number[] = [];
+    for (let j = i * k; j < i * k + k; j++) row.push(buf[j]);
+    out.push(row);
+  }
+  return out;
 }

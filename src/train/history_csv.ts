@@ -1,4 +1,4 @@
-import { widen } from './history.ts';
+import { rowsOf, widen } from './history.ts';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/run_config.ts';
@@ -103,6 +103,13 @@ export class StreamedHistoryCsv implements Callback {
   private sizes = new Float64Array(1024);
   private lr = new Float64Array(0);
   private momentum = new Float64Array(0);
+  // The last value of each lr and momentum column, and its text (`row`); -0 and 0 share the text "0".
+  private readonly lrSeen: number[] = [];
+  private readonly lrText: string[] = [];
+  private readonly momentumSeen: number[] = [];
+  private readonly momentumText: string[] = [];
+  private sizeSeen = -1;
+  private sizeText = '';
 
   constructor(
     dir: string,
@@ -127,7 +134,7 @@ export class StreamedHistoryCsv implements Callback {
       this.momentum = new Float64Array(1024 * this.groups);
     }
     const e = this.pending?.step === r.step ? this.pending : undefined;
-    this.write(historyCsvRow(r.step, r.lr, r.momentum, r.batchSize, r.loss, e, this.config));
+    this.write(this.row(r, e));
     if (this.steps === this.loss.length) this.grow();
     const k = this.groups;
     this.loss[this.steps] = r.loss;
@@ -138,6 +145,39 @@ export class StreamedHistoryCsv implements Callback {
     this.nextStep = r.step + 1;
   };
 
+  /**
+   * `historyCsvRow`'s text for a step, built without per-step arrays: the lr, momentum and batch size cells
+   * are formatted again only when their value changed (a schedule holds them for many steps), so a step
+   * formats its loss and little else.
+   */
+  private row(r: StepRecord, e: EvalPoint | undefined): string {
+    let line = String(r.step);
+    line = this.cells(line, r.lr, this.lrSeen, this.lrText);
+    line = this.cells(line, r.momentum, this.momentumSeen, this.momentumText);
+    if (r.batchSize !== this.sizeSeen) {
+      this.sizeSeen = r.batchSize;
+      this.sizeText = String(r.batchSize);
+    }
+    line += `,${this.sizeText},${num(r.loss)},`;
+    if (e) line += `${num(e.loss)},${num(e.accuracy)}`;
+    else line += ',';
+    if (this.config.validation) line += `,${valCells(this.config, e).join(',')}`;
+    return line;
+  }
+
+  /** Appends `,v` for each value, from the text of the value seen last in that column when it is the same. */
+  private cells(line: string, values: Float64Array, seen: number[], text: string[]): string {
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      if (v !== seen[j]) {
+        seen[j] = v; // NaN never equals itself: formatted every time, as String(NaN) is the same anyway
+        text[j] = num(v);
+      }
+      line += `,${text[j]}`;
+    }
+    return line;
+  }
+
   /** As a Trainer callback: `onEval`. */
   readonly onEvalEnd = (point: EvalPoint): void => this.onEval(point);
 
@@ -147,8 +187,7 @@ export class StreamedHistoryCsv implements Callback {
   /** The run's per-step arrays for the charts (`RunResult`'s loss, lr, momentum and batch_sizes). */
   chartData(): Pick<RunResult, 'loss' | 'lr' | 'momentum' | 'batch_sizes'> {
     const k = this.groups;
-    const rows = (buf: Float64Array) =>
-      Array.from({ length: this.steps }, (_, i) => Array.from(buf.subarray(i * k, i * k + k)));
+    const rows = (buf: Float64Array) => rowsOf(buf, k, 0, this.steps);
     return {
       loss: Array.from(this.loss.subarray(0, this.steps)),
       lr: rows(this.lr),
