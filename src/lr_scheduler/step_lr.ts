@@ -44,23 +44,7 @@ export class StepLR extends LRScheduler implements ClosedForm {
   /** `baseLr * gamma ** floor(step / stepSize)` for each group. */
   lrAt(step: number): number[] {
     this.checkStep(step);
-    const decay = this.decayAt(Math.floor(step / this.stepSize));
-    return this.baseLrs.map((baseLr) => baseLr * decay);
-  }
-
-  // The last power computed: consecutive steps share it (a run's checks before training ask for every step).
-  private powGamma = Number.NaN;
-  private powExponent = -1;
-  private powValue = 1;
-
-  /** `gamma ** exponent`, correctly rounded; the same value as `crPow`, computed once per exponent and gamma. */
-  private decayAt(exponent: number): number {
-    if (exponent !== this.powExponent || !Object.is(this.gamma, this.powGamma)) {
-      this.powValue = crPow(this.gamma, exponent);
-      this.powExponent = exponent;
-      this.powGamma = this.gamma;
-    }
-    return this.powValue;
+    return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, Math.floor(step / this.stepSize)));
   }
 
   protected override closedFormLr(): number[] {

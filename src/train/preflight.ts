@@ -6,7 +6,6 @@ import {
   MultiplicativeLR,
   OneCycleLR,
   schedulerFromSpec,
-  StepLR,
 } from '../lr_scheduler/index.ts';
 import type { SchedulableParamGroup } from '../optim/param_group.ts';
 import { ValidationError } from '../params/error.ts';
@@ -97,10 +96,7 @@ export function checkScheduleUpFront(
   if (!scheduler) return;
   const momentumAt = (scheduler as { momentumAt?: (step: number) => number[] | undefined }).momentumAt;
   const param = culprit(scheduler);
-  // StepLR's lr is constant between multiples of its step size: those steps (the first of each stretch, where
-  // a failure would first show) check every lr of the run, without a closed-form evaluation per step.
-  const stride = scheduler instanceof StepLR && momentumAt === undefined ? scheduler.stepSize : 1;
-  for (let s = 0; s <= steps; s += stride) {
+  for (let s = 0; s <= steps; s++) {
     let lrs: number[];
     let momenta: number[] | undefined;
     try {

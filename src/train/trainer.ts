@@ -214,21 +214,8 @@ export class Trainer {
    */
   constructor(options: TrainerOptions & { x: Features; y: Targets }) {
     const { model, optimizer } = options;
-    if (optimizer.engine !== model.engine) {
-      throw new ValidationError(
-        'Trainer',
-        'optimizer',
-        "an optimizer in the model's engine",
-        'an optimizer in another engine',
-        'Trainer: the optimizer and the model live in different engines',
-      );
-    }
-    const x = toMatrix(options.x, model.inputDim, 'x', 'Trainer');
-    const outputs = model.outputDim;
-    const y: Int32Array | Matrix =
-      model.criterion.targets === 'floats'
-        ? { rows: x.rows, cols: outputs, data: toTargets(options.y, x.rows, outputs, 'y', 'Trainer') }
-        : toLabels(options.y as ArrayLike<number>, x.rows, outputs, 'y', 'Trainer');
+    checkSameEngine(model, optimizer, 'Trainer');
+    const { x, y } = readRows(model, options.x, options.y, 'Trainer');
     if (options.manualDecay) checkManualDecay(options.manualDecay);
     this.model = model;
     this.optimizer = optimizer;
@@ -527,13 +514,7 @@ export class Trainer {
     if (typeof validation !== 'object' || validation === null || Array.isArray(validation)) {
       throw new ValidationError(where, 'validation', 'an object {x, y}', validation);
     }
-    const x = toMatrix(validation.x, model.inputDim, 'validation.x', where);
-    const outputs = model.outputDim;
-    // As the constructor reads the training targets: class labels, or float targets for a float criterion.
-    const y: Int32Array | Matrix =
-      model.criterion.targets === 'floats'
-        ? { rows: x.rows, cols: outputs, data: toTargets(validation.y, x.rows, outputs, 'validation.y', where) }
-        : toLabels(validation.y as ArrayLike<number>, x.rows, outputs, 'validation.y', where);
+    const { x, y } = readRows(model, validation.x, validation.y, where, 'validation.');
     return new DeviceData(model.engine, x, y);
   }
 
@@ -575,6 +556,40 @@ export class Trainer {
   dispose(): void {
     this.data.dispose();
   }
+}
+
+/** Refuses an optimizer that lives in another engine than the model (its parameters are not the model's). */
+export function checkSameEngine(model: Sequential, optimizer: Optimizer<object, ParamGroup>, where: string): void {
+  if (optimizer.engine === model.engine) return;
+  throw new ValidationError(
+    where,
+    'optimizer',
+    "an optimizer in the model's engine",
+    'an optimizer in another engine',
+    `${where}: the optimizer and the model live in different engines`,
+  );
+}
+
+/**
+ * The rows `x` (checked against the model's input width) and their targets as the model's criterion takes them:
+ * class labels (CrossEntropyLoss), or a row of float targets per sample (the others). `prefix` names them in
+ * errors (`validation.` for `validation.x`).
+ */
+export function readRows(
+  model: Sequential,
+  x: Features,
+  y: Targets,
+  where: string,
+  prefix = '',
+): { x: Matrix; y: Int32Array | Matrix } {
+  const rows = toMatrix(x, model.inputDim, `${prefix}x`, where);
+  const outputs = model.outputDim;
+  if (model.criterion.targets === 'floats')
+    return {
+      x: rows,
+      y: { rows: rows.rows, cols: outputs, data: toTargets(y, rows.rows, outputs, `${prefix}y`, where) },
+    };
+  return { x: rows, y: toLabels(y as ArrayLike<number>, rows.rows, outputs, `${prefix}y`, where) };
 }
 
 export function checkManualDecay(d: ManualDecay, what = 'manualDecay'): void {

@@ -1,6 +1,7 @@
 import { DataLoader } from '../data/loader.ts';
 import { DeviceData } from '../nn/device_data.ts';
-import { toLabels, toMatrix, toTargets, type Features, type Matrix, type Targets } from '../nn/matrix.ts';
+import type { Features, Targets } from '../nn/matrix.ts';
+import { checkSameEngine, readRows } from '../train/trainer.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { ParamGroup } from '../optim/group.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
@@ -267,15 +268,7 @@ export function lrFind(options: LrFindOptions): LrFindResult {
   if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
     throw invalid(WHERE, 'optimizer', 'an optimizer (Adam, AdamW, SGD)', optimizer, 'plain');
   }
-  if (optimizer.engine !== model.engine) {
-    throw new ValidationError(
-      WHERE,
-      'optimizer',
-      "an optimizer in the model's engine",
-      'an optimizer in another engine',
-      `${WHERE}: the optimizer and the model live in different engines`,
-    );
-  }
+  checkSameEngine(model, optimizer, WHERE);
   const ownParams = new Set(model.parameters());
   if (optimizer.paramGroups.some((g) => g.params.some((p) => !ownParams.has(p)))) {
     throw new ValidationError(
@@ -286,12 +279,7 @@ export function lrFind(options: LrFindOptions): LrFindResult {
       `${WHERE}: the ${optimizer.name} holds parameters that are not this model's; build it from model.parameters()`,
     );
   }
-  const x = toMatrix(options.x, model.inputDim, 'x', WHERE);
-  const outputs = model.outputDim;
-  const y: Int32Array | Matrix =
-    model.criterion.targets === 'floats'
-      ? { rows: x.rows, cols: outputs, data: toTargets(options.y, x.rows, outputs, 'y', WHERE) }
-      : toLabels(options.y as ArrayLike<number>, x.rows, outputs, 'y', WHERE);
+  const { x, y } = readRows(model, options.x, options.y, WHERE);
   const settings = checkLrFindSettings(options, optimizer.paramGroups.length, x.rows);
 
   // What is put back afterwards: the weights and gradients as bits, the optimizer through its state dict

@@ -263,6 +263,14 @@ describe('anneal compare', () => {
       Math.sqrt(losses.reduce((a: number, v: number) => a + (v - mean) ** 2, 0) / 2),
       15,
     );
+    // The training set's final loss keeps its own statistics beside the held-out one.
+    const trainLosses = cos.runs.map((r: { final_loss: number }) => r.final_loss);
+    const trainMean = trainLosses.reduce((a: number, b: number) => a + b, 0) / 3;
+    expect(cos.final_loss.mean).toBeCloseTo(trainMean, 15);
+    expect(cos.final_loss.sd).toBeCloseTo(
+      Math.sqrt(trainLosses.reduce((a: number, v: number) => a + (v - trainMean) ** 2, 0) / 2),
+      15,
+    );
     expect(cos.reached_target).toBeGreaterThan(0); // so that the steps and epochs below are compared, not just null
     expect(cos.final_val_loss.median).toBe([...losses].sort((x, y) => x - y)[1]);
     for (const run of cos.runs) {
