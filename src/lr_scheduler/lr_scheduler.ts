@@ -58,6 +58,11 @@ export interface ClosedForm {
    * scheduler's hyper-parameters and base lrs, changes nothing.
    */
   lrAt(step: number): number[];
+  /**
+   * The first step after `step` whose lr may differ from `step`'s, for schedules that hold the lr over stretches
+   * (StepLR, MultiStepLR): a check of every step's lr then needs only one per stretch. Absent: `step + 1`.
+   */
+  nextChange?(step: number): number;
 }
 
 /** Whether `scheduler` has a closed form (an `lrAt` method), narrowing its type to `ClosedForm`. */

@@ -47,6 +47,11 @@ export class StepLR extends LRScheduler implements ClosedForm {
     return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, Math.floor(step / this.stepSize)));
   }
 
+  /** The next multiple of `stepSize`: the lr holds in between. */
+  nextChange(step: number): number {
+    return (Math.floor(step / this.stepSize) + 1) * this.stepSize;
+  }
+
   protected override closedFormLr(): number[] {
     return this.lrAt(this.lastEpoch);
   }
@@ -93,6 +98,12 @@ export class MultiStepLR extends LRScheduler implements ClosedForm {
     this.checkStep(step);
     const passed = this.milestones.filter((m) => m <= step).length; // bisect_right
     return this.baseLrs.map((baseLr) => baseLr * crPow(this.gamma, passed));
+  }
+
+  /** The first milestone after `step` (the lr holds until then), or never again after the last one. */
+  nextChange(step: number): number {
+    const next = this.milestones.find((m) => m > step);
+    return next ?? Number.POSITIVE_INFINITY;
   }
 
   protected override closedFormLr(): number[] {

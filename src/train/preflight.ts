@@ -96,7 +96,9 @@ export function checkScheduleUpFront(
   if (!scheduler) return;
   const momentumAt = (scheduler as { momentumAt?: (step: number) => number[] | undefined }).momentumAt;
   const param = culprit(scheduler);
-  for (let s = 0; s <= steps; s++) {
+  // Schedules that hold the lr over stretches are checked once a stretch (where a failure would first show).
+  const next = (s: number) => (scheduler.nextChange && momentumAt === undefined ? scheduler.nextChange(s) : s + 1);
+  for (let s = 0; s <= steps; s = next(s)) {
     let lrs: number[];
     let momenta: number[] | undefined;
     try {

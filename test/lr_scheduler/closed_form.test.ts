@@ -282,3 +282,22 @@ describe('schedules without a closed form', () => {
     );
   });
 });
+
+describe('nextChange: the lr holds from a step until the step it names, and changes there', () => {
+  const cases: [string, () => ClosedForm & { nextChange(step: number): number }][] = [
+    ['StepLR(7, 0.5)', () => new StepLR(sgdGroups([0.1, 0.02]), { stepSize: 7, gamma: 0.5 })],
+    [
+      'MultiStepLR([3, 10, 10, 25], 0.5)',
+      () => new MultiStepLR(sgdGroups([0.1]), { milestones: [3, 10, 10, 25], gamma: 0.5 }),
+    ],
+  ];
+  it.each(cases)('%s', (_name, make) => {
+    const scheduler = make();
+    for (let s = 0; s <= 40; s++) {
+      const next = scheduler.nextChange(s);
+      expect(next).toBeGreaterThan(s);
+      for (let k = s; k < Math.min(next, 60); k++) expect(scheduler.lrAt(k)).toEqual(scheduler.lrAt(s));
+      if (Number.isFinite(next)) expect(scheduler.lrAt(next)).not.toEqual(scheduler.lrAt(s));
+    }
+  });
+});
