@@ -3,6 +3,16 @@
 // A is read through strides, so Aᵀ costs nothing extra: element (i, p) of A is at a + 4·(i·rowStep + p·colStep).
 
 /**
+ * c + a·b per lane. The default build rounds the product, then the sum (bits identical on every machine); the
+ * `fast` build (relaxed SIMD) lets the engine fuse them into one FMA where the CPU has one, which rounds once:
+ * faster, and different in the last bits from machine to machine.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * C[m×n] = A[m×k]·B[k×n] (+ C when accumulate), rows of B and C `ldb`/`ldc` floats apart, n a multiple of 4.
  * When bias is not 0, C starts from bias[i] in row i instead.
  */
@@ -57,13 +67,13 @@ function gemmBlock(
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
         let s = v128.load32_splat(a0);
-        x00 = f32x4.add(x00, f32x4.mul(s, b0)); x01 = f32x4.add(x01, f32x4.mul(s, b1));
+        x00 = madd(s, b0, x00); x01 = madd(s, b1, x01);
         s = v128.load32_splat(a1);
-        x10 = f32x4.add(x10, f32x4.mul(s, b0)); x11 = f32x4.add(x11, f32x4.mul(s, b1));
+        x10 = madd(s, b0, x10); x11 = madd(s, b1, x11);
         s = v128.load32_splat(a2);
-        x20 = f32x4.add(x20, f32x4.mul(s, b0)); x21 = f32x4.add(x21, f32x4.mul(s, b1));
+        x20 = madd(s, b0, x20); x21 = madd(s, b1, x21);
         s = v128.load32_splat(a3);
-        x30 = f32x4.add(x30, f32x4.mul(s, b0)); x31 = f32x4.add(x31, f32x4.mul(s, b1));
+        x30 = madd(s, b0, x30); x31 = madd(s, b1, x31);
         bp += bRow;
         a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
       }
@@ -101,8 +111,8 @@ function gemmBlock(
   const aCol = <usize>colStep << 2;
   for (let p = 0; p < k; p++) {
     const s = v128.load32_splat(ap);
-    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(bp)));
-    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(bp, 16)));
+    x0 = madd(s, v128.load(bp), x0);
+    x1 = madd(s, v128.load(bp, 16), x1);
     bp += bRow;
     ap += aCol;
   }
@@ -120,7 +130,7 @@ function gemmBlock(
   let ap = a + (<usize>(i * rowStep) << 2);
   const aCol = <usize>colStep << 2;
   for (let p = 0; p < k; p++) {
-    x = f32x4.add(x, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+    x = madd(v128.load32_splat(ap), v128.load(bp), x);
     bp += bRow;
     ap += aCol;
   }
@@ -151,13 +161,13 @@ export function gemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i3
         const v0 = v128.load(b0 + p);
         const v1 = v128.load(b0 + bRow + p);
         let u = v128.load(a0 + p);
-        x00 = f32x4.add(x00, f32x4.mul(u, v0)); x01 = f32x4.add(x01, f32x4.mul(u, v1));
+        x00 = madd(u, v0, x00); x01 = madd(u, v1, x01);
         u = v128.load(a0 + aRow + p);
-        x10 = f32x4.add(x10, f32x4.mul(u, v0)); x11 = f32x4.add(x11, f32x4.mul(u, v1));
+        x10 = madd(u, v0, x10); x11 = madd(u, v1, x11);
         u = v128.load(a0 + 2 * aRow + p);
-        x20 = f32x4.add(x20, f32x4.mul(u, v0)); x21 = f32x4.add(x21, f32x4.mul(u, v1));
+        x20 = madd(u, v0, x20); x21 = madd(u, v1, x21);
         u = v128.load(a0 + 3 * aRow + p);
-        x30 = f32x4.add(x30, f32x4.mul(u, v0)); x31 = f32x4.add(x31, f32x4.mul(u, v1));
+        x30 = madd(u, v0, x30); x31 = madd(u, v1, x31);
       }
       const c0 = c + <usize>i * (<usize>ldc << 2) + (<usize>j << 2);
       const cRow = <usize>ldc << 2;
@@ -186,7 +196,7 @@ export function gemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i3
 // One element of gemmNT, with the same per-lane running sums and the same final reduction as a block.
 @inline function dotInto(a: usize, b: usize, c: usize, kBytes: usize): void {
   let x = f32x4.splat(0);
-  for (let p: usize = 0; p < kBytes; p += 16) x = f32x4.add(x, f32x4.mul(v128.load(a + p), v128.load(b + p)));
+  for (let p: usize = 0; p < kBytes; p += 16) x = madd(v128.load(a + p), v128.load(b + p), x);
   store<f32>(c, load<f32>(c) + hsum(x));
 }
 

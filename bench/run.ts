@@ -7,6 +7,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { buildNative, disposeNative, type NativeBuild, type NativeProgram } from './baselines/native.ts';
 import { openTf, type TfBackendName } from './baselines/tfjs.ts';
 import { DEFAULT_PYTHON, runTorch, type TorchConfig, type TorchOutcome } from './baselines/torch.ts';
@@ -133,7 +134,16 @@ async function nativeBaseline(
 }
 
 /** Runs the suite; returns the results (and writes and prints them unless told not to). */
+/**
+ * Node 20 runs relaxed SIMD only behind a V8 flag: the benchmark sets it before any core is compiled, so that the
+ * `precision: 'fast'` rows run (Node 22 and later have it on; the library itself never sets a flag).
+ */
+function enableRelaxedSimd(): void {
+  if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
+
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
+  enableRelaxedSimd();
   const started = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const quick = options.quick ?? false;

@@ -82,3 +82,20 @@ describe('README: the lr finder', () => {
     );
   });
 });
+
+describe('README: precision', () => {
+  it('runs as written: the model is on the fast engine where relaxed SIMD runs, else on the default one', async () => {
+    const { getEngine, hasRelaxedSimd } = await import('../src/index.ts');
+    const block = blocks.find((b) => b.includes("precision: 'fast'"))!;
+    const got = (await runSnippet(block, ['engine', 'model'])) as {
+      engine: ReturnType<typeof getEngine>;
+      model: { engine: unknown; layerWeights(): { weight: number[][] }[] };
+    };
+    expect(got.engine.precision).toBe(hasRelaxedSimd() ? 'fast' : 'deterministic');
+    expect(got.model.engine).toBe(got.engine);
+    expect(got.model.layerWeights().map((l) => [l.weight.length, l.weight[0].length])).toEqual([
+      [256, 784],
+      [10, 256],
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 // W2: MLP 784-256(tanh)-10, batch 128 of seeded random data, one Adam step (lr 0.01). Time per step.
-import { Adam, DeviceData, MLP, toMatrix } from '../../src/index.ts';
+import { Adam, DeviceData, getEngine, hasRelaxedSimd, MLP, type Precision, toMatrix } from '../../src/index.ts';
 import { PlainAdam, PlainMlp, plainTrainStep, type PlainLayerInit } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
 import { nativeStats, nativeUnavailable, runNative, writeNativeInput } from '../baselines/native.ts';
@@ -37,24 +37,21 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   const init = weightsOf(model);
 
   // The pure step: the batch staged once in linear memory, then one fused call per step.
-  const data = new DeviceData(model.engine, toMatrix(xm, SIZES[0]), y);
-  const n = model.loadBatch(data, null);
-  let last = 0;
-  const staged = timeStep(ctx.plans.w2, () => {
-    last = model.trainStepStaged(n, optimizer);
-  });
+  const staged = timeStaged(ctx, x, y, 'deterministic');
   out.push(
     measured({
       ...base,
       id: 'anneal-staged',
       impl: 'anneal trainStepStaged (batch staged once)',
       kind: 'anneal',
-      stats: staged,
+      stats: staged.stats,
     }),
   );
-  ctx.log(`W2 anneal staged: ${staged.median.toFixed(3)} ms / step`);
+  ctx.log(`W2 anneal staged: ${staged.stats.median.toFixed(3)} ms / step`);
+  out.push(fastW2(ctx, base, x, y, staged.losses, checks));
 
   // The convenience call: validates and copies the batch into linear memory on every call.
+  let last = 0;
   const copying = timeStep(ctx.plans.w2, () => {
     last = model.trainStep(xm, y, optimizer);
   });
@@ -73,7 +70,6 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
     ok: Number.isFinite(last),
     detail: `last loss ${last}`,
   });
-  data.dispose();
   optimizer.dispose();
   model.dispose();
 
@@ -104,6 +100,56 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
 
   out.push(...torchMeasurements(ctx, base, (threads) => `W2 ${threads}`));
   return { measurements: out, checks };
+}
+
+/**
+ * Times the staged step (the batch staged once in linear memory, one fused call per step) on the shared engine of
+ * `precision`, after recording the losses of the first CHECK_STEPS steps of a fresh model.
+ */
+function timeStaged(
+  ctx: BenchContext,
+  x: Float32Array,
+  y: Int32Array,
+  precision: Precision,
+): { stats: Stats; losses: number[] } {
+  const engine = getEngine({ precision });
+  const model = new MLP({ sizes: SIZES, activation: 'tanh', seed: SEED, engine });
+  const optimizer = new Adam(model.parameters(), { lr: LR });
+  const data = new DeviceData(engine, toMatrix({ rows: BATCH, cols: SIZES[0], data: x }, SIZES[0]), y);
+  const n = model.loadBatch(data, null);
+  const losses = Array.from({ length: CHECK_STEPS }, () => model.trainStepStaged(n, optimizer));
+  const stats = timeStep(ctx.plans.w2, () => {
+    model.trainStepStaged(n, optimizer);
+  });
+  data.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return { stats, losses };
+}
+
+/**
+ * The staged step on the relaxed-SIMD build (`precision: 'fast'`), when this JavaScript engine has relaxed SIMD;
+ * its first losses' distance from the deterministic build's goes to the checks.
+ */
+function fastW2(
+  ctx: BenchContext,
+  base: Pick<Measurement, 'group' | 'unit' | 'higherIsBetter'>,
+  x: Float32Array,
+  y: Int32Array,
+  exact: number[],
+  checks: Check[],
+): Measurement {
+  const row = { ...base, id: 'anneal-fast', impl: "anneal trainStepStaged, precision 'fast'", kind: 'anneal' as const };
+  if (!hasRelaxedSimd()) return skippedMeasurement(row, 'no relaxed SIMD in this JavaScript engine');
+  const fast = timeStaged(ctx, x, y, 'fast');
+  const diff = maxRelativeDiff(fast.losses, exact);
+  checks.push({
+    name: `W2: precision 'fast' vs deterministic, losses of the first ${CHECK_STEPS} steps`,
+    ok: diff <= W2_NATIVE_TOLERANCE,
+    detail: `max relative difference ${diff.toExponential(2)} (PyTorch tolerance 1e-4)`,
+  });
+  ctx.log(`W2 anneal fast: ${fast.stats.median.toFixed(3)} ms / step`);
+  return measured({ ...row, stats: fast.stats });
 }
 
 /** anneal's losses of the first `steps` staged steps of a fresh model (the same weights as every baseline). */

@@ -49,6 +49,57 @@ function maxAbsError(c: ArrayLike<number>, ref: Float64Array): number {
   return worst;
 }
 
+/** Times the core's matmul on `engine` for A·B; returns the timing and the product. */
+function timeMatmul(
+  ctx: BenchContext,
+  engine: Engine,
+  matmul: Matmul,
+  A: Float32Array,
+  B: Float32Array,
+  [m, k, n]: [number, number, number],
+): { stats: Stats; c: Float32Array } {
+  const a = engine.alloc(m * k * 4);
+  const b = engine.alloc(k * n * 4);
+  const c = engine.alloc(m * n * 4);
+  const f32 = engine.f32; // after the allocations: growing memory replaces the view
+  f32.set(A, a >> 2);
+  f32.set(B, b >> 2);
+  matmul(a, b, c, m, n, k);
+  const product = engine.f32.slice(c >> 2, (c >> 2) + m * n);
+  const stats = timeCall(ctx.plans.w3, () => matmul(a, b, c, m, n, k));
+  engine.free(a);
+  engine.free(b);
+  engine.free(c);
+  return { stats, c: product };
+}
+
+/** The matmul of the relaxed-SIMD build (`precision: 'fast'`), when this JavaScript engine has relaxed SIMD. */
+function fastMatmul(
+  ctx: BenchContext,
+  base: Pick<Measurement, 'group' | 'unit' | 'higherIsBetter'>,
+  shape: [number, number, number],
+  A: Float32Array,
+  B: Float32Array,
+  ref: Float64Array,
+  checks: Check[],
+): Measurement {
+  const row = { ...base, id: 'anneal-fast', impl: "anneal core matmul, precision 'fast'", kind: 'anneal' as const };
+  const engine = getEngine({ precision: 'fast' });
+  const matmul = coreMatmul(engine);
+  if (engine.precision !== 'fast' || !matmul)
+    return skippedMeasurement(row, 'no relaxed SIMD in this JavaScript engine');
+  const [m, k, n] = shape;
+  const { stats, c } = timeMatmul(ctx, engine, matmul, A, B, shape);
+  const err = maxAbsError(c, ref);
+  checks.push({
+    name: `${base.group}: anneal matmul, precision 'fast', vs plain-JS f64 product`,
+    ok: err < 1e-3,
+    detail: `max abs error ${err.toExponential(2)}`,
+  });
+  ctx.log(`${base.group} anneal fast: ${rate(stats, 2 * m * n * k).value.toFixed(1)} GFLOP/s`);
+  return measured({ ...row, stats, ...rate(stats, 2 * m * n * k) });
+}
+
 export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurement[]; checks: Check[] }> {
   const out: Measurement[] = [];
   const checks: Check[] = [];
@@ -66,24 +117,14 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
     let annealC: Float32Array | null = null;
 
     if (matmul) {
-      const a = engine.alloc(m * k * 4);
-      const b = engine.alloc(k * n * 4);
-      const c = engine.alloc(m * n * 4);
-      const f32 = engine.f32; // after the allocations: growing memory replaces the view
-      f32.set(A, a >> 2);
-      f32.set(B, b >> 2);
-      matmul(a, b, c, m, n, k);
-      annealC = engine.f32.slice(c >> 2, (c >> 2) + m * n);
+      const { stats, c } = timeMatmul(ctx, engine, matmul, A, B, [m, k, n]);
+      annealC = c;
       const err = maxAbsError(annealC, ref);
       checks.push({
         name: `${group}: anneal matmul vs plain-JS f64 product`,
         ok: err < 1e-3,
         detail: `max abs error ${err.toExponential(2)} (entries are sums of ${k} products of values in [-1, 1))`,
       });
-      const stats = timeCall(ctx.plans.w3, () => matmul(a, b, c, m, n, k));
-      engine.free(a);
-      engine.free(b);
-      engine.free(c);
       out.push(
         measured({
           ...base,
@@ -110,6 +151,7 @@ export async function runW3(ctx: BenchContext): Promise<{ measurements: Measurem
         detail: 'the core has no matmul export',
       });
     }
+    out.push(fastMatmul(ctx, base, [m, k, n], A, B, ref, checks));
 
     out.push(nativeW3(ctx, base, [m, k, n], A, B, ref, annealC, checks));
 

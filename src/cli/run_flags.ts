@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../config/run_config.ts';
 import { REAL_DATASET_NAMES } from '../data/real_datasets.ts';
+import { hasRelaxedSimd, PRECISIONS, type Precision } from '../engine/index.ts';
 import type { CriterionType } from '../nn/losses.ts';
 import { resolveData } from '../train/run.ts';
 import {
@@ -27,6 +28,7 @@ export interface RunFlags extends DataAndModelFlags {
   batchSize?: number | 'full';
   seed: number;
   scale?: 'standard' | 'minmax';
+  precision?: Precision;
   loss: string;
   [flag: string]: unknown;
 }
@@ -64,12 +66,32 @@ export function addRunFlags(command: Command, options: RunFlagOptions): Command 
             'training rows only (after --val-split) and applied to the held-out rows too; saved with the run ' +
             '(scaler.json and model.safetensors with --out, scaler_state with --json, and in checkpoints)',
       ).argParser(choiceArg(['standard', 'minmax'] as const)),
+    )
+    .addOption(
+      new Option(
+        '--precision <p>',
+        "the core's build: deterministic (the same bits on every machine) or fast (relaxed SIMD: fused " +
+          'multiply-adds in the matrix products, where the JavaScript engine has relaxed SIMD — Node 22+, ' +
+          'Chromium; Node 20 with node --experimental-wasm-relaxed-simd — else the deterministic build runs)',
+      ).argParser(choiceArg(PRECISIONS)),
     );
   return addLossFlags(command);
 }
 
 export function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * What a run's `precision` gives here, for a run's one-line description: nothing for the default; `fast`, or why
+ * the deterministic build runs instead.
+ */
+export function precisionNote(config: RunConfig): string {
+  if (config.precision !== 'fast') return '';
+  return hasRelaxedSimd()
+    ? ', precision fast (relaxed SIMD)'
+    : ', precision fast asked, deterministic ran (no relaxed SIMD here; Node 20: ' +
+        'node --experimental-wasm-relaxed-simd)';
 }
 
 /** The losses that take class labels. */
@@ -115,6 +137,7 @@ export function runConfigFromFlags(
     data,
     optimizer: { type: flags.optimizer, groups: [{ lr: lrs[0] }], ...(Object.keys(kwargs).length ? { kwargs } : {}) },
     batch_size: flags.batchSize === 'full' ? null : (flags.batchSize ?? null),
+    ...(flags.precision ? { precision: flags.precision } : {}),
     ...own,
   };
   if (flags.scale) draft.scaler = { type: flags.scale === 'standard' ? 'StandardScaler' : 'MinMaxScaler' };

@@ -32,6 +32,7 @@ import {
   linearLayers,
   type RunFlags,
   runConfigFromFlags,
+  precisionNote,
 } from './run_flags.ts';
 import {
   addValidationFlags,
@@ -313,7 +314,7 @@ function describe(config: RunConfig): string {
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ')})`
     : '';
-  const net = `MLP ${config.sizes.join('-')} (${config.activation}${args.join('')})${loss}`;
+  const net = `MLP ${config.sizes.join('-')} (${config.activation}${args.join('')})${loss}${precisionNote(config)}`;
   const lrs = config.optimizer.groups?.map((g) => g.lr).join('/') ?? '';
   const opt = `${config.optimizer.type} lr=${lrs}${config.group_by_layer ? ' (one param group per layer)' : ''}`;
   const sched = config.scheduler

@@ -6,6 +6,7 @@ import { findCanonicalName } from '../canonical_name.ts';
 import { SCHEDULER_TYPES } from '../lr_scheduler/spec.ts';
 import { BATCH_SCHEDULE_TYPES } from '../train/batch_schedule.ts';
 import { OPTIMIZER_TYPES } from './optimizer_spec.ts';
+import { PRECISIONS } from '../engine/wasm_bytes.ts';
 import { earlyStoppingSchema, evalEverySchema, plateauMetricSchema, validationSchema } from './validation_spec.ts';
 
 // A run config has the shape of a case of training.json (PyTorch's names, snake_case keys), so a fixture case
@@ -255,6 +256,8 @@ export const runConfigSchema = z
       .nullable()
       .optional(),
     group_by_layer: z.boolean().default(false),
+    // The core's build (getEngine's precision): absent, deterministic; 'fast' where relaxed SIMD runs.
+    precision: z.enum(PRECISIONS).optional(),
     plateau_metric: plateauMetricSchema.nullable().optional(),
     // Held-out data and early stopping (src/config/validation_spec.ts).
     validation: validationSchema(canonicalDatasetSpec).nullable().optional(),

@@ -1,6 +1,6 @@
 import { ValidationError } from '../params/error.ts';
 import { LinearMemoryAllocator } from './allocator.ts';
-import type { CoreBuild } from './wasm_bytes.ts';
+import type { CoreBuild, Precision } from './wasm_bytes.ts';
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
 export interface CoreExports {
@@ -106,7 +106,7 @@ export class Engine {
    */
   constructor(
     instance: WebAssembly.Instance,
-    /** Which build of the core this is: `release`, or the bounds-checked `debug`. */
+    /** Which build of the core this is: `release`, `fast` (relaxed SIMD), or the bounds-checked `debug`. */
     readonly build: CoreBuild,
   ) {
     this.core = instance.exports as unknown as CoreExports;
@@ -128,6 +128,11 @@ export class Engine {
   /** Compiles and instantiates core bytes synchronously; `build` only names them in error messages. */
   static fromBytes(bytes: BufferSource, build: CoreBuild = 'release'): Engine {
     return Engine.fromModule(new WebAssembly.Module(bytes), build);
+  }
+
+  /** How this engine computes: `fast` on the relaxed-SIMD build, else `deterministic` (see `Precision`). */
+  get precision(): Precision {
+    return this.build === 'fast' ? 'fast' : 'deterministic';
   }
 
   /** Only ensureBytes grows the memory (the core never does), so views are remade right there. */

@@ -10,6 +10,7 @@ import { criterionOf, inlineDataset, targetsFor } from './run_targets.ts';
 import { ReduceLROnPlateau, schedulerFromSpec } from '../lr_scheduler/index.ts';
 import type { LayerWeights } from '../nn/sequential.ts';
 import { MLP } from '../nn/models.ts';
+import { getEngine } from '../engine/index.ts';
 import { ValidationError } from '../params/error.ts';
 import { type CheckpointableBatches, ExplicitBatches, RecordedBatches } from './batches.ts';
 import {
@@ -264,7 +265,15 @@ export function prepareRun(config: RunConfig, hooks: RunHooks = {}): PreparedRun
   }
   const batchSource = makeBatches(config, data.nSamples, (hooks.record ?? 'all') === 'all');
   const activationArgs = config.activation_args ?? null;
-  const model = new MLP({ sizes, activation: config.activation, activationArgs, seed: config.seed ?? 0, criterion });
+  const engine = getEngine({ precision: config.precision });
+  const model = new MLP({
+    sizes,
+    activation: config.activation,
+    activationArgs,
+    seed: config.seed ?? 0,
+    criterion,
+    engine,
+  });
   let optimizer: AnyOptimizer | null = null;
   let trainer: Trainer | null = null;
   try {

@@ -3,27 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import training from '../fixtures/training.json' with { type: 'json' };
-import { lambdaExpression, type FixtureLambda } from '../lr_scheduler/support.ts';
+import { TRAINING_CONFIGS } from '../support/training_cases.ts';
+import { expectPyTorchTrajectory } from '../support/pytorch_trajectory.ts';
 import { runCli } from './run_cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anneal-fixtures-'));
 
-/** The fixture's LambdaLR lambdas are `{kind, ...}` descriptions; a run config gives them as expressions. */
-function withExpressions(c: (typeof training.cases)[number]): unknown {
-  const scheduler = c.scheduler as { type: string; args: Record<string, unknown> } | null;
-  if (!scheduler || !('lr_lambda' in scheduler.args)) return c;
-  const lam = scheduler.args.lr_lambda as FixtureLambda | FixtureLambda[];
-  const lrLambda = Array.isArray(lam) ? lam.map(lambdaExpression) : lambdaExpression(lam);
-  return { ...c, scheduler: { ...scheduler, args: { ...scheduler.args, lr_lambda: lrLambda } } };
-}
-
 // Each training.json case, fed to `anneal train --config` as it is, runs end to end with its real scheduler
 // (StepLR, CosineAnnealingLR, ExponentialLR, ReduceLROnPlateau on the training loss, OneCycleLR, LambdaLR).
 describe('training.json trajectories, end to end through anneal train --config', () => {
-  for (const c of training.cases) {
+  training.cases.forEach((c, i) => {
     it(`${c.name} (${(c.scheduler as { type: string } | null)?.type ?? 'manual decay'})`, async () => {
       const file = join(tmp, `${c.name}.json`);
-      writeFileSync(file, JSON.stringify(withExpressions(c)));
+      writeFileSync(file, JSON.stringify(TRAINING_CONFIGS[i]));
       const { code, stdout, stderr } = await runCli('train', '--config', file, '--json');
       expect(code, stderr).toBe(0);
       const run = JSON.parse(stdout);
@@ -42,16 +34,7 @@ describe('training.json trajectories, end to end through anneal train --config',
           ),
         ),
       );
-      run.loss.forEach((l: number, i: number) =>
-        expect(Math.abs(l - c.loss[i]) / c.loss[i], `loss of step ${i}`).toBeLessThanOrEqual(1e-4),
-      );
-      run.final.forEach((layer: { weight: number[][]; bias: number[] }, l: number) => {
-        layer.weight
-          .flat()
-          .forEach((w, k) => expect(Math.abs(w - c.final[l].weight.flat()[k])).toBeLessThanOrEqual(5e-4));
-        layer.bias.forEach((b, k) => expect(Math.abs(b - c.final[l].bias[k])).toBeLessThanOrEqual(5e-4));
-      });
-      expect(Math.abs(run.final_loss - c.final_loss) / c.final_loss).toBeLessThanOrEqual(1e-4);
+      expectPyTorchTrajectory(run, c);
     });
-  }
+  });
 });

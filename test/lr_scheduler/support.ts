@@ -87,3 +87,12 @@ export function optimizerFor(spec: FixtureOptimizer): SchedulableOptimizer {
     ? adam(...spec.groups.map((g) => g.lr))
     : sgd(spec.kwargs?.momentum ?? 0, ...spec.groups.map((g) => g.lr));
 }
+
+/** A training.json case as a run config: its LambdaLR lambdas (`{kind, ...}` descriptions) as expressions. */
+export function withExpressions<C extends { scheduler: unknown }>(c: C): C {
+  const scheduler = c.scheduler as { type: string; args: Record<string, unknown> } | null;
+  if (!scheduler || !('lr_lambda' in scheduler.args)) return c;
+  const lam = scheduler.args.lr_lambda as FixtureLambda | FixtureLambda[];
+  const lrLambda = Array.isArray(lam) ? lam.map(lambdaExpression) : lambdaExpression(lam);
+  return { ...c, scheduler: { ...scheduler, args: { ...scheduler.args, lr_lambda: lrLambda } } };
+}
