@@ -2,7 +2,8 @@
 // Runs W1 (the lesson), W2 (an MNIST-sized MLP step), W3 (GEMM), the scaling sweep and the memory check for
 // anneal and, in the same run, the baselines: native C (AVX2, compiled now with the system's `cc`, for W1-W3),
 // plain JS, TF.js (cpu and wasm backends) and PyTorch eager in a child process; and the CLI's start-up against
-// `node -e 0`. Writes bench/results/latest.json and latest.md and prints the Markdown.
+// `node -e 0`; and a sweep's throughput on 1 and 2 worker threads (trials). Writes bench/results/latest.json and
+// latest.md and prints the Markdown.
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,11 +21,12 @@ import { runCli } from './workloads/cli.ts';
 import { errorMessage } from './workloads/common.ts';
 import { runMemory } from './workloads/memory.ts';
 import { runSweep, sweepTorchConfig } from './workloads/scaling.ts';
+import { runTrials } from './workloads/trials.ts';
 import { runW1, w1TorchConfig } from './workloads/w1_lesson.ts';
 import { runW2, w2TorchConfig } from './workloads/w2_mlp.ts';
 import { runW3, W3_SHAPES } from './workloads/w3_gemm.ts';
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'sweep', 'memory', 'cli'] as const;
+export const WORKLOADS = ['W1', 'W2', 'W3', 'sweep', 'memory', 'cli', 'trials'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 /** The workloads that have TF.js and PyTorch baselines. */
 const TIMED: readonly WorkloadName[] = ['W1', 'W2', 'W3', 'sweep'];
@@ -203,6 +205,12 @@ async function runSuite(
     });
   }
   if (selected.has('cli')) measurements.push(...runCli(ctx));
+  if (selected.has('trials')) {
+    // Sweep throughput on worker threads (issue 16): trials per second with 1 and 2 workers.
+    const r = await runTrials(ctx);
+    measurements.push(...r.measurements);
+    checks.push(...r.checks);
+  }
 
   if (torch.ok) {
     const { report } = torch;
@@ -273,7 +281,7 @@ function skippedList(
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line:
-//   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli] [--no-torch] [--no-tfjs] [--no-native]
+//   tsx bench/run.ts [--quick] [--only W1,W2,W3,sweep,memory,cli,trials] [--no-torch] [--no-tfjs] [--no-native]
 //                    [--python PATH] [--out DIR]
 //   tsx bench/run.ts --profile [--quick] [--only W1,W2] [--out DIR]: only the split of a step into its phases
 //                    (bench/profile.ts), printed, and with --out written to DIR/profile.json and profile.md

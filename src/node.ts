@@ -14,3 +14,5 @@ export {
   CHECKPOINT_FILE_PATTERN,
   type CheckpointFileEntry,
 } from './train/checkpoint_dir.ts';
+// Sweeps: worker threads and a results file (src/sweep/index.ts).
+export * from './sweep/index.ts';

@@ -99,3 +99,14 @@ describe('README: precision', () => {
     ]);
   });
 });
+
+describe('README: sweeps', () => {
+  it('the spec is valid and makes the 16 trials the command line says', async () => {
+    const { expandTrials, parseSweepSpec } = await import('../src/node.ts');
+    const json = /### Sweeps[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1];
+    const trials = expandTrials(parseSweepSpec(JSON.parse(json), 'README', 'lrs'));
+    expect(trials.length).toBe(16);
+    expect(new Set(trials.map((t) => t.config.scheduler?.type ?? null))).toEqual(new Set([null, 'CosineAnnealingLR']));
+    for (const t of trials) expect(t.config.optimizer.kwargs?.lr).toBe(t.params['optimizer.kwargs.lr']);
+  });
+});

@@ -6,7 +6,9 @@ import { convertCommand } from './convert_command.ts';
 import { exportCommand } from './export_command.ts';
 import { lrFindCommand } from './lr_find_command.ts';
 import { scheduleCommand } from './schedule_command.ts';
+import { sweepCommand } from './sweep_command.ts';
 import { trainCommand } from './train_command.ts';
+import { workerCommand } from './worker_command.ts';
 import { NonFiniteLossError } from '../train/trainer.ts';
 
 export function program(): Command {
@@ -18,9 +20,11 @@ export function program(): Command {
     .addCommand(lrFindCommand())
     .addCommand(scheduleCommand())
     .addCommand(compareCommand())
+    .addCommand(sweepCommand())
     .addCommand(convertCommand())
     .addCommand(exportCommand())
-    .addCommand(benchCommand());
+    .addCommand(benchCommand())
+    .addCommand(workerCommand());
 }
 
 /**

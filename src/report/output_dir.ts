@@ -64,7 +64,8 @@ export interface OutputFile {
 const JOURNAL = '.anneal-journal.json';
 const TEMP = /^\..+\.tmp-(\d+)$/;
 
-function isRunning(pid: number): boolean {
+/** Whether process `pid` of this machine is alive (a signal 0 reaches it, or would but for permissions). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
