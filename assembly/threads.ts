@@ -1,0 +1,195 @@
+import { gemm, gemmNT } from './gemm';
+
+// Wide GEMMs split across threads (the `threads` build: shared, imported memory). Helper threads instantiate the
+// same module on the same memory and park in workerLoop; the calling thread publishes a job in a control block,
+// runs its own share, and spins until the helpers report theirs done. Each thread computes a disjoint range of
+// rows of C, and every element of C is computed exactly as the single-thread kernel computes it (same tile
+// arithmetic, same k order, same KC blocks), so the results are bit-identical to one thread.
+// In a build without threads (ASC_FEATURE_THREADS false) pool stays 0 and every call goes straight to the kernel.
+
+// Control block words (i32, 64 bytes apart where written by different threads).
+const C_GEN = 0; // job generation: bumped by the publisher after the job words are written
+const C_QUIT = 8; // set by stopPool
+const C_DONE = 16; // helpers finished with the current job
+const C_READY = 32; // helpers running (their hosts count themselves in and out)
+const C_JOB = 48; // job words from here on
+const J_KIND = 0;
+const J_A = 1;
+const J_ROW_STEP = 2;
+const J_COL_STEP = 3;
+const J_B = 4;
+const J_LDB = 5;
+const J_C = 6;
+const J_LDC = 7;
+const J_M = 8;
+const J_N = 9;
+const J_K = 10;
+const J_BIAS = 11;
+const J_ACC = 12;
+const J_THREADS = 13;
+/** Bytes of the control block (TypeScript allocates it, 16-byte aligned, zeroed). */
+export const CONTROL_BYTES = 256;
+
+const KIND_GEMM = 1;
+const KIND_GEMM_NT = 2;
+
+/** Below this many multiply-adds (m·n·k) a GEMM stays on the calling thread: a hand-off costs a few µs. */
+const MIN_SPLIT_MACS: i64 = 1 << 20;
+/** A helper spins this many polls on the generation word before it goes to sleep. */
+const SPIN_POLLS = 1 << 18;
+
+// Per instance: only the publishing instance sets them.
+let pool: usize = 0;
+let poolThreads: i32 = 1;
+
+@inline function cw(i: i32): usize {
+  return pool + (<usize>i << 2);
+}
+
+/** Makes this instance split wide GEMMs over `threads` threads (itself and threads − 1 helpers); 0 / 1: off. */
+export function setPool(control: usize, threads: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  pool = threads > 1 ? control : 0;
+  poolThreads = threads > 1 ? threads : 1;
+}
+
+/** Helpers currently parked in workerLoop. */
+export function poolReady(control: usize): i32 {
+  if (!ASC_FEATURE_THREADS) return 0;
+  return atomic.load<i32>(control + (<usize>C_READY << 2));
+}
+
+/** Rows [lo, hi) of thread t's share of m rows: blocks of 4 rows, as even as they come. */
+@inline function shareStart(m: i32, threads: i32, t: i32): i32 {
+  const blocks = (m + 3) >> 2;
+  const lo = (blocks * t / threads) << 2;
+  return lo < m ? lo : m;
+}
+
+function runShare(job: usize, t: i32): void {
+  const threads = load<i32>(job + (<usize>J_THREADS << 2));
+  const m = load<i32>(job + (<usize>J_M << 2));
+  const lo = shareStart(m, threads, t);
+  const hi = shareStart(m, threads, t + 1);
+  if (hi <= lo) return;
+  const kind = load<i32>(job + (<usize>J_KIND << 2));
+  const a = <usize>load<u32>(job + (<usize>J_A << 2));
+  const b = <usize>load<u32>(job + (<usize>J_B << 2));
+  const c = <usize>load<u32>(job + (<usize>J_C << 2));
+  const ldb = load<i32>(job + (<usize>J_LDB << 2));
+  const ldc = load<i32>(job + (<usize>J_LDC << 2));
+  const n = load<i32>(job + (<usize>J_N << 2));
+  const k = load<i32>(job + (<usize>J_K << 2));
+  const rowStep = load<i32>(job + (<usize>J_ROW_STEP << 2));
+  const cOff = c + (<usize>lo * <usize>ldc << 2);
+  if (kind == KIND_GEMM) {
+    const colStep = load<i32>(job + (<usize>J_COL_STEP << 2));
+    const bias = <usize>load<u32>(job + (<usize>J_BIAS << 2));
+    const acc = load<i32>(job + (<usize>J_ACC << 2)) != 0;
+    gemm(a + (<usize>lo * <usize>rowStep << 2), rowStep, colStep, b, ldb, cOff, ldc, hi - lo, n, k,
+      bias != 0 ? bias + (<usize>lo << 2) : 0, acc);
+  } else {
+    gemmNT(a + (<usize>lo * <usize>rowStep << 2), rowStep, b, ldb, cOff, ldc, hi - lo, n, k);
+  }
+}
+
+/** Publishes the job already written at the job words, runs share 0 here and waits for the helpers' shares. */
+function runJob(): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const helpers = poolThreads - 1;
+  atomic.store<i32>(cw(C_DONE), 0);
+  atomic.add<i32>(cw(C_GEN), 1);
+  atomic.notify(cw(C_GEN), helpers);
+  runShare(cw(C_JOB), 0);
+  while (atomic.load<i32>(cw(C_DONE)) < helpers) {
+    // spin: a browser's main thread may not block, and the helpers' shares take about as long as this one
+  }
+}
+
+@inline function splits(m: i32, n: i32, k: i32): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  return pool != 0 && <i64>m * <i64>n * <i64>k >= MIN_SPLIT_MACS && m >= 8 &&
+    atomic.load<i32>(cw(C_READY)) >= poolThreads - 1;
+}
+
+/** gemm (gemm.ts), its rows split over the pool when wide. */
+export function parGemm(
+  a: usize, rowStep: i32, colStep: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, bias: usize, accumulate: bool,
+): void {
+  if (!splits(m, n, k)) {
+    gemm(a, rowStep, colStep, b, ldb, c, ldc, m, n, k, bias, accumulate);
+    return;
+  }
+  const job = cw(C_JOB);
+  store<i32>(job + (<usize>J_KIND << 2), KIND_GEMM);
+  store<u32>(job + (<usize>J_A << 2), <u32>a);
+  store<i32>(job + (<usize>J_ROW_STEP << 2), rowStep);
+  store<i32>(job + (<usize>J_COL_STEP << 2), colStep);
+  store<u32>(job + (<usize>J_B << 2), <u32>b);
+  store<i32>(job + (<usize>J_LDB << 2), ldb);
+  store<u32>(job + (<usize>J_C << 2), <u32>c);
+  store<i32>(job + (<usize>J_LDC << 2), ldc);
+  store<i32>(job + (<usize>J_M << 2), m);
+  store<i32>(job + (<usize>J_N << 2), n);
+  store<i32>(job + (<usize>J_K << 2), k);
+  store<u32>(job + (<usize>J_BIAS << 2), <u32>bias);
+  store<i32>(job + (<usize>J_ACC << 2), accumulate ? 1 : 0);
+  store<i32>(job + (<usize>J_THREADS << 2), poolThreads);
+  runJob();
+}
+
+/** gemmNT (gemm.ts), its rows split over the pool when wide. */
+export function parGemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32): void {
+  if (!splits(m, n, k)) {
+    gemmNT(a, lda, b, ldb, c, ldc, m, n, k);
+    return;
+  }
+  const job = cw(C_JOB);
+  store<i32>(job + (<usize>J_KIND << 2), KIND_GEMM_NT);
+  store<u32>(job + (<usize>J_A << 2), <u32>a);
+  store<i32>(job + (<usize>J_ROW_STEP << 2), lda);
+  store<u32>(job + (<usize>J_B << 2), <u32>b);
+  store<i32>(job + (<usize>J_LDB << 2), ldb);
+  store<u32>(job + (<usize>J_C << 2), <u32>c);
+  store<i32>(job + (<usize>J_LDC << 2), ldc);
+  store<i32>(job + (<usize>J_M << 2), m);
+  store<i32>(job + (<usize>J_N << 2), n);
+  store<i32>(job + (<usize>J_K << 2), k);
+  store<i32>(job + (<usize>J_THREADS << 2), poolThreads);
+  runJob();
+}
+
+/** Asks every helper parked on `control` to leave workerRun for good (they return, and their host stops them). */
+export function stopPool(control: usize): void {
+  if (!ASC_FEATURE_THREADS) return;
+  atomic.store<i32>(control + (<usize>C_QUIT << 2), 1);
+  atomic.add<i32>(control + (<usize>C_GEN << 2), 1);
+  atomic.notify(control + (<usize>C_GEN << 2), -1);
+}
+
+/**
+ * A helper thread's work: runs share `index` (1..threads − 1) of every job published on `control` after
+ * generation `seen`, spinning on the generation word between jobs; returns the last generation seen once it has
+ * spun SPIN_POLLS polls with no new job, or at once when the pool is stopped. The host (src/engine/threads.ts)
+ * then sleeps with Atomics.wait on the generation word and calls again: the sleep is in JavaScript because
+ * memory.atomic.wait32 in V8 11 (Node 20) lost the function's locals held in registers across the wait.
+ */
+export function workerRun(control: usize, index: i32, seen: i32): i32 {
+  if (!ASC_FEATURE_THREADS) return seen;
+  const gen = control + (<usize>C_GEN << 2);
+  let polls = 0;
+  while (polls < SPIN_POLLS) {
+    const now = atomic.load<i32>(gen);
+    if (now == seen) {
+      polls++;
+      continue;
+    }
+    seen = now;
+    if (atomic.load<i32>(control + (<usize>C_QUIT << 2)) != 0) break;
+    runShare(control + (<usize>C_JOB << 2), index);
+    atomic.add<i32>(control + (<usize>C_DONE << 2), 1);
+    polls = 0;
+  }
+  return seen;
+}
