@@ -1,17 +1,22 @@
 import { gemm, gemmNT } from './gemm';
 
 // Wide GEMMs split across threads (the `threads` build: shared, imported memory). Helper threads instantiate the
-// same module on the same memory and park in workerLoop; the calling thread publishes a job in a control block,
-// runs its own share, and spins until the helpers report theirs done. Each thread computes a disjoint range of
-// rows of C, and every element of C is computed exactly as the single-thread kernel computes it (same tile
-// arithmetic, same k order, same KC blocks), so the results are bit-identical to one thread.
+// same module on the same memory and wait in workerRun; the calling thread publishes a job in a control block
+// (the rows of C cut into chunks of whole 4-row tiles, about four per thread), every thread that is running claims
+// chunks until none are left, and the caller spins until every chunk is done. A helper the OS has not scheduled
+// just claims fewer chunks (the caller never waits for work nobody has started). Every element of C is computed
+// exactly as the single-thread kernel computes it (same tile arithmetic, same k order, same KC blocks), whoever
+// computes it, so the results are bit-identical to one thread.
 // In a build without threads (ASC_FEATURE_THREADS false) pool stays 0 and every call goes straight to the kernel.
 
-// Control block words (i32, 64 bytes apart where written by different threads).
+// Control block words (i32; those written by different threads 32 bytes or more apart). src/engine/threads.ts
+// knows C_GEN, C_QUIT, C_READY and C_FAILED too.
 const C_GEN = 0; // job generation: bumped by the publisher after the job words are written
 const C_QUIT = 8; // set by stopPool
-const C_DONE = 16; // helpers finished with the current job
+const C_DONE = 16; // chunks of the current job finished
+const C_NEXT = 24; // claims: (generation & 0xfff) << 20 | chunks << 10 | next chunk to claim
 const C_READY = 32; // helpers running (their hosts count themselves in and out)
+const C_FAILED = 40; // set by a helper's host when its share threw
 const C_JOB = 48; // job words from here on
 const J_KIND = 0;
 const J_A = 1;
@@ -26,9 +31,8 @@ const J_N = 9;
 const J_K = 10;
 const J_BIAS = 11;
 const J_ACC = 12;
-const J_THREADS = 13;
-/** Bytes of the control block (TypeScript allocates it, 16-byte aligned, zeroed). */
-export const CONTROL_BYTES = 256;
+const J_CHUNK_ROWS = 13;
+// The control block is 256 bytes, allocated zeroed by TypeScript.
 
 const KIND_GEMM = 1;
 const KIND_GEMM_NT = 2;
@@ -53,25 +57,14 @@ export function setPool(control: usize, threads: i32): void {
   poolThreads = threads > 1 ? threads : 1;
 }
 
-/** Helpers currently parked in workerLoop. */
+/** Helpers currently running. */
 export function poolReady(control: usize): i32 {
   if (!ASC_FEATURE_THREADS) return 0;
   return atomic.load<i32>(control + (<usize>C_READY << 2));
 }
 
-/** Rows [lo, hi) of thread t's share of m rows: blocks of 4 rows, as even as they come. */
-@inline function shareStart(m: i32, threads: i32, t: i32): i32 {
-  const blocks = (m + 3) >> 2;
-  const lo = (blocks * t / threads) << 2;
-  return lo < m ? lo : m;
-}
-
-function runShare(job: usize, t: i32): void {
-  const threads = load<i32>(job + (<usize>J_THREADS << 2));
-  const m = load<i32>(job + (<usize>J_M << 2));
-  const lo = shareStart(m, threads, t);
-  const hi = shareStart(m, threads, t + 1);
-  if (hi <= lo) return;
+/** Runs rows [lo, hi) of the job at `job`. */
+function runRows(job: usize, lo: i32, hi: i32): void {
   const kind = load<i32>(job + (<usize>J_KIND << 2));
   const a = <usize>load<u32>(job + (<usize>J_A << 2));
   const b = <usize>load<u32>(job + (<usize>J_B << 2));
@@ -93,16 +86,49 @@ function runShare(job: usize, t: i32): void {
   }
 }
 
-/** Publishes the job already written at the job words, runs share 0 here and waits for the helpers' shares. */
-function runJob(): void {
+/**
+ * Claims and runs chunks of the job of generation `gen` until none are left (or a newer job replaced it). The claim
+ * word carries the generation and the chunk count, and the job words are read only after a chunk is claimed:
+ * until that chunk is counted done, the publisher cannot move on to another job.
+ */
+function runChunks(control: usize, gen: i32): void {
+  const next = control + (<usize>C_NEXT << 2);
+  const job = control + (<usize>C_JOB << 2);
+  const tag = (gen & 0xfff) << 20;
+  while (true) {
+    const v = atomic.load<i32>(next);
+    if ((v & 0xfff00000) != tag) return;
+    const chunk = v & 0x3ff;
+    if (chunk >= ((v >> 10) & 0x3ff)) return;
+    if (atomic.cmpxchg<i32>(next, v, v + 1) != v) continue;
+    const rows = load<i32>(job + (<usize>J_CHUNK_ROWS << 2));
+    const m = load<i32>(job + (<usize>J_M << 2));
+    const lo = chunk * rows;
+    const hi = min(lo + rows, m);
+    runRows(job, lo, hi);
+    atomic.add<i32>(control + (<usize>C_DONE << 2), 1);
+  }
+}
+
+/** Publishes the job already written at the job words (but its chunking), runs chunks here, waits for the rest. */
+function runJob(m: i32): void {
   if (!ASC_FEATURE_THREADS) return;
-  const helpers = poolThreads - 1;
+  // About four chunks per thread, of whole 4-row tiles.
+  const blocks = (m + 3) >> 2;
+  const perChunk = max(1, (blocks + 4 * poolThreads - 1) / (4 * poolThreads));
+  const chunks = (blocks + perChunk - 1) / perChunk;
+  const job = cw(C_JOB);
+  store<i32>(job + (<usize>J_M << 2), m);
+  store<i32>(job + (<usize>J_CHUNK_ROWS << 2), perChunk << 2);
+  const gen = atomic.load<i32>(cw(C_GEN)) + 1;
   atomic.store<i32>(cw(C_DONE), 0);
-  atomic.add<i32>(cw(C_GEN), 1);
-  atomic.notify(cw(C_GEN), helpers);
-  runShare(cw(C_JOB), 0);
-  while (atomic.load<i32>(cw(C_DONE)) < helpers) {
-    // spin: a browser's main thread may not block, and the helpers' shares take about as long as this one
+  atomic.store<i32>(cw(C_NEXT), (gen & 0xfff) << 20 | chunks << 10);
+  atomic.store<i32>(cw(C_GEN), gen);
+  atomic.notify(cw(C_GEN), poolThreads - 1);
+  runChunks(pool, gen);
+  while (atomic.load<i32>(cw(C_DONE)) < chunks) {
+    // spin: a browser's main thread may not block, and what is left is chunks already being computed
+    if (atomic.load<i32>(cw(C_FAILED)) != 0) unreachable();
   }
 }
 
@@ -130,13 +156,11 @@ export function parGemm(
   store<i32>(job + (<usize>J_LDB << 2), ldb);
   store<u32>(job + (<usize>J_C << 2), <u32>c);
   store<i32>(job + (<usize>J_LDC << 2), ldc);
-  store<i32>(job + (<usize>J_M << 2), m);
   store<i32>(job + (<usize>J_N << 2), n);
   store<i32>(job + (<usize>J_K << 2), k);
   store<u32>(job + (<usize>J_BIAS << 2), <u32>bias);
   store<i32>(job + (<usize>J_ACC << 2), accumulate ? 1 : 0);
-  store<i32>(job + (<usize>J_THREADS << 2), poolThreads);
-  runJob();
+  runJob(m);
 }
 
 /** gemmNT (gemm.ts), its rows split over the pool when wide. */
@@ -153,11 +177,9 @@ export function parGemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc:
   store<i32>(job + (<usize>J_LDB << 2), ldb);
   store<u32>(job + (<usize>J_C << 2), <u32>c);
   store<i32>(job + (<usize>J_LDC << 2), ldc);
-  store<i32>(job + (<usize>J_M << 2), m);
   store<i32>(job + (<usize>J_N << 2), n);
   store<i32>(job + (<usize>J_K << 2), k);
-  store<i32>(job + (<usize>J_THREADS << 2), poolThreads);
-  runJob();
+  runJob(m);
 }
 
 /** Asks every helper parked on `control` to leave workerRun for good (they return, and their host stops them). */
@@ -169,8 +191,8 @@ export function stopPool(control: usize): void {
 }
 
 /**
- * A helper thread's work: runs share `index` (1..threads − 1) of every job published on `control` after
- * generation `seen`, spinning on the generation word between jobs; returns the last generation seen once it has
+ * A helper thread's work (`index` 1..threads − 1, unused): claims chunks of every job published on `control`
+ * after generation `seen`, spinning on the generation word between jobs; returns the last generation seen once it has
  * spun SPIN_POLLS polls with no new job, or at once when the pool is stopped. The host (src/engine/threads.ts)
  * then sleeps with Atomics.wait on the generation word and calls again: the sleep is in JavaScript because
  * memory.atomic.wait32 in V8 11 (Node 20) lost the function's locals held in registers across the wait.
@@ -187,8 +209,7 @@ export function workerRun(control: usize, index: i32, seen: i32): i32 {
     }
     seen = now;
     if (atomic.load<i32>(control + (<usize>C_QUIT << 2)) != 0) break;
-    runShare(control + (<usize>C_JOB << 2), index);
-    atomic.add<i32>(control + (<usize>C_DONE << 2), 1);
+    runChunks(control, now);
     polls = 0;
   }
   return seen;

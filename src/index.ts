@@ -4,7 +4,15 @@
  * `anneal/plot`, what needs the file system in `anneal/node`, so that this entry runs anywhere.
  * @module anneal
  */
-export { Engine, getEngine, ready, type CoreBuild, type CoreExports } from './engine/index.ts';
+export {
+  Engine,
+  createEngine,
+  getEngine,
+  ready,
+  type CoreBuild,
+  type CoreExports,
+  type EngineOptions,
+} from './engine/index.ts';
 export type { LossSettings } from './engine/descriptors.ts';
 export { ValidationError } from './params/error.ts';
 export { ParamSet } from './params/param_set.ts';

@@ -3,6 +3,7 @@ import { releaseCoreBytes } from './wasm_bytes.ts';
 
 export { Engine } from './engine.ts';
 export type { CoreExports } from './engine.ts';
+export { createEngine, type EngineOptions } from './threads.ts';
 export type { CoreBuild } from './wasm_bytes.ts';
 
 // Importing the library does no work: the shared core is compiled on first use (getEngine), or ahead of time

@@ -3,8 +3,11 @@
 // bundler get it without reading or fetching a file.
 import { CORE_WASM_BASE64 } from './core_wasm.generated.ts';
 
-/** The core's builds: `release` (what the library uses) and `debug` (bounds-checked, for the tests). */
-export type CoreBuild = 'release' | 'debug';
+/**
+ * The core's builds: `release` (what the library uses), `debug` (bounds-checked, for the tests) and `threads`
+ * (shared memory, for an engine with helper threads: `createEngine({ threads })`).
+ */
+export type CoreBuild = 'release' | 'debug' | 'threads';
 
 /** The release core's bytes, decoded on each call (callers compile them once). */
 export function releaseCoreBytes(): Uint8Array<ArrayBuffer> {
