@@ -54,22 +54,26 @@ for (let r = 0; r < rounds; r++) {
     a.losses.every((v, i) => Object.is(v, b.losses[i])) &&
     a.weights.every((w, i) => w.every((v, j) => Object.is(v, b.weights[i]?.[j])));
   identical &&= same;
-  console.log(`round ${r}: 1 thread ${a.ms.toFixed(3)} ms/step, 2 threads ${b.ms.toFixed(3)} ms/step, bits ${same ? 'identical' : 'DIFFER'}`);
+  const bits = same ? 'identical' : 'DIFFER';
+  console.log(`round ${r}: 1 thread ${a.ms.toFixed(3)} ms/step, 2 threads ${b.ms.toFixed(3)} ms/step, bits ${bits}`);
 }
-const min = (v: number[]) => Math.min(...v);
-const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1] ?? NaN;
-console.log(`1 thread: min ${min(t1).toFixed(3)} median ${median(t1).toFixed(3)} ms/step`);
-console.log(`2 threads: min ${min(t2).toFixed(3)} median ${median(t2).toFixed(3)} ms/step`);
-console.log(`speed-up: min ${(min(t1) / min(t2)).toFixed(2)}×, median ${(median(t1) / median(t2)).toFixed(2)}×; bits ${identical ? 'identical' : 'DIFFER'}`);
 const pct = (v: number[], q: number) => [...v].sort((p, q2) => p - q2)[Math.floor(q * (v.length - 1))] ?? NaN;
-for (const t of [1, 2]) {
-  const v = perStep[t] ?? [];
-  console.log(
-    `${t === 1 ? '1 thread ' : '2 threads'} single steps (${v.length}): min ${pct(v, 0).toFixed(3)}, 10th percentile ${pct(v, 0.1).toFixed(3)}, median ${pct(v, 0.5).toFixed(3)} ms`,
-  );
+const ms = (v: number) => v.toFixed(3);
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+console.log(`rounds, 1 thread: min ${ms(pct(t1, 0))} median ${ms(pct(t1, 0.5))} ms/step`);
+console.log(`rounds, 2 threads: min ${ms(pct(t2, 0))} median ${ms(pct(t2, 0.5))} ms/step`);
+console.log(`speed-up of rounds: min ${ratio(pct(t1, 0), pct(t2, 0))}, median ${ratio(pct(t1, 0.5), pct(t2, 0.5))}`);
+const s1 = perStep[1] ?? [];
+const s2 = perStep[2] ?? [];
+for (const [label, v] of [
+  ['1 thread', s1],
+  ['2 threads', s2],
+] as const) {
+  const p = (q: number) => ms(pct(v, q));
+  console.log(`single steps, ${label} (${v.length}): min ${p(0)}, 10th percentile ${p(0.1)}, median ${p(0.5)} ms`);
 }
-console.log(
-  `speed-up of single steps: min ${(pct(perStep[1] ?? [], 0) / pct(perStep[2] ?? [], 0)).toFixed(2)}×, 10th percentile ${(pct(perStep[1] ?? [], 0.1) / pct(perStep[2] ?? [], 0.1)).toFixed(2)}×, median ${(pct(perStep[1] ?? [], 0.5) / pct(perStep[2] ?? [], 0.5)).toFixed(2)}×`,
-);
+const r = (q: number) => ratio(pct(s1, q), pct(s2, q));
+console.log(`speed-up of single steps: min ${r(0)}, 10th percentile ${r(0.1)}, median ${r(0.5)}`);
+console.log(`bits ${identical ? 'identical' : 'DIFFER'} in every round`);
 console.log(`end: ${uptime()}`);
 two.close();

@@ -3,8 +3,8 @@
 // (shared imported memory, for an Engine with helper threads) from assembly/ when a source is newer than the
 // output, and writes src/engine/core_wasm.generated.ts and core_threads_wasm.generated.ts: the release and
 // threads cores as base64, so that the library carries its core inside its JavaScript (no file to fetch or
-// read: any bundler, Node ESM and CommonJS alike; the threads core only where threads are used). `npm install`, `npm test`, `npm run build` and `npm run bench` call it; --force
-// rebuilds.
+// read: any bundler, Node ESM and CommonJS alike; the threads core only where threads are used). `npm install`,
+// `npm test`, `npm run build` and `npm run bench` call it; --force rebuilds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

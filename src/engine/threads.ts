@@ -61,7 +61,12 @@ interface Helper {
   terminate(): void;
 }
 
-type Spawn = (data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; index: number }) => Helper;
+type Spawn = (data: {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  index: number;
+}) => Helper;
 
 interface NodeWorker {
   unref(): void;
@@ -74,8 +79,9 @@ interface NodeWorkerThreads {
 
 /** How this JavaScript environment starts a helper, or why it cannot. */
 function helperSpawner(): Spawn {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } })
-    .process;
+  const proc = (
+    globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }
+  ).process;
   if (proc?.versions?.node !== undefined) {
     const threads = proc.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
     if (!threads) throw new Error('anneal: threads need Node ≥ 20.16 (process.getBuiltinModule)');

@@ -57,10 +57,7 @@ describe('an engine with two threads (createEngine({ threads: 2 }))', () => {
   });
 
   it('splits layers whose sizes are not multiples of 4 to the same bits (SGD with momentum, batch 37)', () => {
-    expectSameBits(
-      train([301, 130, 257, 10], 37, 3, undefined, true),
-      train([301, 130, 257, 10], 37, 3, two, true),
-    );
+    expectSameBits(train([301, 130, 257, 10], 37, 3, undefined, true), train([301, 130, 257, 10], 37, 3, two, true));
   });
 
   it('trains the lesson (tiny layers, never split) to the same bits', () => {
