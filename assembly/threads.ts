@@ -1,4 +1,5 @@
 import { gemm, gemmNT } from './gemm';
+import { adamBlocks } from './optim';
 
 // Wide GEMMs split across threads (the `threads` build: shared, imported memory). Helper threads instantiate the
 // same module on the same memory and wait in workerRun; the calling thread publishes a job in a control block
@@ -36,9 +37,12 @@ const J_CHUNK_ROWS = 13;
 
 const KIND_GEMM = 1;
 const KIND_GEMM_NT = 2;
+const KIND_ADAM = 3;
 
 /** Below this many multiply-adds (m·n·k) a GEMM stays on the calling thread: a hand-off costs a few µs. */
 const MIN_SPLIT_MACS: i64 = 1 << 20;
+/** Below this many f32x4 blocks (4 floats each) an Adam update stays on the calling thread. */
+const MIN_SPLIT_ADAM_BLOCKS = 1 << 14;
 /** A helper spins this many polls on the generation word before it goes to sleep. */
 const SPIN_POLLS = 1 << 18;
 
@@ -75,7 +79,9 @@ function runRows(job: usize, lo: i32, hi: i32): void {
   const k = load<i32>(job + (<usize>J_K << 2));
   const rowStep = load<i32>(job + (<usize>J_ROW_STEP << 2));
   const cOff = c + (<usize>lo * <usize>ldc << 2);
-  if (kind == KIND_GEMM) {
+  if (kind == KIND_ADAM) {
+    adamBlocks(a, b, lo, hi);
+  } else if (kind == KIND_GEMM) {
     const colStep = load<i32>(job + (<usize>J_COL_STEP << 2));
     const bias = <usize>load<u32>(job + (<usize>J_BIAS << 2));
     const acc = load<i32>(job + (<usize>J_ACC << 2)) != 0;
@@ -180,6 +186,23 @@ export function parGemmNT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc:
   store<i32>(job + (<usize>J_N << 2), n);
   store<i32>(job + (<usize>J_K << 2), k);
   runJob(m);
+}
+
+/**
+ * adamBlocks (optim.ts) over blocks [0, blocks) of the parameter at entry `e`, split over the pool when long:
+ * each block's update reads and writes that block alone, so any split gives the same bits.
+ */
+export function parAdam(e: usize, k: usize, blocks: i32): void {
+  if (!ASC_FEATURE_THREADS || pool == 0 || blocks < MIN_SPLIT_ADAM_BLOCKS ||
+    atomic.load<i32>(cw(C_READY)) < poolThreads - 1) {
+    adamBlocks(e, k, 0, blocks);
+    return;
+  }
+  const job = cw(C_JOB);
+  store<i32>(job + (<usize>J_KIND << 2), KIND_ADAM);
+  store<u32>(job + (<usize>J_A << 2), <u32>e);
+  store<u32>(job + (<usize>J_B << 2), <u32>k);
+  runJob(blocks);
 }
 
 /** Asks every helper parked on `control` to leave workerRun for good (they return, and their host stops them). */
