@@ -1,5 +1,6 @@
 // W2: MLP 784-256(tanh)-10, batch 128 of seeded random data, one Adam step (lr 0.01). Time per step.
-import { Adam, DeviceData, MLP, toMatrix } from '../../src/index.ts';
+import { availableParallelism } from 'node:os';
+import { Adam, createEngine, DeviceData, MLP, toMatrix } from '../../src/index.ts';
 import { PlainAdam, PlainMlp, plainTrainStep, type PlainLayerInit } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
 import { nativeStats, nativeUnavailable, runNative, writeNativeInput } from '../baselines/native.ts';
@@ -77,6 +78,7 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   optimizer.dispose();
   model.dispose();
 
+  out.push(await threadsW2(ctx, xm, y, checks));
   out.push(nativeW2(ctx, x, y, init, checks));
 
   const plainModel = new PlainMlp(SIZES, BATCH, init);
@@ -104,6 +106,54 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
 
   out.push(...torchMeasurements(ctx, base, (threads) => `W2 ${threads}`));
   return { measurements: out, checks };
+}
+
+export const W2_THREADS_ID = 'anneal-threads-2';
+
+/**
+ * The staged step on an engine with 2 threads (createEngine({ threads: 2 })): its first losses must equal the
+ * single-thread engine's bit for bit before it is timed.
+ */
+async function threadsW2(
+  ctx: BenchContext,
+  xm: { rows: number; cols: number; data: Float32Array },
+  y: Int32Array,
+  checks: Check[],
+): Promise<Measurement> {
+  const row = {
+    group: GROUP,
+    unit: UNIT,
+    higherIsBetter: false,
+    id: W2_THREADS_ID,
+    impl: 'anneal trainStepStaged, 2 threads (createEngine({ threads: 2 }))',
+    kind: 'anneal' as const,
+  };
+  if (availableParallelism() < 2) return skippedMeasurement(row, 'one logical CPU');
+  const engine = await createEngine({ threads: 2 });
+  const model = new MLP({ sizes: SIZES, activation: 'tanh', seed: SEED, engine });
+  const optimizer = new Adam(model.parameters(), { lr: LR });
+  const data = new DeviceData(engine, toMatrix(xm, SIZES[0]), y);
+  const n = model.loadBatch(data, null);
+  const losses = Array.from({ length: CHECK_STEPS }, () => model.trainStepStaged(n, optimizer));
+  const single = annealFirstLosses(xm.data, y, CHECK_STEPS);
+  const same = losses.every((v, i) => Object.is(v, single[i]));
+  checks.push({
+    name: `W2: 2 threads give the single-thread losses bit for bit (${CHECK_STEPS} steps)`,
+    ok: same,
+    detail: `step ${CHECK_STEPS}: 2 threads ${losses[CHECK_STEPS - 1]}, 1 thread ${single[CHECK_STEPS - 1]}`,
+  });
+  let stats: Stats | null = null;
+  if (same) {
+    stats = timeStep(ctx.plans.w2, () => {
+      model.trainStepStaged(n, optimizer);
+    });
+    ctx.log(`W2 anneal 2 threads: ${stats.median.toFixed(3)} ms / step`);
+  }
+  data.dispose();
+  optimizer.dispose();
+  model.dispose();
+  engine.close();
+  return stats ? measured({ ...row, stats }) : skippedMeasurement(row, 'wrong: its losses differ from 1 thread');
 }
 
 /** anneal's losses of the first `steps` staged steps of a fresh model (the same weights as every baseline). */
