@@ -45,6 +45,16 @@ const MIN_SPLIT_MACS: i64 = 1 << 20;
 const MIN_SPLIT_ADAM_BLOCKS = 1 << 14;
 /** A helper spins this many polls on the generation word before it goes to sleep. */
 const SPIN_POLLS = 1 << 18;
+/** The publisher spins this many polls on chunks still being computed elsewhere before it calls pauseOn. */
+const PUBLISHER_POLLS = 1 << 16;
+
+/**
+ * The host's pause while a helper finishes a chunk: Atomics.wait on the done count for up to a millisecond where
+ * the thread may block (Node), so that a helper the OS has preempted can run on this core; nothing (keep
+ * spinning) on a browser's main thread. An import, not memory.atomic.wait32 (see workerRun).
+ */
+@external("env", "pauseOn")
+declare function pauseOn(ptr: usize, expected: i32): void;
 
 // Per instance: only the publishing instance sets them.
 let pool: usize = 0;
@@ -113,6 +123,7 @@ function runChunks(control: usize, gen: i32): void {
     const hi = min(lo + rows, m);
     runRows(job, lo, hi);
     atomic.add<i32>(control + (<usize>C_DONE << 2), 1);
+    atomic.notify(control + (<usize>C_DONE << 2), 1);
   }
 }
 
@@ -132,9 +143,16 @@ function runJob(m: i32): void {
   atomic.store<i32>(cw(C_GEN), gen);
   atomic.notify(cw(C_GEN), poolThreads - 1);
   runChunks(pool, gen);
-  while (atomic.load<i32>(cw(C_DONE)) < chunks) {
-    // spin: a browser's main thread may not block, and what is left is chunks already being computed
+  // What is left are chunks already being computed elsewhere: spin, then pause now and then.
+  let polls = 0;
+  while (true) {
+    const done = atomic.load<i32>(cw(C_DONE));
+    if (done >= chunks) break;
     if (atomic.load<i32>(cw(C_FAILED)) != 0) unreachable();
+    if (++polls >= PUBLISHER_POLLS) {
+      pauseOn(cw(C_DONE), done);
+      polls = 0;
+    }
   }
 }
 

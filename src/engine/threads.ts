@@ -31,7 +31,8 @@ const MAX_PAGES = 65536;
 const HELPER_BODY = `
 function helperRun(module, memory, control, index) {
   const abort = () => { throw new Error('anneal core (threads build): assertion failed in a helper thread'); };
-  const core = new WebAssembly.Instance(module, { env: { memory, abort } }).exports;
+  const pauseOn = () => {};
+  const core = new WebAssembly.Instance(module, { env: { memory, abort, pauseOn } }).exports;
   const words = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
   let seen = Atomics.load(words, ${W_GEN});
   Atomics.add(words, ${W_READY}, 1);
@@ -139,9 +140,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const abort = (_message: number, _file: number, line: number, column: number) => {
     throw new Error(`anneal core (threads build): assertion failed at assembly line ${line}:${column}`);
   };
-  const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
   const helpers: Helper[] = [];
   let control = 0;
+  let words: Int32Array | undefined;
+  // Node's main thread may block briefly (a helper preempted mid-chunk then gets this core); a browser's may not.
+  const canBlock = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined;
+  const pauseOn = (ptr: number, expected: number) => {
+    if (canBlock && words) Atomics.wait(words, (ptr - control) >> 2, expected, 1);
+  };
+  const instance = new WebAssembly.Instance(module, { env: { memory, abort, pauseOn } });
   const pool: ThreadPool = {
     threads,
     stop() {
@@ -154,7 +161,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const engine = new Engine(instance, 'threads', pool);
   control = engine.alloc(CONTROL_BYTES);
   for (let index = 1; index < threads; index++) helpers.push(spawn({ module, memory, control, index }));
-  const words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
+  words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
   const started = Date.now();
   while (Atomics.load(words, W_READY) < threads - 1) {
     if (Atomics.load(words, W_FAILED) !== 0 || Date.now() - started > START_TIMEOUT_MS) {
