@@ -12,6 +12,7 @@ export {
   type CoreBuild,
   type CoreExports,
   type EngineOptions,
+  type ThreadPool,
 } from './engine/index.ts';
 export type { LossSettings } from './engine/descriptors.ts';
 export { ValidationError } from './params/error.ts';

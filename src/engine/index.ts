@@ -2,7 +2,7 @@ import { Engine } from './engine.ts';
 import { releaseCoreBytes } from './wasm_bytes.ts';
 
 export { Engine } from './engine.ts';
-export type { CoreExports } from './engine.ts';
+export type { CoreExports, ThreadPool } from './engine.ts';
 export { createEngine, type EngineOptions } from './threads.ts';
 export type { CoreBuild } from './wasm_bytes.ts';
 
