@@ -7,6 +7,7 @@ import {
   networkBackward, networkEvaluate, networkForward, networkLoadBatch, networkLoss, networkZeroGrad,
 } from './network';
 import { forwardOps, phaseRepeated, stepPrefix } from './profile';
+export { poolReady, setPool, stopPool, workerRun } from './threads';
 import { optimizerStep as stepOptimizer, optimizerZeroGrad as zeroOptimizerGrad } from './optim';
 
 export function forward(model: usize, n: i32): void {

@@ -1,4 +1,5 @@
-import { gemm, gemmNT, rowSums } from './gemm';
+import { rowSums } from './gemm';
+import { parGemm, parGemmNT } from './threads';
 
 // Linear layer y = x Wᵀ + b on feature-major activations: x is [inDim][stride], y is [outDim][stride], so the
 // batch is the vectorised dimension (four samples per f32x4) and each pass is a register-tiled GEMM.
@@ -7,7 +8,7 @@ import { gemm, gemmNT, rowSums } from './gemm';
 export function linearForward(
   x: usize, y: usize, w: usize, b: usize, inDim: i32, outDim: i32, stride: i32, nPad: i32,
 ): void {
-  gemm(w, inDim, 1, x, stride, y, stride, outDim, nPad, inDim, b, false);
+  parGemm(w, inDim, 1, x, stride, y, stride, outDim, nPad, inDim, b, false);
 }
 
 /**
@@ -18,6 +19,6 @@ export function linearBackward(
   inDim: i32, outDim: i32, stride: i32, nPad: i32,
 ): void {
   rowSums(gy, stride, gb, outDim, nPad);
-  gemmNT(gy, stride, x, stride, gw, inDim, outDim, inDim, nPad);
-  if (gx != 0) gemm(w, 1, inDim, gy, stride, gx, stride, inDim, nPad, outDim, 0, false);
+  parGemmNT(gy, stride, x, stride, gw, inDim, outDim, inDim, nPad);
+  if (gx != 0) parGemm(w, 1, inDim, gy, stride, gx, stride, inDim, nPad, outDim, 0, false);
 }

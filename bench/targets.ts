@@ -5,6 +5,7 @@ import { NATIVE_ID } from './context.ts';
 import { findRatio, fmt, relativeSpeed, type Measurement, type Ratio, type TargetResult } from './report.ts';
 import { CLI_GROUP, NODE_ID } from './workloads/cli.ts';
 import { W1_CLI_ID, W1_TRAINER_ID } from './workloads/w1_cli.ts';
+import { W2_THREADS_ID } from './workloads/w2_mlp.ts';
 import { W3_SHAPES } from './workloads/w3_gemm.ts';
 
 function verdict(ok: boolean): TargetResult['verdict'] {
@@ -137,6 +138,8 @@ export function evaluateTargets(ms: readonly Measurement[], ratios: readonly Rat
       speedupTarget(ms, ratios, 'W2 ≥ 1.0× PyTorch single-thread speed (#15)', 'W2', 'anneal-staged', 'torch-1', 1),
     );
     out.push(speedupTarget(ms, ratios, 'W2 ≥ 8× faster than TF.js wasm (#4)', 'W2', 'anneal-staged', 'tfjs-wasm', 8));
+    const twoThreads = 'W2 with 2 threads ≥ 1.6× its single-thread speed (#15)';
+    out.push(timeRatioTarget(ms, twoThreads, 'W2', W2_THREADS_ID, 'anneal-staged', 1 / 1.6));
   }
   for (const [m, k, n] of W3_SHAPES) {
     const group = `W3 ${m}×${k}×${n}`;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Builds build/anneal.wasm (release), build/anneal.fast.wasm (release with relaxed SIMD: fused multiply-adds)
-// and build/anneal.debug.wasm (bounds-checked) from assembly/ when a source is newer than the output, and
-// writes src/engine/core_wasm.generated.ts and core_wasm_fast.generated.ts: the release cores as base64,
-// so that the library carries its core inside its JavaScript (no file to fetch or read: any bundler, Node
-// ESM and CommonJS alike). `npm install`, `npm test`, `npm run build` and `npm run bench` call it; --force
-// rebuilds.
+// Builds build/anneal.wasm (release), build/anneal.fast.wasm (release with relaxed SIMD: fused multiply-adds),
+// build/anneal.threads.wasm (shared imported memory, for an Engine with helper threads) and
+// build/anneal.debug.wasm (bounds-checked) from assembly/ when a source is newer than the output, and writes
+// src/engine/core_wasm.generated.ts, core_wasm_fast.generated.ts and core_threads_wasm.generated.ts: the
+// release cores as base64, so that the library carries its core inside its JavaScript (no file to fetch or
+// read: any bundler, Node ESM and CommonJS alike). `npm install`, `npm test`, `npm run build` and
+// `npm run bench` call it; --force rebuilds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -22,6 +23,7 @@ const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const outputs = {
   release: join(root, 'build', 'anneal.wasm'),
   fast: join(root, 'build', 'anneal.fast.wasm'),
+  threads: join(root, 'build', 'anneal.threads.wasm'),
   debug: join(root, 'build', 'anneal.debug.wasm'),
 };
 if (!existsSync(asc)) {
@@ -60,4 +62,10 @@ embed(
   'core_wasm_fast.generated.ts',
   'CORE_WASM_FAST_BASE64',
   'The relaxed-SIMD release build of the core (assembly/index.ts)',
+);
+embed(
+  outputs.threads,
+  'core_threads_wasm.generated.ts',
+  'CORE_THREADS_WASM_BASE64',
+  'The threads build of the core (assembly/index.ts on shared, imported memory)',
 );

@@ -9,11 +9,14 @@ export {
   getEngine,
   hasRelaxedSimd,
   PRECISIONS,
+  createEngine,
   ready,
   type CoreBuild,
   type CoreExports,
+  type CreateEngineOptions,
   type EngineOptions,
   type Precision,
+  type ThreadPool,
 } from './engine/index.ts';
 export type { LossSettings } from './engine/descriptors.ts';
 export { ValidationError } from './params/error.ts';

@@ -1,5 +1,15 @@
 // W2: MLP 784-256(tanh)-10, batch 128 of seeded random data, one Adam step (lr 0.01). Time per step.
-import { Adam, DeviceData, getEngine, hasRelaxedSimd, MLP, type Precision, toMatrix } from '../../src/index.ts';
+import { availableParallelism } from 'node:os';
+import {
+  Adam,
+  createEngine,
+  DeviceData,
+  type Engine,
+  getEngine,
+  hasRelaxedSimd,
+  MLP,
+  toMatrix,
+} from '../../src/index.ts';
 import { PlainAdam, PlainMlp, plainTrainStep, type PlainLayerInit } from '../baselines/plain_js.ts';
 import { tfBatch, TfMlp } from '../baselines/tfjs.ts';
 import { nativeStats, nativeUnavailable, runNative, writeNativeInput } from '../baselines/native.ts';
@@ -37,7 +47,7 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   const init = weightsOf(model);
 
   // The pure step: the batch staged once in linear memory, then one fused call per step.
-  const staged = timeStaged(ctx, x, y, 'deterministic');
+  const staged = timeStaged(ctx, x, y, getEngine());
   out.push(
     measured({
       ...base,
@@ -73,7 +83,8 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
   optimizer.dispose();
   model.dispose();
 
-  out.push(nativeW2(ctx, x, y, init, checks));
+  out.push(await threadsW2(ctx, base, x, y, staged.losses, checks));
+  out.push(nativeW2(ctx, x, y, init, staged.losses, checks));
 
   const plainModel = new PlainMlp(SIZES, BATCH, init);
   const plainOpt = new PlainAdam(plainModel.parameters(), { lr: LR });
@@ -103,16 +114,15 @@ export async function runW2(ctx: BenchContext): Promise<{ measurements: Measurem
 }
 
 /**
- * Times the staged step (the batch staged once in linear memory, one fused call per step) on the shared engine of
- * `precision`, after recording the losses of the first CHECK_STEPS steps of a fresh model.
+ * Times the staged step (the batch staged once in linear memory, one fused call per step) on `engine`, after
+ * recording the losses of the first CHECK_STEPS steps of a fresh model.
  */
 function timeStaged(
   ctx: BenchContext,
   x: Float32Array,
   y: Int32Array,
-  precision: Precision,
+  engine: Engine,
 ): { stats: Stats; losses: number[] } {
-  const engine = getEngine({ precision });
   const model = new MLP({ sizes: SIZES, activation: 'tanh', seed: SEED, engine });
   const optimizer = new Adam(model.parameters(), { lr: LR });
   const data = new DeviceData(engine, toMatrix({ rows: BATCH, cols: SIZES[0], data: x }, SIZES[0]), y);
@@ -141,7 +151,7 @@ function fastW2(
 ): Measurement {
   const row = { ...base, id: 'anneal-fast', impl: "anneal trainStepStaged, precision 'fast'", kind: 'anneal' as const };
   if (!hasRelaxedSimd()) return skippedMeasurement(row, 'no relaxed SIMD in this JavaScript engine');
-  const fast = timeStaged(ctx, x, y, 'fast');
+  const fast = timeStaged(ctx, x, y, getEngine({ precision: 'fast' }));
   const diff = maxRelativeDiff(fast.losses, exact);
   checks.push({
     name: `W2: precision 'fast' vs deterministic, losses of the first ${CHECK_STEPS} steps`,
@@ -152,28 +162,52 @@ function fastW2(
   return measured({ ...row, stats: fast.stats });
 }
 
-/** anneal's losses of the first `steps` staged steps of a fresh model (the same weights as every baseline). */
-function annealFirstLosses(x: Float32Array, y: Int32Array, steps: number): number[] {
-  const model = new MLP({ sizes: SIZES, activation: 'tanh', seed: SEED });
-  const optimizer = new Adam(model.parameters(), { lr: LR });
-  const data = new DeviceData(model.engine, toMatrix({ rows: BATCH, cols: SIZES[0], data: x }, SIZES[0]), y);
-  const n = model.loadBatch(data, null);
-  const losses = Array.from({ length: steps }, () => model.trainStepStaged(n, optimizer));
-  data.dispose();
-  optimizer.dispose();
-  model.dispose();
-  return losses;
+export const W2_THREADS_ID = 'anneal-threads-2';
+
+/**
+ * The staged step on an engine with 2 threads (createEngine({ threads: 2 })): its first losses must equal the
+ * single-thread engine's (`exact`) bit for bit, or its timing is not reported.
+ */
+async function threadsW2(
+  ctx: BenchContext,
+  base: Pick<Measurement, 'group' | 'unit' | 'higherIsBetter'>,
+  x: Float32Array,
+  y: Int32Array,
+  exact: number[],
+  checks: Check[],
+): Promise<Measurement> {
+  const row = {
+    ...base,
+    id: W2_THREADS_ID,
+    impl: 'anneal trainStepStaged, 2 threads (createEngine({ threads: 2 }))',
+    kind: 'anneal' as const,
+  };
+  if (availableParallelism() < 2) return skippedMeasurement(row, 'one logical CPU');
+  const engine = await createEngine({ threads: 2 });
+  const { stats, losses } = timeStaged(ctx, x, y, engine);
+  engine.close();
+  const same = losses.every((v, i) => Object.is(v, exact[i]));
+  checks.push({
+    name: `W2: 2 threads give the single-thread losses bit for bit (${CHECK_STEPS} steps)`,
+    ok: same,
+    detail: `step ${CHECK_STEPS}: 2 threads ${losses[CHECK_STEPS - 1]}, 1 thread ${exact[CHECK_STEPS - 1]}`,
+  });
+  if (!same) return skippedMeasurement(row, 'wrong: its losses differ from 1 thread');
+  ctx.log(`W2 anneal 2 threads: ${stats.median.toFixed(3)} ms / step`);
+  return measured({ ...row, stats });
 }
 
 /**
  * The native C step (bench/native/w2_mlp.c) from anneal's batch and initial weights: its first losses are
- * checked against anneal's, and only when they agree is it timed (training on, as anneal's timing does).
+ * checked against anneal's (`anneal`, from the same weights), and only when they agree is it timed (training
+ * on, as anneal's timing does).
  */
 function nativeW2(
   ctx: BenchContext,
   x: Float32Array,
   y: Int32Array,
   init: readonly PlainLayerInit[],
+  anneal: number[],
   checks: Check[],
 ): Measurement {
   const row = nativeRow({ group: GROUP, unit: UNIT, higherIsBetter: false }, 'native C, AVX2+FMA (packed GEMM)');
@@ -195,7 +229,6 @@ function nativeW2(
     checks.push({ name, ok: false, detail: check.reason });
     return skippedMeasurement(row, check.reason);
   }
-  const anneal = annealFirstLosses(x, y, CHECK_STEPS);
   const diff = maxRelativeDiff(check.out.losses, anneal);
   const ok = check.out.losses.length === CHECK_STEPS && diff <= W2_NATIVE_TOLERANCE;
   checks.push({

@@ -64,6 +64,14 @@ export interface CoreExports {
   verf(x: number, y: number, n: number): void;
 }
 
+/** The helper threads of an engine made by `createEngine({ threads })`. */
+export interface ThreadPool {
+  /** Threads a step uses: the calling one and threads − 1 helpers. */
+  readonly threads: number;
+  /** Ends the helpers; later steps run on the calling thread alone. */
+  stop(): void;
+}
+
 const PAGE = 65536;
 /** wasm32's address space: 65536 pages of 64 KiB. */
 const MAX_MEMORY = 65536 * PAGE;
@@ -99,6 +107,7 @@ export class Engine {
   private f64View: Float64Array;
   private scratchPtr = 0;
   private scratchBytes = 0;
+  private pool: ThreadPool | undefined;
 
   /**
    * @param instance an instance of the core
@@ -106,9 +115,11 @@ export class Engine {
    */
   constructor(
     instance: WebAssembly.Instance,
-    /** Which build of the core this is: `release`, `fast` (relaxed SIMD), or the bounds-checked `debug`. */
+    /** Which build of the core this is: `release`, `fast` (relaxed SIMD), `threads`, or the bounds-checked `debug`. */
     readonly build: CoreBuild,
+    pool?: ThreadPool,
   ) {
+    this.pool = pool;
     this.core = instance.exports as unknown as CoreExports;
     this.buffer = this.core.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
@@ -133,6 +144,21 @@ export class Engine {
   /** How this engine computes: `fast` on the relaxed-SIMD build, else `deterministic` (see `Precision`). */
   get precision(): Precision {
     return this.build === 'fast' ? 'fast' : 'deterministic';
+  }
+
+  /** Threads a training step may use: 1 unless made by `createEngine({ threads })` and not closed. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /**
+   * Ends the engine's helper threads, if it has any (steps then run on the calling thread alone, with the same
+   * results); models and optimizers stay usable. A second call does nothing.
+   */
+  close(): void {
+    const pool = this.pool;
+    this.pool = undefined;
+    pool?.stop();
   }
 
   /** Only ensureBytes grows the memory (the core never does), so views are remade right there. */

@@ -3,7 +3,8 @@ import { Engine } from './engine.ts';
 import { fastCoreBytes, PRECISIONS, type Precision, releaseCoreBytes } from './wasm_bytes.ts';
 
 export { Engine } from './engine.ts';
-export type { CoreExports } from './engine.ts';
+export type { CoreExports, ThreadPool } from './engine.ts';
+export { createEngine, type CreateEngineOptions } from './threads.ts';
 export { PRECISIONS, type CoreBuild, type Precision } from './wasm_bytes.ts';
 
 /** What `getEngine` and `ready` take. */

@@ -6,10 +6,10 @@ import { CORE_WASM_FAST_BASE64 } from './core_wasm_fast.generated.ts';
 
 /**
  * The core's builds: `release` (what the library uses by default: the same bits on every machine), `fast` (relaxed
- * SIMD: fused multiply-adds in the matrix products, opt-in with `precision: 'fast'`) and `debug` (bounds-checked,
- * for the tests).
+ * SIMD: fused multiply-adds in the matrix products, opt-in with `precision: 'fast'`), `threads` (shared memory,
+ * for an engine with helper threads: `createEngine({ threads })`) and `debug` (bounds-checked, for the tests).
  */
-export type CoreBuild = 'release' | 'fast' | 'debug';
+export type CoreBuild = 'release' | 'fast' | 'threads' | 'debug';
 
 /**
  * How the core computes: `deterministic` (default: the same seed gives the same bits on every machine, in Node
