@@ -4,9 +4,11 @@
 // (one untimed sweep) before the timed sweeps, so the numbers are the steady state: what a long sweep sees,
 // not the thread start-up (reported apart, in the note). Target: 2 workers at least 1.8× 1 worker on 2 cores.
 import { availableParallelism } from 'node:os';
-import { sweep } from '../../src/sweep/local.ts';
-import { createTrialPool } from '../../src/sweep/trial_pool.ts';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as AnnealNode from '../../src/node.ts';
 import type { BenchContext } from '../context.ts';
+import { ensureBuilt } from './cli.ts';
 import { measured, type Check, type Measurement } from '../report.ts';
 import { summarise } from '../timing.ts';
 
@@ -39,6 +41,11 @@ export async function runTrials(ctx: BenchContext): Promise<{ measurements: Meas
   const spec = trialsSpec();
   const base = { group: TRIALS_GROUP, unit: 'trials / s', higherIsBetter: true };
   const measuredRuns: { workers: number; samples: number[]; startupMs: number }[] = [];
+  // The built package, as the CLI and an installed anneal run it: the sources' worker threads would run every
+  // module through tsx's loader, about 1.5× slower a trial.
+  ensureBuilt(ctx.log);
+  const dist = pathToFileURL(join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'esm', 'node.js')).href;
+  const { sweep, createTrialPool } = (await import(dist)) as typeof AnnealNode;
   for (const workers of [1, 2]) {
     const began = performance.now();
     const pool = createTrialPool(workers);
@@ -73,8 +80,9 @@ export async function runTrials(ctx: BenchContext): Promise<{ measurements: Meas
       note:
         workers === 1
           ? `${TRIALS} lesson trials (2-3-2, 20 moons points, Adam, StepLR) of ${STEPS} steps, lrs log-uniform, ` +
-            'evaluated every 100 steps, no pruner. One untimed sweep first starts and warms up the threads (it ' +
-            `took ${startups} with 1 and 2 threads); ${availableParallelism()} logical CPUs`
+            'evaluated every 100 steps, no pruner, from the built package (dist/esm). One untimed sweep first ' +
+            `starts and warms up the threads (it took ${startups} with 1 and 2 threads); ` +
+            `${availableParallelism()} logical CPUs`
           : undefined,
     }),
   );
