@@ -81,23 +81,17 @@ async function buildInto(out) {
   }
   writeFileSync(join(out, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
   copyFileSync(join(root, 'build', 'anneal.wasm'), join(out, 'anneal.wasm'));
-  await build({
-    // A sweep's worker threads load dist/cli/trial_worker.js (src/sweep/trial_pool.ts finds it beside bin.js).
-    entryPoints: {
-      bin: join(root, 'src', 'cli', 'bin.ts'),
-      trial_worker: join(root, 'src', 'sweep', 'trial_worker.ts'),
-    },
+  // What every CLI bundle shares: Node ES modules with their dependencies inlined, but for those that find files
+  // of their own at run time (echarts and resvg are loaded only to draw; bullmq finds its thread entry and piscina
+  // its worker script beside their files, which bundling would lose).
+  const nodeBundle = {
     outdir: join(out, 'cli'),
-    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     minifySyntax: true,
     minifyWhitespace: true,
-    // piscina (a sweep's thread pool, loaded by import() when a sweep starts) finds its own worker script beside
-    // its files, which bundling would lose.
     external: ['echarts', '@resvg/resvg-js', 'bullmq', 'ioredis', 'piscina'],
     // fflate's Node build imports the bare 'module' (for worker threads, which unzipSync never uses); its
     // browser build is the same code without it, so the bundle imports nothing but node: builtins.
@@ -109,29 +103,21 @@ async function buildInto(out) {
         "import { createRequire as __annealRequire } from 'node:module'; " +
         'const require = __annealRequire(import.meta.url);',
     },
+  };
+  await build({
+    ...nodeBundle,
+    // A sweep's worker threads load dist/cli/trial_worker.js (src/sweep/trial_pool.ts finds it beside bin.js).
+    entryPoints: {
+      bin: join(root, 'src', 'cli', 'bin.ts'),
+      trial_worker: join(root, 'src', 'sweep', 'trial_worker.ts'),
+    },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
   });
   chmodSync(join(out, 'cli', 'bin.js'), 0o755);
   // `anneal worker`'s BullMQ sandboxed processor, which BullMQ loads by file name in a thread of its own: an
-  // entry of its own, dist/cli/queue_processor.js. bullmq, ioredis and piscina find files of their own at run
-  // time (BullMQ its thread entry, piscina its worker), so they stay in node_modules, as in the CLI bundle.
-  await build({
-    entryPoints: { queue_processor: join(root, 'src', 'sweep', 'queue_processor.ts') },
-    outdir: join(out, 'cli'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minifySyntax: true,
-    minifyWhitespace: true,
-    external: ['bullmq', 'ioredis', 'piscina'],
-    alias: { fflate: 'fflate/browser' },
-    logLevel: 'warning',
-    banner: {
-      js:
-        "import { createRequire as __annealRequire } from 'node:module'; " +
-        'const require = __annealRequire(import.meta.url);',
-    },
-  });
+  // entry of its own, dist/cli/queue_processor.js.
+  await build({ ...nodeBundle, entryPoints: { queue_processor: join(root, 'src', 'sweep', 'queue_processor.ts') } });
 }
 
 /** Moves each part of `staged` into dist/, replacing the old one with one rename. */

@@ -2,22 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Adam, Engine, MLP } from '../../src/index.ts';
 import { M_OPS, M_STRIDE, OP_W } from '../../src/engine/layout.ts';
-import fixture from '../fixtures/gradients.json' with { type: 'json' };
+import { GRADIENT_CASE, trainGradientCase } from '../support/gradient_case_run.ts';
 
 const debug = Engine.fromBytes(readFileSync(new URL('../../build/anneal.debug.wasm', import.meta.url)), 'debug');
 
 describe('debug build of the core (bounds-checked)', () => {
   it('computes the same bits as the release build', () => {
-    const c = fixture.cases[3];
-    const run = (engine?: Engine) => {
-      const model = new MLP({ sizes: c.sizes, activation: c.activation, engine });
-      model.loadLayerWeights(c.weights);
-      const opt = new Adam(model.parameters(), { lr: 0.01 });
-      const losses = Array.from({ length: 20 }, () => model.trainStep(c.X, c.Y, opt));
-      return { losses, weights: model.parameters().map((p) => Array.from(p.data)) };
-    };
-    const release = run();
-    const checked = run(debug);
+    const c = GRADIENT_CASE;
+    const release = trainGradientCase();
+    const checked = trainGradientCase(debug);
     expect(checked.losses).toEqual(release.losses);
     expect(checked.weights).toEqual(release.weights);
     expect(Math.abs(release.losses[0] - c.loss) / c.loss).toBeLessThan(1e-5);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, createEngine, type Engine, MLP, SGD } from '../../src/index.ts';
-import fixture from '../fixtures/gradients.json' with { type: 'json' };
+import { trainGradientCase } from '../support/gradient_case_run.ts';
 
 /** Seeded features in [-1, 1) and labels, as a row-major matrix. */
 function batch(rows: number, cols: number, classes: number, seed: number) {
@@ -61,15 +61,7 @@ describe('an engine with two threads (createEngine({ threads: 2 }))', () => {
   });
 
   it('trains the lesson (tiny layers, never split) to the same bits', () => {
-    const c = fixture.cases[3];
-    const run = (engine?: Engine) => {
-      const model = new MLP({ sizes: c.sizes, activation: c.activation, engine });
-      model.loadLayerWeights(c.weights);
-      const opt = new Adam(model.parameters(), { lr: 0.01 });
-      const losses = Array.from({ length: 20 }, () => model.trainStep(c.X, c.Y, opt));
-      return { losses, weights: model.parameters().map((p) => Float32Array.from(p.data)) };
-    };
-    expectSameBits(run(), run(two));
+    expectSameBits(trainGradientCase(), trainGradientCase(two));
   });
 
   it('allocates nothing per step', () => {
