@@ -50,8 +50,10 @@ function helperRun(module, memory, control, index) {
   }
 }`;
 
+// process.getBuiltinModule, not require: a worker of eval'd code inherits --input-type=module (`node
+// --input-type=module -e`, say), and an ES module has no require.
 const NODE_HELPER = `${HELPER_BODY}
-const { workerData } = require('node:worker_threads');
+const { workerData } = process.getBuiltinModule('node:worker_threads');
 helperRun(workerData.module, workerData.memory, workerData.control, workerData.index);`;
 
 const WEB_HELPER = `${HELPER_BODY}

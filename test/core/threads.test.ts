@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, createEngine, type Engine, MLP, SGD } from '../../src/index.ts';
 import { trainGradientCase } from '../support/gradient_case_run.ts';
+import { trainW2Losses } from './threads_w2.ts';
 
 /** Seeded features in [-1, 1) and labels, as a row-major matrix. */
 function batch(rows: number, cols: number, classes: number, seed: number) {
@@ -98,5 +101,23 @@ describe('createEngine', () => {
     engine.close();
     expect(engine.threads).toBe(1);
     expectSameBits(before, train([784, 256, 10], 64, 2, engine));
+  });
+});
+
+describe('createEngine from an ES-module one-liner (node --input-type=module -e)', () => {
+  it('starts its helper there too, and trains W2 to the bits of one thread', () => {
+    // The helper is a worker of eval'd code, which inherits --input-type=module: it must not need require.
+    const script =
+      "import { createEngine } from './src/index.ts'; import { trainW2Losses } from './test/core/threads_w2.ts';" +
+      'const e = await createEngine({ threads: 2 });' +
+      'process.stdout.write(JSON.stringify({ threads: e.threads, losses: trainW2Losses(e) })); e.close();';
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const got = JSON.parse(child.stdout) as { threads: number; losses: number[] };
+    expect(got.threads).toBe(2);
+    expect(got.losses).toEqual(trainW2Losses(undefined));
   });
 });
