@@ -5,17 +5,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../src/sweep/types.ts';
 import { runCli } from './run_cli.ts';
+import { lessonSweepBase } from '../support/sweep_base.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anneal-cli-sweep-'));
 
 const SPEC = {
-  base: {
-    sizes: [2, 3, 2],
-    data: { type: 'moons', n_samples: 40, noise: 0.2, seed: 0 },
-    validation: { val_split: 0.25 },
-    optimizer: { type: 'Adam', kwargs: { lr: 0.01 } },
-    steps: 200,
-  },
+  base: lessonSweepBase(200),
   space: { 'optimizer.kwargs.lr': { loguniform: [1e-3, 1e-1] } },
   samples: 4,
   seed: 7,

@@ -14,6 +14,7 @@ import type { TrialOutcome } from '../../src/sweep/trial.ts';
 import type { TrialPool } from '../../src/sweep/trial_pool.ts';
 import type { PrunerSpec, TrialRecord } from '../../src/sweep/types.ts';
 import { runTraining } from '../../src/train/run.ts';
+import { lessonSweepBase } from '../support/sweep_base.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'anneal-sweep-'));
 
@@ -22,13 +23,7 @@ const EVAL_EVERY = 50;
 /** The lesson's model on 40 moons points, a quarter held out: 8 trials, lrs from fine to clearly too small. */
 const SPEC = {
   name: 'lesson-lrs',
-  base: {
-    sizes: [2, 3, 2],
-    data: { type: 'moons', n_samples: 40, noise: 0.2, seed: 0 },
-    validation: { val_split: 0.25 },
-    optimizer: { type: 'Adam', kwargs: { lr: 0.01 } },
-    steps: STEPS,
-  },
+  base: lessonSweepBase(STEPS),
   space: { 'optimizer.kwargs.lr': { grid: [1e-1, 1e-2, 1e-3, 1e-4] }, seed: { grid: [0, 1] } },
   metric: 'loss',
   eval_every: EVAL_EVERY,

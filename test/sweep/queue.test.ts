@@ -19,6 +19,7 @@ import type { TrialRecord } from '../../src/sweep/types.ts';
 import { VERSION } from '../../src/version.ts';
 import { runCli } from '../cli/run_cli.ts';
 import { freePort, type RedisServer, startRedisServer } from './redis_server.ts';
+import { lessonSweepBase } from '../support/sweep_base.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'dist', 'cli', 'bin.js');
@@ -30,13 +31,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'anneal-queue-'));
  */
 const SPEC = {
   name: 'queued-lesson',
-  base: {
-    sizes: [2, 3, 2],
-    data: { type: 'moons', n_samples: 40, noise: 0.2, seed: 0 },
-    validation: { val_split: 0.25 },
-    optimizer: { type: 'Adam', kwargs: { lr: 0.01 } },
-    steps: 120_000,
-  },
+  base: lessonSweepBase(120_000),
   space: { 'optimizer.kwargs.lr': { grid: [1e-1, 1e-2, 1e-4, 1e-5] }, seed: { grid: [0, 1] } },
   metric: 'loss',
   eval_every: 12_000,
